@@ -1,0 +1,1 @@
+"""The ``kroless`` command line."""

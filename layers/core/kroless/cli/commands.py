@@ -1,0 +1,126 @@
+"""The command implementations; each takes parsed arguments and returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from kroless.cli.output import emit
+from kroless.compiler import CompileResult, compile_documents
+from kroless.errors import KrolessError
+from kroless.graph import Graph
+from kroless.model import Document, load_path
+
+
+def _load(paths: list[str]) -> tuple[list[Document], list[str]]:
+    documents: list[Document] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            documents.extend(load_path(path))
+        except KrolessError as err:
+            problems.append(err.located())
+    return documents, problems
+
+
+def _compile(paths: list[str]) -> tuple[CompileResult | None, list[str]]:
+    documents, problems = _load(paths)
+    if problems:
+        return None, problems
+    result = compile_documents(documents)
+    for warning in result.warnings:
+        print(warning.line(), file=sys.stderr)
+    return result, [problem.line() for problem in result.problems]
+
+
+def _report(problems: list[str]) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _graphs_or_fail(args: argparse.Namespace) -> tuple[list[Graph], CompileResult | None, int]:
+    result, problems = _compile(args.filename)
+    if problems or result is None:
+        return [], result, _report(problems)
+    if not result.graphs:
+        print(f"{', '.join(args.filename)}: no ResourceGraphDefinition found", file=sys.stderr)
+        return [], result, 1
+    return list(result.graphs.values()), result, 0
+
+
+def validate(args: argparse.Namespace) -> int:
+    result, problems = _compile(args.filename)
+    if result is not None and not problems:
+        for name, graph in result.graphs.items():
+            print(f"{result.graph_files[name]}: {name}: valid ({len(graph.nodes)} resources)")
+        for document, _, graph in result.instances:
+            print(f"{document.file}: {document.name}: valid {graph.kind}")
+    return _report(problems)
+
+
+def graph(args: argparse.Namespace) -> int:
+    graphs, _, code = _graphs_or_fail(args)
+    if code:
+        return code
+    if args.output == "json":
+        emit([g.to_summary() for g in graphs], "json")
+        return 0
+    draw = _mermaid if args.output == "mermaid" else _dot
+    sys.stdout.write("\n".join(draw(g) for g in graphs))
+    return 0
+
+
+def _mermaid(graph: Graph) -> str:
+    lines = ["flowchart TD", f"  %% {graph.name}: {graph.kind}"]
+    for rid in graph.topological_order:
+        node = graph.nodes[rid]
+        shape = ("[/", "/]") if node.is_external else ("[[", "]]") if node.is_collection else ("[", "]")
+        lines.append(f'  {rid}{shape[0]}"{rid}<br/>{node.kind}"{shape[1]}')
+    for rid in graph.topological_order:
+        for dependency in graph.nodes[rid].dependencies:
+            lines.append(f"  {dependency} --> {rid}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot(graph: Graph) -> str:
+    lines = [f'digraph "{graph.name}" {{', "  rankdir=LR;", "  node [shape=box];"]
+    for rid in graph.topological_order:
+        node = graph.nodes[rid]
+        style = ", style=dashed" if node.is_external else ", peripheries=2" if node.is_collection else ""
+        lines.append(f'  "{rid}" [label="{rid}\\n{node.kind}"{style}];')
+    for rid in graph.topological_order:
+        for dependency in graph.nodes[rid].dependencies:
+            lines.append(f'  "{dependency}" -> "{rid}";')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def schema(args: argparse.Namespace) -> int:
+    graphs, _, code = _graphs_or_fail(args)
+    if code:
+        return code
+    emit([g.crd for g in graphs], args.output)
+    return 0
+
+
+def render(args: argparse.Namespace) -> int:
+    from kroless.render.offline import render_instance
+
+    graphs, result, code = _graphs_or_fail(args)
+    if code or result is None:
+        return code
+    if not result.instances:
+        kinds = ", ".join(f"{g.instance_api_version}/{g.kind}" for g in graphs)
+        print(f"{', '.join(args.filename)}: no instance of {kinds} found", file=sys.stderr)
+        return 1
+    documents: list[Any] = []
+    for document, defaulted, graph_ in result.instances:
+        try:
+            documents.append(render_instance(graph_, defaulted))
+        except KrolessError as err:
+            err.at(file=document.file, name=document.name)
+            raise
+    emit(documents, args.output)
+    return 0

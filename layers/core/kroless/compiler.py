@@ -1,0 +1,124 @@
+"""Compile a set of documents the way a cluster with Kro would see them applied together.
+
+RGDs are compiled with each other's APIs known (a template whose kind is another RGD's API is a nested
+instance, with that RGD's scope and spec schema); instances are validated against their RGD's schema.
+This is what ``kroless validate`` runs and what the compile function will run in Lambda.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kroless.errors import KrolessError, SchemaError, ValidationError
+from kroless.graph import Graph, KindInfo, KindRegistry, Options, build_graph
+from kroless.graph.typecheck import instance_variable_schema
+from kroless.model import Document, ResourceGraphDefinition, parse_rgd
+from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
+from kroless.simpleschema import to_openapi, validate_instance
+
+
+@dataclass
+class Problem:
+    file: str
+    name: str
+    error: KrolessError
+
+    def line(self) -> str:
+        self.error.at(file=self.file, name=self.name or None)
+        return self.error.located()
+
+
+@dataclass
+class CompileResult:
+    graphs: dict[str, Graph] = field(default_factory=dict)  # by RGD name
+    graph_files: dict[str, str] = field(default_factory=dict)
+    instances: list[tuple[Document, dict[str, Any], Graph]] = field(default_factory=list)  # (doc, defaulted, graph)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def is_rgd(document: Document) -> bool:
+    return document.kind == RGD_KIND and document.api_version == RGD_API_VERSION
+
+
+def _register_api(kinds: KindRegistry, rgd: ResourceGraphDefinition) -> None:
+    """Make an RGD's API known before compiling the RGDs that instantiate it."""
+    schema = rgd.schema
+    try:
+        spec_schema: dict[str, Any] | None = to_openapi(schema.spec or {}, schema.types or {})
+    except SchemaError:
+        spec_schema = None
+    namespaced = schema.scope != "Cluster"
+    object_schema = None
+    if spec_schema is not None:
+        object_schema = instance_variable_schema(spec_schema, namespaced=namespaced)
+        object_schema["properties"]["status"] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    kinds.register(
+        f"{schema.group}/{schema.api_version}",
+        schema.kind,
+        KindInfo(namespaced=namespaced, schema=object_schema, rgd_name=rgd.name),
+    )
+
+
+def compile_documents(documents: list[Document], *, options: Options | None = None) -> CompileResult:
+    result = CompileResult()
+    kinds = KindRegistry()
+    parsed: list[tuple[Document, ResourceGraphDefinition]] = []
+    for document in documents:
+        if not is_rgd(document):
+            continue
+        warnings: list[str] = []
+        try:
+            rgd = parse_rgd(document.body, file=document.file, warnings=warnings)
+        except KrolessError as err:
+            result.problems.append(Problem(document.file, document.name, err))
+            continue
+        for warning in warnings:
+            result.warnings.append(Problem(document.file, rgd.name, KrolessError(f"warning: {warning}")))
+        parsed.append((document, rgd))
+        _register_api(kinds, rgd)
+    for document, rgd in parsed:
+        try:
+            graph = build_graph(rgd, kinds=kinds, options=options)
+        except KrolessError as err:
+            result.problems.append(Problem(document.file, rgd.name, err))
+            continue
+        result.graphs[rgd.name] = graph
+        result.graph_files[rgd.name] = document.file
+    by_api = {(g.instance_api_version, g.kind): g for g in result.graphs.values()}
+    for document in documents:
+        graph = by_api.get((document.api_version, document.kind))
+        if graph is None:
+            continue
+        try:
+            defaulted = validate_instance_document(graph, document.body)
+        except KrolessError as err:
+            result.problems.append(Problem(document.file, document.name, err))
+            continue
+        result.instances.append((document, defaulted, graph))
+    return result
+
+
+def validate_instance_document(
+    graph: Graph, body: dict[str, Any], *, old: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Validate an instance against its RGD's schema; return it with defaults applied."""
+    from kroless.cel import CELEnvironment
+
+    def evaluate_rule(rule: str, value: Any, old_value: Any) -> bool:
+        variables = ["self", "oldSelf"] if old_value is not None else ["self"]
+        program = CELEnvironment(variables).compile(rule)
+        return bool(program.evaluate({"self": value, "oldSelf": old_value}))
+
+    metadata = body.get("metadata")
+    if not isinstance(metadata, dict) or not metadata.get("name"):
+        raise ValidationError(["metadata.name: Required value"])
+    defaulted, violations = validate_instance(graph.spec_schema, body, old=old, rule_evaluator=evaluate_rule)
+    if violations:
+        raise ValidationError(violations)
+    return defaulted

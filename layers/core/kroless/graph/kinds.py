@@ -1,0 +1,76 @@
+"""What kroless knows about resource kinds before any cluster is asked: scope and (when known) schema.
+
+Kro asks the API server (discovery and OpenAPI). kroless compiles offline, so scope comes from a table
+of the Kubernetes built-in cluster-scoped kinds, from ACK's conventions (every ACK kind is namespaced),
+and from the RGDs compiled alongside (their own ``scope``). Unknown kinds are namespaced and schemaless,
+as Kro treats ``x-kubernetes-preserve-unknown-fields``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# group/kind of the Kubernetes built-ins that are cluster-scoped (kubectl api-resources --namespaced=false)
+CLUSTER_SCOPED_BUILTINS = frozenset(
+    {
+        "/Namespace",
+        "/Node",
+        "/PersistentVolume",
+        "/ComponentStatus",
+        "rbac.authorization.k8s.io/ClusterRole",
+        "rbac.authorization.k8s.io/ClusterRoleBinding",
+        "apiextensions.k8s.io/CustomResourceDefinition",
+        "apiregistration.k8s.io/APIService",
+        "storage.k8s.io/StorageClass",
+        "storage.k8s.io/CSIDriver",
+        "storage.k8s.io/CSINode",
+        "storage.k8s.io/VolumeAttachment",
+        "scheduling.k8s.io/PriorityClass",
+        "node.k8s.io/RuntimeClass",
+        "networking.k8s.io/IngressClass",
+        "networking.k8s.io/IPAddress",
+        "networking.k8s.io/ServiceCIDR",
+        "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+        "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+        "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+        "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+        "certificates.k8s.io/CertificateSigningRequest",
+        "flowcontrol.apiserver.k8s.io/FlowSchema",
+        "flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration",
+        "kro.run/ResourceGraphDefinition",
+    }
+)
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` → (``apps``, ``v1``); ``v1`` → (``""``, ``v1``)."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+@dataclass
+class KindInfo:
+    namespaced: bool = True
+    # OpenAPI v3 schema of the whole object, when known; None means schemaless
+    schema: dict[str, Any] | None = None
+    # the RGD that defines this kind, when it is another RGD's API (a nested instance)
+    rgd_name: str | None = None
+
+
+@dataclass
+class KindRegistry:
+    """Scope and schema lookups by (group, kind); RGD-defined kinds are registered as they compile."""
+
+    _extra: dict[str, KindInfo] = field(default_factory=dict)
+
+    def register(self, api_version: str, kind: str, info: KindInfo) -> None:
+        group, _ = split_api_version(api_version)
+        self._extra[f"{group}/{kind}"] = info
+
+    def lookup(self, api_version: str, kind: str) -> KindInfo:
+        group, _ = split_api_version(api_version)
+        key = f"{group}/{kind}"
+        if key in self._extra:
+            return self._extra[key]
+        return KindInfo(namespaced=key not in CLUSTER_SCOPED_BUILTINS)

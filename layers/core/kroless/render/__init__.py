@@ -1,0 +1,21 @@
+"""Render: a compiled node plus what is known (the instance, observed resources) → a concrete manifest."""
+
+from kroless.render.resolve import (
+    Context,
+    PendingField,
+    Rendered,
+    evaluate_condition,
+    expand_for_each,
+    render_node,
+    render_status,
+)
+
+__all__ = [
+    "Context",
+    "PendingField",
+    "Rendered",
+    "evaluate_condition",
+    "expand_for_each",
+    "render_node",
+    "render_status",
+]
