@@ -1,6 +1,6 @@
 """Benchmark the CEL facade against raw cel-expr-python (plain script: prints medians).
 
-    python bench/bench_cel.py
+python bench/bench_cel.py
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "core"))
 
 from cel_expr_python import cel  # noqa: E402
-
 from kroless.cel import CELEnvironment  # noqa: E402
 
 EXPR = 'schema.spec.name + "-" + db.status.endpoint'

@@ -24,9 +24,13 @@ class Problem:
     name: str
     error: KrolessError
 
-    def line(self) -> str:
+    def lines(self) -> list[str]:
+        """One line per problem; an invalid instance gives one line per violation."""
         self.error.at(file=self.file, name=self.name or None)
-        return self.error.located()
+        if isinstance(self.error, ValidationError):
+            where = ": ".join(p for p in (self.file, self.name) if p)
+            return [f"{where}: {violation}" for violation in self.error.violations]
+        return [self.error.located()]
 
 
 @dataclass
@@ -92,15 +96,15 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
         result.graph_files[rgd.name] = document.file
     by_api = {(g.instance_api_version, g.kind): g for g in result.graphs.values()}
     for document in documents:
-        graph = by_api.get((document.api_version, document.kind))
-        if graph is None:
+        instance_graph = by_api.get((document.api_version, document.kind))
+        if instance_graph is None:
             continue
         try:
-            defaulted = validate_instance_document(graph, document.body)
+            defaulted = validate_instance_document(instance_graph, document.body)
         except KrolessError as err:
             result.problems.append(Problem(document.file, document.name, err))
             continue
-        result.instances.append((document, defaulted, graph))
+        result.instances.append((document, defaulted, instance_graph))
     return result
 
 

@@ -43,12 +43,13 @@ class KrolessError(Exception):
         return self
 
     def located(self) -> str:
+        """One line: where, then what. CEL's caret diagram (lines after the first) is left out."""
         parts = [p for p in (self.file, self.name) if p]
         if self.resource_id and f'"{self.resource_id}"' not in self.message:
             parts.append(f'resource "{self.resource_id}"')
         if self.path and not self.message.startswith(self.path):
             parts.append(self.path)
-        parts.append(self.message)
+        parts.append(self.message.splitlines()[0] if self.message else "")
         return ": ".join(parts)
 
     def __str__(self) -> str:

@@ -6,7 +6,6 @@ import base64
 import hashlib
 
 import pytest
-
 from kroless.cel import OMIT, CELEnvironment
 from kroless.cel.library.hash import fnv64a
 from kroless.cel.library.json import go_float
@@ -131,7 +130,9 @@ def test_maps(expr: str) -> None:
 
 
 def test_maps_merge_on_variables() -> None:
-    out = ev("{'app': 'x', 'tier': 'web'}.merge(schema.spec.labels)", schema={"spec": {"labels": {"tier": "db"}}})
+    out = ev(
+        "{'app': 'x', 'tier': 'web'}.merge(schema.spec.labels)", schema={"spec": {"labels": {"tier": "db"}}}
+    )
     assert out == {"app": "x", "tier": "db"}
 
 
@@ -206,8 +207,16 @@ def test_json_marshal(expr: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "f,text",
-    [(0.0, "0"), (-0.0, "-0"), (100.0, "100"), (1e20, "100000000000000000000"), (1.25e-5, "0.0000125"),
-     (123456789.125, "123456789.125"), (-2.5e-8, "-2.5e-8"), (1.7976931348623157e308, "1.7976931348623157e+308")],
+    [
+        (0.0, "0"),
+        (-0.0, "-0"),
+        (100.0, "100"),
+        (1e20, "100000000000000000000"),
+        (1.25e-5, "0.0000125"),
+        (123456789.125, "123456789.125"),
+        (-2.5e-8, "-2.5e-8"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+    ],
 )
 def test_go_float_format(f: float, text: str) -> None:
     assert go_float(f) == text
@@ -426,7 +435,10 @@ def test_runtime_new_condition_compile_errors(expr: str, msg: str) -> None:
 @pytest.mark.parametrize(
     "expr,msg",
     [
-        ("runtime.newCondition({type: 'X', status: schema.spec.s})", "status must be one of True, False, Unknown"),
+        (
+            "runtime.newCondition({type: 'X', status: schema.spec.s})",
+            "status must be one of True, False, Unknown",
+        ),
         ("runtime.newCondition({type: schema.spec.e, status: 'True'})", "type must not be empty"),
     ],
 )

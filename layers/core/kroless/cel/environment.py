@@ -64,7 +64,9 @@ def _declarations(allow_runtime: bool, allow_omit: bool) -> list[cel.FunctionDec
 
 
 def clean_compile_message(msg: str) -> str:
-    """``INVALID_ARGUMENT: ERROR: <input>:1:2: ... [INVALID_ARGUMENT]`` -> cel-go's ``ERROR: <input>:1:2: ...``."""
+    """``INVALID_ARGUMENT: ERROR: <input>:1:2: ... [INVALID_ARGUMENT]`` -> ``ERROR: <input>:1:2: ...``.
+
+    The remaining text (position, message, caret snippet) is in cel-go's format already."""
     msg = _STATUS_PREFIX.sub("", msg, count=1)
     return _STATUS_SUFFIX.sub("", msg)
 
@@ -149,7 +151,10 @@ class Program:
 
         Raises :class:`DataPendingError` for missing data, :class:`CELError` for other failures.
         """
-        act = activation._cel if type(activation) is Activation else self._env.activation(activation)._cel
+        if type(activation) is Activation:
+            act = activation._cel
+        else:
+            act = self._env.activation(activation)._cel  # type: ignore[arg-type]
         try:
             r = self._expr.eval(act)
         except RuntimeError as e:  # engine-level failures (planning, unsupported types)

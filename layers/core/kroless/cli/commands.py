@@ -30,8 +30,8 @@ def _compile(paths: list[str]) -> tuple[CompileResult | None, list[str]]:
         return None, problems
     result = compile_documents(documents)
     for warning in result.warnings:
-        print(warning.line(), file=sys.stderr)
-    return result, [problem.line() for problem in result.problems]
+        print(*warning.lines(), sep="\n", file=sys.stderr)
+    return result, [line for problem in result.problems for line in problem.lines()]
 
 
 def _report(problems: list[str]) -> int:

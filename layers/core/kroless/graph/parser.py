@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kroless.errors import GraphError
+from kroless.graph import fieldpath
 
 EXPR_START = "${"
 EXPR_END = "}"
@@ -23,9 +24,18 @@ EXPR_END = "}"
 NESTED_EXPRESSION_ERROR = "nested expressions are not allowed unless inside string literals"
 
 
-def extract_expressions(text: str) -> list[str]:
-    """The bodies of every complete, non-nested ``${...}`` in ``text``, in order."""
-    expressions: list[str] = []
+@dataclass(frozen=True)
+class Expression:
+    """One ``${...}``: its body and the span ``[start, end)`` of the whole ``${...}`` in the text."""
+
+    body: str
+    start: int
+    end: int
+
+
+def scan_expressions(text: str) -> list[Expression]:
+    """Every complete, non-nested ``${...}`` in ``text``, in order (Kro's extractExpressions)."""
+    expressions: list[Expression] = []
     start = 0
     length = len(text)
     while start < length:
@@ -58,9 +68,14 @@ def extract_expressions(text: str) -> list[str]:
             # An unterminated "${" is plain text: Kro moves on by one character.
             start += 1
             continue
-        expressions.append(text[found + len(EXPR_START) : end])
+        expressions.append(Expression(text[found + len(EXPR_START) : end], found, end + 1))
         start = end + 1
     return expressions
+
+
+def extract_expressions(text: str) -> list[str]:
+    """The bodies of every complete, non-nested ``${...}`` in ``text``, in order."""
+    return [expression.body for expression in scan_expressions(text)]
 
 
 def is_standalone_expression(text: str) -> bool:
@@ -111,13 +126,6 @@ class FieldExpression:
         return self.template if self.template is not None else self.cel
 
 
-def join_path(path: str, field: str) -> str:
-    """Append a field to a Kro field path: ``a.b``, or ``a["dotted.key"]`` for empty or dotted names."""
-    if field == "" or "." in field:
-        return f'{path}["{field}"]'
-    return f"{path}.{field}" if path else field
-
-
 def parse_string(value: str, path: str) -> FieldExpression | None:
     expressions = extract_expressions(value)
     if not expressions:
@@ -133,7 +141,7 @@ def walk_expressions(value: Any, path: str = "") -> Iterator[FieldExpression]:
     """Every templated field of a document, depth first, in document order (maps keep YAML order)."""
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from walk_expressions(child, join_path(path, str(key)))
+            yield from walk_expressions(child, fieldpath.join(path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from walk_expressions(item, f"{path}[{index}]")
@@ -147,7 +155,7 @@ def walk_plain_fields(value: Any, path: str = "") -> Iterator[str]:
     """Paths of the leaves that hold no expression (Kro rejects these in instance status)."""
     if isinstance(value, dict):
         for key, child in value.items():
-            yield from walk_plain_fields(child, join_path(path, str(key)))
+            yield from walk_plain_fields(child, fieldpath.join(path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from walk_plain_fields(item, f"{path}[{index}]")

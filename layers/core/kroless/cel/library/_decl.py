@@ -49,7 +49,9 @@ def overloads(
     positions = [i for i, p in enumerate(params) if p is DYN]
     if not positions:
         return [
-            cel.Overload(id_prefix, return_type=return_type, parameters=list(params), is_member=member, impl=impl)  # type: ignore[arg-type]
+            cel.Overload(
+                id_prefix, return_type=return_type, parameters=list(params), is_member=member, impl=impl
+            )
         ]
     if len(positions) > 1:
         raise ValueError("only one dyn position can be expanded")
@@ -59,7 +61,9 @@ def overloads(
         ps = list(params)
         ps[pos] = ty
         out.append(
-            cel.Overload(f"{id_prefix}_{kind}", return_type=return_type, parameters=ps, is_member=member, impl=impl)  # type: ignore[arg-type]
+            cel.Overload(
+                f"{id_prefix}_{kind}", return_type=return_type, parameters=ps, is_member=member, impl=impl
+            )
         )
     return out
 

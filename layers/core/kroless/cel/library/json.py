@@ -11,14 +11,15 @@ import base64
 import datetime
 import json as _json
 import math
-from decimal import Decimal
 from typing import Any
 
 from cel_expr_python import cel
 
 from ._decl import DYN, CELFunctionError, T, function, overloads
 
-_HTML_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_HTML_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
 
 
 def unmarshal(text: str) -> Any:
@@ -35,9 +36,13 @@ def _reject_constant(name: str) -> Any:
 def go_float(f: float) -> str:
     """strconv.FormatFloat(f, 'f' or 'e', -1, 64) as encoding/json picks it."""
     if math.isnan(f) or math.isinf(f):
-        raise CELFunctionError(f"json.marshal failed to encode value: json: unsupported value: {_go_special(f)}")
+        raise CELFunctionError(
+            f"json.marshal failed to encode value: json: unsupported value: {_go_special(f)}"
+        )
     if f == 0:
         return "-0" if math.copysign(1.0, f) < 0 else "0"
+    from decimal import Decimal  # lazy: only doubles pay for it
+
     d = Decimal(repr(f))
     a = abs(f)
     if a < 1e-6 or a >= 1e21:

@@ -44,6 +44,8 @@ def declarations() -> list[cel.FunctionDecl]:
         function(
             "findAll",
             overloads("string_find_all_string", [T.STRING, T.STRING], list_string, find_all, member=True),
-            overloads("string_find_all_string_int", [T.STRING, T.STRING, T.INT], list_string, find_all, member=True),
+            overloads(
+                "string_find_all_string_int", [T.STRING, T.STRING, T.INT], list_string, find_all, member=True
+            ),
         ),
     ]

@@ -33,5 +33,7 @@ def deep_merge(left: dict[Any, Any], right: dict[Any, Any]) -> dict[Any, Any]:
 def declarations() -> list[cel.FunctionDecl]:
     return [
         function("merge", overloads("map_merge", [MAP_DYN, MAP_DYN], MAP_DYN, merge, member=True)),
-        function("deepMerge", overloads("map_deepMerge", [MAP_DYN, MAP_DYN], MAP_DYN, deep_merge, member=True)),
+        function(
+            "deepMerge", overloads("map_deepMerge", [MAP_DYN, MAP_DYN], MAP_DYN, deep_merge, member=True)
+        ),
     ]

@@ -86,9 +86,6 @@ def _split_top(src: str, start: int, end: int, sep: str) -> list[tuple[int, int]
             if sep == ":":  # only the first colon separates key from value
                 parts.append((seg, end))
                 return parts
-        elif c == "?" and sep == ":" and depth == 0:
-            # a ternary's colon belongs to the value: only split before the first '?'
-            pass
         i += 1
     parts.append((seg, end))
     return parts
@@ -128,10 +125,12 @@ def rewrite_new_condition(src: str) -> str:
         arg_start = m.end()
         close = _matching(src, m.end() - 1)
         inner = src[arg_start:close].strip()
-        if not (inner.startswith("{") and inner.endswith("}") and _matching(src, src.index("{", arg_start)) == src.rindex("}", arg_start, close)):
+        if not (inner.startswith("{") and inner.endswith("}")):
             raise RewriteError("runtime.newCondition: argument must be a map literal")
         lb = src.index("{", arg_start)
         rb = src.rindex("}", arg_start, close)
+        if _matching(src, lb) != rb:  # e.g. `{...}.merge({...})`
+            raise RewriteError("runtime.newCondition: argument must be a map literal")
         entries = []
         seen: set[str] = set()
         for a, b in _split_top(src, lb + 1, rb, ","):
@@ -148,7 +147,9 @@ def rewrite_new_condition(src: str) -> str:
                     "quoted or computed keys are not allowed"
                 )
             if key not in CONDITION_KEYS:
-                raise RewriteError(f'runtime.newCondition: unknown key "{key}" (allowed: type, status, reason, message)')
+                raise RewriteError(
+                    f'runtime.newCondition: unknown key "{key}" (allowed: type, status, reason, message)'
+                )
             if key in seen:
                 raise RewriteError(f'runtime.newCondition: duplicate key "{key}"')
             seen.add(key)
@@ -172,7 +173,9 @@ def new_condition(_receiver: Any, arg: dict[Any, Any]) -> dict[str, str]:
         if k == "type" and v == "":
             raise CELFunctionError("runtime.newCondition: type must not be empty")
         if k == "status" and v not in VALID_STATUSES:
-            raise CELFunctionError(f'runtime.newCondition: status must be one of True, False, Unknown (got "{v}")')
+            raise CELFunctionError(
+                f'runtime.newCondition: status must be one of True, False, Unknown (got "{v}")'
+            )
         if k in cond:
             cond[k] = v
     return cond
@@ -192,8 +195,13 @@ def condition(_receiver: Any, obj: dict[Any, Any], wanted: str) -> dict[str, str
         raise CELFunctionError("runtime.condition: obj.status.conditions must be a list")
     for c in conds:
         if not isinstance(c, dict):
-            raise CELFunctionError(f"runtime.condition: unexpected condition element type {_cel_type_name(c)}")
-        lifted = {k: (c.get(k) if isinstance(c.get(k), str) else "") for k in ("type", "status", "reason", "message")}
+            raise CELFunctionError(
+                f"runtime.condition: unexpected condition element type {_cel_type_name(c)}"
+            )
+        lifted: dict[str, str] = {}
+        for k in CONDITION_KEYS:
+            v = c.get(k)
+            lifted[k] = v if isinstance(v, str) else ""
         if lifted["type"] == wanted:
             return lifted
     return empty
@@ -219,10 +227,18 @@ def declarations() -> list[cel.FunctionDecl]:
     return [
         function(
             "newCondition",
-            overloads("runtime_newCondition_map", [MAP_DYN, MAP_DYN], MAP_STR_STR, new_condition, member=True),
+            overloads(
+                "runtime_newCondition_map", [MAP_DYN, MAP_DYN], MAP_STR_STR, new_condition, member=True
+            ),
         ),
         function(
             "condition",
-            overloads("runtime_condition_map_string", [MAP_DYN, MAP_DYN, T.STRING], MAP_STR_STR, condition, member=True),
+            overloads(
+                "runtime_condition_map_string",
+                [MAP_DYN, MAP_DYN, T.STRING],
+                MAP_STR_STR,
+                condition,
+                member=True,
+            ),
         ),
     ]

@@ -1,0 +1,169 @@
+"""The CLI as a user meets it: exit codes, one line per problem, the documents it prints."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from kroless.cli.main import main
+from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
+
+BAD = DATA / "bad"
+
+# RGDs among Kro's examples that Kro itself rejects at this snapshot (kro-reference.md §2.21, §3.3, §4.5).
+KRO_REJECTS = {
+    # `default=IRSA role for ...`: an unquoted marker value with spaces ("marker key ... without a value")
+    "ack-controller/resourcegroup.yaml": "without a value",
+    "ack-controller/controllers/ec2-controller.yaml": "without a value",
+    "ack-controller/controllers/ecr-controller.yaml": "without a value",
+    "ack-controller/controllers/ecr-public-controller.yaml": "without a value",
+    "ack-controller/controllers/eks-controller.yaml": "without a value",
+    "ack-controller/controllers/s3-controller.yaml": "without a value",
+    "ack-controller/controllers/sqs-controller.yaml": "without a value",
+    # a bool inside a string template: every embedded expression must return a string
+    "ack-controller/controllers/iam-controller.yaml": "found no matching overload for '_+_' applied to '(string, bool)'",
+    # a typo in the example: `${spc.version}` names no resource
+    "ack-eks-cluster/eks-reused.yaml": "references unknown identifiers: [spc]",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_our_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES))
+    assert code == 0, err
+    assert "webapp.kroless.dev: valid (7 resources)" in out
+    assert "shop: valid WebApp" in out
+
+
+def test_every_kro_example_validates_except_those_kro_rejects(
+    capsys: pytest.CaptureFixture[str], kro_examples: object
+) -> None:
+    code, out, err = run(capsys, "validate", "-f", str(KRO_EXAMPLES))
+    problems = [line for line in err.splitlines() if ": warning: " not in line]
+    unexpected = [line for line in problems if not any(path in line for path in KRO_REJECTS)]
+    assert unexpected == []
+    for path, message in KRO_REJECTS.items():
+        lines = [line for line in problems if path in line]
+        assert len(lines) == 1 and message in lines[0], (path, lines)
+    assert code == 1
+    # 60 YAML files hold 59 RGDs (graph/rgd.yaml is Kro's proposed `kind: Graph`)
+    assert out.count(": valid (") == 59 - len(KRO_REJECTS)
+
+
+@pytest.mark.parametrize(
+    ("file", "expected"),
+    [
+        ("malformed.yaml", ["malformed.yaml: invalid YAML: line 7 column 1"]),
+        ("unknown-field.yaml", ['unknown-field: resource "config": spec.resources[0].templat: unknown field "templat"']),
+        ("invalid-marker.yaml", ['invalid-marker: spec.schema.spec:', 'invalid marker key "minimun"']),
+        ("cycle.yaml", ["cycle: ", "graph contains a cycle: second -> first -> second"]),
+        (
+            "unknown-identifier.yaml",
+            ['unknown-identifier: resource "config": data.db:', "references unknown identifiers: [database]"],
+        ),
+        ("cel-syntax.yaml", ['cel-syntax: resource "config": metadata.name:', "Syntax error"]),
+    ],
+)
+def test_bad_input_gives_one_clear_line(capsys: pytest.CaptureFixture[str], file: str, expected: list[str]) -> None:
+    code, out, err = run(capsys, "validate", "-f", str(BAD / file))
+    assert code == 1
+    lines = err.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(str(BAD / file) + ": ")
+    for fragment in expected:
+        assert fragment in lines[0]
+    assert "Traceback" not in err
+
+
+def test_invalid_instance_reports_every_violation_with_its_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", "-f", str(BAD / "bad-instance.yaml"))
+    assert code == 1
+    assert err.splitlines() == [
+        f"{BAD / 'bad-instance.yaml'}: too-small: spec.name: Required value",
+        f"{BAD / 'bad-instance.yaml'}: too-small: spec.replicas: Invalid value: 0: spec.replicas in body should be "
+        "greater than or equal to 1",
+        f"{BAD / 'bad-instance.yaml'}: too-small: spec.size: Unsupported value: \"xl\": supported values: "
+        '"s", "m", "l"',
+    ]
+
+
+def test_missing_file_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", "-f", "does/not/exist.yaml")
+    assert code == 1
+    assert err.strip() == "does/not/exist.yaml: no such file or directory"
+
+
+def test_graph_json_gives_order_and_dependencies(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "graph", "-f", str(EXAMPLES / "webapp"), "-o", "json")
+    assert code == 0
+    graphs = {g["name"]: g for g in json.loads(out)}
+    webapp = graphs["webapp.kroless.dev"]
+    assert webapp["topologicalOrder"] == ["platform", "cache", "web", "workers", "service", "ingress", "budget"]
+    dependencies = {r["id"]: r["dependencies"] for r in webapp["resources"]}
+    assert dependencies["web"] == ["platform", "cache"]
+    assert dependencies["ingress"] == ["service"]
+    order = webapp["topologicalOrder"]
+    for rid, deps in dependencies.items():
+        assert all(order.index(dep) < order.index(rid) for dep in deps)
+
+
+@pytest.mark.parametrize(("fmt", "marker"), [("mermaid", "cache --> web"), ("dot", '"cache" -> "web";')])
+def test_graph_drawings(capsys: pytest.CaptureFixture[str], fmt: str, marker: str) -> None:
+    code, out, _ = run(capsys, "graph", "-f", str(EXAMPLES / "webapp" / "webapp-rgd.yaml"), "-o", fmt)
+    assert code == 0
+    assert marker in out
+
+
+def test_schema_prints_the_crd(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "schema", "-f", str(EXAMPLES / "webapp" / "webapp-rgd.yaml"))
+    assert code == 0
+    crd = yaml.safe_load(out)
+    assert crd["kind"] == "CustomResourceDefinition"
+    assert crd["metadata"]["name"] == "webapps.kroless.dev"
+    version = crd["spec"]["versions"][0]
+    spec = version["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    assert spec["properties"]["replicas"] == {"type": "integer", "default": 2, "minimum": 1}
+    assert spec["required"] == ["name"]
+    status = version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
+    assert status["url"]["type"] == "string"
+    assert {"state", "conditions"} <= set(status)
+
+
+def test_render_resolves_what_the_instance_decides(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "render", "-f", str(EXAMPLES / "webapp"), "-o", "json")
+    assert code == 0, err
+    rendered = json.loads(out)
+    assert rendered["instance"]["spec"]["image"] == "nginx:1.27"  # defaulted
+    resources = {r["id"]: r for r in rendered["resources"]}
+    assert resources["ingress"]["includeWhen"] == "excluded"
+    assert resources["budget"]["includeWhen"] == "included"
+    web = resources["web"]
+    assert web["manifest"]["spec"]["replicas"] == 3
+    assert {p["path"] for p in web["pending"]} == {
+        "metadata.labels.team",
+        "spec.template.spec.containers[0].env[0].value",
+        "spec.template.spec.containers[0].env[1].value",
+    }
+    names = [item["manifest"]["metadata"]["name"] for item in resources["workers"]["items"]]
+    assert names == ["shop-worker-orders", "shop-worker-emails"]
+
+
+def test_console_script_runs_without_traceback_on_bad_input() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kroless.cli.main", "validate", "-f", str(BAD / "cycle.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "graph contains a cycle" in result.stderr
+    assert "Traceback" not in result.stderr
