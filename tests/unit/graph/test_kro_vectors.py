@@ -22,7 +22,21 @@ from kroless.model import parse_rgd
 DATA = Path(__file__).resolve().parents[2] / "data" / "graph"
 
 # Vectors that cannot pass for a principled reason: name -> reason (strict xfail).
-XFAIL: dict[str, str] = {}
+_HEAP_ORDER = (
+    "dag_test.go@1e443f34 predates Kro's Kahn + min-heap topological sort; the snapshot we target sorts by "
+    "(authored index) over ready vertices (kro-reference 4.8), the older sweep-per-depth order differs here"
+)
+_SNAPSHOT_SCANNER = (
+    "validation_test.go@012a3ac9 expects the newer scanner's 'unterminated expression' error; the snapshot "
+    "scanner (kro-reference 3.1) treats an unterminated ${ as literal text, so the static type check reports "
+    "'expected ... type for path ..., got string' instead"
+)
+XFAIL: dict[str, str] = {
+    "[5] nodes=A,B,C,D,E,F,edges=D->C": _HEAP_ORDER,
+    "[7] nodes=A,B,C,D,E,F,edges=B->A,C->A,D->B,D->C,F->E,A->E": _HEAP_ORDER,
+    "matchLabels unterminated CEL string is invalid": _SNAPSHOT_SCANNER,
+    "matchExpressions string with CEL marker is invalid": _SNAPSHOT_SCANNER,
+}
 
 
 def load(name: str) -> list[dict[str, Any]]:

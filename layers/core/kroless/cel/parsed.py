@@ -100,16 +100,21 @@ class _FreeNames:
         return None
 
 
-@lru_cache(maxsize=8192)
-def free_identifiers(expression: str, known: frozenset[str] = frozenset()) -> tuple[list[str], frozenset[str]]:
-    """(free identifiers in first-reference order, functions called). Raises CELError on a syntax error."""
+def parse_expression(expression: str) -> Fields:
+    """The parse-only AST (``cel.expr.Expr`` fields) of an expression. Raises CELError on a syntax error."""
     try:
         parsed = _parser().compile(expression, disable_check=True)
     except RuntimeError as err:
         raise CELError(_clean(str(err))) from None
     wrapper = parse(parsed.serialize())
     parsed_expr = _msg(wrapper, 2) or {}
-    root = _msg(parsed_expr, 2) or {}
+    return _msg(parsed_expr, 2) or {}
+
+
+@lru_cache(maxsize=8192)
+def free_identifiers(expression: str, known: frozenset[str] = frozenset()) -> tuple[list[str], frozenset[str]]:
+    """(free identifiers in first-reference order, functions called). Raises CELError on a syntax error."""
+    root = parse_expression(expression)
     walker = _FreeNames(known)
     walker.walk(root, frozenset())
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from kroless.errors import GraphError, KrolessError, SchemaError
 from kroless.graph import typecheck
+from kroless.graph.conditions import validate_condition_expressions
 from kroless.graph.dag import DAG
 from kroless.graph.graph import (
     EACH_VAR,
@@ -28,16 +29,18 @@ from kroless.graph.graph import (
     NodeType,
 )
 from kroless.graph.inspect import Inspection, compile_checked, inspect_expression
-from kroless.graph.kinds import KindInfo, KindRegistry, split_api_version
+from kroless.graph.kinds import KindInfo, KindRegistry, split_api_version, validate_api_version
 from kroless.graph.parser import (
     FieldExpression,
     parse_condition_expressions,
+    parse_resource,
     walk_expressions,
     walk_plain_fields,
 )
 from kroless.graph.validation import (
     DEFAULT_MAX_COLLECTION_DIMENSIONS,
     validate_combinable_fields,
+    validate_identity_fields,
     validate_names,
     validate_object_structure,
     validate_template_constraints,
@@ -80,7 +83,14 @@ def _build_node(
     else:
         obj = resource.external_ref_as_template()
     validate_object_structure(rid, obj)
-    info = kinds.lookup(obj["apiVersion"], obj["kind"])
+    try:
+        validate_api_version(obj["apiVersion"])
+    except GraphError as err:
+        raise _fail(f"failed to extract GVK from resource {rid}", err, resource_id=rid) from None
+    try:
+        info = kinds.lookup(obj["apiVersion"], obj["kind"])
+    except GraphError as err:
+        raise _fail(f"failed to get schema for resource {rid}", err, resource_id=rid) from None
     external = resource.external_ref is not None
     external_collection = external and resource.external_ref is not None and (
         resource.external_ref.metadata.selector is not None
@@ -92,20 +102,7 @@ def _build_node(
         instance_namespaced=instance_namespaced,
         external_collection=external_collection,
     )
-    try:
-        fields = list(walk_expressions(obj))
-    except GraphError as err:
-        raise _fail(f"failed to extract CEL expressions from schema for resource {rid}", err, resource_id=rid) from None
-    group, _ = split_api_version(obj["apiVersion"])
-    if not external and group == "apiextensions.k8s.io" and obj["kind"] == "CustomResourceDefinition":
-        for item in fields:
-            if not item.path.startswith("metadata."):
-                raise GraphError(
-                    f'CEL expressions in CRDs are only supported for metadata fields, found in path "{item.path}", '
-                    f"resource {rid}",
-                    resource_id=rid,
-                    path=item.path,
-                )
+    fields = _template_fields(rid, obj, info, external=external)
     conditions = {}
     for label, values in (("readyWhen", resource.ready_when), ("includeWhen", resource.include_when)):
         try:
@@ -146,6 +143,39 @@ def _build_node(
         nested_rgd=info.rgd_name,
     )
     return node, info
+
+
+def _template_fields(rid: str, obj: dict[str, Any], info: KindInfo, *, external: bool) -> list[FieldExpression]:
+    """The expressions of a template: schema-aware when the kind's schema is known (static values checked too).
+
+    externalRefs are synthetic, CRD templates hold arbitrary schemas, and unknown kinds have none: those
+    are walked schemaless.
+    """
+    group, version = split_api_version(obj["apiVersion"])
+    is_crd = group == "apiextensions.k8s.io" and version == "v1" and obj["kind"] == "CustomResourceDefinition"
+    if external:
+        label = "failed to parse external ref resource"
+    elif is_crd:
+        label = "failed to parse schemaless resource"
+    else:
+        label = "failed to extract CEL expressions from schema for resource"
+    try:
+        if external or is_crd or info.schema is None:
+            fields = list(walk_expressions(obj))
+        else:
+            fields = parse_resource(obj, info.schema)
+    except GraphError as err:
+        raise _fail(f"{label} {rid}", err, resource_id=rid) from None
+    if is_crd and not external:
+        for item in fields:
+            if not item.path.startswith("metadata."):
+                raise GraphError(
+                    f'CEL expressions in CRDs are only supported for metadata fields, found in path "{item.path}", '
+                    f"resource {rid}",
+                    resource_id=rid,
+                    path=item.path,
+                )
+    return fields
 
 
 def _unique(values: Iterable[str]) -> list[str]:
@@ -364,13 +394,11 @@ def _status(
     for item in fields:
         path = f"status.{item.path}"
         try:
-            result = inspector.restricted(item.cel, allowed)
+            inspector.restricted(item.cel, allowed)
         except GraphError as err:
             if RUNTIME_VAR in err.message:
                 err = GraphError("runtime is only available in status.conditions expressions")
             raise _fail(f'status field "{item.path}" expression "{item.user_expression}"', err, path=path) from None
-        if not result.identifiers:
-            raise GraphError(f"instance status field must refer to a resource or schema: {path}", path=path)
         try:
             output = compile_checked(item.cel, scope)
         except KrolessError as err:
@@ -384,6 +412,7 @@ def _status(
             raise GraphError("status.conditions must be a list of expressions", path="status.conditions")
         try:
             conditions = parse_condition_expressions(conditions_raw)
+            validate_condition_expressions(conditions)
         except GraphError as err:
             raise _fail("status.conditions", err, path="status.conditions") from None
         for index, expression in enumerate(conditions):
@@ -435,6 +464,16 @@ def build_graph(
     except GraphError as err:
         raise _fail("failed to build dependency graph", err) from None
 
+    if options.allow_omit:
+        # without the gate every omit() was already rejected while extracting dependencies
+        for node in nodes.values():
+            validate_identity_fields(
+                node.id,
+                [(item.path, inspector.inspect(item.cel).uses_omit) for item in node.fields],
+                resource_namespaced=node.namespaced,
+                instance_namespaced=instance_namespaced,
+            )
+
     instance_schema = typecheck.instance_variable_schema(spec_schema, namespaced=instance_namespaced)
     schemas: dict[str, dict[str, Any] | None] = {SCHEMA_VAR: instance_schema}
     for rid, node in nodes.items():
@@ -450,6 +489,14 @@ def build_graph(
         status_schema, status_fields, status_template, conditions = _status(rgd, list(nodes), inspector, scope, schemas)
     except GraphError as err:
         raise _fail("failed to build instance status schema", err) from None
+    for item in status_fields:
+        # checked after the status schema, when Kro builds the instance node
+        if not inspector.inspect(item.cel).identifiers:
+            path = f"status.{item.path}"
+            raise GraphError(
+                f"failed to create instance node: instance status field must refer to a resource or schema: {path}",
+                path=path,
+            )
 
     crd = build_crd(
         group=schema.group,

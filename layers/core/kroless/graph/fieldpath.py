@@ -65,9 +65,9 @@ def build(steps: list[str | int]) -> str:
 
 
 def join(path: str, name: str) -> str:
-    """Append one field name to a path."""
-    if _needs_quotes(name):
-        return f"{path}[{json.dumps(name)}]"
+    """Append one field name to a path, as Kro's template parser does (only empty or dotted names quoted)."""
+    if name == "" or "." in name:
+        return f'{path}["{name}"]'
     return f"{path}.{name}" if path else name
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kroless.errors import GraphError
+
 # group/kind of the Kubernetes built-ins that are cluster-scoped (kubectl api-resources --namespaced=false)
 CLUSTER_SCOPED_BUILTINS = frozenset(
     {
@@ -49,6 +51,12 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
+def validate_api_version(api_version: str) -> None:
+    """At most one ``/`` (apimachinery's ParseGroupVersion)."""
+    if api_version.count("/") > 1:
+        raise GraphError(f"unexpected GroupVersion string: {api_version}")
+
+
 @dataclass
 class KindInfo:
     namespaced: bool = True
@@ -60,9 +68,13 @@ class KindInfo:
 
 @dataclass
 class KindRegistry:
-    """Scope and schema lookups by (group, kind); RGD-defined kinds are registered as they compile."""
+    """Scope and schema lookups by (group, kind); RGD-defined kinds are registered as they compile.
+
+    ``strict`` makes unregistered kinds an error, as an API server that does not serve them would.
+    """
 
     _extra: dict[str, KindInfo] = field(default_factory=dict)
+    strict: bool = False
 
     def register(self, api_version: str, kind: str, info: KindInfo) -> None:
         group, _ = split_api_version(api_version)
@@ -73,4 +85,7 @@ class KindRegistry:
         key = f"{group}/{kind}"
         if key in self._extra:
             return self._extra[key]
+        if self.strict:
+            # Go's GroupVersionKind.String()
+            raise GraphError(f"schema not found for GVK: {api_version if group else '/' + api_version}, Kind={kind}")
         return KindInfo(namespaced=key not in CLUSTER_SCOPED_BUILTINS)

@@ -88,17 +88,15 @@ def _quote(literal: str) -> str:
     return json.dumps(literal, ensure_ascii=False)
 
 
-def build_string_template(text: str, expressions: list[str]) -> str:
+def build_string_template(text: str, expressions: list[Expression]) -> str:
     """Compile a string template to one CEL expression that concatenates its parts."""
     parts: list[str] = []
     last_end = 0
     for expression in expressions:
-        delimited = EXPR_START + expression + EXPR_END
-        begin = text.index(delimited, last_end)
-        if begin > last_end:
-            parts.append(_quote(text[last_end:begin]))
-        parts.append(f"({expression})")
-        last_end = begin + len(delimited)
+        if expression.start > last_end:
+            parts.append(_quote(text[last_end : expression.start]))
+        parts.append(f"({expression.body})")
+        last_end = expression.end
     if last_end < len(text):
         parts.append(_quote(text[last_end:]))
     return " + ".join(parts)
@@ -127,18 +125,17 @@ class FieldExpression:
 
 
 def parse_string(value: str, path: str) -> FieldExpression | None:
-    expressions = extract_expressions(value)
+    expressions = scan_expressions(value)
     if not expressions:
         return None
-    if len(expressions) == 1 and value == EXPR_START + expressions[0] + EXPR_END:
-        return FieldExpression(path=path, cel=expressions[0], expressions=(expressions[0],))
-    return FieldExpression(
-        path=path, cel=build_string_template(value, expressions), expressions=tuple(expressions), template=value
-    )
+    bodies = tuple(e.body for e in expressions)
+    if len(expressions) == 1 and expressions[0].start == 0 and expressions[0].end == len(value):
+        return FieldExpression(path=path, cel=bodies[0], expressions=bodies)
+    return FieldExpression(path=path, cel=build_string_template(value, expressions), expressions=bodies, template=value)
 
 
 def walk_expressions(value: Any, path: str = "") -> Iterator[FieldExpression]:
-    """Every templated field of a document, depth first, in document order (maps keep YAML order)."""
+    """Every templated field of a document, depth first, in document order (Kro's schemaless parser)."""
     if isinstance(value, dict):
         for key, child in value.items():
             yield from walk_expressions(child, fieldpath.join(path, str(key)))
@@ -149,6 +146,135 @@ def walk_expressions(value: Any, path: str = "") -> Iterator[FieldExpression]:
         field = parse_string(value, path)
         if field is not None:
             yield field
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Schema-aware extraction (Kro's parser.ParseResource): the template is walked against the kind's OpenAPI
+# schema, so static values are type-checked too. Subtrees marked x-kubernetes-preserve-unknown-fields
+# fall back to the schemaless walk.
+# ---------------------------------------------------------------------------------------------------------
+
+_ANY = "any"
+_PRESERVE_UNKNOWN = "x-kubernetes-preserve-unknown-fields"
+
+
+def _preserves_unknown(schema: dict[str, Any]) -> bool:
+    return schema.get(_PRESERVE_UNKNOWN) is True
+
+
+def _sub_schema_types(sub_schemas: list[dict[str, Any]]) -> list[str]:
+    types: list[str] = []
+    for sub in sub_schemas:
+        # structural constraints only make sense on objects
+        if (sub.get("required") or "not" in sub) and "object" not in types:
+            types.append("object")
+        sub_type = sub.get("type")
+        for name in sub_type if isinstance(sub_type, list) else [sub_type]:
+            if name and name not in types:
+                types.append(name)
+    return types
+
+
+def _additional_allowed(schema: dict[str, Any]) -> bool:
+    additional = schema.get("additionalProperties")
+    return additional is True or isinstance(additional, dict)
+
+
+def _expected_types(schema: dict[str, Any]) -> list[str]:
+    if _preserves_unknown(schema):
+        return [_ANY]
+    if schema.get("x-kubernetes-int-or-string") is True:
+        return ["string", "integer"]
+    for composite in ("oneOf", "anyOf"):
+        types = _sub_schema_types(schema.get(composite) or [])
+        if types:
+            return types
+    declared = schema.get("type")
+    if declared:
+        return list(declared) if isinstance(declared, list) else [declared]
+    if _additional_allowed(schema):
+        return [_ANY]
+    raise GraphError("unknown schema type")
+
+
+def _value_type_name(value: Any) -> str:
+    """The type Kro reports for a static value (Go's names: ints are "integer", floats "float64")."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return "float64" if isinstance(value, float) else type(value).__name__
+
+
+def _scalar_matches(value: Any, expected: str) -> bool:
+    if isinstance(value, bool):
+        return expected in ("boolean", "bool")
+    if isinstance(value, int):
+        return expected in ("number", "int", "integer")
+    return isinstance(value, float) and expected == "number"
+
+
+def _field_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    properties = schema.get("properties") or {}
+    if name in properties:
+        return dict(properties[name])
+    additional = schema.get("additionalProperties")
+    if isinstance(additional, dict):
+        return additional
+    if additional is True:
+        return {_PRESERVE_UNKNOWN: True}
+    items = schema.get("items")
+    if isinstance(items, dict):
+        return _field_schema(items, name)
+    raise GraphError(f"schema not found for field {name}")
+
+
+def _mismatch(expected: list[str], path: str, got: str) -> GraphError:
+    return GraphError(f"expected {' or '.join(expected)} type for path {path}, got {got}")
+
+
+def parse_resource(value: Any, schema: dict[str, Any], path: str = "") -> list[FieldExpression]:
+    """Every templated field of ``value``, checking static values against ``schema``. Raises GraphError."""
+    if schema is None:
+        raise GraphError(f"schema is nil for path {path}")
+    if not _preserves_unknown(schema) and not any(k in schema for k in ("type", "oneOf", "anyOf", "additionalProperties")):
+        raise GraphError(f"schema at path {path} has no valid type, OneOf, AnyOf, or AdditionalProperties")
+    expected = _expected_types(schema)
+    if isinstance(value, dict | list) and _preserves_unknown(schema):
+        return list(walk_expressions(value, path))
+    if isinstance(value, dict):
+        if "object" not in expected and not _additional_allowed(schema):
+            raise _mismatch(expected, path, "object")
+        fields: list[FieldExpression] = []
+        for key, child in value.items():
+            name = str(key)
+            try:
+                child_schema = _field_schema(schema, name)
+            except GraphError as err:
+                raise GraphError(f"error getting field schema for path {path}.{name}: {err.message}") from None
+            fields += parse_resource(child, child_schema, fieldpath.join(path, name))
+        return fields
+    if isinstance(value, list):
+        if "array" not in expected:
+            raise _mismatch(expected, path, "array")
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            raise GraphError(f"invalid array schema for path {path}: neither Items.Schema nor Properties are defined")
+        fields = []
+        for index, item in enumerate(value):
+            fields += parse_resource(item, items, f"{path}[{index}]")
+        return fields
+    if isinstance(value, str):
+        if is_standalone_expression(value):
+            field = parse_string(value, path)
+            return [field] if field is not None else []
+        if "string" not in expected and _ANY not in expected:
+            raise _mismatch(expected, path, "string")
+        field = parse_string(value, path)
+        return [field] if field is not None else []
+    if value is None or _ANY in expected or any(_scalar_matches(value, t) for t in expected):
+        return []
+    raise _mismatch(expected, path, _value_type_name(value))
 
 
 def walk_plain_fields(value: Any, path: str = "") -> Iterator[str]:

@@ -40,18 +40,27 @@ _CEL_TO_OPENAPI = {
 
 _OPENAPI_TO_CEL = {"string": "string", "integer": "int", "number": "double", "boolean": "bool"}
 
-_OBJECT_META = {
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+# metav1.ObjectMeta (Kro's schema.ObjectMetaSchema): closed, so a typo or a field the instance cannot have
+# (metadata.namespace of a cluster-scoped instance) is an undefined field
+_OBJECT_META: Schema = {
     "type": "object",
     "properties": {
-        name: {"type": "string"}
-        for name in ("name", "namespace", "generateName", "uid", "resourceVersion", "creationTimestamp")
-    }
-    | {
-        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+        **{
+            name: {"type": "string"}
+            for name in ("name", "generateName", "namespace", "selfLink", "uid", "resourceVersion")
+        },
         "generation": {"type": "integer"},
+        "creationTimestamp": {"type": "string", "format": "date-time"},
+        "deletionTimestamp": {"type": "string", "format": "date-time"},
+        "deletionGracePeriodSeconds": {"type": "integer"},
+        "labels": _STRING_MAP,
+        "annotations": _STRING_MAP,
+        "finalizers": {"type": "array", "items": {"type": "string"}},
+        "ownerReferences": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+        "managedFields": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
     },
-    "x-kubernetes-preserve-unknown-fields": True,
 }
 
 
@@ -104,6 +113,8 @@ def _select_chain_type(expression: str, schemas: dict[str, Schema | None]) -> tu
     current = schemas[match.group(1)]
     steps = [s.strip() for s in match.group(2).split(".") if s.strip()]
     for step in steps:
+        if current is not None and current.get("type") in _SCALARS:
+            raise GraphError(f"type '{type_name(current)}' does not support field selection")
         exists, current = field_schema(current, step)
         if not exists:
             raise GraphError(f"undefined field '{step}'")
@@ -164,18 +175,73 @@ def is_bool_or_optional_bool(schema: Schema | None) -> bool:
     return schema is None or schema.get("type") == "boolean"
 
 
-def _assignable(value: Schema | None, target: Schema | None) -> bool:
-    if value is None or target is None or _schemaless(target) or target.get("x-kubernetes-int-or-string"):
-        return True
-    value_type, target_type = value.get("type"), target.get("type")
-    if value_type is None or target_type is None:
-        return True
-    if value_type == target_type:
-        if value_type == "array":
-            return _assignable(value.get("items"), target.get("items"))
-        return True
+_SCALARS = ("string", "integer", "number", "boolean")
+
+
+def _kind(schema: Schema) -> str | None:
+    """OpenAPI kind of a schema; None when it accepts anything (dyn)."""
+    if _schemaless(schema) or schema.get("x-kubernetes-int-or-string"):
+        return None
+    kind = schema.get("type")
+    if kind is None and ("properties" in schema or "additionalProperties" in schema):
+        return "object"
+    return kind if isinstance(kind, str) else None
+
+
+def incompatibility(value: Schema | None, target: Schema | None) -> str | None:
+    """Why a value of type ``value`` cannot fill a field of type ``target``, or None when it can.
+
+    Kro's structural compatibility (``pkg/cel/compatibility.go``): lists and maps recursively, a struct
+    may be a subset of the expected struct (an extra field is an error), maps and structs are
+    interchangeable when their values fit.
+    """
+    if value is None or target is None:
+        return None
+    value_kind, target_kind = _kind(value), _kind(target)
+    if value_kind is None or target_kind is None or value_kind == target_kind in _SCALARS:
+        return None
     # CEL ints are accepted where OpenAPI wants a number
-    return value_type == "integer" and target_type == "number"
+    if (value_kind, target_kind) == ("integer", "number"):
+        return None
+    if value_kind != target_kind:
+        return f'type kind mismatch: got "{type_name(value)}", expected "{type_name(target)}"'
+    if target_kind == "array":
+        inner = incompatibility(value.get("items"), target.get("items"))
+        return f"list element type incompatible: {inner}" if inner else None
+    return _object_incompatibility(value, target)
+
+
+def _object_incompatibility(value: Schema, target: Schema) -> str | None:
+    value_fields: dict[str, Schema] = value.get("properties") or {}
+    target_fields: dict[str, Schema] = target.get("properties") or {}
+    value_elements = value.get("additionalProperties")
+    target_elements = target.get("additionalProperties")
+    if isinstance(target_elements, dict):
+        if isinstance(value_elements, dict):
+            inner = incompatibility(value_elements, target_elements)
+            return f"map value type incompatible: {inner}" if inner else None
+        for name, field in value_fields.items():
+            inner = incompatibility(field, target_elements)
+            if inner:
+                return f'struct field "{name}" incompatible with map value type: {inner}'
+        return None
+    if isinstance(value_elements, dict):
+        for name, field in target_fields.items():
+            inner = incompatibility(value_elements, field)
+            if inner:
+                return f'map value incompatible with struct field "{name}": {inner}'
+        return None
+    if not value_fields or target_elements is True:
+        return None
+    if not target_fields:
+        return "output has fields but expected type has none"
+    for name, field in value_fields.items():
+        if name not in target_fields:
+            return f'field "{name}" exists in output but not in expected type'
+        inner = incompatibility(field, target_fields[name])
+        if inner:
+            return f'field "{name}" has incompatible type: {inner}'
+    return None
 
 
 def target_schema(root: Schema | None, path: str) -> Schema | None:
@@ -217,10 +283,11 @@ def check_field(
                     f'string template "{item.template}"'
                 )
         produced, expected = {"type": "string"}, target
-    if not _assignable(produced, expected):
+    reason = incompatibility(produced, expected)
+    if reason:
         raise GraphError(
             f'type mismatch in resource "{resource_id}" at path "{item.path}": expression "{item.user_expression}" returns type '
-            f'"{type_name(produced)}" but expected "{type_name(expected)}"'
+            f'"{type_name(produced)}" but expected "{type_name(expected)}": {reason}'
         )
 
 
