@@ -143,7 +143,8 @@ class Generator:
             self.definitions[name] = self.model_schema(model)
         return {"$ref": name}
 
-    def model_schema(self, model: type) -> dict[str, Any]:
+    def model_schema(self, model: Any) -> dict[str, Any]:
+        """A model class (pydantic, with the generator's ``openapi_types`` and ``attribute_map``)."""
         fields = {(info.serialization_alias or attr): info for attr, info in model.model_fields.items()}
         properties: dict[str, Any] = {}
         required: list[str] = []

@@ -8,6 +8,8 @@ Measured quirks of cel-expr-python 0.1.3 this module works around:
 * CEL ``bytes`` come back as ``bytearray``: outputs are turned back into ``bytes``.
 * ``omit()`` cannot return an opaque value, so it returns a one-key marker map which outputs turn into
   the :data:`OMIT` sentinel (wherever it appears, also nested in lists/maps).
+* Kubernetes Quantity values are one-key marker maps too (``library/quantity.py``); outputs turn them into
+  their canonical string (``"1Gi"``).
 * Optional values cannot be converted at all (``Value.value()`` raises, nested ones can crash): the
   environment unwraps a top-level optional in CEL itself, see ``environment.py``.
 """
@@ -43,6 +45,9 @@ OMIT: Final = _Omit()
 OMIT_MARKER_KEY: Final = "__kroless_omit__"
 """Key of the one-entry map ``omit()`` returns inside CEL."""
 
+QUANTITY_MARKER_KEY: Final = "__kroless_quantity__"
+"""Key of the one-entry map that stands for a Kubernetes Quantity inside CEL (value: canonical string)."""
+
 
 def to_cel(value: Any) -> Any:
     """Make a Python value safe to hand to CEL (copies containers only when they hold bytes/tuples)."""
@@ -76,8 +81,11 @@ def to_cel(value: Any) -> Any:
 def from_cel(value: Any) -> Any:
     """Turn a ``Value.plain_value()`` result into plain Python (bytes, the OMIT sentinel)."""
     if isinstance(value, dict):
-        if len(value) == 1 and OMIT_MARKER_KEY in value:
-            return OMIT
+        if len(value) == 1:
+            if OMIT_MARKER_KEY in value:
+                return OMIT
+            if QUANTITY_MARKER_KEY in value:
+                return value[QUANTITY_MARKER_KEY]
         return {k: from_cel(v) for k, v in value.items()}
     if isinstance(value, list):
         return [from_cel(v) for v in value]

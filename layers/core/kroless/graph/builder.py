@@ -382,13 +382,13 @@ def _status(
 ) -> tuple[dict[str, Any], list[FieldExpression], dict[str, Any], list[str]]:
     raw = copy.deepcopy(rgd.schema.status or {})
     conditions_raw = raw.pop("conditions", None)
-    plain = [path for path in walk_plain_fields(raw)] if raw else []
-    if plain:
-        raise GraphError(f"status fields without expressions are not supported: [{' '.join(plain)}]", path="status")
     try:
         fields = list(walk_expressions(raw))
     except GraphError as err:
         raise _fail("failed to extract CEL expressions from status", err, path="status") from None
+    plain = list(walk_plain_fields(raw)) if raw else []
+    if plain:
+        raise GraphError(f"status fields without expressions are not supported: [{' '.join(plain)}]", path="status")
     allowed = [*node_ids, SCHEMA_VAR]
     types: dict[str, dict[str, Any]] = {}
     for item in fields:
@@ -401,6 +401,7 @@ def _status(
             raise _fail(f'status field "{item.path}" expression "{item.user_expression}"', err, path=path) from None
         try:
             output = compile_checked(item.cel, scope)
+            typecheck.check_template(item, schemas)
         except KrolessError as err:
             raise _fail(
                 f'failed to type-check status expression "{item.user_expression}" at path "{item.path}"', err, path=path

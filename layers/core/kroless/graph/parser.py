@@ -21,6 +21,8 @@ from kroless.graph import fieldpath
 EXPR_START = "${"
 EXPR_END = "}"
 
+TEMPLATE_JOIN = " + "
+
 NESTED_EXPRESSION_ERROR = "nested expressions are not allowed unless inside string literals"
 
 
@@ -88,18 +90,23 @@ def _quote(literal: str) -> str:
     return json.dumps(literal, ensure_ascii=False)
 
 
-def build_string_template(text: str, expressions: list[Expression]) -> str:
-    """Compile a string template to one CEL expression that concatenates its parts."""
-    parts: list[str] = []
+def template_parts(text: str, expressions: list[Expression]) -> list[tuple[str, str | None]]:
+    """The operands of a string template's concatenation: (CEL text, expression body or None for a literal)."""
+    parts: list[tuple[str, str | None]] = []
     last_end = 0
     for expression in expressions:
         if expression.start > last_end:
-            parts.append(_quote(text[last_end : expression.start]))
-        parts.append(f"({expression.body})")
+            parts.append((_quote(text[last_end : expression.start]), None))
+        parts.append((f"({expression.body})", expression.body))
         last_end = expression.end
     if last_end < len(text):
-        parts.append(_quote(text[last_end:]))
-    return " + ".join(parts)
+        parts.append((_quote(text[last_end:]), None))
+    return parts
+
+
+def build_string_template(text: str, expressions: list[Expression]) -> str:
+    """Compile a string template to one CEL expression that concatenates its parts."""
+    return TEMPLATE_JOIN.join(cel for cel, _ in template_parts(text, expressions))
 
 
 @dataclass(frozen=True)

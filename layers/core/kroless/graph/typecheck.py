@@ -21,7 +21,7 @@ from typing import Any
 
 from kroless.errors import GraphError
 from kroless.graph import fieldpath
-from kroless.graph.parser import FieldExpression
+from kroless.graph.parser import TEMPLATE_JOIN, FieldExpression, scan_expressions, template_parts
 
 Schema = dict[str, Any]
 
@@ -275,13 +275,7 @@ def check_field(
         produced = infer(item.cel, cel_type, schemas)
         expected = target
     else:
-        for part in item.expressions:
-            part_type = infer(part, "dyn", schemas)
-            if part_type is not None and part_type.get("type") not in ("string", None):
-                raise GraphError(
-                    f"found no matching overload for '_+_' applied to '(string, {type_name(part_type)})' in "
-                    f'string template "{item.template}"'
-                )
+        check_template(item, schemas)
         produced, expected = {"type": "string"}, target
     reason = incompatibility(produced, expected)
     if reason:
@@ -289,6 +283,43 @@ def check_field(
             f'type mismatch in resource "{resource_id}" at path "{item.path}": expression "{item.user_expression}" returns type '
             f'"{type_name(produced)}" but expected "{type_name(expected)}": {reason}'
         )
+
+
+def checker_error(expression: str, offset: int, message: str) -> str:
+    """A cel-go checker error: ``ERROR: <input>:line:col: message`` and the source line with a caret."""
+    line = expression.count("\n", 0, offset) + 1
+    column = offset - (expression.rfind("\n", 0, offset) + 1) + 1
+    source_line = expression.split("\n")[line - 1]
+    return f"ERROR: <input>:{line}:{column}: {message}\n | {source_line}\n | {'.' * (column - 1)}^"
+
+
+def check_template(item: FieldExpression, schemas: dict[str, Schema | None]) -> None:
+    """A string template's parts must all be strings; report the first ``+`` cel-go's checker would reject.
+
+    Variables are ``dyn`` for cel-expr-python, so the parts' schema types stand in for cel-go's typed env.
+    """
+    if item.template is None:
+        return
+    offset = 0
+    left: str | None = None
+    for index, (cel, body) in enumerate(template_parts(item.template, scan_expressions(item.template))):
+        right = "string" if body is None else _known_type_name(infer(body, "dyn", schemas))
+        if index == 0:
+            left = right
+        elif left is not None and right is not None and (left, right) != ("string", "string"):
+            plus = offset - len(TEMPLATE_JOIN) + 1
+            raise GraphError(
+                checker_error(item.cel, plus, f"found no matching overload for '_+_' applied to '({left}, {right})'")
+            )
+        else:
+            # dyn + string resolves to the string overload
+            left = "string" if "string" in (left, right) else None
+        offset += len(cel) + len(TEMPLATE_JOIN)
+
+
+def _known_type_name(schema: Schema | None) -> str | None:
+    name = type_name(schema)
+    return None if name == "dyn" else name
 
 
 def status_schema(types: dict[str, Schema | None]) -> Schema:

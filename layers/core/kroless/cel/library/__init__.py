@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from cel_expr_python import cel
 
-from . import hash, json, k8s, lists, maps, omit, random, runtime
+from . import hash, json, k8s, k8s_lists, lists, maps, omit, quantity, random, runtime
 
 
 def declarations(*, allow_runtime: bool, allow_omit: bool) -> list[cel.FunctionDecl]:
     decls: list[cel.FunctionDecl] = []
-    for mod in (random, maps, json, hash, lists, k8s):
+    for mod in (random, maps, json, hash, lists, k8s, k8s_lists, quantity):
         decls.extend(mod.declarations())
     if allow_omit:
         decls.extend(omit.declarations())

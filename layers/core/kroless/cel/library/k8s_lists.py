@@ -3,7 +3,7 @@
     <list<T>>.isSorted() -> bool          T comparable: int, uint, double, bool, duration, timestamp, string, bytes
     <list<T>>.sum() -> T                  T summable: int, uint, double, duration; [].sum() == 0
     <list<T>>.min() / .max() -> T         T comparable; error "min called on empty list"
-    <list<T>>.indexOf(T) / .lastIndexOf(T) -> int   -1 when absent
+    <list<T>>.indexOf(T) / .lastIndexOf(T) -> int   -1 when absent  (implemented, NOT declared: see below)
 
 How this is declared on cel-expr-python (measured): the checker sees one overload per element type, like
 Kubernetes, so ``[1, 2].sum()`` has type ``int``. The runtime, however, dispatches on the argument *kind*
@@ -11,8 +11,13 @@ only (every ``list(T)`` is "list") and refuses two implementations for the same 
 Python result against the declared return type. So the typed overloads are declaration-only, and one
 *carrier* overload per function holds the implementation: it is declared over ``list(null_type)`` (an
 element type nothing else uses, so it does not collide with the typed ones at check time) and returns
-``dyn``. Known gaps: a ``uint`` sum comes back as ``int`` and an empty ``list(double)`` sums to ``0``
-(the runtime cannot see the element type); ``includes`` (library version 1) is not offered, as in Kro.
+``dyn``. Known gaps: the engine cannot convert a ``timedelta``/``datetime`` returned through ``dyn``
+("Non-CEL value type"), so ``sum``/``min``/``max`` over durations or timestamps fail at evaluation
+(``isSorted`` works: it returns ``bool``); a ``uint`` sum comes back as ``int`` and an empty ``list(double)`` sums to ``0``
+(the runtime cannot see the element type); ``includes`` (library version 1) is not offered, as in Kro. ``indexOf``/``lastIndexOf`` on lists cannot be
+declared: the strings extension declares those function names (for strings) and cel-expr-python 0.1.3
+cannot add overloads to an extension's function, so ``[1, 2].indexOf(2)`` fails to compile ("found no
+matching overload"); :func:`index_of` / :func:`last_index_of` are kept for when that becomes possible.
 """
 
 from __future__ import annotations
@@ -121,11 +126,18 @@ def _typed(
         cel.Overload(f"list_{tn}_{name}", return_type=returns(t), parameters=[T.List(t)], is_member=True)
         for tn, t in types
     ]
-    overloads.append(
-        cel.Overload(
-            f"list_kroless_{name}", return_type=T.DYN, parameters=[_CARRIER_LIST], is_member=True, impl=impl
+    if all(returns(t) == returns(types[0][1]) for _, t in types):
+        # One return type: any overload can carry the implementation (the runtime calls it for every list).
+        tn, t = types[0]
+        overloads[0] = cel.Overload(
+            f"list_{tn}_{name}", return_type=returns(t), parameters=[T.List(t)], is_member=True, impl=impl
         )
-    )
+    else:
+        overloads.append(
+            cel.Overload(
+                f"list_kroless_{name}", return_type=T.DYN, parameters=[_CARRIER_LIST], is_member=True, impl=impl
+            )
+        )
     return cel.FunctionDecl(name, overloads)
 
 
@@ -149,6 +161,6 @@ def declarations() -> list[cel.FunctionDecl]:
         _typed("sum", _SUMMABLE, lambda t: t, list_sum),
         _typed("min", _COMPARABLE, lambda t: t, _extreme("min", min)),
         _typed("max", _COMPARABLE, lambda t: t, _extreme("max", max)),
-        _index_decl("indexOf", index_of),
-        _index_decl("lastIndexOf", last_index_of),
+        # indexOf / lastIndexOf are NOT declared: the strings extension already owns those names and
+        # cel-expr-python refuses a second declaration ("function 'indexOf' declared multiple times").
     ]
