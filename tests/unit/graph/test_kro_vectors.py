@@ -31,7 +31,29 @@ _SNAPSHOT_SCANNER = (
     "scanner (kro-reference 3.1) treats an unterminated ${ as literal text, so the static type check reports "
     "'expected ... type for path ..., got string' instead"
 )
+_RESERVED_RESOURCE_ID = (
+    "the Go test calls buildStatusSchema directly with a resource whose id is 'resource', a reserved word: a full "
+    "compile (Kro's too) stops at 'id resource is a reserved keyword in KRO'; test_status_vectors_renamed runs "
+    "these with the id renamed"
+)
 XFAIL: dict[str, str] = {
+    "invalid KRO kind name": (
+        "kroless validates RGDs against Kro's CRD schema first, as the API server does: the spec.schema.kind pattern "
+        "rejects the document before the builder's naming check (the Go test calls the builder directly)"
+    ),
+    "Invalid kind name": (
+        "kroless validates RGDs against Kro's CRD schema first, as the API server does: the spec.schema.kind pattern "
+        "rejects the document before the builder's naming check (the Go test calls the validator directly)"
+    ),
+    "external ref and foreach together": (
+        "the vector's iterator is named 'item', a reserved word: Kro's validateResourceGraphDefinition rejects it "
+        "before the field-combination check (the Go test calls validateCombinableResourceFields directly)"
+    ),
+    "invalid status expression syntax": _RESERVED_RESOURCE_ID,
+    "string interpolation type check failure": _RESERVED_RESOURCE_ID,
+    "string interpolation non string expression": _RESERVED_RESOURCE_ID,
+    "string interpolation success": _RESERVED_RESOURCE_ID,
+    "status field referencing a resource prefixes status path": _RESERVED_RESOURCE_ID,
     "[5] nodes=A,B,C,D,E,F,edges=D->C": _HEAP_ORDER,
     "[7] nodes=A,B,C,D,E,F,edges=B->A,C->A,D->B,D->C,F->E,A->E": _HEAP_ORDER,
     "matchLabels unterminated CEL string is invalid": _SNAPSHOT_SCANNER,
@@ -132,6 +154,23 @@ def run_rgd_case(case: dict[str, Any], *, max_dimensions: int) -> None:
 # builder_test.go runs with RGDConfig{MaxCollectionDimensionSize: 5}; validation_test.go with the default 10.
 @cases(load("builder.yaml"))
 def test_builder(case: dict[str, Any]) -> None:
+    run_rgd_case(case, max_dimensions=5)
+
+
+def _renamed(case: dict[str, Any]) -> dict[str, Any]:
+    """The case with resource id ``resource`` renamed to ``res`` in the RGD and the expectations."""
+    text = yaml.safe_dump(case).replace("resource.", "res.").replace("id: resource", "id: res")
+    renamed: dict[str, Any] = yaml.safe_load(text)
+    if "instanceDependencies" in renamed["expect"]:
+        renamed["expect"]["instanceDependencies"] = ["res"]
+    return renamed
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(_renamed(c), id=c["name"]) for c in load("builder.yaml") if XFAIL.get(c["name"]) == _RESERVED_RESOURCE_ID],
+)
+def test_status_vectors_renamed(case: dict[str, Any]) -> None:
     run_rgd_case(case, max_dimensions=5)
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-LEFT_DEEP_LIMIT = 32
-"""Chains of at most this many parts are kept left-deep, byte-for-byte what Kro builds."""
+LEFT_DEEP_LIMIT = 16
+"""Chains of at most this many parts are kept left-deep, byte-for-byte what Kro builds. Not 32: a part's
+own nesting (``(schema.spec.x)`` is a few levels) adds to the depth of its position in the chain, and a
+real 31-part template from Kro's examples already fails left-deep."""
 
 
 def concat_expression(parts: Sequence[str]) -> str:

@@ -15,7 +15,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from kroless.errors import GraphError, KrolessError, SchemaError
+from kroless.errors import CELError, GraphError, KrolessError, SchemaError
 from kroless.graph import typecheck
 from kroless.graph.conditions import validate_condition_expressions
 from kroless.graph.dag import DAG
@@ -191,7 +191,10 @@ class _Inspector:
         self.options = options
 
     def inspect(self, expression: str) -> Inspection:
-        return inspect_expression(expression, known_identifiers=self.known)
+        try:
+            return inspect_expression(expression, known_identifiers=self.known)
+        except CELError as err:
+            raise GraphError(f"failed to inspect expression: {err.message}") from None
 
     def dependencies(self, expression: str, iterators: list[str]) -> tuple[list[str], list[str]]:
         """(resource dependencies, iterator references) of one expression, Kro's extractDependencies."""

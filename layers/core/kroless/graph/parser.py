@@ -237,7 +237,7 @@ def _field_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _mismatch(expected: list[str], path: str, got: str) -> GraphError:
-    return GraphError(f"expected {' or '.join(expected)} type for path {path}, got {got}")
+    return GraphError(f"expected {' or '.join(expected)} type for path {path}, got {got}", path=path)
 
 
 def parse_resource(value: Any, schema: dict[str, Any], path: str = "") -> list[FieldExpression]:
@@ -258,7 +258,9 @@ def parse_resource(value: Any, schema: dict[str, Any], path: str = "") -> list[F
             try:
                 child_schema = _field_schema(schema, name)
             except GraphError as err:
-                raise GraphError(f"error getting field schema for path {path}.{name}: {err.message}") from None
+                raise GraphError(
+                    f"error getting field schema for path {path}.{name}: {err.message}", path=fieldpath.join(path, name)
+                ) from None
             fields += parse_resource(child, child_schema, fieldpath.join(path, name))
         return fields
     if isinstance(value, list):

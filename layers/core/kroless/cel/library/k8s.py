@@ -1,10 +1,9 @@
 """Kubernetes CEL libraries Kro enables (k8s.io/apiserver/pkg/cel/library), the cheap subset.
 
-Done: Regex ``<string>.find(regex) -> string``, ``<string>.findAll(regex) -> list(string)``,
-``<string>.findAll(regex, limit) -> list(string)``; Kubernetes Lists ``isSorted``, ``sum``, ``min``,
-``max``, ``indexOf``, ``lastIndexOf`` are NOT done (cel-go ext.Lists covers sort/distinct/flatten/slice).
-Skipped: URL, IP, CIDR, Quantity, Semver (they need opaque CEL types, which cel-expr-python cannot
-return from Python functions). Python's ``re`` stands in for RE2 (same syntax for common patterns).
+Here: Regex ``<string>.find(regex) -> string``, ``<string>.findAll(regex) -> list(string)``,
+``<string>.findAll(regex, limit) -> list(string)``. Kubernetes Lists are in :mod:`.k8s_lists`, Quantity in
+:mod:`.quantity`. Skipped: URL, IP, CIDR, Semver (opaque CEL types; they could follow Quantity's marker-map
+representation). Python's ``re`` stands in for RE2 (same syntax for common patterns).
 """
 
 from __future__ import annotations

@@ -198,7 +198,7 @@ def _ov(oid: str, params: list[cel.Type], ret: cel.Type, impl: Any, member: bool
 
 
 def declarations() -> list[cel.FunctionDecl]:
-    Q, I = QUANTITY, T.INT  # noqa: N806
+    Q, I = QUANTITY, T.INT  # noqa: N806, E741
     return [
         cel.FunctionDecl("quantity", [_ov("string_to_quantity", [T.STRING], Q, to_quantity, member=False)]),
         cel.FunctionDecl("isQuantity", [_ov("is_quantity_string", [T.STRING], T.BOOL, is_quantity, member=False)]),

@@ -1,0 +1,93 @@
+"""The contract every provider meets, and the errors they raise.
+
+A provider works on *manifests*: the fully rendered template of one node (apiVersion, kind, metadata, spec
+...). ``apply`` makes the real object match the manifest and returns the *observed* object in the same
+shape (metadata, spec as the provider sees it, status), which is what CEL expressions of dependent nodes
+and readyWhen read. Identity is deterministic: the manifest's apiVersion/kind/namespace/name (plus the
+AWS identifier the spec names), so a retry after a crash adopts what the first attempt created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kroless.errors import KrolessError
+
+ADOPT_ANNOTATION = "kroless.dev/adopt"
+DELETION_POLICY_ANNOTATION = "kroless.dev/deletion-policy"
+INSTANCE_TAG = "kroless:instance"
+NODE_TAG = "kroless:node"
+
+
+class ProviderError(KrolessError):
+    """The provider could not apply, read or delete (an AWS or Kubernetes API error, a bad field)."""
+
+
+class ConflictError(ProviderError):
+    """The object exists but belongs to another instance, or to nobody, and the template did not opt in
+    to adoption (annotation ``kroless.dev/adopt: "true"``)."""
+
+
+class ImmutableFieldError(ProviderError):
+    """The manifest changes a field the API cannot update in place; kroless never silently replaces."""
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """Where a manifest lives: Kubernetes-style identity (namespace is None for cluster-scoped kinds)."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> ObjectRef:
+        metadata = manifest.get("metadata") or {}
+        return cls(manifest["apiVersion"], manifest["kind"], metadata["name"], metadata.get("namespace"))
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who manages an object: the instance (``<namespace>/<name>`` of an RGD instance) and the node id.
+
+    Kubernetes objects carry it as Kro's labels; AWS resources as tags ``kroless:instance`` and
+    ``kroless:node`` where the service supports tags (and always in the state table).
+    """
+
+    instance: str
+    node: str
+    rgd: str = ""
+
+
+class References(Protocol):
+    """Lookups a provider needs from the rest of the system (ACK ``*Ref`` fields, Secret key refs)."""
+
+    def observed(self, api_version: str, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """The observed object kroless manages under that Kubernetes identity, if any."""
+
+    def secret_value(self, namespace: str, name: str, key: str) -> str:
+        """The decoded value of a Kubernetes Secret key (never logged, never stored)."""
+
+
+class Provider(Protocol):
+    def handles(self, api_version: str, kind: str) -> bool:
+        """Whether this provider manages the kind."""
+
+    def apply(self, manifest: dict[str, Any], owner: Ownership, *, adopt: bool = False) -> dict[str, Any]:
+        """Create or update to match the manifest; return the observed object.
+
+        Raises ConflictError when the object exists and is not owned by ``owner`` (unless ``adopt``),
+        ImmutableFieldError when an update needs a replacement, ProviderError for API errors.
+        """
+
+    def read(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
+        """The observed object, or None when it does not exist."""
+
+    def delete(self, manifest: dict[str, Any]) -> bool:
+        """Start or continue deletion; True once the object is gone."""
