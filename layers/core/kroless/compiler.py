@@ -34,9 +34,14 @@ class Problem:
 
 
 @dataclass
+class CompiledRGD:
+    file: str
+    graph: Graph
+
+
+@dataclass
 class CompileResult:
-    graphs: dict[str, Graph] = field(default_factory=dict)  # by RGD name
-    graph_files: dict[str, str] = field(default_factory=dict)
+    compiled: list[CompiledRGD] = field(default_factory=list)  # in input order
     instances: list[tuple[Document, dict[str, Any], Graph]] = field(default_factory=list)  # (doc, defaulted, graph)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
@@ -44,6 +49,10 @@ class CompileResult:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def graphs(self) -> list[Graph]:
+        return [c.graph for c in self.compiled]
 
 
 def is_rgd(document: Document) -> bool:
@@ -69,6 +78,26 @@ def _register_api(kinds: KindRegistry, rgd: ResourceGraphDefinition) -> None:
     )
 
 
+def _warn_on_redefinition(
+    result: CompileResult, parsed: list[tuple[Document, ResourceGraphDefinition]], document: Document, rgd: ResourceGraphDefinition
+) -> None:
+    """Two RGDs with one name, or one API, cannot both be registered (Kro: the CRD is owned by another RGD).
+
+    Each still compiles on its own; nested kinds resolve to the later definition, as a re-apply would.
+    """
+    api = (rgd.schema.group, rgd.schema.kind)
+    for earlier_document, earlier in parsed:
+        if earlier.name == rgd.name:
+            clash = f"an RGD named {rgd.name} is also defined in {earlier_document.file}"
+        elif (earlier.schema.group, earlier.schema.kind) == api:
+            clash = f"the API {rgd.schema.kind}.{rgd.schema.group} is also defined by {earlier.name} in {earlier_document.file}"
+        else:
+            continue
+        warning = KrolessError(f"warning: {clash}; the later definition wins for nested instances")
+        result.warnings.append(Problem(document.file, rgd.name, warning))
+        return
+
+
 def compile_documents(documents: list[Document], *, options: Options | None = None) -> CompileResult:
     result = CompileResult()
     kinds = KindRegistry()
@@ -84,6 +113,7 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
             continue
         for warning in warnings:
             result.warnings.append(Problem(document.file, rgd.name, KrolessError(f"warning: {warning}")))
+        _warn_on_redefinition(result, parsed, document, rgd)
         parsed.append((document, rgd))
         _register_api(kinds, rgd)
     for document, rgd in parsed:
@@ -92,9 +122,8 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
         except KrolessError as err:
             result.problems.append(Problem(document.file, rgd.name, err))
             continue
-        result.graphs[rgd.name] = graph
-        result.graph_files[rgd.name] = document.file
-    by_api = {(g.instance_api_version, g.kind): g for g in result.graphs.values()}
+        result.compiled.append(CompiledRGD(document.file, graph))
+    by_api = {(g.instance_api_version, g.kind): g for g in result.graphs}
     for document in documents:
         instance_graph = by_api.get((document.api_version, document.kind))
         if instance_graph is None:

@@ -50,7 +50,8 @@ def main() -> int:
         print(*problem.lines(), sep="\n", file=sys.stderr)
     if not result.ok:
         return 1
-    for name, graph in result.graphs.items():
+    for graph in result.graphs:
+        name = graph.name
         nested = [n.id for n in graph.nodes.values() if n.nested_rgd]
         print(f"  {name}: {graph.kind} ({graph.instance_api_version}), {len(graph.nodes)} resources")
         print(f"    order: {' -> '.join(graph.topological_order)}")

@@ -16,18 +16,21 @@ BAD = DATA / "bad"
 
 # RGDs among Kro's examples that Kro itself rejects at this snapshot (kro-reference.md §2.21, §3.3, §4.5).
 KRO_REJECTS = {
-    # `default=IRSA role for ...`: an unquoted marker value with spaces ("marker key ... without a value")
-    "ack-controller/resourcegroup.yaml": "without a value",
-    "ack-controller/controllers/ec2-controller.yaml": "without a value",
-    "ack-controller/controllers/ecr-controller.yaml": "without a value",
-    "ack-controller/controllers/ecr-public-controller.yaml": "without a value",
-    "ack-controller/controllers/eks-controller.yaml": "without a value",
-    "ack-controller/controllers/s3-controller.yaml": "without a value",
-    "ack-controller/controllers/sqs-controller.yaml": "without a value",
+    # `default=IRSA role for ...`: an unquoted marker value with spaces (a bare word where a key=value marker is expected)
+    "ack-controller/resourcegroup.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/ec2-controller.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/ecr-controller.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/ecr-public-controller.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/eks-controller.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/s3-controller.yaml": 'invalid marker "role": expected key=value',
+    "ack-controller/controllers/sqs-controller.yaml": 'invalid marker "role": expected key=value',
     # a bool inside a string template: every embedded expression must return a string
     "ack-controller/controllers/iam-controller.yaml": "found no matching overload for '_+_' applied to '(string, bool)'",
     # a typo in the example: `${spc.version}` names no resource
     "ack-eks-cluster/eks-reused.yaml": "references unknown identifiers: [spc]",
+    # fields the nested API does not declare (Kro walks templates against the instance CRD's schema)
+    "apigateway/vpc-lattice/rg-webservice.yaml": "schema not found for field gatewayClassName",
+    "aws/webstack/rg.yaml": "schema not found for field s3bucketName",
 }
 
 

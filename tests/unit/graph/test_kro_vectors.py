@@ -37,14 +37,6 @@ _RESERVED_RESOURCE_ID = (
     "these with the id renamed"
 )
 XFAIL: dict[str, str] = {
-    "invalid KRO kind name": (
-        "kroless validates RGDs against Kro's CRD schema first, as the API server does: the spec.schema.kind pattern "
-        "rejects the document before the builder's naming check (the Go test calls the builder directly)"
-    ),
-    "Invalid kind name": (
-        "kroless validates RGDs against Kro's CRD schema first, as the API server does: the spec.schema.kind pattern "
-        "rejects the document before the builder's naming check (the Go test calls the validator directly)"
-    ),
     "external ref and foreach together": (
         "the vector's iterator is named 'item', a reserved word: Kro's validateResourceGraphDefinition rejects it "
         "before the field-combination check (the Go test calls validateCombinableResourceFields directly)"

@@ -85,11 +85,11 @@ class _FreeNames:
                 part = _msg(comprehension, number)
                 if part is not None:
                     self.walk(part, bound)
-            local = {name for name in (_str(comprehension, 1), _str(comprehension, 8), _str(comprehension, 3)) if name}
+            locals_ = {name for name in (_str(comprehension, 1), _str(comprehension, 8), _str(comprehension, 3)) if name}
             for number in (5, 6, 7):  # loop_condition, loop_step, result
                 part = _msg(comprehension, number)
                 if part is not None:
-                    self.walk(part, bound | local)
+                    self.walk(part, bound | locals_)
 
     def _namespace(self, target: Fields | None, bound: frozenset[str]) -> str | None:
         if target is None or _IDENT not in target:

@@ -47,14 +47,14 @@ def _graphs_or_fail(args: argparse.Namespace) -> tuple[list[Graph], CompileResul
     if not result.graphs:
         print(f"{', '.join(args.filename)}: no ResourceGraphDefinition found", file=sys.stderr)
         return [], result, 1
-    return list(result.graphs.values()), result, 0
+    return result.graphs, result, 0
 
 
 def validate(args: argparse.Namespace) -> int:
     result, problems = _compile(args.filename)
-    if result is not None and not problems:
-        for name, graph in result.graphs.items():
-            print(f"{result.graph_files[name]}: {name}: valid ({len(graph.nodes)} resources)")
+    if result is not None:
+        for compiled in result.compiled:
+            print(f"{compiled.file}: {compiled.graph.name}: valid ({len(compiled.graph.nodes)} resources)")
         for document, _, graph in result.instances:
             print(f"{document.file}: {document.name}: valid {graph.kind}")
     return _report(problems)

@@ -70,7 +70,8 @@ def _fail(message: str, cause: KrolessError | None = None, **where: str | None) 
     if cause is None:
         return GraphError(message, **where)
     error = GraphError(f"{message}: {cause.message}", path=cause.path, resource_id=cause.resource_id)
-    return error.at(**where)
+    error.at(**where)
+    return error
 
 
 def _build_node(
@@ -393,7 +394,7 @@ def _status(
     if plain:
         raise GraphError(f"status fields without expressions are not supported: [{' '.join(plain)}]", path="status")
     allowed = [*node_ids, SCHEMA_VAR]
-    types: dict[str, dict[str, Any]] = {}
+    types: dict[str, dict[str, Any] | None] = {}
     for item in fields:
         path = f"status.{item.path}"
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from kroless.graph.dag import DAG
@@ -14,7 +14,7 @@ EACH_VAR = "each"
 RUNTIME_VAR = "runtime"
 
 
-class NodeType(str, Enum):
+class NodeType(StrEnum):
     RESOURCE = "Resource"
     COLLECTION = "Collection"
     EXTERNAL = "External"

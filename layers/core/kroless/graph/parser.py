@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kroless.cel.concat import concat_expression
 from kroless.errors import GraphError
 from kroless.graph import fieldpath
 
@@ -105,8 +106,12 @@ def template_parts(text: str, expressions: list[Expression]) -> list[tuple[str, 
 
 
 def build_string_template(text: str, expressions: list[Expression]) -> str:
-    """Compile a string template to one CEL expression that concatenates its parts."""
-    return TEMPLATE_JOIN.join(cel for cel, _ in template_parts(text, expressions))
+    """Compile a string template to one CEL expression that concatenates its parts.
+
+    Up to 16 parts this is exactly Kro's left-deep ``"lit" + (e1) + ...``; longer templates become a
+    balanced tree of the same ``+`` so the engine's parser (recursion limit 32) accepts them.
+    """
+    return concat_expression([cel for cel, _ in template_parts(text, expressions)])
 
 
 @dataclass(frozen=True)

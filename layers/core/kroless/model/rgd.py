@@ -30,8 +30,9 @@ class CRDMetadata(_Strict):
 
 
 class RGDSchema(_Strict):
-    kind: str = Field(pattern=r"^[A-Z][a-zA-Z0-9]{0,62}$")
-    api_version: str = Field(alias="apiVersion", pattern=r"^v[0-9]+(alpha[0-9]+|beta[0-9]+)?$")
+    # kind and apiVersion patterns are checked by the graph builder, with Kro's messages
+    kind: str
+    api_version: str = Field(alias="apiVersion")
     group: str = "kro.run"
     scope: Literal["Namespaced", "Cluster"] = "Namespaced"
     spec: dict[str, Any] | None = None

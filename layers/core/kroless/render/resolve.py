@@ -80,14 +80,20 @@ def render_node(graph: Graph, node: Node, context: Context, iterators: Context |
     return render_fields(node.template, node.fields, {**context, **(iterators or {})}, scope, resource_id=node.id)
 
 
-def evaluate_condition(graph: Graph, node: Node, expressions: list[str], context: Context) -> bool | None:
-    """AND of includeWhen-style expressions; None while any is pending."""
-    scope = ["schema", *graph.nodes]
+def evaluate_condition(
+    graph: Graph, node: Node, expressions: list[str], context: Context, *, variable: str | None = None
+) -> bool | None:
+    """AND of includeWhen / readyWhen expressions; None while any is pending.
+
+    ``variable`` names the extra variable readyWhen reads (``each`` for collection items).
+    """
+    scope = ["schema", *graph.nodes, *([variable] if variable and variable not in graph.nodes else [])]
+    where = "readyWhen" if variable else "includeWhen"
     for expression in expressions:
         try:
             resolved, value, _ = _evaluate(expression, context, scope)
         except CELError as err:
-            raise err.at(resource_id=node.id, path="includeWhen") from None
+            raise err.at(resource_id=node.id, path=where) from None
         if not resolved:
             return None
         if value is not True:

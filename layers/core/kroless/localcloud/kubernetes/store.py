@@ -1,0 +1,627 @@
+"""The emulated cluster's state: objects, field managers, resourceVersions, simulated status.
+
+:class:`Cluster` is the whole API behind the HTTP server, usable directly by tests and the local cloud
+(for example to simulate drift: :meth:`Cluster.edit` changes an object as ``kubectl edit`` would,
+:meth:`Cluster.remove` deletes it behind kroless's back). Errors are :class:`ApiError` carrying the
+Kubernetes ``Status`` body the server returns.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+from kroless.localcloud.kubernetes import fields
+from kroless.localcloud.kubernetes.fields import Path
+from kroless.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind, kinds_of_crd
+from kroless.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
+from kroless.localcloud.kubernetes.status import simulated_status, timestamp
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CRD_GROUP = "apiextensions.k8s.io"
+STATE_VERSION = 1
+
+_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+# Fields the API server refuses to change after creation (a replacement is needed).
+_IMMUTABLE: dict[tuple[str, str], tuple[Path, ...]] = {
+    ("apps", "Deployment"): (("f:spec", "f:selector"),),
+    ("apps", "ReplicaSet"): (("f:spec", "f:selector"),),
+    ("apps", "DaemonSet"): (("f:spec", "f:selector"),),
+    ("apps", "StatefulSet"): (("f:spec", "f:selector"), ("f:spec", "f:serviceName"), ("f:spec", "f:volumeClaimTemplates")),
+    ("batch", "Job"): (("f:spec", "f:selector"), ("f:spec", "f:template"), ("f:spec", "f:completions")),
+    ("", "Service"): (("f:spec", "f:clusterIP"),),
+    ("", "PersistentVolumeClaim"): (("f:spec", "f:accessModes"), ("f:spec", "f:storageClassName"), ("f:spec", "f:volumeName")),
+    ("rbac.authorization.k8s.io", "RoleBinding"): (("f:roleRef",),),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (("f:roleRef",),),
+}
+
+
+class ApiError(Exception):
+    """An API error with its Kubernetes ``Status`` body."""
+
+    def __init__(self, code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+        self.message = message
+        self.details = details or {}
+
+    def status(self) -> dict[str, Any]:
+        body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message, "reason": self.reason, "code": self.code}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+def _details(kind: Kind, name: str) -> dict[str, Any]:
+    details = {"name": name, "kind": kind.plural}
+    if kind.group:
+        details["group"] = kind.group
+    return details
+
+
+def not_found(kind: Kind, name: str) -> ApiError:
+    return ApiError(404, "NotFound", f'{kind.resource} "{name}" not found', _details(kind, name))
+
+
+def invalid(kind: Kind, name: str, causes: list[str]) -> ApiError:
+    return ApiError(422, "Invalid", f'{kind.qualified_kind} "{name}" is invalid: {", ".join(causes)}', {**_details(kind, name), "kind": kind.kind})
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "BadRequest", message)
+
+
+@dataclass
+class Managed:
+    """One ``managedFields`` entry: a manager, its operation (Apply or Update) and the fields it owns."""
+
+    operation: str
+    api_version: str
+    time: float
+    paths: set[Path] = field(default_factory=set)
+
+
+@dataclass
+class Entry:
+    group: str
+    kind: str
+    obj: dict[str, Any]
+    managers: dict[tuple[str, str], Managed] = field(default_factory=dict)
+    changed_at: float = 0.0  # wall time of the last generation change: simulated status counts from it
+
+    @property
+    def namespace(self) -> str:
+        return str(self.obj["metadata"].get("namespace") or "")
+
+    @property
+    def name(self) -> str:
+        return str(self.obj["metadata"]["name"])
+
+
+class Cluster:
+    """An in-memory Kubernetes API: kinds, objects and their field managers, guarded by one lock.
+
+    ``ready_delay`` is how long after a spec change simulated workloads report ready (0 = at once);
+    ``crd_delay`` how long a CRD takes to become Established (its kinds are served from then on).
+    """
+
+    def __init__(self, *, ready_delay: float = 0.2, crd_delay: float = 0.0, clock: Callable[[], float] = time.time) -> None:
+        self.ready_delay = ready_delay
+        self.crd_delay = crd_delay
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._entries: dict[tuple[str, str, str, str], Entry] = {}
+        self._resource_version = 0
+        self._next_ip = 1
+        self.on_change: Callable[[], None] | None = None  # persistence hook, called after each write
+        for namespace in SYSTEM_NAMESPACES:
+            self._insert(self.kind_for("v1", "Namespace"), "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, "kube-apiserver")
+
+    # ---- kinds -------------------------------------------------------------------------------------------
+
+    def kinds(self) -> list[Kind]:
+        """Every kind served now: the built-ins and the versions of each Established CRD."""
+        with self._lock:
+            served = list(BUILTIN_KINDS)
+            now = self.clock()
+            for entry in self._entries.values():
+                if (entry.group, entry.kind) == (CRD_GROUP, "CustomResourceDefinition") and now - entry.changed_at >= self.crd_delay:
+                    served.extend(k for k in kinds_of_crd(entry.obj) if k.kind and k.plural)
+            return served
+
+    def kind_for(self, api_version: str, kind: str) -> Kind:
+        group, _, version = api_version.rpartition("/")
+        for candidate in self.kinds():
+            if (candidate.group, candidate.version, candidate.kind) == (group, version, kind):
+                return candidate
+        raise ApiError(404, "NotFound", f'the server could not find the requested resource: no kind "{kind}" is registered for version "{api_version}"')
+
+    def kind_by_plural(self, group: str, version: str, plural: str) -> Kind | None:
+        for candidate in self.kinds():
+            if (candidate.group, candidate.version, candidate.plural) == (group, version, plural):
+                return candidate
+        return None
+
+    # ---- reads -------------------------------------------------------------------------------------------
+
+    def get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any]:
+        with self._lock:
+            return self._render(kind, self._entry(kind, namespace, name))
+
+    def list(self, kind: Kind, namespace: str | None = None, labels: str | None = None, field_filter: str | None = None) -> dict[str, Any]:
+        try:
+            match_labels, match_fields = label_selector(labels), field_selector(field_filter)
+        except SelectorError as err:
+            raise bad_request(str(err)) from err
+        with self._lock:
+            items = [
+                self._render(kind, entry)
+                for entry in self._of_kind(kind)
+                if (not namespace or entry.namespace == namespace)
+                and match_labels(entry.obj["metadata"].get("labels") or {})
+                and match_fields(entry.obj)
+            ]
+            items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
+            return {"apiVersion": kind.api_version, "kind": f"{kind.kind}List", "metadata": {"resourceVersion": str(self._resource_version)}, "items": items}
+
+    # ---- writes ------------------------------------------------------------------------------------------
+
+    def create(self, kind: Kind, namespace: str | None, body: dict[str, Any], manager: str) -> dict[str, Any]:
+        with self._lock:
+            obj = self._incoming(kind, namespace, body)
+            metadata = obj["metadata"]
+            if not metadata.get("name") and metadata.get("generateName"):
+                metadata["name"] = metadata["generateName"] + uuid.uuid4().hex[:5]
+            if self._find(kind, namespace, metadata.get("name", "")) is not None:
+                name = metadata["name"]
+                raise ApiError(409, "AlreadyExists", f'{kind.resource} "{name}" already exists', _details(kind, name))
+            entry = self._insert(kind, namespace or "", obj, manager)
+            return self._render(kind, entry)
+
+    def replace(self, kind: Kind, namespace: str | None, name: str, body: dict[str, Any], manager: str, *, subresource: str = "") -> dict[str, Any]:
+        with self._lock:
+            entry = self._entry(kind, namespace, name)
+            incoming = self._incoming(kind, namespace, body, name=name)
+            expected = (body.get("metadata") or {}).get("resourceVersion")
+            if expected and expected != entry.obj["metadata"]["resourceVersion"]:
+                raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {kind.resource} "{name}": the object has been modified; please apply your changes to the latest version and try again', _details(kind, name))
+            new = copy.deepcopy(entry.obj)
+            if subresource == "status":
+                new["status"] = incoming.get("status", {})
+            else:
+                status = new.get("status")
+                kept_metadata = {k: v for k, v in new["metadata"].items() if k in ("uid", "creationTimestamp", "generation", "resourceVersion", "deletionTimestamp")}
+                new = incoming
+                new["metadata"].update(kept_metadata)
+                if kind.status_subresource:
+                    new.pop("status", None)
+                    if status is not None:
+                        new["status"] = status
+            return self._render(kind, self._update(kind, entry, new, manager))
+
+    def patch(self, kind: Kind, namespace: str | None, name: str, patch: dict[str, Any], patch_type: str, manager: str | None, *, force: bool = False, subresource: str = "") -> dict[str, Any]:
+        """``apply`` (server-side apply), ``merge`` (RFC 7386) or ``strategic`` (approximated: associative
+        lists merge by ``name``, other lists are replaced)."""
+        if patch_type == "apply":
+            if not manager:
+                raise bad_request("PATCH request must specify fieldManager for apply requests")
+            return self.apply(kind, namespace, name, patch, manager, force=force)
+        with self._lock:
+            entry = self._entry(kind, namespace, name)
+            new = copy.deepcopy(entry.obj)
+            if patch_type == "merge":
+                new = _json_merge(new, patch)
+            else:
+                fields.merge(new, patch)
+            if subresource == "status":
+                status = new.get("status")
+                new = copy.deepcopy(entry.obj)
+                new["status"] = status
+            elif kind.status_subresource:
+                new["status"] = copy.deepcopy(entry.obj.get("status"))
+            new = self._incoming(kind, namespace, new, name=name)
+            return self._render(kind, self._update(kind, entry, new, manager or "unknown"))
+
+    def apply(self, kind: Kind, namespace: str | None, name: str, config: dict[str, Any], manager: str, *, force: bool = False) -> dict[str, Any]:
+        """Server-side apply: merge ``config``, drop what ``manager`` applied before and no longer does,
+        and refuse (409) to change a field another manager owns unless ``force``."""
+        for key in ("apiVersion", "kind"):
+            if not config.get(key):
+                raise bad_request(f"{key} must be set")
+        with self._lock:
+            config = self._incoming(kind, namespace, config, name=name)
+            with_status = not kind.status_subresource
+            applied = fields.config_fields(config, with_status=with_status)
+            if kind.status_subresource:
+                config.pop("status", None)
+            entry = self._find(kind, namespace, name)
+            if entry is None:
+                return self._render(kind, self._insert(kind, namespace or "", config, manager, applied=applied))
+
+            conflicts = [
+                (key, path)
+                for key, managed in entry.managers.items()
+                if key != (manager, "Apply")
+                for path in applied & managed.paths
+                if fields.get(entry.obj, path) != fields.get(config, path)
+            ]
+            if conflicts and not force:
+                listing = "\n".join(f'* conflict with "{key[0]}" using {entry.managers[key].api_version}: {fields.dotted(path)}' for key, path in sorted(conflicts))
+                noun = "conflict" if len(conflicts) == 1 else "conflicts"
+                message = f"Apply failed with {len(conflicts)} {noun}: " + (listing[2:] if len(conflicts) == 1 else listing)
+                raise ApiError(409, "Conflict", message, {**_details(kind, name), "causes": [{"reason": "FieldManagerConflict", "message": f'conflict with "{key[0]}"', "field": fields.dotted(path)} for key, path in conflicts]})
+            for key, path in conflicts:
+                entry.managers[key].paths.discard(path)
+
+            previous = entry.managers.get((manager, "Apply"))
+            others: set[Path] = set().union(*(m.paths for k, m in entry.managers.items() if k != (manager, "Apply")))
+            new = copy.deepcopy(entry.obj)
+            if previous:
+                fields.prune_removed(new, previous.paths - applied, others | applied)
+            fields.merge(new, {k: v for k, v in config.items() if k != "metadata"})
+            fields.merge(new["metadata"], {k: v for k, v in config["metadata"].items() if k not in fields.SERVER_METADATA})
+            entry.managers[(manager, "Apply")] = Managed("Apply", kind.api_version, self.clock(), applied)
+            return self._render(kind, self._update(kind, entry, new, None))
+
+    def delete(self, kind: Kind, namespace: str | None, name: str, *, propagation: str = "Background") -> dict[str, Any] | None:
+        """Delete; returns the object when finalizers keep it (with ``deletionTimestamp``), else None."""
+        with self._lock:
+            entry = self._entry(kind, namespace, name)
+            result = self._delete(entry, propagation)
+            self._changed()
+            return None if result is None else self._render(kind, result)
+
+    # ---- out of band (tests and the local cloud) ------------------------------------------------------
+
+    def edit(self, api_version: str, kind: str, name: str, namespace: str | None = None, *, change: Callable[[dict[str, Any]], None], manager: str = "kubectl-edit") -> dict[str, Any]:
+        """Change an object the way ``kubectl edit`` does (an Update by another field manager)."""
+        resolved = self.kind_for(api_version, kind)
+        with self._lock:
+            entry = self._entry(resolved, namespace, name)
+            new = copy.deepcopy(entry.obj)
+            change(new)
+            return self._render(resolved, self._update(resolved, entry, self._incoming(resolved, namespace, new, name=name), manager))
+
+    def remove(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
+        """Delete an object behind kroless's back (finalizers ignored)."""
+        resolved = self.kind_for(api_version, kind)
+        with self._lock:
+            entry = self._entry(resolved, namespace, name)
+            self._drop(entry)
+            self._changed()
+
+    def read(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """The object, or None (a convenience for tests)."""
+        resolved = self.kind_for(api_version, kind)
+        with self._lock:
+            entry = self._find(resolved, namespace, name)
+            return None if entry is None else self._render(resolved, entry)
+
+    def objects(self) -> Iterator[dict[str, Any]]:
+        """Every stored object (a snapshot), for inspection."""
+        with self._lock:
+            snapshot = [copy.deepcopy(e.obj) for e in self._entries.values()]
+        yield from snapshot
+
+    # ---- persistence -------------------------------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "version": STATE_VERSION,
+                "resourceVersion": self._resource_version,
+                "nextIP": self._next_ip,
+                "objects": [
+                    {
+                        "group": e.group,
+                        "kind": e.kind,
+                        "object": e.obj,
+                        "changedAt": e.changed_at,
+                        "managers": [{"manager": k[0], "operation": k[1], "apiVersion": m.api_version, "time": m.time, "fields": sorted(list(p) for p in m.paths)} for k, m in e.managers.items()],
+                    }
+                    for e in self._entries.values()
+                ],
+            }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        if state.get("version") != STATE_VERSION:
+            raise ValueError(f"unsupported Kubernetes emulator state version: {state.get('version')!r}")
+        with self._lock:
+            self._entries.clear()
+            self._resource_version = int(state["resourceVersion"])
+            self._next_ip = int(state.get("nextIP", 1))
+            for item in state["objects"]:
+                managers = {(m["manager"], m["operation"]): Managed(m["operation"], m["apiVersion"], m["time"], {tuple(p) for p in m["fields"]}) for m in item["managers"]}
+                entry = Entry(item["group"], item["kind"], item["object"], managers, item["changedAt"])
+                self._entries[(entry.group, entry.kind, entry.namespace, entry.name)] = entry
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the state as JSON (atomically: a crash leaves the previous file intact)."""
+        target = FilePath(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(target.suffix + ".tmp")
+        temporary.write_text(json.dumps(self.dump(), separators=(",", ":")))
+        os.replace(temporary, target)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        self.restore(json.loads(FilePath(path).read_text()))
+
+    # ---- internals ---------------------------------------------------------------------------------------
+
+    def _of_kind(self, kind: Kind) -> list[Entry]:
+        return [e for e in self._entries.values() if (e.group, e.kind) == (kind.group, kind.kind)]
+
+    def _find(self, kind: Kind, namespace: str | None, name: str) -> Entry | None:
+        return self._entries.get((kind.group, kind.kind, (namespace or "") if kind.namespaced else "", name))
+
+    def _entry(self, kind: Kind, namespace: str | None, name: str) -> Entry:
+        entry = self._find(kind, namespace, name)
+        if entry is None:
+            raise not_found(kind, name)
+        return entry
+
+    def _next_rv(self) -> str:
+        self._resource_version += 1
+        return str(self._resource_version)
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def _incoming(self, kind: Kind, namespace: str | None, body: dict[str, Any], *, name: str | None = None) -> dict[str, Any]:
+        """A copy of a request body checked against the URL, with apiVersion/kind/namespace filled in."""
+        if not isinstance(body, dict):
+            raise bad_request("the request body must be a JSON or YAML object")
+        obj = copy.deepcopy(body)
+        if obj.get("kind") and obj["kind"] != kind.kind:
+            raise bad_request(f"the kind of the provided object ({obj['kind']}) does not match the kind of the request ({kind.kind})")
+        obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
+        metadata = obj.setdefault("metadata", {})
+        if not isinstance(metadata, dict):
+            raise bad_request("metadata must be an object")
+        if name is not None:
+            if metadata.get("name") and metadata["name"] != name:
+                raise bad_request("the name of the object (%s) does not match the name on the URL (%s)" % (metadata["name"], name))
+            metadata["name"] = name
+        if kind.namespaced:
+            if metadata.get("namespace") and namespace and metadata["namespace"] != namespace:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            metadata["namespace"] = namespace or metadata.get("namespace")
+        else:
+            metadata.pop("namespace", None)
+        for server_field in ("managedFields", "selfLink"):
+            metadata.pop(server_field, None)
+        return obj
+
+    def _validate(self, kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
+        metadata = obj["metadata"]
+        name = metadata.get("name") or ""
+        if not name:
+            raise invalid(kind, "", ["metadata.name: Required value: name or generateName is required"])
+        pattern, what = (_LABEL, "RFC 1123 label") if kind.kind == "Namespace" else (_SUBDOMAIN, "RFC 1123 subdomain")
+        if not pattern.fullmatch(name) or len(name) > (63 if kind.kind == "Namespace" else 253):
+            raise invalid(kind, name, [f'metadata.name: Invalid value: "{name}": a lowercase {what} must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'])
+        causes = []
+        for key, value in (metadata.get("labels") or {}).items():
+            label_name = key.rpartition("/")[2]
+            if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
+                causes.append(f'metadata.labels: Invalid value: "{value}": a valid label must be an empty string or consist of alphanumeric characters, \'-\', \'_\' or \'.\', must start and end with an alphanumeric character, and be no more than 63 characters')
+            if len(label_name) > 63 or not _LABEL_NAME.fullmatch(label_name):
+                causes.append(f'metadata.labels: Invalid value: "{key}": name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\', and must start and end with an alphanumeric character, and be no more than 63 characters')
+        for key, value in (metadata.get("annotations") or {}).items():
+            if not isinstance(value, str):
+                causes.append(f"metadata.annotations.{key}: Invalid value: annotation values must be strings")
+        if old is not None:
+            for path in _IMMUTABLE.get((kind.group, kind.kind), ()):
+                before, after = fields.get(old, path), fields.get(obj, path)
+                if fields.exists(old, path) and before != after:
+                    causes.append(f"{fields.dotted(path)[1:]}: Invalid value: {json.dumps(after) if fields.exists(obj, path) else 'null'}: field is immutable")
+            if (kind.group, kind.kind) in (("", "ConfigMap"), ("", "Secret")) and old.get("immutable"):
+                if any(old.get(k) != obj.get(k) for k in ("data", "binaryData", "stringData")):
+                    causes.append("data: Forbidden: field is immutable when `immutable` is set")
+        if causes:
+            raise invalid(kind, name, causes)
+
+    def _default(self, kind: Kind, obj: dict[str, Any]) -> None:
+        """The few defaults kroless templates and readyWhen expressions commonly rely on."""
+        spec = obj.get("spec")
+        key = (kind.group, kind.kind)
+        if key in (("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet")) and isinstance(spec, dict):
+            spec.setdefault("replicas", 1)
+        elif key == ("", "Service"):
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("type", "ClusterIP")
+            if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
+                spec["clusterIP"] = f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
+                self._next_ip += 1
+            if spec.get("clusterIP"):
+                spec["clusterIPs"] = [spec["clusterIP"]]
+            for port in spec.get("ports") or []:
+                if isinstance(port, dict):
+                    port.setdefault("protocol", "TCP")
+                    port.setdefault("targetPort", port.get("port"))
+        elif key == ("", "Secret"):
+            string_data = obj.pop("stringData", None) or {}
+            if string_data:
+                import base64
+
+                data = obj.setdefault("data", {})
+                for secret_key, value in string_data.items():
+                    data[secret_key] = base64.b64encode(str(value).encode()).decode()
+            obj.setdefault("type", "Opaque")
+        elif key == ("", "Namespace"):
+            labels = obj["metadata"].setdefault("labels", {})
+            labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
+        elif key == ("batch", "Job") and isinstance(spec, dict):
+            spec.setdefault("completions", 1)
+            spec.setdefault("parallelism", 1)
+            spec.setdefault("backoffLimit", 6)
+
+    def _check_namespace(self, kind: Kind, namespace: str) -> None:
+        if not kind.namespaced:
+            return
+        ns = self._entries.get(("", "Namespace", "", namespace))
+        if ns is None:
+            raise ApiError(404, "NotFound", f'namespaces "{namespace}" not found', {"name": namespace, "kind": "namespaces"})
+        if ns.obj["metadata"].get("deletionTimestamp"):
+            raise ApiError(403, "Forbidden", f"unable to create new content in namespace {namespace} because it is being terminated", {"name": namespace, "kind": "namespaces"})
+
+    def _insert(self, kind: Kind, namespace: str, obj: dict[str, Any], manager: str, *, applied: set[Path] | None = None) -> Entry:
+        """Create an object; ``manager`` owns ``applied`` (an Apply) or everything it set (an Update)."""
+        obj = copy.deepcopy(obj)
+        if kind.namespaced and not namespace:
+            raise bad_request("the namespace of the object must be set")
+        self._check_namespace(kind, namespace)
+        self._default(kind, obj)
+        self._validate(kind, obj, None)
+        now = self.clock()
+        metadata = obj["metadata"]
+        metadata.update(uid=str(uuid.uuid4()), creationTimestamp=timestamp(now), generation=1, resourceVersion=self._next_rv())
+        if kind.status_subresource:
+            obj.pop("status", None)
+        entry = Entry(kind.group, kind.kind, obj, {}, now)
+        if applied is not None:
+            entry.managers[(manager, "Apply")] = Managed("Apply", kind.api_version, now, applied)
+        else:
+            entry.managers[(manager, "Update")] = Managed("Update", kind.api_version, now, fields.config_fields(obj, with_status=not kind.status_subresource))
+        self._entries[(kind.group, kind.kind, namespace if kind.namespaced else "", metadata["name"])] = entry
+        self._settle(entry)
+        self._changed()
+        return entry
+
+    def _update(self, kind: Kind, entry: Entry, new: dict[str, Any], manager: str | None) -> Entry:
+        """Store ``new`` as the object's next state; ``manager`` (an Update operation) takes the changed fields."""
+        old = entry.obj
+        self._default(kind, new)
+        self._validate(kind, new, old)
+        with_status = not kind.status_subresource
+        if manager is not None:
+            changed = fields.changed_fields(old, new, with_status=with_status)
+            for managed in entry.managers.values():
+                managed.paths -= changed
+            mine = entry.managers.setdefault((manager, "Update"), Managed("Update", kind.api_version, self.clock()))
+            mine.paths |= changed
+            mine.time = self.clock()
+        for key, managed in list(entry.managers.items()):
+            managed.paths = {p for p in managed.paths if fields.exists(new, p)}
+            if not managed.paths:
+                del entry.managers[key]
+
+        def body(obj: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
+
+        metadata = new["metadata"]
+        for kept in ("uid", "creationTimestamp", "generation", "deletionTimestamp"):
+            if kept in old["metadata"]:
+                metadata[kept] = old["metadata"][kept]
+        if body(old) != body(new):
+            metadata["generation"] = int(old["metadata"].get("generation", 1)) + 1
+            entry.changed_at = self.clock()
+        if new != old:
+            metadata["resourceVersion"] = self._next_rv()
+        else:
+            metadata["resourceVersion"] = old["metadata"]["resourceVersion"]
+        entry.obj = new
+        if metadata.get("deletionTimestamp") and not metadata.get("finalizers"):
+            self._drop(entry)
+        self._settle(entry)
+        self._changed()
+        return entry
+
+    def _settle(self, entry: Entry) -> None:
+        """Bring simulated status up to date (bumping resourceVersion when it changed)."""
+        delay = self.crd_delay if (entry.group, entry.kind) == (CRD_GROUP, "CustomResourceDefinition") else self.ready_delay
+        status = simulated_status(entry.group, entry.kind, entry.obj, entry.changed_at, self.clock(), delay)
+        if status is not None and entry.obj.get("status") != status:
+            entry.obj["status"] = status
+            entry.obj["metadata"]["resourceVersion"] = self._next_rv()
+
+    def _render(self, kind: Kind, entry: Entry) -> dict[str, Any]:
+        self._settle(entry)
+        obj = copy.deepcopy(entry.obj)
+        obj["apiVersion"] = kind.api_version
+        obj["metadata"]["managedFields"] = [
+            {
+                "manager": manager,
+                "operation": operation,
+                "apiVersion": managed.api_version,
+                "time": timestamp(managed.time),
+                "fieldsType": "FieldsV1",
+                "fieldsV1": fields.fields_v1(managed.paths),
+            }
+            for (manager, operation), managed in sorted(entry.managers.items())
+        ]
+        return obj
+
+    def _delete(self, entry: Entry, propagation: str) -> Entry | None:
+        metadata = entry.obj["metadata"]
+        if (entry.group, entry.kind) == ("", "Namespace"):
+            contents = [e for e in self._entries.values() if e.namespace == entry.name and e is not entry]
+            for child in contents:
+                self._delete(child, "Background")
+            if any(e.namespace == entry.name for e in self._entries.values() if e is not entry):
+                metadata.setdefault("deletionTimestamp", timestamp(self.clock()))
+                metadata["resourceVersion"] = self._next_rv()
+                self._settle(entry)
+                return entry
+            self._drop(entry)
+            return None
+        if metadata.get("finalizers"):
+            if not metadata.get("deletionTimestamp"):
+                metadata["deletionTimestamp"] = timestamp(self.clock())
+                metadata["deletionGracePeriodSeconds"] = 0
+                metadata["resourceVersion"] = self._next_rv()
+            return entry
+        self._drop(entry, orphan=propagation == "Orphan")
+        return None
+
+    def _drop(self, entry: Entry, *, orphan: bool = False) -> None:
+        """Remove an entry for good, with what depends on it: ownerReference dependents (unless orphaned),
+        the custom resources of a CRD, and a terminating namespace that became empty."""
+        key = (entry.group, entry.kind, entry.namespace, entry.name)
+        if self._entries.pop(key, None) is None:
+            return
+        uid = entry.obj["metadata"].get("uid")
+        for other in list(self._entries.values()):
+            refs = other.obj["metadata"].get("ownerReferences") or []
+            if any(ref.get("uid") == uid for ref in refs):
+                if orphan:
+                    other.obj["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
+                    other.obj["metadata"]["resourceVersion"] = self._next_rv()
+                else:
+                    self._delete(other, "Background")
+        if (entry.group, entry.kind) == (CRD_GROUP, "CustomResourceDefinition"):
+            spec = entry.obj.get("spec") or {}
+            group, kind_name = spec.get("group", ""), (spec.get("names") or {}).get("kind", "")
+            for other in [e for e in self._entries.values() if (e.group, e.kind) == (group, kind_name)]:
+                self._drop(other)
+        namespace = self._entries.get(("", "Namespace", "", entry.namespace)) if entry.namespace else None
+        if namespace and namespace.obj["metadata"].get("deletionTimestamp"):
+            if not any(e.namespace == entry.namespace for e in self._entries.values() if e is not namespace):
+                self._drop(namespace)
+
+
+def _json_merge(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _json_merge(result.get(key), value)
+    return result

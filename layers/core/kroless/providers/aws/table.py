@@ -1,0 +1,115 @@
+"""The vocabulary of the per-kind table: what botocore's model cannot say about an ACK kind.
+
+A :class:`Kind` names the operations (create, read, delete, updates), how the resource is identified, the
+ACK-only fields (``*Ref`` references, fields applied by extra calls) and which described fields are its
+status. Parameter templates are plain data: a string ``"{name}"`` is replaced by a value of the context
+(``name``, ``id``, ``arn``, ``object``, ``value``, ``item``, ``old``, ``spec.<field>``); an item whose value
+is unknown is left out (a filter on ``{spec.vpcID}`` disappears when the spec has no vpcID).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call: botocore operation name, parameter template, path of the result in the response."""
+
+    op: str
+    params: Params = field(default_factory=dict)
+    result: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    """An update operation for some spec fields; changed fields are converted with the op's input shape."""
+
+    op: str
+    fields: tuple[str, ...]
+    params: Params = field(default_factory=dict)
+    always: tuple[str, ...] = ()  # spec fields the operation requires even when unchanged
+    one_per_call: bool = False  # the API takes one attribute per call (ModifyVpcAttribute)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An ACK ``<field>Ref`` / ``<field>Refs``: ``from.name`` names another kind; ``path`` is read from it."""
+
+    target: str  # the spec field it fills
+    service: str
+    kind: str
+    path: str  # "status.id", "spec.name", "status.ackResourceMetadata.arn"
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A field set by its own call after create (ModifyVpcAttribute, PutBucketVersioning, ...).
+
+    ``set`` receives ``{value}`` (the spec value converted with ``member``'s shape when given); ``get``
+    reads the current value (None: the described object's ``observe`` path).
+    """
+
+    set: Call
+    get: Call | None = None
+    unset: Call | None = None  # called with {old} before set when a value is replaced (detach IGW)
+    member: str = ""  # the set operation's input member whose shape converts the value
+
+
+@dataclass(frozen=True)
+class Members:
+    """A set-valued field synced item by item (SG rules, routes, attached policies).
+
+    ``add``/``remove`` get ``{item}`` (the API-shaped item); with ``member`` the item is converted with that
+    member's shape of the add operation and passed as it (a dict item is merged into the parameters when
+    ``member`` is ``"*"``). ``explode`` splits items into the unit AWS stores (one CIDR per SG rule).
+    ``key`` picks what identifies an item for ``remove``.
+    """
+
+    add: Call
+    remove: Call
+    list: Call | None = None  # None: the described object's ``observe`` path
+    member: str = ""
+    explode: Callable[[list[Any]], list[Any]] | None = None
+    key: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Kind:
+    service: str  # botocore service name
+    kind: str  # ACK kind
+    create: Call  # result: path of the created object's id (generated ids) or object in the response
+    read: Call  # by name (named kinds) or by "{id}"; result: the described object
+    delete: Call
+    name: str = ""  # spec field naming the resource (named kinds); empty: AWS generates the id
+    id: str = ""  # path of the generated id in the described object ("GroupId")
+    find: Call | None = None  # generated-id kinds: find by identity (tags, name+vpc); result: a list
+    arn: str = ""  # path of the ARN in the described object, or a template "arn:{partition}:..."
+    renames: dict[str, str] = field(default_factory=dict)  # spec field -> API member ("name" -> "GroupName")
+    observe: dict[str, str] = field(default_factory=dict)  # spec field -> described path when not the same
+    refs: dict[str, Ref] = field(default_factory=dict)
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    members: dict[str, Members] = field(default_factory=dict)
+    updates: tuple[Update, ...] = ()
+    exclude: tuple[str, ...] = ()  # Create members ACK's CRD does not have (newer SDK than ACK's)
+    status: tuple[str, ...] = ()  # ACK status fields copied from the described object (ACK names)
+    status_paths: dict[str, str] = field(default_factory=dict)  # ACK status field -> described path
+    status_calls: dict[str, Call] = field(default_factory=dict)  # ACK status field -> extra read call
+    tags: Call | None = None  # read tags when the described object has none: result = tag list/map
+    tag: Call | None = None  # add tags ({tags} in the API's tag shape)
+    tag_type: str = ""  # EC2 TagSpecifications ResourceType
+    not_found: tuple[str, ...] = ()  # error codes meaning "does not exist"
+    state: str = ""  # the ACK status field holding the lifecycle state ("dbInstanceStatus")
+    stable: tuple[str, ...] = ()  # states in which the resource is synced (not creating/modifying)
+    deleting: tuple[str, ...] = ()  # states while AWS deletes
+    gone: tuple[str, ...] = ()  # states of a deleted resource still listed (NAT "deleted")
+    before_delete: tuple[Call, ...] = ()  # detach before delete (IGW from its VPC)
+    create_fixed: Params = field(default_factory=dict)  # constant create parameters
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.service}.services.k8s.aws/v1alpha1"

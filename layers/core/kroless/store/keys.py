@@ -1,0 +1,92 @@
+"""Item keys of the state table.
+
+Every item has a string partition key ``pk`` and sort key ``sk``::
+
+    RGD#<name>                                             RGD
+    INSTANCE#<group>/<version>/<kind>/<namespace>/<name>   INSTANCE | NODE#<id> | NODE#<id>#<index>
+                                                           | DRIFT#<iso time>#<id> | EXEC#<name>
+
+Cluster-scoped instances use the namespace ``_`` (never a valid Kubernetes namespace name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kroless.store.errors import StoreError
+
+CLUSTER_SCOPE = "_"
+RGD_PREFIX = "RGD#"
+INSTANCE_PREFIX = "INSTANCE#"
+RGD_SK = "RGD"
+INSTANCE_SK = "INSTANCE"
+NODE_PREFIX = "NODE#"
+DRIFT_PREFIX = "DRIFT#"
+EXEC_PREFIX = "EXEC#"
+
+
+@dataclass(frozen=True, order=True)
+class InstanceKey:
+    """The identity of an instance: its API (group, version, kind) and namespace/name.
+
+    >>> key = InstanceKey.from_manifest({"apiVersion": "kro.run/v1alpha1", "kind": "WebApp",
+    ...                                  "metadata": {"name": "shop", "namespace": "prod"}})
+    >>> key.pk
+    'INSTANCE#kro.run/v1alpha1/WebApp/prod/shop'
+    """
+
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    name: str
+
+    @classmethod
+    def from_manifest(
+        cls, manifest: dict[str, Any], *, cluster_scoped: bool = False, default_namespace: str = "default"
+    ) -> InstanceKey:
+        """The key of an instance document (a namespaced instance without a namespace gets the default)."""
+        group, _, version = str(manifest["apiVersion"]).rpartition("/")
+        metadata = manifest.get("metadata") or {}
+        namespace = CLUSTER_SCOPE if cluster_scoped else (metadata.get("namespace") or default_namespace)
+        return cls(group, version, str(manifest["kind"]), namespace, str(metadata["name"]))
+
+    @classmethod
+    def parse(cls, pk: str) -> InstanceKey:
+        """The key behind a partition key ``INSTANCE#g/v/k/ns/name``."""
+        parts = pk.removeprefix(INSTANCE_PREFIX).split("/") if pk.startswith(INSTANCE_PREFIX) else []
+        if len(parts) != 5:
+            raise StoreError(f"not an instance partition key: {pk!r}")
+        return cls(*parts)
+
+    @property
+    def pk(self) -> str:
+        return f"{INSTANCE_PREFIX}{self.group}/{self.version}/{self.kind}/{self.namespace}/{self.name}"
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def cluster_scoped(self) -> bool:
+        return self.namespace == CLUSTER_SCOPE
+
+    def __str__(self) -> str:
+        where = "" if self.cluster_scoped else f"{self.namespace}/"
+        return f"{self.kind}.{self.group or 'core'} {where}{self.name}"
+
+
+def rgd_pk(name: str) -> str:
+    return f"{RGD_PREFIX}{name}"
+
+
+def node_sk(node_id: str, index: int | None = None) -> str:
+    """``NODE#<id>``, or ``NODE#<id>#<index>`` for one item of a forEach collection."""
+    return f"{NODE_PREFIX}{node_id}" if index is None else f"{NODE_PREFIX}{node_id}#{index}"
+
+
+def parse_node_sk(sk: str) -> tuple[str, int | None]:
+    """``(node id, collection index or None)`` from a node sort key."""
+    node_id, _, index = sk.removeprefix(NODE_PREFIX).partition("#")
+    return node_id, (int(index) if index else None)

@@ -1,0 +1,85 @@
+"""A moto-backed state table per test: real botocore client, moto's DynamoDB behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from kroless.store import InstanceKey, StateStore, client_config, create_table
+from moto import mock_aws
+
+TABLE = "kroless-state"
+NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name, value in {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        client = boto3.client("dynamodb", config=client_config())
+        create_table(client, TABLE)
+        yield client
+
+
+@pytest.fixture
+def store(client: Any) -> StateStore:
+    return StateStore(TABLE, client, clock=lambda: NOW)
+
+
+@pytest.fixture
+def key() -> InstanceKey:
+    return InstanceKey("kro.run", "v1alpha1", "WebApp", "prod", "shop")
+
+
+def _webapp(replicas: int = 2, **labels: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "kro.run/v1alpha1",
+        "kind": "WebApp",
+        "metadata": {"name": "shop", "namespace": "prod", "labels": labels},
+        "spec": {"image": "nginx:1.27", "replicas": replicas},
+    }
+
+
+@pytest.fixture
+def webapp() -> Callable[..., dict[str, Any]]:
+    """A WebApp instance document: ``webapp(replicas=3, team="a")``."""
+    return _webapp
+
+
+@pytest.fixture
+def raw_items(client: Any) -> Callable[[], list[dict[str, Any]]]:
+    """Every item of the table exactly as DynamoDB holds it (a full scan, all pages)."""
+
+    def scan() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("scan").paginate(TableName=TABLE):
+            items.extend(page["Items"])
+        return items
+
+    return scan
+
+
+@pytest.fixture
+def calls(client: Any) -> dict[str, int]:
+    """Client calls per operation (``calls["Query"]``), counted from the moment the fixture is used."""
+    return CallCounter(client).calls
+
+
+class CallCounter:
+    """Counts client calls per operation through botocore's event hooks."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: dict[str, int] = {}
+        client.meta.events.register("before-call.dynamodb.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] = self.calls.get(model.name, 0) + 1
