@@ -36,6 +36,12 @@ def store(client: Any) -> StateStore:
 
 
 @pytest.fixture
+def now() -> datetime:
+    """The store's pinned clock."""
+    return NOW
+
+
+@pytest.fixture
 def key() -> InstanceKey:
     return InstanceKey("kro.run", "v1alpha1", "WebApp", "prod", "shop")
 

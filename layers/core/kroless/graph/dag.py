@@ -61,9 +61,14 @@ class DAG:
             raise CycleError(cycle)
 
     def _find_cycle(self, start: str | None = None) -> list[str] | None:
-        """A cycle as a path that starts and ends on the same vertex, or None. Iterative DFS."""
+        """A cycle as a path that starts and ends on the same vertex, or None. Iterative DFS.
+
+        With ``start``, only cycles through ``start`` are looked for: the graph was acyclic before
+        ``start`` got its new edges, so any new cycle passes through it, and the search stays local
+        (a 1,000-node RGD would otherwise walk the whole graph once per node).
+        """
         visited: set[str] = set()
-        roots = ([start] if start else []) + self.vertices
+        roots = [start] if start else self.vertices
         for root in roots:
             if root in visited:
                 continue

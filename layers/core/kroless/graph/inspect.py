@@ -32,12 +32,21 @@ class Inspection:
         return "omit" in self.functions
 
 
+@lru_cache(maxsize=64)
+def environment(variables: frozenset[str], *, allow_runtime: bool = False, allow_omit: bool = False) -> CELEnvironment:
+    """One CEL environment per variable set: building one costs about 1 ms, compiling in it about 0.1 ms,
+    and an RGD's expressions share a handful of scopes (a 1,000-resource RGD would otherwise build
+    thousands)."""
+    return CELEnvironment(sorted(variables), allow_runtime=allow_runtime, allow_omit=allow_omit)
+
+
 @lru_cache(maxsize=8192)
 def _inspect(expression: str, known: frozenset[str]) -> Inspection:
     identifiers, functions = free_identifiers(expression, known)
     unknown: list[str] = []
+    scope = known if known.issuperset(identifiers) else known | frozenset(identifiers)
     try:
-        CELEnvironment(sorted(set(identifiers) | known), allow_runtime=True, allow_omit=True).compile(expression)
+        environment(scope, allow_runtime=True, allow_omit=True).compile(expression)
     except CELError as err:
         match = _UNDECLARED.search(err.message)
         if match is None:
@@ -59,5 +68,5 @@ def compile_checked(
     expression: str, scope: list[str], *, allow_omit: bool = False, allow_runtime: bool = False
 ) -> str:
     """Compile with the CEL checker and return the output type (cel-go spelling)."""
-    program = CELEnvironment(scope, allow_runtime=allow_runtime, allow_omit=allow_omit).compile(expression)
-    return program.output_type
+    env = environment(frozenset(scope), allow_runtime=allow_runtime, allow_omit=allow_omit)
+    return env.compile(expression).output_type

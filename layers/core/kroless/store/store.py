@@ -129,6 +129,7 @@ class _Update:
         self.adds: list[str] = []
         self.names: dict[str, str] = {}
         self.values: RawItem = {}
+        self.assigned: RawItem = {}  # attribute → value, for the size check
 
     def name(self, attribute: str) -> str:
         self.names[f"#{attribute}"] = attribute
@@ -140,7 +141,9 @@ class _Update:
         return placeholder
 
     def set(self, attribute: str, value: Any) -> _Update:
-        self.sets.append(f"{self.name(attribute)} = {self.value(attribute, value)}")
+        placeholder = self.value(attribute, value)
+        self.sets.append(f"{self.name(attribute)} = {placeholder}")
+        self.assigned[attribute] = self.values[placeholder]
         return self
 
     def set_if_absent(self, attribute: str, value: Any) -> _Update:
@@ -714,7 +717,7 @@ class StateStore:
     ) -> dict[str, Any]:
         """UpdateItem; returns the decoded ``Attributes``; raises :class:`_ConditionFailed` with the
         stored item when ``condition`` does not hold."""
-        check_size({**key, **update.values}, what)
+        check_size({**key, **update.assigned}, what)
         request = update.request(condition, **values)
         if condition:
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"

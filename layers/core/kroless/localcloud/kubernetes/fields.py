@@ -134,7 +134,7 @@ def prune_removed(obj: dict[str, Any], removed: set[Path], still_owned: set[Path
     for parent in sorted(parents, key=len, reverse=True):
         value = get(obj, parent)
         only_key = isinstance(value, dict) and parent[-1].startswith("k:") and set(value) <= {"name"}
-        if (value == {} or only_key) and not under(parent, still_owned):
+        if (value == {} or value == [] or only_key) and not under(parent, still_owned):
             remove(obj, parent)
 
 

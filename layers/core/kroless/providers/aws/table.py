@@ -34,6 +34,7 @@ class Update:
     params: Params = field(default_factory=dict)
     always: tuple[str, ...] = ()  # spec fields the operation requires even when unchanged
     one_per_call: bool = False  # the API takes one attribute per call (ModifyVpcAttribute)
+    renames: dict[str, str] = field(default_factory=dict)  # spec field -> member, when not the create's
 
 
 @dataclass(frozen=True)

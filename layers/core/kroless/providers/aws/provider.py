@@ -1,0 +1,770 @@
+"""The AWS provider: ACK-shaped manifests in, AWS API calls out, ACK-shaped observed objects back.
+
+One generic engine drives every kind from botocore's service model plus the kind's table entry
+(:mod:`kroless.providers.aws.kinds`):
+
+* identity: a named kind is found by its name; a kind whose id AWS generates is found by the identity
+  tag ``kroless:object`` (``<namespace>/<name>``) written at create time in the same call, or by name+VPC
+  (SecurityGroup). A retry after "created but not recorded" therefore adopts instead of creating twice;
+  create calls also carry a deterministic client token where the API has one.
+* update: desired and observed are compared on the fields the template sets only, after normalisation
+  (ACK's endless-update-loop bug); a changed field with no update operation is an ImmutableFieldError.
+* status mirrors ACK: ``ackResourceMetadata``, ``conditions`` (``ACK.ResourceSynced``) and the described
+  fields in ACK's names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws.naming import ack_name, fold
+from kroless.providers.aws.shapes import from_api, member_for, to_api
+from kroless.providers.aws.table import Call, Kind, Members, Update
+from kroless.providers.base import (
+    ADOPT_ANNOTATION,
+    INSTANCE_TAG,
+    NODE_TAG,
+    ConflictError,
+    ImmutableFieldError,
+    ObjectRef,
+    Ownership,
+    ProviderError,
+    References,
+)
+
+OBJECT_TAG = "kroless:object"  # "<namespace>/<name>": identity of kinds whose id AWS generates
+SYNCED = "ACK.ResourceSynced"
+_GROUP = ".services.k8s.aws/v1alpha1"
+_HIDDEN_MEMBERS = {"dryrun", "clienttoken", "tagspecifications"}
+
+
+class ReferenceNotReadyError(ProviderError):
+    """An ACK ``*Ref`` names an object that kroless has not observed (yet): retry later, as ACK requeues."""
+
+
+class AwsProvider:
+    """:class:`kroless.providers.base.Provider` for ``<service>.services.k8s.aws/v1alpha1`` kinds."""
+
+    def __init__(self, references: References, *, session: Any = None, region: str | None = None) -> None:
+        import boto3  # lazily: the CLI and pure modules never pay for it
+
+        self._session = session or boto3.session.Session(region_name=region)
+        self._region = region or self._session.region_name or "us-east-1"
+        self._references = references
+        self._clients: dict[str, Any] = {}
+        self._account: str | None = None
+
+    # ---- Provider protocol -------------------------------------------------------------------------
+
+    def handles(self, api_version: str, kind: str) -> bool:
+        return api_version.endswith(_GROUP) and kind_table.lookup(api_version.split(".")[0], kind) is not None
+
+    def apply(self, manifest: dict[str, Any], owner: Ownership, *, adopt: bool = False) -> dict[str, Any]:
+        kind, op = self._start(manifest)
+        adopt = adopt or _annotation(manifest, ADOPT_ANNOTATION) == "true"
+        current = op.find()
+        if current is None:
+            current = op.create(owner)
+        else:
+            op.check_owner(current, owner, adopt)
+            current = op.update(current)
+        return op.observed(current)
+
+    def read(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
+        _, op = self._start(manifest)
+        current = op.find()
+        return None if current is None else op.observed(current)
+
+    def delete(self, manifest: dict[str, Any]) -> bool:
+        kind, op = self._start(manifest, resolve_refs=False)
+        current = op.find()
+        if current is None:
+            return True
+        if kind.state and _get(op.status_of(current), kind.state) in kind.deleting:
+            return False
+        op.delete(current)
+        return op.find() is None
+
+    # ---- plumbing ----------------------------------------------------------------------------------
+
+    def _start(self, manifest: dict[str, Any], *, resolve_refs: bool = True) -> tuple[Kind, _Operation]:
+        service = str(manifest.get("apiVersion", "")).split(".")[0]
+        kind = kind_table.lookup(service, str(manifest.get("kind", "")))
+        if kind is None or not str(manifest.get("apiVersion", "")).endswith(_GROUP):
+            raise ProviderError(f"{manifest.get('apiVersion')}/{manifest.get('kind')}: not an AWS kind kroless knows")
+        return kind, _Operation(self, kind, manifest, resolve_refs)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service, region_name=self._region)
+        return self._clients[service]
+
+    def account(self) -> str:
+        if self._account is None:
+            self._account = str(self.client("sts").get_caller_identity()["Account"])
+        return self._account
+
+    @property
+    def region(self) -> str:
+        return self._region
+
+    @property
+    def references(self) -> References:
+        return self._references
+
+
+def accepted_fields(kind: Kind) -> set[str]:
+    """Every top-level spec field the engine accepts for ``kind`` (the CRD check in the tests uses it)."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model(kind.service).operation_model(kind.create.op).input_shape
+    renamed = {fold(target.split("[")[0]) for target in kind.renames.values()}
+    natural = {
+        ack_name(m)
+        for m in shape.members
+        if fold(m) not in _HIDDEN_MEMBERS and fold(m) not in renamed and ack_name(m) not in kind.exclude
+    }
+    extra = set(kind.renames) | set(kind.refs) | set(kind.attributes) | set(kind.members)
+    for update in kind.updates:
+        extra |= set(update.fields)
+    return natural | extra
+
+
+class _Operation:
+    """One manifest against AWS: identity, conversion, diff; short-lived (one apply/read/delete)."""
+
+    def __init__(self, provider: AwsProvider, kind: Kind, manifest: dict[str, Any], resolve_refs: bool) -> None:
+        self.p = provider
+        self.kind = kind
+        self.manifest = manifest
+        self.ref = ObjectRef.of(manifest)
+        self.client = provider.client(kind.service)
+        self.model = self.client.meta.service_model
+        raw = dict(manifest.get("spec") or {})
+        unknown = sorted(set(raw) - accepted_fields(kind))
+        if unknown:
+            raise ProviderError(f"{self.ref}: spec.{unknown[0]}: unknown field for {kind.kind}", path=f"spec.{unknown[0]}")
+        self.spec = self._resolve_refs(raw) if resolve_refs else raw
+        self.id: str | None = None
+
+    # ---- identity ----------------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str | None:
+        return str(self.spec[self.kind.name]) if self.kind.name and self.kind.name in self.spec else None
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        namespace = self.ref.namespace or ""
+        return {
+            "name": self.name,
+            "id": self.id,
+            "object": f"{namespace}/{self.ref.name}",
+            "spec": self.spec,
+            "region": self.p.region,
+            **extra,
+        }
+
+    def find(self) -> dict[str, Any] | None:
+        kind = self.kind
+        if kind.find is not None and self.id is None:
+            found = [o for o in _as_list(self.call(kind.find)) if self._state(o) not in kind.gone]
+            if not found:
+                return None
+            self.id = str(_get(found[0], kind.id))
+            return dict(found[0])
+        if kind.name and self.name is None:
+            raise ProviderError(f"{self.ref}: spec.{kind.name} is required", path=f"spec.{kind.name}")
+        described = self.call(kind.read)
+        if described is None or self._state(described) in kind.gone:
+            return None
+        if kind.id:
+            self.id = str(_get(described, kind.id))
+        return dict(described)
+
+    # ---- create / update / delete ------------------------------------------------------------------
+
+    def create(self, owner: Ownership) -> dict[str, Any]:
+        kind = self.kind
+        shape = self.model.operation_model(kind.create.op).input_shape
+        params = self.render(kind.create.params)
+        params.update(kind.create_fixed)
+        params.update(self.convert(self._plain_spec(), shape, kind.renames))
+        self._add_tags(params, shape, owner)
+        for token in ("ClientToken", "clientRequestToken"):
+            if token in shape.members and token not in params:
+                params[token] = self._client_token()
+        response = self.api(kind.create.op, params)
+        created = _get(response, kind.create.result) if kind.create.result else None
+        if kind.id and created is not None:
+            self.id = str(created)
+        for field in kind.attributes:
+            if field in self.spec:
+                self._set_attribute(field, None)
+        for field in kind.members:
+            if field in self.spec:
+                self._sync_members(field, [])
+        described = self.find()
+        if described is None and isinstance(created, dict):  # eventual consistency: trust the response
+            return created
+        if described is None:
+            raise ProviderError(f"{self.ref}: created but not found by {kind.read.op}")
+        return described
+
+    def update(self, current: dict[str, Any]) -> dict[str, Any]:
+        kind = self.kind
+        changed = self.diff(current)
+        if not changed:
+            return current
+        updatable = {f for u in kind.updates for f in u.fields} | set(kind.attributes) | set(kind.members)
+        frozen = sorted(f for f in changed if f not in updatable)
+        if frozen:
+            raise ImmutableFieldError(
+                f"{self.ref}: spec.{', spec.'.join(frozen)} cannot be changed in place for {kind.kind} "
+                "(AWS has no update for it; kroless never replaces a resource silently)",
+                path=f"spec.{frozen[0]}",
+            )
+        for update in kind.updates:
+            fields = [f for f in update.fields if f in changed]
+            if fields:
+                self._run_update(update, fields)
+        for field in kind.attributes:
+            if field in changed:
+                self._set_attribute(field, current)
+        for field in kind.members:
+            if field in changed:
+                self._sync_members(field, self._observed_members(field, current))
+        return self.find() or current
+
+    def delete(self, current: dict[str, Any]) -> None:
+        for field, members in self.kind.members.items():
+            if members.list is not None:  # attachments block deletion (IAM role policies)
+                for item in self._observed_members(field, current):
+                    self._member_call(members, members.remove, item)
+        for call in self.kind.before_delete:
+            self.call(call, current=current)
+        self.call(self.kind.delete, current=current)
+
+    def check_owner(self, current: dict[str, Any], owner: Ownership, adopt: bool) -> None:
+        tags = self.tags_of(current)
+        if tags is None or (tags.get(INSTANCE_TAG) == owner.instance and tags.get(NODE_TAG) == owner.node):
+            return  # a kind without tags cannot say; the state table records ownership
+        if not adopt:
+            holder = tags.get(INSTANCE_TAG)
+            who = f"instance {holder} (node {tags.get(NODE_TAG)})" if holder else "nobody kroless knows"
+            raise ConflictError(
+                f"{self.ref}: {self.kind.kind} {self.name or self.id} already exists and belongs to {who}; "
+                f'set annotation {ADOPT_ANNOTATION}: "true" to adopt it'
+            )
+        if self.kind.tag is not None:
+            self._write_tags(self.kind.tag, self._ownership_tags(owner), current)
+
+    # ---- the diff ----------------------------------------------------------------------------------
+
+    def diff(self, current: dict[str, Any]) -> list[str]:
+        """Spec fields the template sets whose observed value differs (unobservable fields never do)."""
+        kind = self.kind
+        shape = self.model.operation_model(kind.create.op).input_shape
+        changed = []
+        for field, value in self.spec.items():
+            if field in kind.members:
+                desired = self._desired_members(field)
+                observed = self._observed_members(field, current)
+                if not _same_set(desired, observed):
+                    changed.append(field)
+                continue
+            if field in kind.attributes:
+                observed = self._attribute_value(field, current)
+                if observed is not None and not _same(value, observed):
+                    changed.append(field)
+                continue
+            if field == "tags" or field in kind.refs:
+                continue
+            path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
+            observed = _get(current, path.replace("[0]", "")) if path else None
+            if observed is None or _is_secret_ref(value):
+                continue  # AWS does not echo it (passwords) or leaves it out: nothing to compare
+            member = kind.renames.get(field, member_for(shape, field) or "").split("[")[0]
+            target = shape.members.get(member)
+            desired = to_api(value, target, f"spec.{field}") if target is not None else value
+            if path.endswith("[0]") and isinstance(desired, list):
+                desired = desired[0] if desired else None
+            if not _same(desired, observed):
+                changed.append(field)
+        return changed
+
+    # ---- status ------------------------------------------------------------------------------------
+
+    def status_of(self, current: dict[str, Any]) -> dict[str, Any]:
+        kind = self.kind
+        shape = _shape_at(self.model.operation_model(kind.read.op).output_shape, kind.read.result)
+        described = from_api(current, shape) if shape is not None else {}
+        status: dict[str, Any] = {k: described[k] for k in kind.status if k in described}
+        for field, path in kind.status_paths.items():
+            value = _get(current, path)
+            if value is not None:
+                sub = _shape_at(shape, path) if shape is not None else None
+                status[field] = from_api(value, sub) if sub is not None else value
+        return status
+
+    def observed(self, current: dict[str, Any]) -> dict[str, Any]:
+        kind = self.kind
+        status = self.status_of(current)
+        for field, call in kind.status_calls.items():
+            result = self.call(call, current=current)
+            shape = _shape_at(self.model.operation_model(call.op).output_shape, call.result)
+            if result is not None:
+                status[field] = from_api(result, shape) if shape is not None else result
+        arn = self._arn(current)
+        status["ackResourceMetadata"] = {
+            "arn": arn,
+            "ownerAccountID": _arn_account(arn) or self.p.account(),
+            "region": self.p.region,
+        }
+        changed = self.diff(current)
+        state = _get(status, kind.state) if kind.state else None
+        settled = not kind.stable or state in kind.stable
+        if changed:
+            condition = _condition(False, "Drifted", f"spec.{', spec.'.join(changed)} differ from AWS")
+        elif not settled:
+            condition = _condition(False, "Pending", f"{kind.state} is {state}")
+        else:
+            condition = _condition(True, "Synced", "")
+        status["conditions"] = [condition]
+        metadata = {k: v for k, v in (self.manifest.get("metadata") or {}).items() if k != "managedFields"}
+        return {
+            "apiVersion": self.manifest["apiVersion"],
+            "kind": self.manifest["kind"],
+            "metadata": metadata,
+            "spec": self.manifest.get("spec") or {},  # as authored: secret refs, never secret values
+            "status": status,
+        }
+
+    # ---- calls -------------------------------------------------------------------------------------
+
+    def api(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        method = getattr(self.client, _snake(op))
+        try:
+            return dict(method(**params))
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code", ""))
+            if code in self.kind.not_found:
+                raise _NotFound(code) from exc
+            raise ProviderError(f"{self.ref}: {op}: {code}: {error.get('Message', '')}") from exc
+
+    def call(self, call: Call, **extra: Any) -> Any:
+        try:
+            response = self.api(call.op, self.render(call.params, **extra))
+        except _NotFound:
+            return None
+        return _get(response, call.result) if call.result else response
+
+    def render(self, template: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        rendered = _render(template, self.context(**extra))
+        return rendered if isinstance(rendered, dict) else {}
+
+    def convert(self, values: dict[str, Any], shape: Any, renames: dict[str, str]) -> dict[str, Any]:
+        """Spec fields -> the members of an operation's input shape (renames first, then the model)."""
+        out: dict[str, Any] = {}
+        for field, value in values.items():
+            target = renames.get(field) or member_for(shape, field)
+            if target is None:
+                raise ProviderError(f"{self.ref}: spec.{field}: {shape.name} has no such member", path=f"spec.{field}")
+            first = target.endswith("[0]")
+            member = target.removesuffix("[0]")
+            converted = to_api(value, shape.members[member], f"spec.{field}", self._secret)
+            if first:  # ACK keeps a list where the API takes one value (VPC cidrBlocks)
+                converted = converted[0] if converted else None
+            if converted is not None:
+                out[member] = converted
+        return out
+
+    def _plain_spec(self) -> dict[str, Any]:
+        """The spec fields the create operation takes directly (no tags, refs, later calls, update-only)."""
+        kind = self.kind
+        shape = self.model.operation_model(kind.create.op).input_shape
+        special = {"tags"} | set(kind.refs) | set(kind.attributes) | set(kind.members)
+        return {
+            f: v
+            for f, v in self.spec.items()
+            if f not in special and (f in kind.renames or member_for(shape, f) is not None)
+        }
+
+    def _run_update(self, update: Update, fields: list[str]) -> None:
+        shape = self.model.operation_model(update.op).input_shape
+        wanted = list(dict.fromkeys([*fields, *(f for f in update.always if f in self.spec)]))
+        values = {f: self.spec[f] for f in wanted}
+        if update.one_per_call:
+            for field, value in values.items():
+                params = self.render(update.params)
+                params.update(self.convert({field: value}, shape, {**self.kind.renames, **update.renames}))
+                self.api(update.op, params)
+            return
+        params = self.render(update.params)
+        params.update(self.convert(values, shape, {**self.kind.renames, **update.renames}))
+        self.api(update.op, params)
+
+    # ---- attributes and members --------------------------------------------------------------------
+
+    def _attribute_value(self, field: str, current: dict[str, Any]) -> Any:
+        attribute = self.kind.attributes[field]
+        if attribute.get is not None:
+            return self.call(attribute.get, current=current)
+        return _get(current, self.kind.observe.get(field, ""))
+
+    def _set_attribute(self, field: str, current: dict[str, Any] | None) -> None:
+        attribute = self.kind.attributes[field]
+        value = self.spec[field]
+        if attribute.member:
+            shape = self.model.operation_model(attribute.set.op).input_shape.members[attribute.member]
+            value = to_api(value, shape, f"spec.{field}", self._secret)
+        if attribute.unset is not None and current is not None:
+            old = self._attribute_value(field, current)
+            if old:
+                self.call(attribute.unset, old=old, current=current)
+        self.call(attribute.set, value=value, current=current or {})
+
+    def _desired_members(self, field: str) -> list[Any]:
+        members = self.kind.members[field]
+        shape = self._member_shape(members)
+        items = [to_api(i, shape, f"spec.{field}") if shape is not None else i for i in self.spec[field] or []]
+        return members.explode(items) if members.explode else items
+
+    def _observed_members(self, field: str, current: dict[str, Any]) -> list[Any]:
+        members = self.kind.members[field]
+        if members.list is not None:
+            observed = self.call(members.list, current=current)
+        else:
+            observed = _get(current, self.kind.observe.get(field, ""))
+        items = _as_list(observed)
+        return members.explode(items) if members.explode else items
+
+    def _member_shape(self, members: Members) -> Any:
+        if not members.member:
+            return None
+        shape = self.model.operation_model(members.add.op).input_shape
+        if members.member == "*":
+            return shape
+        shape = shape.members[members.member]
+        return shape.member if shape.type_name == "list" else shape
+
+    def _sync_members(self, field: str, observed: list[Any]) -> None:
+        members = self.kind.members[field]
+        desired = self._desired_members(field)
+        for item in observed:
+            if not any(_same(d, item) for d in desired):
+                self._member_call(members, members.remove, item)
+        for item in desired:
+            if not any(_same(item, o) for o in observed):
+                self._member_call(members, members.add, item)
+
+    def _member_call(self, members: Members, call: Call, item: Any) -> None:
+        value = members.key(item) if members.key and call is members.remove else item
+        params = self.render(call.params, item=value)
+        if members.member == "*" and isinstance(value, dict):
+            params.update(value)
+        elif members.member and call is members.add:
+            shape = self.model.operation_model(call.op).input_shape.members[members.member]
+            params[members.member] = [value] if shape.type_name == "list" else value
+        elif members.member and call is members.remove and members.member in self.model.operation_model(
+            call.op
+        ).input_shape.members:
+            shape = self.model.operation_model(call.op).input_shape.members[members.member]
+            params[members.member] = [value] if shape.type_name == "list" else value
+        self.api(call.op, params)
+
+    # ---- tags --------------------------------------------------------------------------------------
+
+    def _ownership_tags(self, owner: Ownership) -> dict[str, str]:
+        return {INSTANCE_TAG: owner.instance, NODE_TAG: owner.node, OBJECT_TAG: self.context()["object"]}
+
+    def _user_tags(self) -> dict[str, str]:
+        return _tag_dict(self.spec.get("tags"))
+
+    def _add_tags(self, params: dict[str, Any], shape: Any, owner: Ownership) -> None:
+        tags = {**self._user_tags(), **self._ownership_tags(owner)}
+        if "TagSpecifications" in shape.members:
+            tag_shape = shape.members["TagSpecifications"].member.members["Tags"]
+            params["TagSpecifications"] = [{"ResourceType": self.kind.tag_type, "Tags": _tags_for(tag_shape, tags)}]
+            return
+        member = next((m for m in shape.members if fold(m) in ("tags", "taglist")), None)
+        if member is not None:
+            params[member] = _tags_for(shape.members[member], tags)
+
+    def tags_of(self, current: dict[str, Any]) -> dict[str, str] | None:
+        if self.kind.tags is not None:
+            return _tag_dict(self.call(self.kind.tags, current=current, arn=self._arn(current)))
+        for key in ("Tags", "TagList", "tags"):
+            if key in current:
+                return _tag_dict(current[key])
+        return None
+
+    def _write_tags(self, call: Call, tags: dict[str, str], current: dict[str, Any]) -> None:
+        shape = self.model.operation_model(call.op).input_shape
+        member = next(m for m in shape.members if fold(m) in ("tags", "taglist", "tagging"))
+        params = self.render(call.params, current=current, arn=self._arn(current))
+        target = shape.members[member]
+        if target.type_name == "structure":  # S3 Tagging: {TagSet: [...]}
+            merged = {**(self.tags_of(current) or {}), **tags}
+            params[member] = {"TagSet": _tags_for(target.members["TagSet"], merged)}
+        else:
+            params[member] = _tags_for(target, tags)
+        self.api(call.op, params)
+
+    # ---- small helpers -----------------------------------------------------------------------------
+
+    def _arn(self, current: dict[str, Any]) -> str:
+        template = self.kind.arn
+        if template.startswith("arn:"):
+            account = str(_get(current, "OwnerId") or self.p.account())
+            return template.format(partition="aws", region=self.p.region, account=account, id=self.id, name=self.name)
+        return str(_get(current, template) or "")
+
+    def _state(self, described: dict[str, Any]) -> Any:
+        return _get(self.status_of(described), self.kind.state) if self.kind.state else None
+
+    def _secret(self, ref: dict[str, Any], path: str) -> str:
+        namespace = str(ref.get("namespace") or self.ref.namespace or "default")
+        return self.p.references.secret_value(namespace, str(ref["name"]), str(ref["key"]))
+
+    def _client_token(self) -> str:
+        # Same manifest, same token: a retried create returns the first attempt's resource.
+        body = json.dumps(self.manifest.get("spec") or {}, sort_keys=True, default=str)
+        seed = f"{self.kind.api_version}/{self.kind.kind}/{self.ref.namespace}/{self.ref.name}/{body}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+    def _resolve_refs(self, spec: dict[str, Any]) -> dict[str, Any]:
+        out = dict(spec)
+        for field, ref in self.kind.refs.items():
+            if field not in out:
+                continue
+            value = out.pop(field)
+            many = isinstance(value, list)
+            resolved = [self._resolve_one(field, ref, v) for v in (value if many else [value])]
+            out[ref.target] = resolved if many else resolved[0]
+        return out
+
+    def _resolve_one(self, field: str, ref: Any, value: Any) -> Any:
+        source = (value or {}).get("from") or {}
+        name = source.get("name")
+        if not name:
+            raise ProviderError(f"{self.ref}: spec.{field}: from.name is required", path=f"spec.{field}")
+        namespace = source.get("namespace") or self.ref.namespace
+        observed = self.p.references.observed(f"{ref.service}{_GROUP}", ref.kind, namespace, name)
+        resolved = _get(observed or {}, ref.path)
+        if resolved in (None, ""):
+            raise ReferenceNotReadyError(
+                f"{self.ref}: spec.{field}: {ref.kind} {namespace}/{name} has no {ref.path} yet",
+                path=f"spec.{field}",
+            )
+        return resolved
+
+
+class _NotFound(Exception):
+    pass
+
+
+# ---- pure helpers -----------------------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{([a-zA-Z_.\[\]0-9]+)\}")
+_MISSING = object()
+
+
+def _render(template: Any, ctx: dict[str, Any]) -> Any:
+    """Fill ``{placeholders}``; an unknown value removes its list item or dict key (see table.py)."""
+    if isinstance(template, dict):
+        out = {}
+        for key, value in template.items():
+            rendered = _render(value, ctx)
+            if rendered is _MISSING:
+                continue
+            out[key] = rendered
+        return out
+    if isinstance(template, list):
+        items = [_render(item, ctx) for item in template]
+        return [i for i in items if i is not _MISSING and not _has_missing(i)]
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole:  # keep the value's type (booleans, dicts)
+            value = _lookup(ctx, whole.group(1))
+            return _MISSING if value is None else value
+        missing = False
+
+        def fill(match: re.Match[str]) -> str:
+            nonlocal missing
+            value = _lookup(ctx, match.group(1))
+            missing = missing or value is None
+            return str(value)
+
+        text = _PLACEHOLDER.sub(fill, template)
+        return _MISSING if missing else text
+    return template
+
+
+def _has_missing(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(v is _MISSING or v == [] for v in value.values())
+    return False
+
+
+def _lookup(ctx: dict[str, Any], path: str) -> Any:
+    head, _, rest = path.partition(".")
+    value = ctx.get(head)
+    return _get(value, rest) if rest else value
+
+
+def _get(value: Any, path: str) -> Any:
+    """``A.B[0].C`` and ``A[].B`` (map over a list) on nested dicts/lists; None when absent."""
+    if not path:
+        return value
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        if name:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(name)
+        if index:
+            index = index.rstrip("]")
+            if not isinstance(value, list):
+                return None
+            if index == "":
+                rest = path.split(part, 1)[1].lstrip(".")
+                return [_get(v, rest) for v in value]
+            i = int(index)
+            value = value[i] if len(value) > i else None
+        if value is None:
+            return None
+    return value
+
+
+def _shape_at(shape: Any, path: str) -> Any:
+    for part in [p for p in path.split(".") if p]:
+        name, _, index = part.partition("[")
+        if name:
+            if shape is None or shape.type_name != "structure" or name not in shape.members:
+                return None
+            shape = shape.members[name]
+        if index and shape is not None and shape.type_name == "list":
+            shape = shape.member
+    return shape
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _normal(value: Any) -> Any:
+    """One spelling per value: JSON documents parsed, numbers as numbers, booleans as booleans."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in ("{", "["):
+            try:
+                return _normal(json.loads(text))
+            except ValueError:
+                return value
+        if text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        return int(number) if number.is_integer() and "." not in text else value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normal(v) for v in value]
+    return value
+
+
+def _same(desired: Any, observed: Any) -> bool:
+    """Does ``observed`` satisfy ``desired``? Only keys desired sets count; lists compare as multisets."""
+    desired, observed = _normal(desired), _normal(observed)
+    if desired is None:
+        return True
+    if isinstance(desired, dict):
+        if not isinstance(observed, dict):
+            return not desired or False
+        return all(_same(v, observed.get(_key_in(observed, k))) for k, v in desired.items())
+    if isinstance(desired, list):
+        return isinstance(observed, list) and _same_set(desired, observed)
+    if isinstance(observed, list | dict) or observed is None:
+        return desired in ("", [], {}, False) and not observed
+    return bool(desired == observed) or str(desired) == str(observed)
+
+
+def _key_in(observed: dict[str, Any], key: str) -> str:
+    if key in observed:
+        return key
+    return next((k for k in observed if fold(k) == fold(key)), key)
+
+
+def _same_set(desired: list[Any], observed: list[Any]) -> bool:
+    if len(desired) != len(observed):
+        return False
+    left = list(observed)
+    for item in desired:
+        match = next((i for i, o in enumerate(left) if _same(item, o)), None)
+        if match is None:
+            return False
+        left.pop(match)
+    return True
+
+
+def _tag_dict(tags: Any) -> dict[str, str]:
+    if isinstance(tags, dict):
+        if "TagSet" in tags:
+            return _tag_dict(tags["TagSet"])
+        return {str(k): str(v) for k, v in tags.items()}
+    out = {}
+    for tag in tags or []:
+        if isinstance(tag, dict):
+            key = tag.get("Key", tag.get("key"))
+            if key is not None:
+                out[str(key)] = str(tag.get("Value", tag.get("value", "")))
+    return out
+
+
+def _tags_for(shape: Any, tags: dict[str, str]) -> Any:
+    """A tag dict in the API's shape: a map, or a list of {Key, Value} structures (names per model)."""
+    if shape.type_name == "map":
+        return dict(tags)
+    item = shape.member
+    key = next(m for m in item.members if fold(m) in ("key", "tagkey"))
+    value = next(m for m in item.members if fold(m) in ("value", "tagvalue"))
+    return [{key: k, value: v} for k, v in tags.items()]
+
+
+def _is_secret_ref(value: Any) -> bool:
+    return isinstance(value, dict) and {"name", "key"} <= set(value)
+
+
+def _annotation(manifest: dict[str, Any], key: str) -> str | None:
+    return ((manifest.get("metadata") or {}).get("annotations") or {}).get(key)
+
+
+def _arn_account(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+def _condition(ok: bool, reason: str, message: str) -> dict[str, Any]:
+    condition = {"type": SYNCED, "status": "True" if ok else "False", "reason": reason}
+    if message:
+        condition["message"] = message
+    return condition
+
+
+def _snake(op: str) -> str:
+    from botocore import xform_name
+
+    return str(xform_name(op))

@@ -1,0 +1,72 @@
+"""Kro's labels on every object kroless manages (kro-reference §6.14), and the ownership check.
+
+An object belongs to an instance when its ``kro.run/instance-name``/``-namespace`` labels name that
+instance and ``app.kubernetes.io/managed-by`` is ``kroless``. The node id is not part of the check, so a
+node renamed in a new revision of the RGD takes its object over instead of conflicting with itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kroless.providers.base import Ownership
+
+KRO_VERSION = "kroless"
+MANAGED_BY = "kroless"
+
+OWNED = "kro.run/owned"
+KRO_VERSION_LABEL = "kro.run/kro-version"
+INSTANCE_ID = "kro.run/instance-id"
+INSTANCE_NAME = "kro.run/instance-name"
+INSTANCE_NAMESPACE = "kro.run/instance-namespace"
+INSTANCE_KIND = "kro.run/instance-kind"
+INSTANCE_GROUP = "kro.run/instance-group"
+INSTANCE_VERSION = "kro.run/instance-version"
+NODE_ID = "kro.run/node-id"
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+
+
+def instance_identity(owner: Ownership) -> tuple[str | None, str]:
+    """``(namespace, name)`` of the instance; namespace is None for a cluster-scoped instance."""
+    namespace, _, name = owner.instance.rpartition("/")
+    return (namespace or None), name
+
+
+def kro_labels(owner: Ownership) -> dict[str, str]:
+    namespace, name = instance_identity(owner)
+    labels = {
+        OWNED: "true",
+        KRO_VERSION_LABEL: KRO_VERSION,
+        INSTANCE_NAME: name,
+        NODE_ID: owner.node,
+        MANAGED_BY_LABEL: MANAGED_BY,
+    }
+    if namespace:
+        labels[INSTANCE_NAMESPACE] = namespace
+    # Ownership does not carry the instance's API or uid yet; use them when a later version does.
+    api_version = str(getattr(owner, "instance_api_version", "") or "")
+    if api_version:
+        group, _, version = api_version.rpartition("/")
+        labels[INSTANCE_GROUP] = group
+        labels[INSTANCE_VERSION] = version
+    for attribute, label in (("instance_kind", INSTANCE_KIND), ("instance_uid", INSTANCE_ID)):
+        value = str(getattr(owner, attribute, "") or "")
+        if value:
+            labels[label] = value
+    return labels
+
+
+def owner_of(labels: dict[str, Any]) -> str | None:
+    """The instance (``ns/name`` or ``name``) an object's labels say owns it, if kroless manages it."""
+    if labels.get(MANAGED_BY_LABEL) != MANAGED_BY or not labels.get(INSTANCE_NAME):
+        return None
+    namespace = labels.get(INSTANCE_NAMESPACE)
+    return f"{namespace}/{labels[INSTANCE_NAME]}" if namespace else str(labels[INSTANCE_NAME])
+
+
+def is_owned_by(labels: dict[str, Any], owner: Ownership) -> bool:
+    if owner_of(labels) != owner.instance.lstrip("/"):
+        return False
+    expected = kro_labels(owner)
+    # Two RGDs can have instances of the same name: when both sides know the kind, it must match.
+    return all(labels.get(key) in (None, expected[key]) for key in (INSTANCE_KIND, INSTANCE_GROUP) if key in expected)

@@ -1,0 +1,33 @@
+"""ACK's CRDs from ../shared/ack-crds (verbatim): the schema of one kind, or a skip when absent."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+ACK_CRDS = Path(os.environ.get("ACK_CRDS", REPO.parent / "shared" / "ack-crds"))
+
+
+@cache
+def _index() -> dict[tuple[str, str], dict[str, Any]]:
+    out = {}
+    for path in ACK_CRDS.glob("*/*.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        service = crd["spec"]["group"].split(".")[0]
+        out[(service, crd["spec"]["names"]["kind"])] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    return out
+
+
+def ack_crd_schema(service: str, kind: str) -> dict[str, Any]:
+    if not ACK_CRDS.is_dir():
+        pytest.skip(f"ACK CRDs not found at {ACK_CRDS} (set ACK_CRDS)")
+    schema = _index().get((service, kind))
+    assert schema is not None, f"no ACK CRD for {service}/{kind}"
+    return schema
