@@ -8,8 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
-from kroless.store import InstanceKey, StateStore, client_config, create_table
 from moto import mock_aws
+
+from kroless.store import InstanceKey, StateStore, client_config, create_table
 
 TABLE = "kroless-state"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

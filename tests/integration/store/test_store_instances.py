@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from kroless.store import (
     InstanceDeletingError,
     InstanceKey,
@@ -118,7 +119,9 @@ def test_list_instances(store: StateStore, client: Any, webapp: Manifest) -> Non
         store.admit_instance(k, "webapp", webapp())
         store.put_node(k, "deployment", 1, state="SYNCED")
     cache = InstanceKey("kro.run", "v1alpha1", "Cache", "_", "shared")
-    store.admit_instance(cache, "cache", {"apiVersion": "kro.run/v1alpha1", "kind": "Cache", "metadata": {"name": "shared"}})
+    store.admit_instance(
+        cache, "cache", {"apiVersion": "kro.run/v1alpha1", "kind": "Cache", "metadata": {"name": "shared"}}
+    )
 
     paged = StateStore(store.table_name, client, page_size=2)  # several pages of the index
     assert [r.key for r in paged.list_instances("webapp")] == keys

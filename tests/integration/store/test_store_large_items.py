@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from kroless.store import InstanceKey, ItemTooLargeError, StateStore
 
 

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 import pytest
+
 from kroless.errors import KrolessError
 from kroless.store import (
     InstanceKey,
@@ -38,7 +39,11 @@ def test_round_trip(store: StateStore, key: InstanceKey) -> None:
     assert (written.key, written.node_id, written.index, written.generation) == (key, "deployment", None, 1)
     assert (written.state, written.observed, written.desired) == ("WAITING_FOR_READINESS", observed, DEPLOYMENT)
     assert written.applied_hash == canonical_hash(DEPLOYMENT) and len(written.applied_hash) == 64
-    assert (written.physical_id, written.durations, written.attempts) == ("apps/v1/Deployment/prod/shop", {"apply": 0.25}, 1)
+    assert (written.physical_id, written.durations, written.attempts) == (
+        "apps/v1/Deployment/prod/shop",
+        {"apply": 0.25},
+        1,
+    )
     assert store.get_node(key, "service") is None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kroless.store import InstanceKey, Owner, OwnershipConflictError, StateStore
 
 ARN = "arn:aws:rds:eu-west-1:123456789012:db:shop"

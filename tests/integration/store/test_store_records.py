@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
 from kroless.store import InstanceKey, StateStore, StoreThrottledError, create_table
 
 TABLE = "kroless-state"  # conftest's table
@@ -30,7 +31,11 @@ def test_execution_records(store: StateStore, key: InstanceKey, now: datetime) -
     arn = "arn:aws:states:eu-west-1:123456789012:execution:kroless-webapp:shop-1"
     store.put_execution(key, "shop-1", 1, "RUNNING", execution_arn=arn, started_at="2026-03-01T12:00:00.000Z")
     done = store.put_execution(key, "shop-1", 1, "SUCCEEDED", stopped_at="2026-03-01T12:03:00.000Z")
-    assert (done.execution_arn, done.started_at, done.stopped_at) == (arn, "2026-03-01T12:00:00.000Z", "2026-03-01T12:03:00.000Z")
+    assert (done.execution_arn, done.started_at, done.stopped_at) == (
+        arn,
+        "2026-03-01T12:00:00.000Z",
+        "2026-03-01T12:03:00.000Z",
+    )
     assert done.expires_at == int((now + timedelta(days=90)).timestamp())
     assert store.get_execution(key, "shop-1") == done
 
@@ -56,7 +61,7 @@ class ThrottledClient:
 
     def get_item(self, **_: Any) -> Any:
         error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
-        raise ClientError(error, "GetItem")  # type: ignore[arg-type]
+        raise ClientError(error, "GetItem")
 
     def batch_write_item(self, RequestItems: dict[str, list[Any]]) -> Any:  # noqa: N803 (boto3's name)
         return {"UnprocessedItems": RequestItems}
@@ -75,7 +80,9 @@ def test_unprocessed_batch_items_are_retried_then_reported(monkeypatch: pytest.M
         store._batch_delete([{"pk": {"S": "x"}, "sk": {"S": "y"}}])
 
 
-def test_unprocessed_batch_items_recover(client: Any, store: StateStore, key: InstanceKey, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unprocessed_batch_items_recover(
+    client: Any, store: StateStore, key: InstanceKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for i in range(30):
         store.put_node(key, f"n{i}", 1)
     real = client.batch_write_item

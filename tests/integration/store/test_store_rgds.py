@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from kroless.store import RgdState, StateStore, StoreError
 
 DOC: dict[str, Any] = {

@@ -17,11 +17,17 @@ B64 = base64.b64encode(PASSWORD.encode()).decode()
 
 
 def secret() -> dict[str, Any]:
-    plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db", "namespace": "prod"},
-             "stringData": {"token": TOKEN}, "data": {"password": B64}}  # fmt: skip
-    last_applied = json.dumps(plain)
-    return {**plain, "metadata": {**plain["metadata"], "annotations": {
-        "kubectl.kubernetes.io/last-applied-configuration": last_applied, "team": "a"}}}  # fmt: skip
+    """A Secret as kubectl leaves it: values in data, stringData and the last-applied annotation."""
+    metadata: dict[str, Any] = {"name": "db", "namespace": "prod"}
+    plain = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": metadata,
+        "stringData": {"token": TOKEN},
+        "data": {"password": B64},
+    }
+    annotations = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(plain), "team": "a"}
+    return {**plain, "metadata": {**metadata, "annotations": annotations}}
 
 
 def texts(items: list[dict[str, Any]]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.errors import GraphError
+from kroless.schemas.kubernetes import builtin_namespaced, builtin_schema
 
 # group/kind of the Kubernetes built-ins that are cluster-scoped (kubectl api-resources --namespaced=false)
 CLUSTER_SCOPED_BUILTINS = frozenset(
@@ -85,7 +86,11 @@ class KindRegistry:
         key = f"{group}/{kind}"
         if key in self._extra:
             return self._extra[key]
+        schema = builtin_schema(api_version, kind)
+        if schema is not None:
+            return KindInfo(namespaced=bool(builtin_namespaced(api_version, kind)), schema=schema)
         if self.strict:
             # Go's GroupVersionKind.String()
             raise GraphError(f"schema not found for GVK: {api_version if group else '/' + api_version}, Kind={kind}")
-        return KindInfo(namespaced=key not in CLUSTER_SCOPED_BUILTINS)
+        namespaced = builtin_namespaced(api_version, kind)
+        return KindInfo(namespaced=namespaced if namespaced is not None else key not in CLUSTER_SCOPED_BUILTINS)

@@ -98,7 +98,7 @@ def kinds_of_crd(crd: dict[str, Any]) -> list[Kind]:
     for version in spec.get("versions") or []:
         if not version.get("served", True):
             continue
-        has_status = "status" in ((version.get("subresources") or {}))
+        has_status = "status" in (version.get("subresources") or {})
         kinds.append(
             Kind(
                 spec.get("group", ""),

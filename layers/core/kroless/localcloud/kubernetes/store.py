@@ -8,6 +8,7 @@ Kubernetes ``Status`` body the server returns.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import os
@@ -238,9 +239,9 @@ class Cluster:
     def apply(self, kind: Kind, namespace: str | None, name: str, config: dict[str, Any], manager: str, *, force: bool = False) -> dict[str, Any]:
         """Server-side apply: merge ``config``, drop what ``manager`` applied before and no longer does,
         and refuse (409) to change a field another manager owns unless ``force``."""
-        for key in ("apiVersion", "kind"):
-            if not config.get(key):
-                raise bad_request(f"{key} must be set")
+        for required in ("apiVersion", "kind"):
+            if not config.get(required):
+                raise bad_request(f"{required} must be set")
         with self._lock:
             config = self._incoming(kind, namespace, config, name=name)
             with_status = not kind.status_subresource
@@ -361,7 +362,7 @@ class Cluster:
 
     # ---- internals ---------------------------------------------------------------------------------------
 
-    def _of_kind(self, kind: Kind) -> list[Entry]:
+    def _of_kind(self, kind: Kind) -> builtins.list[Entry]:
         return [e for e in self._entries.values() if (e.group, e.kind) == (kind.group, kind.kind)]
 
     def _find(self, kind: Kind, namespace: str | None, name: str) -> Entry | None:
@@ -394,7 +395,7 @@ class Cluster:
             raise bad_request("metadata must be an object")
         if name is not None:
             if metadata.get("name") and metadata["name"] != name:
-                raise bad_request("the name of the object (%s) does not match the name on the URL (%s)" % (metadata["name"], name))
+                raise bad_request(f"the name of the object ({metadata['name']}) does not match the name on the URL ({name})")
             metadata["name"] = name
         if kind.namespaced:
             if metadata.get("namespace") and namespace and metadata["namespace"] != namespace:

@@ -98,7 +98,8 @@ class KubernetesProvider:
                 config.api_key = {"BearerToken": eks.eks_token(cluster_name, session.get_credentials(), region)}
                 issued[0] = time.monotonic()
 
-        configuration.refresh_api_key_hook = refresh
+        # The client calls the hook before every request that carries the token.
+        configuration.refresh_api_key_hook = refresh  # type: ignore[assignment]
         refresh(configuration)
         return cls(client.ApiClient(configuration), **options)
 
@@ -130,7 +131,7 @@ class KubernetesProvider:
         body = self.normalize(manifest, owner)
         ref = ObjectRef.of(body)
         resource = self._resource(ref)
-        adopt = adopt or str(((body["metadata"].get("annotations") or {}).get(ADOPT_ANNOTATION, ""))).lower() == "true"
+        adopt = adopt or str((body["metadata"].get("annotations") or {}).get(ADOPT_ANNOTATION, "")).lower() == "true"
         existing = self._get(resource, ref)
         if existing is not None and not adopt:
             labels = existing["metadata"].get("labels") or {}
@@ -281,7 +282,7 @@ def _memory_discoverer() -> type:
     one emulator's (or cluster's) kinds to the next on the same address."""
     from kubernetes.dynamic.discovery import LazyDiscoverer
 
-    class MemoryDiscoverer(LazyDiscoverer):  # type: ignore[misc]
+    class MemoryDiscoverer(LazyDiscoverer):
         def __init__(self, client: Any, cache_file: Any) -> None:
             # A path that never exists makes the base class start from an empty cache.
             super().__init__(client, "/nonexistent/kroless-discovery-cache.json")

@@ -1,0 +1,147 @@
+"""AWS operations moto 5.2.5 lacks, added to moto for the local cloud and the tests only.
+
+Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
+caches (Create/Describe/Modify/DeleteServerlessCache). :func:`install` adds them to moto's ElastiCache
+backend as real response handlers, so botocore calls them over moto's normal path (serialised by the
+service model like any other moto answer). Never imported by the production path: AWS has these
+operations.
+
+Lifecycle: a new cache is ``creating`` and becomes ``available`` once :data:`SETTINGS` ``ready_after``
+seconds have passed (0: at the next describe), so readyWhen gates behave; deletion shows ``deleting``
+for ``delete_after`` seconds, then the cache is gone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import time
+from typing import Any
+
+SETTINGS = {"ready_after": 0.0, "delete_after": 0.0}
+_INSTALLED = {"done": False}
+_ARN_RE = r"^arn:aws:elasticache:.*:[0-9]*:(cluster|snapshot|subnetgroup|replicationgroup|user|serverlesscache):.*$"
+
+
+class _Cache:
+    def __init__(self, account: str, region: str, params: dict[str, Any]) -> None:
+        name = params["ServerlessCacheName"]
+        engine = str(params.get("Engine", "redis")).lower()
+        major = str(params.get("MajorEngineVersion") or ("8" if engine == "valkey" else "7"))
+        suffix = hashlib.sha1(f"{account}/{region}/{name}".encode()).hexdigest()[:6]
+        host = f"{name}-{suffix}.serverless.{region}.cache.amazonaws.com"
+        self.created = time.monotonic()
+        self.deleted_at: float | None = None
+        self.data: dict[str, Any] = {
+            "ServerlessCacheName": name,
+            "Description": params.get("Description", ""),
+            "CreateTime": dt.datetime.now(dt.UTC),
+            "Status": "creating",
+            "Engine": engine,
+            "MajorEngineVersion": major,
+            "FullEngineVersion": f"{major}.1",
+            "CacheUsageLimits": params.get("CacheUsageLimits") or {},
+            "KmsKeyId": params.get("KmsKeyId"),
+            "StorageEncryptionType": "CUSTOMER_MANAGED" if params.get("KmsKeyId") else "AWS_MANAGED",
+            "SecurityGroupIds": params.get("SecurityGroupIds") or [],
+            "Endpoint": {"Address": host, "Port": 6379},
+            "ReaderEndpoint": {"Address": f"reader-{host}", "Port": 6380},
+            "ARN": f"arn:aws:elasticache:{region}:{account}:serverlesscache:{name}",
+            "UserGroupId": params.get("UserGroupId"),
+            "SubnetIds": params.get("SubnetIds") or [],
+            "SnapshotRetentionLimit": int(params.get("SnapshotRetentionLimit") or 0),
+            "DailySnapshotTime": params.get("DailySnapshotTime") or "04:00",
+        }
+
+    def view(self) -> dict[str, Any]:
+        if self.data["Status"] in ("creating", "modifying") and self._elapsed(self.created, "ready_after"):
+            self.data["Status"] = "available"
+        return {k: v for k, v in self.data.items() if v is not None}
+
+    def gone(self) -> bool:
+        return self.deleted_at is not None and self._elapsed(self.deleted_at, "delete_after")
+
+    @staticmethod
+    def _elapsed(since: float, setting: str) -> bool:
+        return time.monotonic() - since >= SETTINGS[setting]
+
+
+def install() -> None:
+    """Add the serverless cache operations to moto's ElastiCache (idempotent)."""
+    if _INSTALLED["done"]:
+        return
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import ElastiCacheException
+    from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class NotFound(ElastiCacheException):
+        code = "ServerlessCacheNotFoundFault"
+
+    class AlreadyExists(ElastiCacheException):
+        code = "ServerlessCacheAlreadyExistsFault"
+
+    class InvalidState(ElastiCacheException):
+        code = "InvalidServerlessCacheStateFault"
+
+    def caches(backend: ElastiCacheBackend) -> dict[str, _Cache]:
+        store: dict[str, _Cache] = backend.__dict__.setdefault("_kroless_serverless", {})
+        backend.arn_regex = re.compile(_ARN_RE)  # its tag calls accept serverless cache ARNs
+        for name in [n for n, c in store.items() if c.gone()]:
+            del store[name]
+        return store
+
+    def get(backend: ElastiCacheBackend, name: str) -> _Cache:
+        cache = caches(backend).get(name)
+        if cache is None:
+            raise NotFound(f"Serverless cache {name} not found.")
+        return cache
+
+    def create_serverless_cache(self: Any) -> Any:
+        params = self._get_params()
+        backend = self.elasticache_backend
+        name = params["ServerlessCacheName"]
+        if name in caches(backend):
+            raise AlreadyExists(f"Serverless cache {name} already exists.")
+        cache = _Cache(backend.account_id, backend.region_name, params)
+        caches(backend)[name] = cache
+        if params.get("Tags"):
+            backend.add_tags_to_resource(cache.data["ARN"], params["Tags"])
+        return ActionResult({"ServerlessCache": cache.view()})
+
+    def describe_serverless_caches(self: Any) -> Any:
+        name = self._get_param("ServerlessCacheName")
+        backend = self.elasticache_backend
+        found = [get(backend, name)] if name else list(caches(backend).values())
+        return ActionResult({"ServerlessCaches": [c.view() for c in found]})
+
+    def modify_serverless_cache(self: Any) -> Any:
+        params = self._get_params()
+        cache = get(self.elasticache_backend, params["ServerlessCacheName"])
+        if cache.view()["Status"] != "available":
+            raise InvalidState(f"Serverless cache {params['ServerlessCacheName']} is not available.")
+        for key in ("Description", "CacheUsageLimits", "SecurityGroupIds", "SnapshotRetentionLimit",
+                    "DailySnapshotTime", "UserGroupId", "Engine", "MajorEngineVersion"):
+            if key in params:
+                cache.data[key] = params[key]
+        if params.get("RemoveUserGroup"):
+            cache.data["UserGroupId"] = None
+        cache.data["Status"] = "modifying"
+        cache.created = time.monotonic()
+        return ActionResult({"ServerlessCache": cache.view()})
+
+    def delete_serverless_cache(self: Any) -> Any:
+        name = self._get_param("ServerlessCacheName")
+        cache = get(self.elasticache_backend, name)
+        if cache.deleted_at is None:
+            cache.deleted_at = time.monotonic()
+            cache.data["Status"] = "deleting"
+        view = cache.view()
+        caches(self.elasticache_backend)  # drop it now when delete_after is 0
+        return ActionResult({"ServerlessCache": view})
+
+    for handler in (create_serverless_cache, describe_serverless_caches, modify_serverless_cache,
+                    delete_serverless_cache):
+        setattr(ElastiCacheResponse, handler.__name__, handler)
+    _INSTALLED["done"] = True
