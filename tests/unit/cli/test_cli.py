@@ -172,3 +172,19 @@ def test_console_script_runs_without_traceback_on_bad_input() -> None:
     assert result.returncode == 1
     assert "graph contains a cycle" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_omit_needs_kros_feature_gate(capsys: pytest.CaptureFixture[str]) -> None:
+    rgd = str(DATA / "omit-rgd.yaml")
+    code, _, err = run(capsys, "validate", "-f", rgd)
+    assert code == 1
+    assert "omit() requires the CELOmitFunction feature gate to be enabled" in err
+    code, out, _ = run(capsys, "validate", "-f", rgd, "--feature-gates", "CELOmitFunction=true")
+    assert code == 0
+    assert "omit-demo: valid (1 resources)" in out
+
+
+def test_unknown_feature_gate_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", "-f", str(EXAMPLES), "--feature-gates", "Nope=true")
+    assert code == 1
+    assert "unknown feature gate(s): Nope" in err

@@ -9,7 +9,7 @@ from typing import Any
 from kroless.cli.output import emit
 from kroless.compiler import CompileResult, compile_documents
 from kroless.errors import KrolessError
-from kroless.graph import Graph
+from kroless.graph import Graph, Options
 from kroless.model import Document, load_path
 
 
@@ -24,11 +24,24 @@ def _load(paths: list[str]) -> tuple[list[Document], list[str]]:
     return documents, problems
 
 
-def _compile(paths: list[str]) -> tuple[CompileResult | None, list[str]]:
-    documents, problems = _load(paths)
+def _options(args: argparse.Namespace) -> Options:
+    """Kro's ``--feature-gates`` (only CELOmitFunction changes what an RGD may contain)."""
+    gates = {}
+    for item in ",".join(args.feature_gates or []).split(","):
+        if item.strip():
+            name, _, value = item.partition("=")
+            gates[name.strip()] = value.strip().lower() in ("true", "")
+    unknown = set(gates) - {"CELOmitFunction"}
+    if unknown:
+        raise KrolessError(f"unknown feature gate(s): {', '.join(sorted(unknown))} (known: CELOmitFunction)")
+    return Options(allow_omit=gates.get("CELOmitFunction", False))
+
+
+def _compile(args: argparse.Namespace) -> tuple[CompileResult | None, list[str]]:
+    documents, problems = _load(args.filename)
     if problems:
         return None, problems
-    result = compile_documents(documents)
+    result = compile_documents(documents, options=_options(args))
     for warning in result.warnings:
         print(*warning.lines(), sep="\n", file=sys.stderr)
     return result, [line for problem in result.problems for line in problem.lines()]
@@ -41,7 +54,7 @@ def _report(problems: list[str]) -> int:
 
 
 def _graphs_or_fail(args: argparse.Namespace) -> tuple[list[Graph], CompileResult | None, int]:
-    result, problems = _compile(args.filename)
+    result, problems = _compile(args)
     if problems or result is None:
         return [], result, _report(problems)
     if not result.graphs:
@@ -51,7 +64,7 @@ def _graphs_or_fail(args: argparse.Namespace) -> tuple[list[Graph], CompileResul
 
 
 def validate(args: argparse.Namespace) -> int:
-    result, problems = _compile(args.filename)
+    result, problems = _compile(args)
     if result is not None:
         for compiled in result.compiled:
             print(f"{compiled.file}: {compiled.graph.name}: valid ({len(compiled.graph.nodes)} resources)")

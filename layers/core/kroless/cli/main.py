@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="offline dry run of an instance: defaults and rendered resources")
     render.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
     render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
+    for command in (validate, graph, schema, render):
+        command.add_argument(
+            "--feature-gates",
+            action="append",
+            metavar="GATES",
+            help="Kro feature gates, e.g. CELOmitFunction=true (alpha, off by default as in Kro)",
+        )
     return parser
 
 

@@ -105,6 +105,7 @@ KINDS: tuple[Kind, ...] = (
         members={"ingressRules": _rules("Ingress"), "egressRules": _rules("Egress")},
         observe={"ingressRules": "IpPermissions", "egressRules": "IpPermissionsEgress"},
         status_paths={"id": "GroupId"},
+        prune=("rules.groupID", "rules.groupOwnerID", "rules.referencedGroupInfo", "rules.securityGroupRuleARN"),
         status_calls={
             "rules": Call(
                 "DescribeSecurityGroupRules",
@@ -148,6 +149,20 @@ KINDS: tuple[Kind, ...] = (
         name="dbInstanceIdentifier",
         arn="DBInstanceArn",
         renames={"performanceInsightsEnabled": "EnablePerformanceInsights"},
+        exclude=(
+            "additionalStorageVolumes",
+            "dbCapacityReservationIdentifier",
+            "dbSecurityGroups",
+            "dbSystemID",
+            "dedicatedLogVolume",
+            "domainAuthSecretARN",
+            "domainDNSIPs",
+            "domainFqdn",
+            "domainOu",
+            "engineLifecycleSupport",
+            "masterUserAuthenticationType",
+            "multiTenant",
+        ),
         refs={
             "dbSubnetGroupRef": Ref("dbSubnetGroupName", "rds", "DBSubnetGroup", "spec.name"),
             "vpcSecurityGroupRefs": Ref("vpcSecurityGroupIDs", "ec2", "SecurityGroup", "status.id"),
@@ -247,6 +262,7 @@ KINDS: tuple[Kind, ...] = (
             "kmsKeyRef": KMS,
             "userGroupRef": Ref("userGroupID", "elasticache", "UserGroup", "spec.userGroupID"),
         },
+        exclude=("connectionType", "integrations", "networkType"),
         updates=(
             Update(
                 "ModifyServerlessCache",

@@ -318,6 +318,8 @@ class _Operation:
             shape = _shape_at(self.model.operation_model(call.op).output_shape, call.result)
             if result is not None:
                 status[field] = from_api(result, shape) if shape is not None else result
+        for path in kind.prune:
+            _prune(status, path.split("."))
         arn = self._arn(current)
         status["ackResourceMetadata"] = {
             "arn": arn,
@@ -641,6 +643,17 @@ def _get(value: Any, path: str) -> Any:
         if value is None:
             return None
     return value
+
+
+def _prune(value: Any, parts: list[str]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _prune(item, parts)
+    elif isinstance(value, dict) and parts:
+        if len(parts) == 1:
+            value.pop(parts[0], None)
+        else:
+            _prune(value.get(parts[0]), parts[1:])
 
 
 def _shape_at(shape: Any, path: str) -> Any:

@@ -100,6 +100,7 @@ class Kind:
     status: tuple[str, ...] = ()  # ACK status fields copied from the described object (ACK names)
     status_paths: dict[str, str] = field(default_factory=dict)  # ACK status field -> described path
     status_calls: dict[str, Call] = field(default_factory=dict)  # ACK status field -> extra read call
+    prune: tuple[str, ...] = ()  # nested status keys ACK's CRD lacks ("rules.groupID"; lists walked)
     tags: Call | None = None  # read tags when the described object has none: result = tag list/map
     tag: Call | None = None  # add tags ({tags} in the API's tag shape)
     tag_type: str = ""  # EC2 TagSpecifications ResourceType
