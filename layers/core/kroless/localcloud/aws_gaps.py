@@ -1,7 +1,8 @@
 """AWS operations moto 5.2.5 lacks, added to moto for the local cloud and the tests only.
 
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
-caches (Create/Describe/Modify/DeleteServerlessCache). :func:`install` adds them to moto's ElastiCache
+caches (Create/Describe/Modify/DeleteServerlessCache); and a bug: RDS ModifyDBSubnetGroup removes the group
+from moto's store (it pops it and never puts it back). :func:`install` adds them to moto's ElastiCache
 backend as real response handlers, so botocore calls them over moto's normal path (serialised by the
 service model like any other moto answer). Never imported by the production path: AWS has these
 operations.
@@ -141,7 +142,21 @@ def install() -> None:
         caches(self.elasticache_backend)  # drop it now when delete_after is 0
         return ActionResult({"ServerlessCache": view})
 
+    _fix_modify_db_subnet_group()
     for handler in (create_serverless_cache, describe_serverless_caches, modify_serverless_cache,
                     delete_serverless_cache):
         setattr(ElastiCacheResponse, handler.__name__, handler)
     _INSTALLED["done"] = True
+
+
+def _fix_modify_db_subnet_group() -> None:
+    from moto.rds.models import RDSBackend
+
+    original = RDSBackend.modify_db_subnet_group
+
+    def modify_db_subnet_group(self: Any, subnet_name: str, description: str, subnets: list[Any]) -> Any:
+        group = original(self, subnet_name, description, subnets)
+        self.subnet_groups[subnet_name] = group  # moto 5.2.5 pops it and forgets it
+        return group
+
+    RDSBackend.modify_db_subnet_group = modify_db_subnet_group  # type: ignore[method-assign]

@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kroless.graph import Graph
 from kroless.runtime.reconciler import NodeOutcome, Reconciler, finalize
-from kroless.runtime.states import InstanceKey, NodeState
+from kroless.runtime.states import DONE, FINAL, InstanceKey, NodeState
 
 
 class LocalDriver:
@@ -33,9 +34,9 @@ class LocalDriver:
         self.sleep = sleep
         self.outcomes: list[NodeOutcome] = []
 
-    def _graph(self, key: InstanceKey) -> Any:
-        instance = self.reconciler.store.get_instance(str(key))
-        return None if instance is None else self.reconciler.graphs(instance["rgd"])
+    def _graph(self, key: InstanceKey) -> Graph | None:
+        instance = self.reconciler.store.get_instance(key)
+        return None if instance is None else self.reconciler.graphs(instance.rgd)
 
     def run(self, key: InstanceKey, generation: int) -> dict[str, Any]:
         graph = self._graph(key)
@@ -46,10 +47,10 @@ class LocalDriver:
         started = self.clock()
         while True:
             for rid in graph.topological_order:
-                if rid in states and states[rid].final:
+                if states.get(rid) in FINAL:
                     continue
                 dependencies = [states.get(dep) for dep in graph.nodes[rid].dependencies]
-                if any(dep is None or not dep.done for dep in dependencies):
+                if any(dep not in DONE for dep in dependencies):
                     continue
                 outcome = self.reconciler.reconcile_node(key, generation, rid, check_only=rid in applied)
                 self.outcomes.append(outcome)
@@ -57,7 +58,7 @@ class LocalDriver:
                     return {"state": "SUPERSEDED"}
                 applied.add(rid)
                 states[rid] = outcome.state
-            if all(rid in states and states[rid].final for rid in graph.nodes):
+            if all(states.get(rid) in FINAL for rid in graph.nodes):
                 break
             blocked = any(s == NodeState.ERROR for s in states.values())
             if blocked or self.clock() - started > self.node_timeout:
@@ -84,5 +85,5 @@ class LocalDriver:
                     if self.clock() - started > self.node_timeout:
                         return {"state": "DELETING", "error": f"timed out deleting {', '.join(pending)}"}
                     self.sleep(self.poll)
-        self.reconciler.store.delete_instance(str(key))
+        self.reconciler.store.delete_instance(key)
         return {"state": "DELETED"}

@@ -14,6 +14,7 @@ from kroless.compiler import validate_instance_document
 from kroless.graph import Graph
 from kroless.providers.base import Ownership
 from kroless.runtime.states import InstanceKey
+from kroless.store import InstanceRecord, StateStore
 
 StartReconcile = Callable[[InstanceKey, int], None]
 
@@ -22,7 +23,7 @@ class NestedInstances:
     def __init__(
         self,
         *,
-        store: Any,
+        store: StateStore,
         graphs: Callable[[str], Graph],
         apis: Callable[[], dict[tuple[str, str], str]],
         start: StartReconcile,
@@ -38,31 +39,32 @@ class NestedInstances:
     def handles(self, api_version: str, kind: str) -> bool:
         return (api_version, kind) in self.apis()
 
-    def _observed(self, instance: dict[str, Any]) -> dict[str, Any]:
-        manifest = instance["manifest"]
-        return {**manifest, "status": {**(instance.get("status") or {}), "state": instance.get("state", "IN_PROGRESS")}}
+    def _observed(self, instance: InstanceRecord) -> dict[str, Any]:
+        """The child as its parent's expressions see it: the manifest plus Kro's status (with ``state``)."""
+        return {**instance.manifest, "status": {**instance.status, "state": instance.state}}
 
     def apply(self, manifest: dict[str, Any], owner: Ownership, *, adopt: bool = False) -> dict[str, Any]:
         rgd = self.apis()[(manifest["apiVersion"], manifest["kind"])]
         defaulted = validate_instance_document(self.graphs(rgd), manifest)
-        key = InstanceKey.of(defaulted)
-        before = self.store.get_instance(str(key))
-        generation = self.store.admit_instance(str(key), rgd, defaulted, parent=owner.instance)
-        if before is None or int(before["generation"]) != generation or before.get("state") not in ("ACTIVE",):
+        key = InstanceKey.from_manifest(defaulted)
+        before = self.store.get_instance(key)
+        generation = self.store.admit_instance(key, rgd, defaulted)
+        if before is None or before.generation != generation or before.observed_generation != generation:
             self.start(key, generation)
-        instance = self.store.get_instance(str(key))
+        instance = self.store.get_instance(key)
+        assert instance is not None
         return self._observed(instance)
 
     def read(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
-        instance = self.store.get_instance(str(InstanceKey.of(manifest)))
+        instance = self.store.get_instance(InstanceKey.from_manifest(manifest))
         return None if instance is None else self._observed(instance)
 
     def delete(self, manifest: dict[str, Any]) -> bool:
-        key = InstanceKey.of(manifest)
-        instance = self.store.get_instance(str(key))
+        key = InstanceKey.from_manifest(manifest)
+        instance = self.store.get_instance(key)
         if instance is None:
             return True
-        if not instance.get("deletionRequested"):
-            generation = self.store.request_deletion(str(key))
+        if not instance.deletion_requested:
+            generation = self.store.request_deletion(key)
             self.start_deletion(key, generation)
-        return self.store.get_instance(str(key)) is None
+        return self.store.get_instance(key) is None

@@ -10,19 +10,18 @@ the state store; the caller (Step Functions, or the in-process driver) decides w
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kroless.errors import CELError, DataPendingError, KrolessError
+from kroless.errors import KrolessError
 from kroless.graph import Graph, Node
 from kroless.providers.base import ADOPT_ANNOTATION, DELETION_POLICY_ANNOTATION, ObjectRef, Ownership
 from kroless.render import evaluate_condition, expand_for_each, render_node
 from kroless.runtime.providers import ProviderSet
-from kroless.runtime.states import InstanceKey, NodeState
+from kroless.runtime.states import DONE, InstanceKey, NodeState
+from kroless.store import InstanceRecord, NodeError, NodeRecord, StateStore, manifest_hash
 
 GraphSource = Callable[[str], Graph]
 
@@ -47,6 +46,10 @@ class NodeOutcome:
         }
 
 
+def _item_id(record: NodeRecord) -> str:
+    return record.node_id if record.index is None else f"{record.node_id}#{record.index}"
+
+
 @dataclass
 class _Pass:
     """Everything one node step reads: the instance, its graph and the recorded node states."""
@@ -54,61 +57,79 @@ class _Pass:
     key: InstanceKey
     generation: int
     graph: Graph
-    instance: dict[str, Any]
-    nodes: dict[str, dict[str, Any]]
+    instance: InstanceRecord
+    nodes: dict[str, NodeRecord]  # by node id, collection items as "<id>#<index>"
     context: dict[str, Any] = field(default_factory=dict)
 
+    def items_of(self, node_id: str) -> list[NodeRecord]:
+        return [r for r in self.nodes.values() if r.node_id == node_id and r.index is not None]
 
-def manifest_hash(manifest: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
-
-def _annotation(manifest: dict[str, Any], name: str) -> str | None:
+def _annotation(manifest: dict[str, Any], name: str) -> str:
     annotations = (manifest.get("metadata") or {}).get("annotations") or {}
-    value = annotations.get(name)
-    return str(value) if value is not None else None
+    return str(annotations.get(name) or "")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
 
 
 class Reconciler:
-    def __init__(self, *, store: Any, graphs: GraphSource, providers: ProviderSet, clock: Callable[[], float] = time.time):
+    def __init__(self, *, store: StateStore, graphs: GraphSource, providers: ProviderSet) -> None:
         self.store = store
         self.graphs = graphs
         self.providers = providers
-        self.clock = clock
 
     # -- loading ------------------------------------------------------------------------------------------
 
-    def _load(self, key: InstanceKey, generation: int) -> _Pass | None:
-        instance = self.store.get_instance(str(key))
-        if instance is None or int(instance["generation"]) != generation:
-            return None  # a newer generation superseded this run (or the instance is gone)
-        graph = self.graphs(instance["rgd"])
-        nodes = self.store.get_nodes(str(key))
-        state = _Pass(key, generation, graph, instance, nodes)
-        state.context["schema"] = instance["manifest"]
-        for node_id, item in nodes.items():
-            if node_id in graph.nodes and item.get("observed") is not None and item.get("state") == NodeState.SYNCED:
-                state.context[node_id] = item["observed"]
+    def load(self, key: InstanceKey, generation: int | None = None) -> _Pass | None:
+        """The instance at ``generation`` (None when a newer generation superseded it, or it is gone)."""
+        instance = self.store.get_instance(key)
+        if instance is None or (generation is not None and instance.generation != generation):
+            return None
+        graph = self.graphs(instance.rgd)
+        nodes = {_item_id(r): r for r in self.store.get_nodes(key)}
+        state = _Pass(key, instance.generation, graph, instance, nodes)
+        state.context["schema"] = instance.manifest
+        for node_id in graph.nodes:
+            record = nodes.get(node_id)
+            if record is not None and record.state == NodeState.SYNCED and record.observed is not None:
+                state.context[node_id] = self._unredacted(record)
         return state
 
-    def _owner(self, state: _Pass, node_id: str) -> Ownership:
-        return Ownership(instance=str(state.key), node=node_id, rgd=state.graph.name)
+    def _unredacted(self, record: NodeRecord) -> Any:
+        """The store keeps only hashes of Secret values; expressions need the real object, so read it back."""
+        observed = record.observed
+        if isinstance(observed, dict) and observed.get("kind") == "Secret" and observed.get("apiVersion") == "v1":
+            manifest = record.desired or observed
+            fresh = self.providers.for_kind("v1", "Secret").read(manifest)
+            return fresh if fresh is not None else observed
+        return observed
 
-    def _record(self, state: _Pass, node_id: str, node_state: NodeState, **fields: Any) -> None:
-        previous = state.nodes.get(node_id) or {}
-        now = self.clock()
-        if "startedAt" not in previous or previous.get("generation") != state.generation:
-            fields.setdefault("startedAt", now)
-        if node_state == NodeState.SYNCED and previous.get("state") != NodeState.SYNCED:
-            fields.setdefault("readyAt", now)
+    def _owner(self, state: _Pass, node_id: str) -> Ownership:
+        return Ownership(instance=str(state.key.pk.removeprefix("INSTANCE#")), node=node_id, rgd=state.graph.name)
+
+    def _record(
+        self, state: _Pass, node_id: str, node_state: NodeState, index: int | None = None, **fields: Any
+    ) -> None:
+        item = node_id if index is None else f"{node_id}#{index}"
+        previous = state.nodes.get(item)
+        if previous is None or previous.generation != state.generation or previous.started_at is None:
+            fields.setdefault("started_at", _now())
+        if node_state == NodeState.SYNCED and (previous is None or previous.state != NodeState.SYNCED):
+            fields.setdefault("ready_at", _now())
         fields.setdefault("error", None)
-        self.store.put_node(str(state.key), node_id, state.generation, state=node_state.value, **fields)
+        state.nodes[item] = self.store.put_node(
+            state.key, node_id, state.generation, index=index, state=node_state.value, **fields
+        )
 
     # -- apply ----------------------------------------------------------------------------------------
 
-    def reconcile_node(self, key: InstanceKey, generation: int, node_id: str, *, check_only: bool = False) -> NodeOutcome:
+    def reconcile_node(
+        self, key: InstanceKey, generation: int, node_id: str, *, check_only: bool = False
+    ) -> NodeOutcome:
         """Apply (or, with ``check_only``, only re-read) one node and record its state."""
-        state = self._load(key, generation)
+        state = self.load(key, generation)
         if state is None:
             return NodeOutcome(node_id, NodeState.IN_PROGRESS, "Superseded", "a newer generation is running", True)
         node = state.graph.nodes[node_id]
@@ -116,17 +137,17 @@ class Reconciler:
             return self._reconcile(state, node, check_only)
         except KrolessError as err:
             err.at(resource_id=node_id)
-            self._record(state, node_id, NodeState.ERROR, error={"message": err.message, "path": err.path})
+            self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
             return NodeOutcome(node_id, NodeState.ERROR, "ReconcileError", err.located())
 
     def _reconcile(self, state: _Pass, node: Node, check_only: bool) -> NodeOutcome:
         for dependency in node.dependencies:
-            recorded = state.nodes.get(dependency) or {}
-            if recorded.get("generation") != state.generation or not NodeState(recorded.get("state", "IN_PROGRESS")).done:
+            recorded = state.nodes.get(dependency)
+            if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
                 return self._wait(state, node, NodeState.IN_PROGRESS, "DependencyNotReady", f"waiting for {dependency}")
-            if recorded["state"] == NodeState.SKIPPED:
+            if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
-                self._record(state, node.id, NodeState.SKIPPED, reason="DependencySkipped")
+                self._record(state, node.id, NodeState.SKIPPED)
                 return NodeOutcome(node.id, NodeState.SKIPPED, "DependencySkipped", f"{dependency} is excluded")
         if node.include_when:
             include = evaluate_condition(state.graph, node, node.include_when, state.context)
@@ -134,16 +155,16 @@ class Reconciler:
                 return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "includeWhen is pending")
             if not include:
                 self._prune(state, node)
-                self._record(state, node.id, NodeState.SKIPPED, reason="IncludeWhenFalse")
+                self._record(state, node.id, NodeState.SKIPPED)
                 return NodeOutcome(node.id, NodeState.SKIPPED, "IncludeWhenFalse", "includeWhen is false")
         if node.is_external:
             return self._external(state, node)
         if node.for_each:
-            return self._collection(state, node, check_only)
+            return self._collection(state, node)
         return self._single(state, node, check_only)
 
     def _wait(self, state: _Pass, node: Node, node_state: NodeState, reason: str, message: str) -> NodeOutcome:
-        self._record(state, node.id, node_state, reason=reason, message=message)
+        self._record(state, node.id, node_state)
         return NodeOutcome(node.id, node_state, reason, message)
 
     def _render(self, state: _Pass, node: Node, iterators: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -152,57 +173,49 @@ class Reconciler:
             return None
         manifest = rendered.manifest
         metadata = manifest.setdefault("metadata", {})
-        if node.namespaced and not metadata.get("namespace") and state.key.instance_namespace:
-            metadata["namespace"] = state.key.instance_namespace
+        if node.namespaced and not metadata.get("namespace") and not state.key.cluster_scoped:
+            metadata["namespace"] = state.key.namespace
         return manifest
 
-    def _apply(self, state: _Pass, node: Node, manifest: dict[str, Any], item: str) -> dict[str, Any]:
+    def _apply(self, state: _Pass, manifest: dict[str, Any], item: str) -> dict[str, Any]:
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
-        adopt = (_annotation(manifest, ADOPT_ANNOTATION) or "").lower() == "true"
+        adopt = _annotation(manifest, ADOPT_ANNOTATION).lower() == "true"
         return provider.apply(manifest, self._owner(state, item), adopt=adopt)
 
-    def _ready(self, state: _Pass, node: Node, observed: dict[str, Any], variable: str) -> bool | None:
+    def _ready(self, state: _Pass, node: Node, observed: dict[str, Any], variable: str) -> bool:
         if self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
             if (observed.get("status") or {}).get("state") != "ACTIVE":
                 return False
         if not node.ready_when:
             return True
         context = {**state.context, variable: observed}
-        try:
-            result = evaluate_condition(state.graph, node, node.ready_when, context, variable=variable)
-        except (CELError, DataPendingError):
-            return None
-        return result
+        return bool(evaluate_condition(state.graph, node, node.ready_when, context, variable=variable))
 
     def _single(self, state: _Pass, node: Node, check_only: bool) -> NodeOutcome:
         manifest = self._render(state, node)
         if manifest is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "template data is pending")
-        provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
-        previous = state.nodes.get(node.id) or {}
+        previous = state.nodes.get(node.id)
         applied_hash = manifest_hash(manifest)
-        if check_only and previous.get("appliedHash") == applied_hash:
-            observed = provider.read(manifest)
-            if observed is None:
-                observed = self._apply(state, node, manifest, node.id)
-        else:
-            observed = self._apply(state, node, manifest, node.id)
+        observed = None
+        if check_only and previous is not None and previous.applied_hash == applied_hash:
+            observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
+        if observed is None:
+            observed = self._apply(state, manifest, node.id)
         ready = self._ready(state, node, observed, node.id)
         node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
-        reason = "" if ready else "ReadyWhenFalse" if ready is False else "ReadyWhenPending"
         self._record(
             state,
             node.id,
             node_state,
             observed=observed,
-            manifest=manifest,
-            appliedHash=applied_hash,
-            physicalId=physical_id(observed, manifest),
-            reason=reason,
+            desired=manifest,
+            applied_hash=applied_hash,
+            physical_id=physical_id(observed, manifest),
         )
-        return NodeOutcome(node.id, node_state, reason, "" if ready else f"readyWhen: {node.ready_when}")
+        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse", "" if ready else _ready_text(node))
 
-    def _collection(self, state: _Pass, node: Node, check_only: bool) -> NodeOutcome:
+    def _collection(self, state: _Pass, node: Node) -> NodeOutcome:
         bindings = expand_for_each(state.graph, node, state.context)
         if bindings is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "forEach is pending")
@@ -213,99 +226,99 @@ class Reconciler:
                 return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "template data is pending")
             manifests.append(manifest)
         identities = [ObjectRef.of(m) for m in manifests]
-        duplicates = {str(i) for i in identities if identities.count(i) > 1}
+        duplicates = sorted({str(i) for i in identities if identities.count(i) > 1})
         if duplicates:
-            raise KrolessError(f"duplicate identity in collection: {sorted(duplicates)}")
+            raise KrolessError(f"duplicate identity in collection: {', '.join(duplicates)}")
         observed_items = []
         all_ready = True
         for index, manifest in enumerate(manifests):
-            item_id = f"{node.id}#{index}"
-            observed = self._apply(state, node, manifest, item_id)
+            observed = self._apply(state, manifest, f"{node.id}#{index}")
             ready = self._ready(state, node, observed, "each")
-            all_ready = all_ready and bool(ready)
+            all_ready = all_ready and ready
             observed_items.append(observed)
             self._record(
                 state,
-                item_id,
+                node.id,
                 NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS,
+                index=index,
                 observed=observed,
-                manifest=manifest,
-                appliedHash=manifest_hash(manifest),
-                physicalId=physical_id(observed, manifest),
+                desired=manifest,
+                applied_hash=manifest_hash(manifest),
+                physical_id=physical_id(observed, manifest),
             )
         self._prune_items(state, node, keep=len(manifests))
         node_state = NodeState.SYNCED if all_ready else NodeState.WAITING_FOR_READINESS
-        self._record(state, node.id, node_state, observed=observed_items, size=len(manifests))
+        self._record(state, node.id, node_state, observed=observed_items)
         return NodeOutcome(node.id, node_state, "" if all_ready else "ReadyWhenFalse")
 
     def _external(self, state: _Pass, node: Node) -> NodeOutcome:
         manifest = self._render(state, node)
         if manifest is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "externalRef data is pending")
-        provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
-        observed = provider.read(manifest)
+        observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
         if observed is None:
-            return self._wait(state, node, NodeState.WAITING_FOR_READINESS, "NotFound", f"{ObjectRef.of(manifest)} not found")
+            message = f"{ObjectRef.of(manifest)} not found"
+            return self._wait(state, node, NodeState.WAITING_FOR_READINESS, "NotFound", message)
         ready = self._ready(state, node, observed, node.id)
         node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
-        self._record(state, node.id, node_state, observed=observed, external=True)
-        return NodeOutcome(node.id, node_state)
+        self._record(state, node.id, node_state, observed=observed)
+        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
 
     # -- pruning and deletion -----------------------------------------------------------------------------
 
     def _prune(self, state: _Pass, node: Node) -> None:
-        """An excluded node's object from an earlier generation goes away (Kro prunes through its ApplySet)."""
+        """An excluded node's objects from an earlier generation go away (Kro prunes through its ApplySet)."""
         if node.is_external:
             return
-        for item_id, item in list(state.nodes.items()):
-            if (item_id == node.id or item_id.startswith(f"{node.id}#")) and item.get("manifest"):
-                self._delete_manifest(item["manifest"])
-                if item_id != node.id:
-                    self.store.delete_node(str(state.key), item_id)
+        record = state.nodes.get(node.id)
+        if record is not None and record.desired:
+            self._delete_manifest(record.desired)
         self._prune_items(state, node, keep=0)
 
     def _prune_items(self, state: _Pass, node: Node, keep: int) -> None:
-        for item_id, item in list(state.nodes.items()):
-            if not item_id.startswith(f"{node.id}#"):
-                continue
-            if int(item_id.rsplit("#", 1)[1]) >= keep:
-                if item.get("manifest"):
-                    self._delete_manifest(item["manifest"])
-                self.store.delete_node(str(state.key), item_id)
+        for record in state.items_of(node.id):
+            if record.index is not None and record.index >= keep:
+                if record.desired:
+                    self._delete_manifest(record.desired)
+                self.store.delete_node(state.key, node.id, record.index)
+                state.nodes.pop(_item_id(record), None)
 
     def _delete_manifest(self, manifest: dict[str, Any]) -> bool:
-        if (_annotation(manifest, DELETION_POLICY_ANNOTATION) or "").lower() == "retain":
+        if _annotation(manifest, DELETION_POLICY_ANNOTATION).lower() == "retain":
             return True
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
         return bool(provider.delete(manifest))
 
     def delete_node(self, key: InstanceKey, generation: int, node_id: str) -> NodeOutcome:
-        """Delete one node's objects (a deletion wave calls this until DELETED). externalRefs are untouched."""
-        instance = self.store.get_instance(str(key))
-        if instance is None:
+        """Delete one node's objects; a deletion wave calls this until DELETED. externalRefs are untouched."""
+        state = self.load(key)
+        if state is None:
             return NodeOutcome(node_id, NodeState.DELETED)
-        nodes = self.store.get_nodes(str(key))
-        state = _Pass(key, int(instance["generation"]), self.graphs(instance["rgd"]), instance, nodes)
         node = state.graph.nodes[node_id]
         if node.is_external:
-            self._record(state, node_id, NodeState.DELETED, reason="ExternalReference")
-            return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference")
+            self._record(state, node_id, NodeState.DELETED)
+            return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference", "externalRefs are never deleted")
         gone = True
         try:
-            for item_id, item in list(nodes.items()):
-                if item_id != node_id and not item_id.startswith(f"{node_id}#"):
-                    continue
-                if item.get("manifest") and not self._delete_manifest(item["manifest"]):
+            record = state.nodes.get(node_id)
+            if record is not None and record.desired and not self._delete_manifest(record.desired):
+                gone = False
+            for item in state.items_of(node_id):
+                if item.desired and not self._delete_manifest(item.desired):
                     gone = False
-                elif item_id != node_id:
-                    self.store.delete_node(str(key), item_id)
+                else:
+                    self.store.delete_node(key, node_id, item.index)
         except KrolessError as err:
             err.at(resource_id=node_id)
-            self._record(state, node_id, NodeState.ERROR, error={"message": err.message, "path": err.path})
+            self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
             return NodeOutcome(node_id, NodeState.ERROR, "DeletionError", err.located())
         node_state = NodeState.DELETED if gone else NodeState.DELETING
         self._record(state, node_id, node_state)
         return NodeOutcome(node_id, node_state)
+
+
+def _ready_text(node: Node) -> str:
+    return "readyWhen is false: " + " && ".join(node.ready_when)
 
 
 def physical_id(observed: dict[str, Any], manifest: dict[str, Any]) -> str:
@@ -321,11 +334,9 @@ def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, delet
     """Project and store the instance status for ``generation`` (a stale generation is not written)."""
     from kroless.runtime.status import project_status
 
-    instance = reconciler.store.get_instance(str(key))
-    if instance is None:
+    state = reconciler.load(key)
+    if state is None:
         return {"state": "DELETED"}
-    graph = reconciler.graphs(instance["rgd"])
-    nodes = reconciler.store.get_nodes(str(key))
-    state, status, conditions = project_status(graph, instance, nodes, generation, deleting=deleting)
-    reconciler.store.set_instance_status(str(key), generation, state.value, status, conditions)
-    return {"state": state.value, "status": status}
+    instance_state, status, conditions = project_status(state, generation, deleting=deleting)
+    reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
+    return {"state": instance_state.value, "status": status}

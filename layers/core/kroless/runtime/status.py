@@ -8,11 +8,14 @@ does not change).
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kroless.graph import Graph
 from kroless.render import render_status
-from kroless.runtime.states import InstanceState, NodeState
+from kroless.runtime.states import DONE, InstanceState, NodeState
+
+if TYPE_CHECKING:
+    from kroless.runtime.reconciler import _Pass
 
 
 def _now() -> str:
@@ -35,54 +38,57 @@ def _condition(
     }
 
 
-def instance_state(graph: Graph, nodes: dict[str, dict[str, Any]], deleting: bool = False) -> InstanceState:
+def _error_message(error: Any) -> str:
+    return str(error.message) if error is not None else "failed"
+
+
+def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False) -> InstanceState:
+    """ACTIVE when every node is SYNCED or SKIPPED; ERROR when any node failed; else IN_PROGRESS."""
     if deleting:
         return InstanceState.DELETING
-    states = [NodeState(nodes[rid]["state"]) if rid in nodes else NodeState.IN_PROGRESS for rid in graph.nodes]
-    if any(s == NodeState.ERROR for s in states):
+    if any(states.get(rid) == NodeState.ERROR for rid in graph.nodes):
         return InstanceState.ERROR
-    if all(s.done for s in states):
+    if all(states.get(rid) in DONE for rid in graph.nodes):
         return InstanceState.ACTIVE
     return InstanceState.IN_PROGRESS
 
 
 def project_status(
-    graph: Graph,
-    instance: dict[str, Any],
-    nodes: dict[str, dict[str, Any]],
-    generation: int,
-    *,
-    deleting: bool = False,
+    state: _Pass, generation: int, *, deleting: bool = False
 ) -> tuple[InstanceState, dict[str, Any], list[dict[str, Any]]]:
     """(state, status, conditions) of an instance from its recorded node states."""
-    context: dict[str, Any] = {"schema": instance["manifest"]}
-    for rid in graph.nodes:
-        item = nodes.get(rid) or {}
-        if item.get("state") == NodeState.SYNCED and item.get("observed") is not None:
-            context[rid] = item["observed"]
-    status = render_status(graph, context)
-    state = instance_state(graph, nodes, deleting)
-    previous = {c["type"]: c for c in (instance.get("conditions") or [])}
-    not_ready = [rid for rid in graph.topological_order if not NodeState((nodes.get(rid) or {}).get("state", "IN_PROGRESS")).done]
+    graph = state.graph
+    states = {
+        rid: str(state.nodes[rid].state)
+        for rid in graph.nodes
+        if rid in state.nodes and state.nodes[rid].generation == generation
+    }
+    status = render_status(graph, state.context)
+    current = instance_state(graph, states, deleting)
+    previous = {c["type"]: c for c in (state.instance.conditions or [])}
+    not_ready = [rid for rid in graph.topological_order if states.get(rid) not in DONE]
     errors = [
-        f"{rid}: {(nodes[rid].get('error') or {}).get('message', '')}"
+        f"{rid}: {_error_message(state.nodes[rid].error)}"
         for rid in graph.topological_order
-        if (nodes.get(rid) or {}).get("state") == NodeState.ERROR
+        if states.get(rid) == NodeState.ERROR
     ]
     if deleting:
-        resources = _condition("ResourcesReady", None, "UnderDeletion", "instance is being deleted", generation, previous)
+        resources = _condition(
+            "ResourcesReady", None, "UnderDeletion", "instance is being deleted", generation, previous
+        )
     elif errors:
         resources = _condition("ResourcesReady", False, "NotReady", "; ".join(errors), generation, previous)
     elif not_ready:
         message = f"waiting for: {', '.join(not_ready)}"
         resources = _condition("ResourcesReady", False, "NotReady", message, generation, previous)
     else:
-        resources = _condition("ResourcesReady", True, "AllResourcesReady", "all resources are ready", generation, previous)
+        message = "all resources are ready"
+        resources = _condition("ResourcesReady", True, "AllResourcesReady", message, generation, previous)
     managed = _condition("InstanceManaged", True, "Managed", "instance is managed by kroless", generation, previous)
     resolved = _condition("GraphResolved", True, "Resolved", "graph resolved", generation, previous)
-    all_ok = resources["status"] == "True"
-    ready = _condition("Ready", all_ok, "Ready" if all_ok else resources["reason"], resources["message"], generation, previous)
-    status["state"] = state.value
+    ok = resources["status"] == "True"
+    ready = _condition("Ready", ok, "Ready" if ok else resources["reason"], resources["message"], generation, previous)
     conditions = [managed, resolved, resources, ready]
+    status["state"] = current.value
     status["conditions"] = conditions
-    return state, status, conditions
+    return current, status, conditions

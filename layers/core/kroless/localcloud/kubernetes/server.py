@@ -73,7 +73,8 @@ class KubernetesEmulator:
             return self
         handler = type("Handler", (_Handler,), {"cluster": self.cluster})
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kroless-k8s-emulator", daemon=True)
+        # A short poll interval keeps stop() fast (shutdown waits for the serving loop's next poll).
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="kroless-k8s-emulator", daemon=True)
         self._thread.start()
         return self
 

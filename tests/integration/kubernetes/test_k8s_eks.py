@@ -1,0 +1,73 @@
+"""EKS authentication: the token format (botocore, static credentials) and from_eks under moto."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from botocore.credentials import Credentials
+
+from kroless.providers.kubernetes import KubernetesProvider, eks_token
+
+CREDENTIALS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+
+
+def decode(token: str) -> str:
+    assert token.startswith("k8s-aws-v1.")
+    payload = token.removeprefix("k8s-aws-v1.")
+    assert "=" not in payload  # base64url without padding
+    return base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+
+def test_token_is_a_presigned_get_caller_identity() -> None:
+    url = urlsplit(decode(eks_token("prod", CREDENTIALS, "eu-west-1")))
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert (url.scheme, url.netloc, url.path) == ("https", "sts.eu-west-1.amazonaws.com", "/")
+    assert query["Action"] == "GetCallerIdentity" and query["Version"] == "2011-06-15"
+    assert query["X-Amz-Expires"] == "60"
+    assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
+    assert query["X-Amz-Credential"].startswith("AKIDEXAMPLE/") and query["X-Amz-Credential"].endswith("/eu-west-1/sts/aws4_request")
+    assert query["X-Amz-SignedHeaders"].split(";") == ["host", "x-k8s-aws-id"]
+    assert len(query["X-Amz-Signature"]) == 64
+    other = urlsplit(decode(eks_token("staging", CREDENTIALS, "eu-west-1")))
+    assert parse_qs(other.query)["X-Amz-Signature"] != [query["X-Amz-Signature"]]  # the cluster name is signed
+
+
+def test_china_regions_use_their_partition() -> None:
+    assert urlsplit(decode(eks_token("c", CREDENTIALS, "cn-north-1"))).netloc == "sts.cn-north-1.amazonaws.com.cn"
+
+
+def test_from_eks_reads_endpoint_and_ca_and_never_logs_the_token(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    moto = pytest.importorskip("moto")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    caplog.set_level(logging.DEBUG)
+    with moto.mock_aws():
+        session = boto3.Session(region_name="us-west-2")
+        iam = session.client("iam")
+        role = iam.create_role(RoleName="eks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        session.client("eks").create_cluster(name="prod", roleArn=role, resourcesVpcConfig={})
+        cluster = session.client("eks").describe_cluster(name="prod")["cluster"]
+        provider_config = _configuration(session)
+    assert provider_config.host == cluster["endpoint"]
+    with open(provider_config.ssl_ca_cert, "rb") as ca:
+        assert ca.read() == base64.b64decode(cluster["certificateAuthority"]["data"])
+    token = provider_config.api_key["BearerToken"]
+    assert urlsplit(decode(token)).netloc == "sts.us-west-2.amazonaws.com"
+    assert provider_config.get_api_key_with_prefix("BearerToken") == f"Bearer {token}"
+    assert token not in caplog.text
+
+
+def _configuration(session: boto3.Session) -> object:
+    """Build the provider without its discovery round trip (the moto endpoint is not a cluster)."""
+    captured = {}
+
+    class Probe(KubernetesProvider):
+        def __init__(self, api_client: object, **options: object) -> None:
+            captured["config"] = api_client.configuration  # type: ignore[attr-defined]
+
+    Probe.from_eks("prod", session)
+    return captured["config"]
