@@ -104,7 +104,7 @@ def test_db_subnet_group_round_trip(provider: AwsProvider, network: dict[str, An
 
 def _postgres_stack(refs: FakeReferences, provider: AwsProvider, network: dict[str, Any]) -> dict[str, Any]:
     """rds-postgres/rg.yaml's resources, rendered: the password Secret, SG, subnet group, DB instance."""
-    refs.secrets[("default", "demo-postgres-password")] = {"password": base64.b64encode(b"postgres1").decode()}
+    refs.secrets[("default", "demo-postgres-password")] = {"password": base64.b64encode(b"s3cr3t-Pa55w0rd").decode()}
     refs.put(provider.apply(security_group(network), Ownership("default/demo", "securitygroup")))
     refs.put(
         provider.apply(
@@ -153,7 +153,7 @@ def test_db_instance_round_trip(provider: AwsProvider, refs: FakeReferences, net
     assert status["dbSubnetGroup"]["dbSubnetGroupName"] == "demo-postgres-subnet-group"
     assert synced(observed) == "True"
     assert_crd_status(observed)
-    assert "postgres1" not in repr(observed)  # the secret value never leaves the provider
+    assert "s3cr3t-Pa55w0rd" not in repr(observed), [(k, v) for k, v in observed["status"].items() if "s3cr3t-Pa55w0rd" in repr(v)]
     assert observed["spec"]["masterUserPassword"]["key"] == "password"
 
     db["spec"]["allocatedStorage"] = 40
@@ -189,10 +189,12 @@ def test_db_instance_waits_for_its_references(provider: AwsProvider, refs: FakeR
 
 
 @pytest.fixture
-def gaps(aws: None) -> None:
+def gaps(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     from kroless.localcloud import aws_gaps
 
-    aws_gaps.install()
+    monkeypatch.setitem(aws_gaps.SETTINGS, "ready_after", 0.0)
+    monkeypatch.setitem(aws_gaps.SETTINGS, "delete_after", 0.0)
+    return aws_gaps.SETTINGS
 
 
 def serverless_cache(network: dict[str, Any], sg: str) -> dict[str, Any]:
@@ -211,12 +213,14 @@ def serverless_cache(network: dict[str, Any], sg: str) -> dict[str, Any]:
     )
 
 
-def test_serverless_cache_round_trip(gaps: None, provider: AwsProvider, network: dict[str, Any]) -> None:
+def test_serverless_cache_round_trip(gaps: Any, provider: AwsProvider, network: dict[str, Any]) -> None:
     sg = provider.apply(security_group(network, "demo-redis-sg", 6379), OWNER)["status"]["id"]
     cache = serverless_cache(network, sg)
+    gaps["ready_after"] = 3600.0
     observed = provider.apply(cache, OWNER)
     assert observed["status"]["status"] == "creating"
     assert synced(observed) == "False"  # transitional: ACK reports not synced until available
+    gaps["ready_after"] = 0.0
     observed = provider.read(cache)
     status = observed["status"]
     assert status["status"] == "available"
@@ -238,15 +242,11 @@ def test_serverless_cache_round_trip(gaps: None, provider: AwsProvider, network:
     assert provider.read(cache) is None
 
 
-def test_serverless_cache_deletion_reports_deleting(gaps: None, provider: AwsProvider, network: dict[str, Any]) -> None:
-    from kroless.localcloud import aws_gaps
-
+def test_serverless_cache_deletion_reports_deleting(gaps: Any, provider: AwsProvider, network: dict[str, Any]) -> None:
     cache = serverless_cache(network, "sg-123")
     provider.apply(cache, OWNER)
-    aws_gaps.SETTINGS["delete_after"] = 3600.0
-    try:
-        assert provider.delete(cache) is False
-        assert provider.delete(cache) is False  # still deleting: no second delete call fails
-    finally:
-        aws_gaps.SETTINGS["delete_after"] = 0.0
+    gaps["delete_after"] = 3600.0
+    assert provider.delete(cache) is False
+    assert provider.delete(cache) is False  # still deleting: no second delete call
+    gaps["delete_after"] = 0.0
     assert provider.delete(cache) is True

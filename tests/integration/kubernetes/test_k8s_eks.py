@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -61,13 +62,6 @@ def test_from_eks_reads_endpoint_and_ca_and_never_logs_the_token(monkeypatch: py
     assert token not in caplog.text
 
 
-def _configuration(session: boto3.Session) -> object:
-    """Build the provider without its discovery round trip (the moto endpoint is not a cluster)."""
-    captured = {}
-
-    class Probe(KubernetesProvider):
-        def __init__(self, api_client: object, **options: object) -> None:
-            captured["config"] = api_client.configuration  # type: ignore[attr-defined]
-
-    Probe.from_eks("prod", session)
-    return captured["config"]
+def _configuration(session: boto3.Session) -> Any:
+    # Building the provider talks to EKS only; the cluster itself is contacted on first use.
+    return KubernetesProvider.from_eks("prod", session).api_client.configuration

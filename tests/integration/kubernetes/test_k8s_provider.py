@@ -19,7 +19,7 @@ OWNER = Ownership("team/web", "config")
 @pytest.fixture
 def emulator() -> Iterator[KubernetesEmulator]:
     with KubernetesEmulator(ready_delay=DELAY) as k8s:
-        k8s.cluster.create(k8s.cluster.kind_for("v1", "Namespace"), None, {"metadata": {"name": "team"}}, "test")
+        k8s.cluster.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
         yield k8s
 
 
@@ -83,14 +83,14 @@ def test_object_of_another_instance_conflicts_until_adopted(provider: Kubernetes
 
 
 def test_unlabelled_object_conflicts_unless_adopt(provider: KubernetesProvider, emulator: KubernetesEmulator) -> None:
-    emulator.cluster.create(emulator.cluster.kind_for("v1", "ConfigMap"), "team", configmap(), "kubectl")
+    emulator.cluster.add(configmap(namespace="team"))
     with pytest.raises(ConflictError, match="not created by kroless"):
         provider.apply(configmap(), OWNER)
     assert provider.apply(configmap(), OWNER, adopt=True)["metadata"]["labels"]["kro.run/owned"] == "true"
 
 
 def test_deployment_readiness_is_observed(provider: KubernetesProvider) -> None:
-    manifest = {
+    manifest: dict[str, Any] = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": {"name": "web"},
@@ -159,15 +159,14 @@ def test_errors_name_the_object_and_hide_secret_values(provider: KubernetesProvi
     assert "s3cr3t" not in str(err.value) and "hunter2" not in str(err.value)
     with pytest.raises(ProviderError, match="unknown kind"):
         provider.apply({"apiVersion": "example.com/v1", "kind": "Nope", "metadata": {"name": "n"}}, OWNER)
-    unreachable = KubernetesProvider.__new__(KubernetesProvider)
-    assert unreachable.handles("v1", "ConfigMap") and not unreachable.handles("rds.services.k8s.aws/v1alpha1", "DBInstance")
+    assert provider.handles("v1", "ConfigMap") and not provider.handles("rds.services.k8s.aws/v1alpha1", "DBInstance")
 
 
 def test_unreachable_cluster_is_a_provider_error() -> None:
     with KubernetesEmulator() as k8s:
         url = k8s.url
     with pytest.raises(ProviderError, match="cannot reach the Kubernetes API"):
-        KubernetesProvider(_client_for(url))
+        KubernetesProvider(_client_for(url)).read(configmap(namespace="team"))
 
 
 def _client_for(url: str) -> Any:

@@ -90,10 +90,10 @@ def test_create_get_list_with_selectors(dyn: DynamicClient) -> None:
 
     with pytest.raises(ConflictError) as exists:
         configmaps.create(body={"metadata": {"name": "a"}}, namespace="default")
-    assert "AlreadyExists" in exists.value.body
+    assert "AlreadyExists" in str(exists.value.body)
     with pytest.raises(NotFoundError) as missing:
         configmaps.get(name="zzz", namespace="default")
-    assert 'configmaps \\"zzz\\" not found' in missing.value.body
+    assert 'configmaps \\"zzz\\" not found' in str(missing.value.body)
 
 
 def test_missing_name_is_invalid(dyn: DynamicClient) -> None:
@@ -193,7 +193,7 @@ def test_crd_registers_a_servable_kind(dyn: DynamicClient) -> None:
     assert {c.type: c.status for c in created.status.conditions}["Established"] == "True"
     widgets = dyn.resources.get(api_version="example.com/v1", kind="Widget")  # discovery refreshes on a miss
     assert widgets.namespaced
-    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1", "namespace": "default"}, "spec": {"size": 1}}
+    widget: dict[str, Any] = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w1", "namespace": "default"}, "spec": {"size": 1}}
     dyn.server_side_apply(widgets, body=widget, field_manager="kroless")
     widget["spec"]["size"] = 2
     updated = dyn.server_side_apply(widgets, body=widget, field_manager="kroless")
@@ -273,3 +273,21 @@ def test_state_persists_across_emulators(tmp_path: Path) -> None:
         # Field ownership survived: dropping the key through the same manager removes it.
         second.cluster.apply(second.cluster.kind_for("v1", "ConfigMap"), "default", "c", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"b": "2"}}, "kroless")
         assert second.cluster.read("v1", "ConfigMap", "c", "default")["data"] == {"b": "2"}
+
+
+def test_put_and_patches(dyn: DynamicClient) -> None:
+    configmaps = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    created = configmaps.create(body={"metadata": {"name": "c"}, "data": {"a": "1", "b": "2"}}, namespace="default")
+    merged = dyn.patch(configmaps, body={"metadata": {"name": "c"}, "data": {"a": None, "c": "3"}}, namespace="default", content_type="application/merge-patch+json")
+    assert merged.data.to_dict() == {"b": "2", "c": "3"}
+    strategic = dyn.patch(configmaps, body={"metadata": {"name": "c"}, "data": {"d": "4"}}, namespace="default")
+    assert strategic.data.d == "4"
+    stale = created.to_dict()
+    stale["data"] = {"x": "y"}
+    with pytest.raises(ConflictError, match="the object has been modified"):
+        configmaps.replace(body=stale, namespace="default")
+    fresh = configmaps.get(name="c", namespace="default").to_dict()
+    fresh["data"] = {"x": "y"}
+    assert configmaps.replace(body=fresh, namespace="default").data.to_dict() == {"x": "y"}
+    configmaps.delete(namespace="default", field_selector="metadata.name=c")
+    assert configmaps.get(namespace="default").items == []

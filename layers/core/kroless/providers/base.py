@@ -54,15 +54,20 @@ class ObjectRef:
 
 @dataclass(frozen=True)
 class Ownership:
-    """Who manages an object: the instance (``<namespace>/<name>`` of an RGD instance) and the node id.
+    """Who manages an object: the instance (``<namespace>/<name>`` of an RGD instance, its API) and the node id.
 
     Kubernetes objects carry it as Kro's labels; AWS resources as tags ``kroless:instance`` and
     ``kroless:node`` where the service supports tags (and always in the state table).
     """
 
-    instance: str
+    instance: str  # "<namespace>/<name>", or "<name>" for a cluster-scoped instance
     node: str
     rgd: str = ""
+    instance_api_version: str = ""
+    instance_kind: str = ""
+    # position of the object in a forEach collection (Kro's kro.run/collection-index label)
+    collection_index: int | None = None
+    collection_size: int | None = None
 
 
 class References(Protocol):

@@ -20,6 +20,7 @@ from kroless.graph import Graph, Node
 from kroless.providers.base import ADOPT_ANNOTATION, DELETION_POLICY_ANNOTATION, ObjectRef, Ownership
 from kroless.render import evaluate_condition, expand_for_each, render_node
 from kroless.runtime.providers import ProviderSet
+from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.store import InstanceRecord, NodeError, NodeRecord, StateStore, manifest_hash
 
@@ -106,8 +107,17 @@ class Reconciler:
             return fresh if fresh is not None else observed
         return observed
 
-    def _owner(self, state: _Pass, node_id: str) -> Ownership:
-        return Ownership(instance=str(state.key.pk.removeprefix("INSTANCE#")), node=node_id, rgd=state.graph.name)
+    def _owner(self, state: _Pass, node_id: str, index: int | None = None, size: int | None = None) -> Ownership:
+        key = state.key
+        return Ownership(
+            instance=key.name if key.cluster_scoped else f"{key.namespace}/{key.name}",
+            node=node_id,
+            rgd=state.graph.name,
+            instance_api_version=key.api_version,
+            instance_kind=key.kind,
+            collection_index=index,
+            collection_size=size,
+        )
 
     def _record(
         self, state: _Pass, node_id: str, node_state: NodeState, index: int | None = None, **fields: Any
@@ -134,7 +144,8 @@ class Reconciler:
             return NodeOutcome(node_id, NodeState.IN_PROGRESS, "Superseded", "a newer generation is running", True)
         node = state.graph.nodes[node_id]
         try:
-            return self._reconcile(state, node, check_only)
+            with reconciling(key):
+                return self._reconcile(state, node, check_only)
         except KrolessError as err:
             err.at(resource_id=node_id)
             self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
@@ -177,10 +188,10 @@ class Reconciler:
             metadata["namespace"] = state.key.namespace
         return manifest
 
-    def _apply(self, state: _Pass, manifest: dict[str, Any], item: str) -> dict[str, Any]:
+    def _apply(self, state: _Pass, manifest: dict[str, Any], owner: Ownership) -> dict[str, Any]:
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
         adopt = _annotation(manifest, ADOPT_ANNOTATION).lower() == "true"
-        return provider.apply(manifest, self._owner(state, item), adopt=adopt)
+        return provider.apply(manifest, owner, adopt=adopt)
 
     def _ready(self, state: _Pass, node: Node, observed: dict[str, Any], variable: str) -> bool:
         if self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
@@ -201,7 +212,7 @@ class Reconciler:
         if check_only and previous is not None and previous.applied_hash == applied_hash:
             observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
         if observed is None:
-            observed = self._apply(state, manifest, node.id)
+            observed = self._apply(state, manifest, self._owner(state, node.id))
         ready = self._ready(state, node, observed, node.id)
         node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
         self._record(
@@ -232,7 +243,7 @@ class Reconciler:
         observed_items = []
         all_ready = True
         for index, manifest in enumerate(manifests):
-            observed = self._apply(state, manifest, f"{node.id}#{index}")
+            observed = self._apply(state, manifest, self._owner(state, node.id, index, len(manifests)))
             ready = self._ready(state, node, observed, "each")
             all_ready = all_ready and ready
             observed_items.append(observed)
@@ -300,14 +311,8 @@ class Reconciler:
             return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference", "externalRefs are never deleted")
         gone = True
         try:
-            record = state.nodes.get(node_id)
-            if record is not None and record.desired and not self._delete_manifest(record.desired):
-                gone = False
-            for item in state.items_of(node_id):
-                if item.desired and not self._delete_manifest(item.desired):
-                    gone = False
-                else:
-                    self.store.delete_node(key, node_id, item.index)
+            with reconciling(key):
+                gone = self._delete_objects(state, node_id)
         except KrolessError as err:
             err.at(resource_id=node_id)
             self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
@@ -315,6 +320,18 @@ class Reconciler:
         node_state = NodeState.DELETED if gone else NodeState.DELETING
         self._record(state, node_id, node_state)
         return NodeOutcome(node_id, node_state)
+
+    def _delete_objects(self, state: _Pass, node_id: str) -> bool:
+        gone = True
+        record = state.nodes.get(node_id)
+        if record is not None and record.desired and not self._delete_manifest(record.desired):
+            gone = False
+        for item in state.items_of(node_id):
+            if item.desired and not self._delete_manifest(item.desired):
+                gone = False
+            else:
+                self.store.delete_node(state.key, node_id, item.index)
+        return gone
 
 
 def _ready_text(node: Node) -> str:

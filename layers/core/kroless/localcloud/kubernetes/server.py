@@ -237,6 +237,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return 200, cluster.list(kind, namespace, query.get("labelSelector"), query.get("fieldSelector"))
             if method == "POST":
                 return 201, cluster.create(kind, namespace, body or {}, self._manager(query))
+            if method == "DELETE":  # deletecollection
+                listed = cluster.list(kind, namespace, query.get("labelSelector"), query.get("fieldSelector"))
+                for item in listed["items"]:
+                    cluster.delete(kind, item["metadata"].get("namespace"), item["metadata"]["name"], propagation=query.get("propagationPolicy") or "Background")
+                return 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success"}
             raise ApiError(405, "MethodNotAllowed", f"{method} is not supported on a collection")
         if method == "GET":
             return 200, cluster.get(kind, namespace, name)

@@ -296,6 +296,11 @@ class Cluster:
             change(new)
             return self._render(resolved, self._update(resolved, entry, self._incoming(resolved, namespace, new, name=name), manager))
 
+    def add(self, manifest: dict[str, Any], *, manager: str = "kubectl") -> dict[str, Any]:
+        """Create an object from a manifest as another client would (``kubectl create``)."""
+        kind = self.kind_for(manifest["apiVersion"], manifest["kind"])
+        return self.create(kind, (manifest.get("metadata") or {}).get("namespace") or ("default" if kind.namespaced else None), manifest, manager)
+
     def remove(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> None:
         """Delete an object behind kroless's back (finalizers ignored)."""
         resolved = self.kind_for(api_version, kind)

@@ -244,6 +244,7 @@ KINDS: tuple[Kind, ...] = (
         state="dbInstanceStatus",
         stable=("available", "stopped", "storage-optimization"),
         deleting=("deleting",),
+        tags=Call("ListTagsForResource", {"ResourceName": "{arn}"}, "TagList"),  # moto's TagList is empty
         tag=Call("AddTagsToResource", {"ResourceName": "{arn}"}),
         not_found=("DBInstanceNotFound", "DBInstanceNotFoundFault"),
     ),

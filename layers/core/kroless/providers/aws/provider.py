@@ -150,6 +150,7 @@ class _Operation:
             raise ProviderError(f"{self.ref}: spec.{unknown[0]}: unknown field for {kind.kind}", path=f"spec.{unknown[0]}")
         self.spec = self._resolve_refs(raw) if resolve_refs else raw
         self.id: str | None = None
+        self._pending_tags: dict[str, str] = {}
 
     # ---- identity ----------------------------------------------------------------------------------
 
@@ -201,6 +202,8 @@ class _Operation:
         created = _get(response, kind.create.result) if kind.create.result else None
         if kind.id and created is not None:
             self.id = str(created)
+        if self._pending_tags and kind.tag is not None:
+            self._write_tags(kind.tag, self._pending_tags, created if isinstance(created, dict) else {})
         for field in kind.attributes:
             if field in self.spec:
                 self._set_attribute(field, None)
@@ -491,13 +494,15 @@ class _Operation:
 
     def _add_tags(self, params: dict[str, Any], shape: Any, owner: Ownership) -> None:
         tags = {**self._user_tags(), **self._ownership_tags(owner)}
-        if "TagSpecifications" in shape.members:
+        if self.kind.tag_type:  # EC2: tags in the create call itself, atomically
             tag_shape = shape.members["TagSpecifications"].member.members["Tags"]
             params["TagSpecifications"] = [{"ResourceType": self.kind.tag_type, "Tags": _tags_for(tag_shape, tags)}]
             return
         member = next((m for m in shape.members if fold(m) in ("tags", "taglist")), None)
         if member is not None:
             params[member] = _tags_for(shape.members[member], tags)
+        elif self.kind.tag is not None:
+            self._pending_tags = tags  # written right after create (S3)
 
     def tags_of(self, current: dict[str, Any]) -> dict[str, str] | None:
         if self.kind.tags is not None:

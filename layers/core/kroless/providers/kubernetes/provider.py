@@ -48,10 +48,8 @@ class KubernetesProvider:
     """The :class:`~kroless.providers.base.Provider` for Kubernetes objects of one cluster."""
 
     def __init__(self, api_client: Any, *, crd_timeout: float = 60.0, poll_interval: float = 0.1, sleep: Callable[[float], None] = time.sleep) -> None:
-        from kubernetes.dynamic import DynamicClient
-
-        self._api = api_client
-        self._client = DynamicClient(api_client, discoverer=_memory_discoverer())
+        self.api_client = api_client
+        self._dynamic: Any = None
         self.crd_timeout = crd_timeout
         self.poll_interval = poll_interval
         self._sleep = sleep
@@ -178,6 +176,15 @@ class KubernetesProvider:
 
     # ---- internals ---------------------------------------------------------------------------------------
 
+    @property
+    def _client(self) -> Any:
+        """The DynamicClient, built on first use: building it reads discovery, which needs the cluster."""
+        if self._dynamic is None:
+            from kubernetes.dynamic import DynamicClient
+
+            self._dynamic = DynamicClient(self.api_client, discoverer=_memory_discoverer())
+        return self._dynamic
+
     def _resource(self, ref: ObjectRef) -> Any:
         from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -249,7 +256,7 @@ class KubernetesProvider:
         from kubernetes.client.exceptions import ApiException
 
         if not isinstance(err, ApiException):
-            host = self._api.configuration.host
+            host = self.api_client.configuration.host
             return ProviderError(f"{ref}: cannot reach the Kubernetes API at {host}: {type(err).__name__}: {err}")
         message, reason = f"HTTP {err.status} {err.reason}", ""
         try:
