@@ -16,7 +16,8 @@ from kroless.providers.base import Ownership
 from kroless.runtime.states import InstanceKey
 from kroless.store import InstanceRecord, StateStore
 
-StartReconcile = Callable[[InstanceKey, int], None]
+# (child key, child generation, parent instance "<ns>/<name>"): starts the child's reconcile or deletion
+StartReconcile = Callable[[InstanceKey, int, str], object]
 
 
 class NestedInstances:
@@ -50,7 +51,7 @@ class NestedInstances:
         before = self.store.get_instance(key)
         generation = self.store.admit_instance(key, rgd, defaulted)
         if before is None or before.generation != generation or before.observed_generation != generation:
-            self.start(key, generation)
+            self.start(key, generation, owner.instance)
         instance = self.store.get_instance(key)
         assert instance is not None
         return self._observed(instance)
@@ -61,10 +62,11 @@ class NestedInstances:
 
     def delete(self, manifest: dict[str, Any]) -> bool:
         key = InstanceKey.from_manifest(manifest)
+        parent = str((manifest.get("metadata") or {}).get("namespace") or "")
         instance = self.store.get_instance(key)
         if instance is None:
             return True
         if not instance.deletion_requested:
             generation = self.store.request_deletion(key)
-            self.start_deletion(key, generation)
+            self.start_deletion(key, generation, parent)
         return self.store.get_instance(key) is None

@@ -63,12 +63,14 @@ _EC2_NOT_FOUND = (
 def _ec2_tagged(kind: str, noun: str, id_member: str, tag_type: str, **entry: Any) -> Kind:
     """An EC2 kind whose id AWS generates: found by the identity tag, tagged at create time."""
     plural = f"{noun}s"
+    entry.setdefault(
+        "find", Call(f"Describe{plural}", {"Filters": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, plural)
+    )
     return Kind(
         service="ec2",
         kind=kind,
         create=Call(f"Create{noun}", result=f"{noun}.{id_member}"),
         read=Call(f"Describe{plural}", {f"{id_member}s": ["{id}"]}, f"{plural}[0]"),
-        find=Call(f"Describe{plural}", {"Filters": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, plural),
         delete=Call(f"Delete{noun}", {id_member: "{id}"}),
         id=id_member,
         arn=f"arn:{{partition}}:ec2:{{region}}:{{account}}:{tag_type}/{{id}}",
@@ -289,6 +291,323 @@ KINDS: tuple[Kind, ...] = (
         not_found=("ServerlessCacheNotFoundFault",),
     ),
 )
+
+
+def _vpc_attribute(name: str) -> Attribute:
+    """VPC DNS settings: one ModifyVpcAttribute call each, read back with DescribeVpcAttribute."""
+    upper = name[0].upper() + name[1:]
+    return Attribute(
+        set=Call("ModifyVpcAttribute", {"VpcId": "{id}", upper: {"Value": "{value}"}}),
+        get=Call("DescribeVpcAttribute", {"VpcId": "{id}", "Attribute": name}, f"{upper}.Value"),
+    )
+
+
+def _subnet_attribute(member: str) -> Attribute:
+    return Attribute(set=Call("ModifySubnetAttribute", {"SubnetId": "{id}", member: {"Value": "{value}"}}))
+
+
+def _local_routes(routes: list[Any]) -> list[Any]:
+    # The VPC's local route comes with every route table; it is not the template's to manage.
+    return [r for r in routes if r.get("Origin") != "CreateRouteTable" and r.get("GatewayId") != "local"]
+
+
+def _route_key(route: dict[str, Any]) -> dict[str, Any]:
+    keys = ("DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId")
+    return {k: route[k] for k in keys if k in route}
+
+
+NETWORK: tuple[Kind, ...] = (
+    _ec2_tagged(
+        "VPC",
+        "Vpc",
+        "VpcId",
+        "vpc",
+        renames={"cidrBlocks": "CidrBlock[0]"},
+        observe={"cidrBlocks": "CidrBlockAssociationSet[].CidrBlock"},
+        attributes={
+            "enableDNSSupport": _vpc_attribute("enableDnsSupport"),
+            "enableDNSHostnames": _vpc_attribute("enableDnsHostnames"),
+            "enableNetworkAddressUsageMetrics": _vpc_attribute("enableNetworkAddressUsageMetrics"),
+        },
+        exclude=("ipv4IPAMPoolID", "ipv4NetmaskLength", "ipv6IPAMPoolID", "ipv6NetmaskLength", "vpcEncryptionControl"),
+        status=("cidrBlockAssociationSet", "dhcpOptionsID", "ipv6CIDRBlockAssociationSet", "isDefault", "ownerID",
+                "state", "vpcID"),
+        state="state",
+        stable=("available",),
+    ),
+    _ec2_tagged(
+        "Subnet",
+        "Subnet",
+        "SubnetId",
+        "subnet",
+        refs={"vpcRef": VPC},
+        attributes={
+            "mapPublicIPOnLaunch": _subnet_attribute("MapPublicIpOnLaunch"),
+            "assignIPv6AddressOnCreation": _subnet_attribute("AssignIpv6AddressOnCreation"),
+            "enableDNS64": _subnet_attribute("EnableDns64"),
+        },
+        observe={
+            "mapPublicIPOnLaunch": "MapPublicIpOnLaunch",
+            "assignIPv6AddressOnCreation": "AssignIpv6AddressOnCreation",
+            "enableDNS64": "EnableDns64",
+        },
+        exclude=("ipv4IPAMPoolID", "ipv4NetmaskLength", "ipv6IPAMPoolID", "ipv6NetmaskLength"),
+        status=("availableIPAddressCount", "defaultForAZ", "ipv6CIDRBlockAssociationSet", "mapCustomerOwnedIPOnLaunch",
+                "ownerID", "privateDNSNameOptionsOnLaunch", "state", "subnetID", "enableLniAtDeviceIndex"),
+        state="state",
+        stable=("available",),
+    ),
+    _ec2_tagged(
+        "InternetGateway",
+        "InternetGateway",
+        "InternetGatewayId",
+        "internet-gateway",
+        refs={"vpcRef": Ref("vpc", "ec2", "VPC", "status.vpcID")},
+        attributes={
+            "vpc": Attribute(
+                set=Call("AttachInternetGateway", {"InternetGatewayId": "{id}", "VpcId": "{value}"}),
+                unset=Call("DetachInternetGateway", {"InternetGatewayId": "{id}", "VpcId": "{old}"}),
+            )
+        },
+        observe={"vpc": "Attachments[0].VpcId"},
+        before_delete=(
+            Call("DetachInternetGateway", {"InternetGatewayId": "{id}", "VpcId": "{current.Attachments[0].VpcId}"}),
+        ),
+        status=("attachments", "internetGatewayID", "ownerID"),
+    ),
+    _ec2_tagged(
+        "RouteTable",
+        "RouteTable",
+        "RouteTableId",
+        "route-table",
+        refs={
+            "vpcRef": VPC,
+            "routes.gatewayRef": Ref("gatewayID", "ec2", "InternetGateway", "status.internetGatewayID"),
+            "routes.natGatewayRef": Ref("natGatewayID", "ec2", "NATGateway", "status.natGatewayID"),
+            "routes.transitGatewayRef": Ref("transitGatewayID", "ec2", "TransitGateway", "status.transitGatewayID"),
+            "routes.vpcEndpointRef": Ref("vpcEndpointID", "ec2", "VPCEndpoint", "status.vpcEndpointID"),
+            "routes.vpcPeeringConnectionRef": Ref(
+                "vpcPeeringConnectionID", "ec2", "VPCPeeringConnection", "status.vpcPeeringConnectionID"
+            ),
+        },
+        members={
+            "routes": Members(
+                add=Call("CreateRoute", {"RouteTableId": "{id}"}),
+                remove=Call("DeleteRoute", {"RouteTableId": "{id}"}),
+                member="*",
+                explode=_local_routes,
+                key=_route_key,
+            )
+        },
+        observe={"routes": "Routes"},
+        status=("associations", "ownerID", "propagatingVGWs", "routeTableID"),
+        status_paths={"routeStatuses": "Routes"},
+    ),
+    _ec2_tagged(
+        "NATGateway",
+        "NatGateway",
+        "NatGatewayId",
+        "natgateway",
+        find=Call(
+            "DescribeNatGateways", {"Filter": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, "NatGateways"
+        ),
+        refs={
+            "allocationRef": Ref("allocationID", "ec2", "ElasticIPAddress", "status.allocationID"),
+            "subnetRef": Ref("subnetID", "ec2", "Subnet", "status.subnetID"),
+            "vpcRef": VPC,
+        },
+        exclude=("privateIPAddress", "secondaryAllocationIDs", "secondaryPrivateIPAddressCount",
+                 "secondaryPrivateIPAddresses"),
+        status=("createTime", "deleteTime", "failureCode", "failureMessage", "natGatewayAddresses", "natGatewayID",
+                "provisionedBandwidth", "state", "vpcID"),
+        state="state",
+        stable=("available",),
+        deleting=("deleting",),
+        gone=("deleted",),
+    ),
+    Kind(
+        service="ec2",
+        kind="ElasticIPAddress",
+        create=Call("AllocateAddress", result="AllocationId"),
+        create_fixed={"Domain": "vpc"},
+        read=Call("DescribeAddresses", {"AllocationIds": ["{id}"]}, "Addresses[0]"),
+        find=Call("DescribeAddresses", {"Filters": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, "Addresses"),
+        delete=Call("ReleaseAddress", {"AllocationId": "{id}"}),
+        id="AllocationId",
+        arn="arn:{partition}:ec2:{region}:{account}:elastic-ip/{id}",
+        exclude=("domain", "ipamPoolID"),
+        status=("allocationID", "carrierIP", "customerOwnedIP", "publicIP"),
+        tag=Call("CreateTags", {"Resources": ["{id}"]}),
+        tag_type="elastic-ip",
+        not_found=_EC2_NOT_FOUND,
+    ),
+)
+
+OTHERS: tuple[Kind, ...] = (
+    Kind(
+        service="elasticache",
+        kind="CacheSubnetGroup",
+        create=Call("CreateCacheSubnetGroup", result="CacheSubnetGroup"),
+        read=Call("DescribeCacheSubnetGroups", {"CacheSubnetGroupName": "{name}"}, "CacheSubnetGroups[0]"),
+        delete=Call("DeleteCacheSubnetGroup", {"CacheSubnetGroupName": "{name}"}),
+        name="cacheSubnetGroupName",
+        arn="ARN",
+        refs={"subnetRefs": SUBNETS},
+        observe={"subnetIDs": "Subnets[].SubnetIdentifier"},
+        updates=(
+            Update(
+                "ModifyCacheSubnetGroup",
+                ("cacheSubnetGroupDescription", "subnetIDs"),
+                {"CacheSubnetGroupName": "{name}"},
+                ("subnetIDs",),
+            ),
+        ),
+        status=("subnets", "vpcID"),
+        tags=Call("ListTagsForResource", {"ResourceName": "{arn}"}, "TagList"),
+        tag=Call("AddTagsToResource", {"ResourceName": "{arn}"}),
+        not_found=("CacheSubnetGroupNotFoundFault",),
+    ),
+    Kind(
+        service="iam",
+        kind="Role",
+        create=Call("CreateRole", result="Role"),
+        read=Call("GetRole", {"RoleName": "{name}"}, "Role"),
+        delete=Call("DeleteRole", {"RoleName": "{name}"}),
+        name="name",
+        arn="Arn",
+        renames={"name": "RoleName"},
+        refs={
+            "policyRefs": Ref("policies", "iam", "Policy", "status.ackResourceMetadata.arn"),
+            "permissionsBoundaryRef": Ref("permissionsBoundary", "iam", "Policy", "status.ackResourceMetadata.arn"),
+        },
+        observe={"permissionsBoundary": "PermissionsBoundary.PermissionsBoundaryArn"},
+        members={
+            "policies": Members(
+                add=Call("AttachRolePolicy", {"RoleName": "{name}", "PolicyArn": "{item}"}),
+                remove=Call("DetachRolePolicy", {"RoleName": "{name}", "PolicyArn": "{item}"}),
+                list=Call("ListAttachedRolePolicies", {"RoleName": "{name}"}, "AttachedPolicies[].PolicyArn"),
+            )
+        },
+        updates=(
+            Update("UpdateRole", ("description", "maxSessionDuration"), {"RoleName": "{name}"}),
+            Update(
+                "UpdateAssumeRolePolicy",
+                ("assumeRolePolicyDocument",),
+                {"RoleName": "{name}"},
+                renames={"assumeRolePolicyDocument": "PolicyDocument"},
+            ),
+            Update("PutRolePermissionsBoundary", ("permissionsBoundary",), {"RoleName": "{name}"}),
+        ),
+        status=("createDate", "roleID", "roleLastUsed"),
+        tag=Call("TagRole", {"RoleName": "{name}"}),
+        not_found=("NoSuchEntity",),
+    ),
+    Kind(
+        service="iam",
+        kind="Policy",
+        create=Call("CreatePolicy", result="Policy"),
+        read=Call("GetPolicy", {"PolicyArn": "arn:aws:iam::{account}:policy{spec.path}{name}"}, "Policy"),
+        delete=Call("DeletePolicy", {"PolicyArn": "{current.Arn}"}),
+        name="name",
+        arn="Arn",
+        renames={"name": "PolicyName"},
+        defaults={"path": "/"},
+        attributes={
+            # A new default version; GetPolicyVersion reads the default one back.
+            "policyDocument": Attribute(
+                set=Call(
+                    "CreatePolicyVersion",
+                    {"PolicyArn": "{current.Arn}", "PolicyDocument": "{value}", "SetAsDefault": True},
+                ),
+                get=Call(
+                    "GetPolicyVersion",
+                    {"PolicyArn": "{current.Arn}", "VersionId": "{current.DefaultVersionId}"},
+                    "PolicyVersion.Document",
+                ),
+            )
+        },
+        status=("attachmentCount", "createDate", "defaultVersionID", "isAttachable", "permissionsBoundaryUsageCount",
+                "policyID", "updateDate"),
+        tag=Call("TagPolicy", {"PolicyArn": "{current.Arn}"}),
+        not_found=("NoSuchEntity",),
+    ),
+    Kind(
+        service="dynamodb",
+        kind="Table",
+        create=Call("CreateTable", result="TableDescription"),
+        read=Call("DescribeTable", {"TableName": "{name}"}, "Table"),
+        delete=Call("DeleteTable", {"TableName": "{name}"}),
+        name="tableName",
+        arn="TableArn",
+        observe={
+            "billingMode": "BillingModeSummary.BillingMode",
+            "tableClass": "TableClassSummary.TableClass",
+            "sseSpecification": "",
+            "resourcePolicy": "",
+        },
+        exclude=("warmThroughput", "globalTableSettingsReplicationMode", "globalTableSourceARN", "vectorIndexes"),
+        updates=(
+            Update(
+                "UpdateTable",
+                ("billingMode", "deletionProtectionEnabled", "onDemandThroughput", "provisionedThroughput",
+                 "sseSpecification", "streamSpecification", "tableClass"),
+                {"TableName": "{name}"},
+            ),
+        ),
+        status=("archivalSummary", "creationDateTime", "itemCount", "latestStreamARN", "latestStreamLabel", "replicas",
+                "restoreSummary", "tableID", "tableSizeBytes", "tableStatus"),
+        state="tableStatus",
+        stable=("ACTIVE",),
+        deleting=("DELETING",),
+        tags=Call("ListTagsOfResource", {"ResourceArn": "{arn}"}, "Tags"),
+        tag=Call("TagResource", {"ResourceArn": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+    Kind(
+        service="s3",
+        kind="Bucket",
+        create=Call("CreateBucket"),
+        read=Call("HeadBucket", {"Bucket": "{name}"}),
+        delete=Call("DeleteBucket", {"Bucket": "{name}"}),
+        name="name",
+        arn="arn:{partition}:s3:::{name}",
+        renames={"name": "Bucket"},
+        observe={k: "" for k in ("acl", "grantFullControl", "grantRead", "grantReadACP", "grantWrite",
+                                 "grantWriteACP", "objectLockEnabledForBucket", "objectOwnership",
+                                 "createBucketConfiguration")},
+        attributes={
+            "versioning": Attribute(
+                set=Call("PutBucketVersioning", {"Bucket": "{name}", "VersioningConfiguration": "{value}"}),
+                get=Call("GetBucketVersioning", {"Bucket": "{name}"}),
+                member="VersioningConfiguration",
+            ),
+            "publicAccessBlock": Attribute(
+                set=Call("PutPublicAccessBlock", {"Bucket": "{name}", "PublicAccessBlockConfiguration": "{value}"}),
+                get=Call("GetPublicAccessBlock", {"Bucket": "{name}"}, "PublicAccessBlockConfiguration"),
+                member="PublicAccessBlockConfiguration",
+            ),
+            "encryption": Attribute(
+                set=Call(
+                    "PutBucketEncryption", {"Bucket": "{name}", "ServerSideEncryptionConfiguration": "{value}"}
+                ),
+                get=Call("GetBucketEncryption", {"Bucket": "{name}"}, "ServerSideEncryptionConfiguration"),
+                member="ServerSideEncryptionConfiguration",
+            ),
+            "policy": Attribute(
+                set=Call("PutBucketPolicy", {"Bucket": "{name}", "Policy": "{value}"}),
+                get=Call("GetBucketPolicy", {"Bucket": "{name}"}, "Policy"),
+            ),
+        },
+        exclude=("bucketNamespace",),
+        status_calls={"location": Call("GetBucketLocation", {"Bucket": "{name}"}, "LocationConstraint")},
+        tags=Call("GetBucketTagging", {"Bucket": "{name}"}, "TagSet"),
+        tag=Call("PutBucketTagging", {"Bucket": "{name}"}),
+        not_found=("404", "NoSuchBucket", "NoSuchTagSet", "NoSuchPublicAccessBlockConfiguration",
+                   "ServerSideEncryptionConfigurationNotFoundError", "NoSuchBucketPolicy"),
+    ),
+)
+
+KINDS = KINDS + NETWORK + OTHERS
 
 _BY_KEY = {(k.service, k.kind): k for k in KINDS}
 

@@ -128,7 +128,7 @@ def accepted_fields(kind: Kind) -> set[str]:
         for m in shape.members
         if fold(m) not in _HIDDEN_MEMBERS and fold(m) not in renamed and ack_name(m) not in kind.exclude
     }
-    extra = set(kind.renames) | set(kind.refs) | set(kind.attributes) | set(kind.members)
+    extra = set(kind.renames) | {r for r in kind.refs if "." not in r} | set(kind.attributes) | set(kind.members)
     for update in kind.updates:
         extra |= set(update.fields)
     return natural | extra
@@ -164,7 +164,7 @@ class _Operation:
             "name": self.name,
             "id": self.id,
             "object": f"{namespace}/{self.ref.name}",
-            "spec": self.spec,
+            "spec": {**self.kind.defaults, **self.spec},
             "region": self.p.region,
             **extra,
         }
@@ -204,8 +204,9 @@ class _Operation:
             self.id = str(created)
         if self._pending_tags and kind.tag is not None:
             self._write_tags(kind.tag, self._pending_tags, created if isinstance(created, dict) else {})
+        create_members = self._plain_spec()
         for field in kind.attributes:
-            if field in self.spec:
+            if field in self.spec and field not in create_members:
                 self._set_attribute(field, None)
         for field in kind.members:
             if field in self.spec:
@@ -248,7 +249,8 @@ class _Operation:
                 for item in self._observed_members(field, current):
                     self._member_call(members, members.remove, item)
         for call in self.kind.before_delete:
-            self.call(call, current=current)
+            if set(self.render(call.params, current=current)) == set(call.params):  # else nothing to detach
+                self.call(call, current=current)
         self.call(self.kind.delete, current=current)
 
     def check_owner(self, current: dict[str, Any], owner: Ownership, adopt: bool) -> None:
@@ -281,20 +283,23 @@ class _Operation:
                 continue
             if field in kind.attributes:
                 observed = self._attribute_value(field, current)
-                if observed is not None and not _same(value, observed):
+                if value is not None and (observed is None or not _same(self._attribute_desired(field), observed)):
                     changed.append(field)
                 continue
             if field == "tags" or field in kind.refs:
                 continue
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
-            observed = _get(current, path.replace("[0]", "")) if path else None
+            observed = _get(current, path.removesuffix("[0]")) if path else None
             if observed is None or _is_secret_ref(value):
                 continue  # AWS does not echo it (passwords) or leaves it out: nothing to compare
-            member = kind.renames.get(field, member_for(shape, field) or "").split("[")[0]
-            target = shape.members.get(member)
-            desired = to_api(value, target, f"spec.{field}") if target is not None else value
-            if path.endswith("[0]") and isinstance(desired, list):
-                desired = desired[0] if desired else None
+            member = kind.renames.get(field, member_for(shape, field) or "")
+            target = shape.members.get(member.removesuffix("[0]"))
+            if target is None:
+                desired = value
+            elif member.endswith("[0]"):  # ACK list, API scalar (VPC cidrBlocks): compare the list
+                desired = [to_api(v, target, f"spec.{field}") for v in _as_list(value)]
+            else:
+                desired = to_api(value, target, f"spec.{field}")
             if not _same(desired, observed):
                 changed.append(field)
         return changed
@@ -423,12 +428,17 @@ class _Operation:
             return self.call(attribute.get, current=current)
         return _get(current, self.kind.observe.get(field, ""))
 
-    def _set_attribute(self, field: str, current: dict[str, Any] | None) -> None:
+    def _attribute_desired(self, field: str) -> Any:
         attribute = self.kind.attributes[field]
         value = self.spec[field]
         if attribute.member:
             shape = self.model.operation_model(attribute.set.op).input_shape.members[attribute.member]
             value = to_api(value, shape, f"spec.{field}", self._secret)
+        return value
+
+    def _set_attribute(self, field: str, current: dict[str, Any] | None) -> None:
+        attribute = self.kind.attributes[field]
+        value = self._attribute_desired(field)
         if attribute.unset is not None and current is not None:
             old = self._attribute_value(field, current)
             if old:
@@ -506,7 +516,7 @@ class _Operation:
 
     def tags_of(self, current: dict[str, Any]) -> dict[str, str] | None:
         if self.kind.tags is not None:
-            return _tag_dict(self.call(self.kind.tags, current=current, arn=self._arn(current)))
+            return _tag_dict(self.call(self.kind.tags, current=current, arn=self._arn(current)) or [])
         for key in ("Tags", "TagList", "tags"):
             if key in current:
                 return _tag_dict(current[key])
@@ -549,13 +559,21 @@ class _Operation:
     def _resolve_refs(self, spec: dict[str, Any]) -> dict[str, Any]:
         out = dict(spec)
         for field, ref in self.kind.refs.items():
-            if field not in out:
-                continue
-            value = out.pop(field)
-            many = isinstance(value, list)
-            resolved = [self._resolve_one(field, ref, v) for v in (value if many else [value])]
-            out[ref.target] = resolved if many else resolved[0]
+            parent, _, leaf = field.rpartition(".")
+            if parent:  # a reference inside list items (RouteTable routes[].gatewayRef)
+                out[parent] = [self._fill_ref(dict(item), leaf, ref) for item in out.get(parent) or []]
+            else:
+                out = self._fill_ref(out, field, ref)
         return out
+
+    def _fill_ref(self, values: dict[str, Any], field: str, ref: Any) -> dict[str, Any]:
+        if field not in values:
+            return values
+        value = values.pop(field)
+        many = isinstance(value, list)
+        resolved = [self._resolve_one(field, ref, v) for v in (value if many else [value])]
+        values[ref.target] = resolved if many else resolved[0]
+        return values
 
     def _resolve_one(self, field: str, ref: Any, value: Any) -> Any:
         source = (value or {}).get("from") or {}

@@ -92,7 +92,7 @@ class Kind:
     arn: str = ""  # path of the ARN in the described object, or a template "arn:{partition}:..."
     renames: dict[str, str] = field(default_factory=dict)  # spec field -> API member ("name" -> "GroupName")
     observe: dict[str, str] = field(default_factory=dict)  # spec field -> described path when not the same
-    refs: dict[str, Ref] = field(default_factory=dict)
+    refs: dict[str, Ref] = field(default_factory=dict)  # "vpcRef", or nested in a list: "routes.gatewayRef"
     attributes: dict[str, Attribute] = field(default_factory=dict)
     members: dict[str, Members] = field(default_factory=dict)
     updates: tuple[Update, ...] = ()
@@ -111,6 +111,7 @@ class Kind:
     gone: tuple[str, ...] = ()  # states of a deleted resource still listed (NAT "deleted")
     before_delete: tuple[Call, ...] = ()  # detach before delete (IGW from its VPC)
     create_fixed: Params = field(default_factory=dict)  # constant create parameters
+    defaults: Params = field(default_factory=dict)  # spec defaults for templates only (IAM path "/")
 
     @property
     def api_version(self) -> str:

@@ -1,0 +1,26 @@
+"""finalize: write the instance status and announce Instance Reconciled / Instance Failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from kroless import operations
+from kroless.services import services
+
+logger = Logger(service="kroless-finalize")
+metrics = Metrics(namespace="kroless", service="finalize")
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(instance=event.get("instance"), generation=event.get("generation"), mode=event.get("mode"))
+    result = operations.finalize(services(), event)
+    name = "ReconcileFailed" if result["state"] == "ERROR" or event.get("error") else "Reconciled"
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    logger.info("instance finalized", extra=result)
+    return result

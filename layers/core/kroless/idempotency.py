@@ -1,0 +1,29 @@
+"""Powertools idempotency for the event-driven functions, persisted in the state table.
+
+EventBridge delivers at least once; a replayed event (same event id) returns the first result instead of
+running again. The records live in the state table under their own partition (``IDEMPOTENCY#<function>``),
+expiring through the table's TTL attribute.
+"""
+
+from __future__ import annotations
+
+import os
+
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+from kroless.store import TTL_ATTRIBUTE
+
+
+def persistence(function: str) -> DynamoDBPersistenceLayer:
+    """One persistence layer per decorated function (powertools keeps per-function state in it)."""
+    return DynamoDBPersistenceLayer(
+        table_name=os.environ.get("KROLESS_TABLE", "kroless-state"),
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=f"IDEMPOTENCY#{function}",
+        expiry_attr=TTL_ATTRIBUTE,
+    )
+
+
+def by_event_id() -> IdempotencyConfig:
+    return IdempotencyConfig(event_key_jmespath="id", expires_after_seconds=3600, raise_on_no_idempotency_key=True)

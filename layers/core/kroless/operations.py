@@ -1,0 +1,169 @@
+"""What each Lambda function does, as plain functions of (services, input) → output.
+
+The handlers in ``functions/`` are thin: they parse the event (powertools Parser), log, count, and call
+one of these. Keeping the work here lets the local cloud and the tests call the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kroless.compiler import validate_instance_document
+from kroless.errors import KrolessError
+from kroless.runtime.reconciler import finalize as finalize_instance
+from kroless.runtime.states import InstanceKey, NodeState
+from kroless.services import Services
+
+RGD_APPLIED = "ResourceGraphDefinition Applied"
+RGD_DELETED = "ResourceGraphDefinition Deleted"
+INSTANCE_APPLIED = "Instance Applied"
+INSTANCE_DELETED = "Instance Deleted"
+INSTANCE_RECONCILED = "Instance Reconciled"
+INSTANCE_FAILED = "Instance Failed"
+
+# Readiness polling: the wait after the n-th "not ready yet" (seconds), capped.
+BACKOFF = (2, 4, 8, 15, 30)
+
+
+def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
+    metadata = manifest.get("metadata") or {}
+    return {
+        "apiVersion": manifest.get("apiVersion"),
+        "kind": manifest.get("kind"),
+        "name": metadata.get("name"),
+        "namespace": metadata.get("namespace"),
+    }
+
+
+# -- compile -----------------------------------------------------------------------------------------
+
+
+def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Validate and store an RGD, then create or update its state machine."""
+    from kroless.statemachine import compile_state_machine, state_machine_name
+
+    graph = services.registry.register(manifest)
+    settings = services.settings
+    definition = compile_state_machine(
+        graph,
+        reconcile_function_arn=settings.reconcile_function_arn,
+        finalize_function_arn=settings.finalize_function_arn,
+    )
+    name = state_machine_name(graph)
+    arn = services.state_machine_arn(graph.name)
+    body = json.dumps(definition)
+    try:
+        services.sfn.update_state_machine(stateMachineArn=arn, definition=body, roleArn=settings.state_machine_role_arn)
+    except services.sfn.exceptions.StateMachineDoesNotExist:
+        services.sfn.create_state_machine(
+            name=name, definition=body, roleArn=settings.state_machine_role_arn, type="STANDARD"
+        )
+    return {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
+
+
+def delete_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Remove an RGD and its state machine; refused while instances of it exist."""
+    name = (manifest.get("metadata") or {}).get("name", "")
+    arn = services.state_machine_arn(name)
+    services.registry.unregister(name)
+    try:
+        services.sfn.delete_state_machine(stateMachineArn=arn)
+    except services.sfn.exceptions.StateMachineDoesNotExist:
+        pass
+    return {"rgd": name, "deleted": True}
+
+
+# -- admit -------------------------------------------------------------------------------------------
+
+
+def apply_instance(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Validate and default an instance, bump its generation when it changed, start the execution."""
+    registry = services.registry
+    try:
+        rgd = registry.rgd_for(manifest)
+        graph = registry.graph(rgd)
+        defaulted = validate_instance_document(graph, manifest)
+    except KrolessError as err:
+        services.emit(INSTANCE_FAILED, {"instance": _summary(manifest), "error": err.located()})
+        raise
+    key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
+    generation = services.store.admit_instance(key, rgd, defaulted)
+    execution = services.start_execution(key, generation)
+    return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
+
+
+def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
+    registry = services.registry
+    graph = registry.graph(registry.rgd_for(manifest))
+    key = InstanceKey.from_manifest(manifest, cluster_scoped=not graph.namespaced)
+    if services.store.get_instance(key) is None:
+        return {"instance": key.pk.removeprefix("INSTANCE#"), "deleted": True}
+    generation = services.store.request_deletion(key)
+    execution = services.start_execution(key, generation, mode="delete")
+    return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
+
+
+# -- the state machine's tasks ---------------------------------------------------------------------------
+
+
+def reconcile_node(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
+    """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome and
+    the seconds to wait before the next check (``waitSeconds``), from the attempt count."""
+    key = InstanceKey.parse("INSTANCE#" + payload["instance"])
+    generation = int(payload["generation"])
+    node = str(payload["node"])
+    mode = payload.get("mode", "apply")
+    if mode == "delete":
+        outcome = services.reconciler.delete_node(key, generation, node)
+    else:
+        outcome = services.reconciler.reconcile_node(key, generation, node, check_only=mode == "check")
+    attempt = int(payload.get("attempt", 0))
+    result = outcome.to_payload()
+    result["attempt"] = attempt + 1
+    result["waitSeconds"] = BACKOFF[min(attempt, len(BACKOFF) - 1)]
+    return result
+
+
+def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
+    """Write the instance status for the generation and announce the outcome on the bus."""
+    key = InstanceKey.parse("INSTANCE#" + payload["instance"])
+    generation = int(payload["generation"])
+    mode = payload.get("mode", "reconcile")
+    instance = services.store.get_instance(key)
+    if instance is None or instance.generation != generation:
+        return {"state": "SUPERSEDED"}
+    summary = {"instance": payload["instance"], "generation": generation}
+    if mode == "delete":
+        if payload.get("error"):
+            result = finalize_instance(services.reconciler, key, generation, deleting=True)
+            services.emit(INSTANCE_FAILED, {**summary, "error": _cause(payload["error"])})
+            return result
+        services.store.delete_instance(key)
+        services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
+        return {"state": "DELETED"}
+    result = finalize_instance(services.reconciler, key, generation)
+    if payload.get("error") or result["state"] == "ERROR":
+        error = _cause(payload.get("error")) or _node_errors(services, key)
+        services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})
+    else:
+        services.emit(INSTANCE_RECONCILED, {**summary, "state": result["state"]})
+    return {"state": result["state"]}
+
+
+def _cause(error: Any) -> str:
+    """The message of a Step Functions Catch result (``{"Error": ..., "Cause": ...}``)."""
+    if not error:
+        return ""
+    if isinstance(error, dict):
+        return str(error.get("Cause") or error.get("Error") or "")
+    return str(error)
+
+
+def _node_errors(services: Services, key: InstanceKey) -> str:
+    errors = [
+        f"{r.node_id}: {r.error.message}"
+        for r in services.store.get_nodes(key)
+        if r.state == NodeState.ERROR and r.error is not None
+    ]
+    return "; ".join(errors)

@@ -1,0 +1,200 @@
+"""Wiring for the Lambda functions: settings from the environment, clients and the core objects, built
+once per warm container.
+
+The same wiring runs on AWS and on the local cloud; only the settings differ (the local cloud points the
+Kubernetes provider at its API emulator and the clients at moto).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from kroless.runtime.nested import NestedInstances
+from kroless.runtime.providers import ProviderSet
+from kroless.runtime.reconciler import Reconciler
+from kroless.runtime.references import StoreReferences
+from kroless.runtime.registry import RGDRegistry
+from kroless.store import InstanceKey, StateStore
+
+EVENT_SOURCE_REQUESTS = "kroless"
+EVENT_SOURCE_CONTROLLER = "kroless.controller"
+STATE_MACHINE_PREFIX = "kroless-"
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    event_bus: str = "kroless"
+    region: str = "us-east-1"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
+    # Kubernetes target: an EKS cluster name, a kubeconfig context, or a URL (the local cloud's emulator)
+    eks_cluster: str | None = None
+    kubeconfig_context: str | None = None
+    kubernetes_url: str | None = None
+    reconcile_function_arn: str = ""
+    finalize_function_arn: str = ""
+    state_machine_role_arn: str = ""
+
+    @classmethod
+    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            table_name=env.get("KROLESS_TABLE", "kroless-state"),
+            event_bus=env.get("KROLESS_EVENT_BUS", "kroless"),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            state_machine_prefix=env.get("KROLESS_STATE_MACHINE_PREFIX", STATE_MACHINE_PREFIX),
+            eks_cluster=env.get("KROLESS_EKS_CLUSTER") or None,
+            kubeconfig_context=env.get("KROLESS_KUBECONFIG_CONTEXT") or None,
+            kubernetes_url=env.get("KROLESS_KUBERNETES_URL") or None,
+            reconcile_function_arn=env.get("KROLESS_RECONCILE_FUNCTION_ARN", ""),
+            finalize_function_arn=env.get("KROLESS_FINALIZE_FUNCTION_ARN", ""),
+            state_machine_role_arn=env.get("KROLESS_STATE_MACHINE_ROLE_ARN", ""),
+        )
+
+
+_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def execution_name(key: InstanceKey, generation: int, mode: str = "reconcile", parent: str | None = None) -> str:
+    """Deterministic, so a replayed event never starts a second execution for one generation.
+
+    ``<name>-<namespace>-g<generation>`` (``-delete`` for deletions; ``--of-<parent>`` for a nested child so
+    the console shows the link), Step Functions' charset, at most 80 characters.
+    """
+    parts = [key.name, key.namespace if not key.cluster_scoped else "cluster", f"g{generation}"]
+    name = "-".join(parts) + ("-delete" if mode == "delete" else "")
+    if parent:
+        name += "--of-" + parent.replace("/", "-")
+    name = _NAME_CHARS.sub("-", name)
+    if len(name) > 80:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+        name = f"{name[:71]}-{digest}"
+    return name
+
+
+class Services:
+    """Everything a handler needs; attributes are built on first use (cold-start cost only where used)."""
+
+    def __init__(self, settings: Settings, *, session: Any = None) -> None:
+        self.settings = settings
+        self._session = session
+
+    @cached_property
+    def session(self) -> Any:
+        if self._session is not None:
+            return self._session
+        import boto3
+
+        return boto3.session.Session(region_name=self.settings.region)
+
+    def client(self, service: str) -> Any:
+        from kroless.store import client_config
+
+        return self.session.client(service, config=client_config())
+
+    @cached_property
+    def store(self) -> StateStore:
+        return StateStore(self.settings.table_name, self.client("dynamodb"))
+
+    @cached_property
+    def registry(self) -> RGDRegistry:
+        return RGDRegistry(self.store)
+
+    @cached_property
+    def sfn(self) -> Any:
+        return self.client("stepfunctions")
+
+    @cached_property
+    def events(self) -> Any:
+        return self.client("events")
+
+    @cached_property
+    def providers(self) -> ProviderSet:
+        providers = ProviderSet(
+            nested=NestedInstances(
+                store=self.store,
+                graphs=self.registry.graph,
+                apis=self.registry.apis,
+                start=lambda key, gen, parent: self.start_execution(key, gen, parent=parent),
+                start_deletion=lambda key, gen, parent: self.start_execution(key, gen, mode="delete", parent=parent),
+            )
+        )
+        providers.kubernetes = self._kubernetes_provider()
+        from kroless.providers.aws import AwsProvider
+
+        providers.aws = AwsProvider(StoreReferences(self.store, providers), session=self.session, region=self.settings.region)
+        return providers
+
+    def _kubernetes_provider(self) -> Any:
+        from kroless.providers.kubernetes import KubernetesProvider
+
+        settings = self.settings
+        if settings.kubernetes_url:
+            return KubernetesProvider.from_host(settings.kubernetes_url)
+        if settings.eks_cluster:
+            return KubernetesProvider.from_eks(settings.eks_cluster, self.session)
+        if settings.kubeconfig_context is not None or os.environ.get("KUBECONFIG"):
+            return KubernetesProvider.from_kubeconfig(settings.kubeconfig_context)
+        return None
+
+    @cached_property
+    def reconciler(self) -> Reconciler:
+        return Reconciler(store=self.store, graphs=self.registry.graph, providers=self.providers)
+
+    # -- Step Functions -----------------------------------------------------------------------------------
+
+    def state_machine_arn(self, rgd: str) -> str:
+        from kroless.statemachine import state_machine_name
+
+        account = self.client("sts").get_caller_identity()["Account"]
+        name = state_machine_name(self.registry.graph(rgd))
+        return f"arn:aws:states:{self.settings.region}:{account}:stateMachine:{name}"
+
+    def start_execution(self, key: InstanceKey, generation: int, *, mode: str = "reconcile", parent: str | None = None) -> str:
+        """Start the RGD's state machine for one instance generation; an existing execution is reused."""
+        instance = self.store.get_instance(key)
+        if instance is None:
+            return ""
+        name = execution_name(key, generation, mode, parent)
+        payload = {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "mode": mode}
+        arn = self.state_machine_arn(instance.rgd)
+        try:
+            response = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
+            return str(response["executionArn"])
+        except self.sfn.exceptions.ExecutionAlreadyExists:
+            return arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
+        self.events.put_events(
+            Entries=[
+                {
+                    "Source": EVENT_SOURCE_CONTROLLER,
+                    "DetailType": detail_type,
+                    "Detail": json.dumps(detail),
+                    "EventBusName": self.settings.event_bus,
+                }
+            ]
+        )
+
+
+_services: Services | None = None
+
+
+def services() -> Services:
+    """The process-wide services (one per warm Lambda container)."""
+    global _services
+    if _services is None:
+        _services = Services(Settings.from_environment())
+    return _services
+
+
+def set_services(value: Services | None) -> None:
+    """Replace the process-wide services (the local cloud and tests inject theirs)."""
+    global _services
+    _services = value
