@@ -53,6 +53,14 @@ def test_webapp_reconciles_to_active(registered: ControlPlane, kubernetes: Kuber
     assert web["metadata"]["labels"]["kro.run/node-id"] == "web"
     env = web["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "CACHE_URL", "value": "redis://shop-cache:6379"} in env
+    worker = kubernetes.cluster.read("apps/v1", "Deployment", "shop-worker-emails", "default")
+    labels = worker["metadata"]["labels"]
+    assert (labels["kro.run/node-id"], labels["kro.run/collection-index"], labels["kro.run/collection-size"]) == (
+        "workers",
+        "1",
+        "2",
+    )
+    assert labels["kro.run/instance-kind"] == "WebApp" and labels["kro.run/instance-name"] == "shop"
     assert objects(kubernetes, "policy/v1", "PodDisruptionBudget") == ["shop"]  # replicas > 1
     assert objects(kubernetes, "networking.k8s.io/v1", "Ingress") == []  # ingress.enabled false
 

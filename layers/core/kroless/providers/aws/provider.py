@@ -388,9 +388,9 @@ class _Operation:
                 raise ProviderError(f"{self.ref}: spec.{field}: {shape.name} has no such member", path=f"spec.{field}")
             first = target.endswith("[0]")
             member = target.removesuffix("[0]")
-            converted = to_api(value, shape.members[member], f"spec.{field}", self._secret)
             if first:  # ACK keeps a list where the API takes one value (VPC cidrBlocks)
-                converted = converted[0] if converted else None
+                value = _as_list(value)[0] if _as_list(value) else None
+            converted = to_api(value, shape.members[member], f"spec.{field}", self._secret)
             if converted is not None:
                 out[member] = converted
         return out

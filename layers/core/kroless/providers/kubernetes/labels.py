@@ -23,6 +23,8 @@ INSTANCE_KIND = "kro.run/instance-kind"
 INSTANCE_GROUP = "kro.run/instance-group"
 INSTANCE_VERSION = "kro.run/instance-version"
 NODE_ID = "kro.run/node-id"
+COLLECTION_INDEX = "kro.run/collection-index"
+COLLECTION_SIZE = "kro.run/collection-size"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 
 
@@ -49,6 +51,9 @@ def kro_labels(owner: Ownership) -> dict[str, str]:
         group, _, version = api_version.rpartition("/")
         labels[INSTANCE_GROUP] = group
         labels[INSTANCE_VERSION] = version
+    if owner.collection_index is not None:
+        labels[COLLECTION_INDEX] = str(owner.collection_index)
+        labels[COLLECTION_SIZE] = str(owner.collection_size or 0)
     for attribute, label in (("instance_kind", INSTANCE_KIND), ("instance_uid", INSTANCE_ID)):
         value = str(getattr(owner, attribute, "") or "")
         if value:

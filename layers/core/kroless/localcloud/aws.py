@@ -1,0 +1,586 @@
+"""The embedded AWS of the local cloud: moto in process, Step Functions executing, Lambda running our handlers.
+
+``LocalAws`` starts moto's ``mock_aws`` with Step Functions execution on (moto's ASL interpreter) and Lambda
+without Docker, then patches the few moto internals that stop the production path from running locally:
+
+* Lambda: ``LambdaSimpleBackend.invoke`` only echoes; here it calls the Python handler registered for the
+  function, in process, with a Lambda-like context. Every caller reaches it: boto3 ``lambda.invoke``, Step
+  Functions ``arn:aws:states:::lambda:invoke`` tasks and plain Lambda-ARN tasks (all go through moto's
+  Lambda API). Unhandled exceptions come back as Lambda reports them (``FunctionError: Unhandled``, payload
+  ``{"errorType": <exception class name>, ...}``), so ASL Retry/Catch match on the exception's class name.
+* EventBridge: ``Rule.send_to_targets`` raises ``NotImplementedError`` for Step Functions and Lambda
+  targets; here those targets start an execution / invoke the handler asynchronously, as AWS does.
+  moto's own targets (SQS, Logs, archives, buses) keep moto's delivery.
+* Step Functions: moto dropped LocalStack's request/response normalisation, so the ``states:startExecution``
+  integrations send ``StateMachineArn`` where botocore expects ``stateMachineArn`` (the child is never
+  started; moto then fails with ``'StateMachineArn'``). Restored for the ``states`` integration only.
+
+Every patch is undone on exit. Development, demos and tests only: production is AWS.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import re
+import threading
+import time
+import traceback
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+LOG = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+# Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+ASYNC_PAYLOAD_LIMIT = 256 * 1024
+# Step Functions' own 256 KB state-data cap is enforced by moto's interpreter (States.DataLimitExceeded).
+
+_EXECUTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_DEFAULT_ROLE = "kroless-local-lambda"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Python runtime's context object that handlers use."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    client_context: Any = None
+    identity: Any = None
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{self.aws_request_id.replace('-', '')}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        # Informational only: an in-process handler is not killed at its timeout.
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@dataclass
+class _Function:
+    name: str
+    arn: str
+    handler: Handler
+    memory: int
+    timeout: int
+
+
+class _State:
+    """What the patched moto methods consult: the one active LocalAws's functions and async work."""
+
+    def __init__(self, execution_name_key: str) -> None:
+        self.functions: dict[tuple[str, str, str], _Function] = {}
+        self.execution_name_key = execution_name_key
+        self.threads: list[threading.Thread] = []
+        self.async_errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def spawn(self, what: str, fn: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                fn()
+            except Exception as exc:  # an async delivery has no caller to raise to: keep it for the test
+                LOG.warning("local cloud: %s failed: %s", what, exc)
+                with self.lock:
+                    self.async_errors.append(f"{what}: {type(exc).__name__}: {exc}")
+
+        thread = threading.Thread(target=run, name=f"localaws {what}", daemon=True)
+        with self.lock:
+            self.threads = [t for t in self.threads if t.is_alive()]
+            self.threads.append(thread)
+        thread.start()
+
+
+_ACTIVE: dict[str, _State | None] = {"state": None}
+
+
+def _state() -> _State | None:
+    return _ACTIVE["state"]
+
+
+# ---------------------------------------------------------------- Lambda
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    for key in (name, name.lower()):
+        value = headers.get(key)
+        if value is not None:
+            return str(value)
+    return None
+
+
+def _lambda_error(code: str, message: str, status: int = 400) -> Exception:
+    from moto.core.exceptions import JsonRESTError
+
+    error = JsonRESTError(code, message)
+    error.code = status
+    return error
+
+
+def _error_payload(exc_type: str, message: str, request_id: str, stack: list[str] | None = None) -> bytes:
+    body = {"errorMessage": message, "errorType": exc_type, "requestId": request_id, "stackTrace": stack or []}
+    return json.dumps(body).encode()
+
+
+def _run_handler(fn: _Function, body: Any, limit: int) -> tuple[bytes, bool]:
+    """Call the handler the way the Lambda Python runtime does: (payload bytes, errored)."""
+    raw = body.encode() if isinstance(body, str) else (body or b"")
+    if len(raw) > limit:
+        raise _lambda_error(
+            "RequestTooLargeException",
+            f"Request must be smaller than {limit} bytes for the invoke operation (got {len(raw)} bytes)",
+            413,
+        )
+    try:
+        event = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise _lambda_error("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from exc
+    context = LambdaContext(fn.name, fn.arn, fn.memory, fn.timeout)
+    try:
+        result = fn.handler(event, context)
+    except Exception as exc:
+        # The runtime's stackTrace starts at the handler's frame, not the runtime's.
+        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
+        stack = traceback.format_tb(tb)
+        return _error_payload(type(exc).__name__, str(exc), context.aws_request_id, stack), True
+    try:
+        payload = json.dumps(result).encode()
+    except (TypeError, ValueError) as exc:
+        message = f"Unable to marshal response: {exc}"
+        return _error_payload("Runtime.MarshalError", message, context.aws_request_id), True
+    if len(payload) > limit:
+        message = f"Response payload size ({len(payload)} bytes) exceeded maximum allowed payload size ({limit} bytes)."
+        return _error_payload("Function.ResponseSizeTooLarge", message, context.aws_request_id), True
+    return payload, False
+
+
+def _lookup(backend: Any, function_name: str, qualifier: str | None) -> _Function | None:
+    state = _state()
+    if state is None:
+        return None
+    fn = backend.get_function(function_name, qualifier)  # raises moto's ResourceNotFound like AWS
+    return state.functions.get((fn.account_id, fn.region, fn.function_name))
+
+
+def _patched_invoke(
+    self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+) -> str | bytes | None:
+    fn = _lookup(self, function_name, qualifier)
+    if fn is None:  # not ours: moto's echo behaviour
+        return _ORIGINALS["lambda_invoke"](self, function_name, qualifier, body, headers, response_headers)
+    invocation_type = _header(headers, "X-Amz-Invocation-Type") or "RequestResponse"
+    if invocation_type == "DryRun":
+        return b""
+    if invocation_type == "Event":
+        state = _state()
+        assert state is not None
+        raw = body.encode() if isinstance(body, str) else (body or b"")
+        if len(raw) > ASYNC_PAYLOAD_LIMIT:  # checked now: the caller gets the error, as on AWS
+            _run_handler(fn, raw, ASYNC_PAYLOAD_LIMIT)
+        state.spawn(f"async invoke {fn.name}", lambda: _async_invoke(fn, raw))
+        return b""
+    payload, errored = _run_handler(fn, body, SYNC_PAYLOAD_LIMIT)
+    if errored:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    response_headers["x-amz-executed-version"] = "$LATEST"
+    response_headers["Content-Length"] = str(len(payload))
+    return payload
+
+
+def _async_invoke(fn: _Function, raw: bytes) -> None:
+    payload, errored = _run_handler(fn, raw, ASYNC_PAYLOAD_LIMIT)
+    if errored:  # AWS would retry twice and then drop or dead-letter it; locally we surface it
+        raise RuntimeError(payload.decode())
+
+
+# ---------------------------------------------------------------- EventBridge
+
+
+def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+    """The payload a target receives: Input, InputPath or InputTransformer, else the event itself."""
+    if target.get("Input") is not None:
+        return json.loads(target["Input"])
+    if target.get("InputPath"):
+        from jsonpath_ng.ext import parse
+
+        matches = parse(target["InputPath"]).find(event)
+        return matches[0].value if matches else None
+    if target.get("InputTransformer"):
+        from moto.events.utils import EventTemplateParser
+
+        transformer = target["InputTransformer"]
+        return EventTemplateParser.parse(
+            input_template=transformer.get("InputTemplate"),
+            input_paths_map=transformer.get("InputPathsMap", {}),
+            event=event,
+        )
+    return event
+
+
+def _aws_event(original: dict[str, Any]) -> dict[str, Any]:
+    """moto's internal event message as EventBridge delivers it (ISO time, no ingestion-time)."""
+    event = {k: v for k, v in original.items() if k != "ingestion-time"}
+    if isinstance(event.get("time"), int | float):
+        event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(event["time"]))
+    return event
+
+
+def _execution_name(state: _State, event: dict[str, Any]) -> str:
+    # AWS names EventBridge-started executions itself (a UUID). A name carried in the detail makes the
+    # start idempotent locally; otherwise the event id stands in for AWS's UUID (moto would call it "None").
+    detail = event.get("detail")
+    name = detail.get(state.execution_name_key) if isinstance(detail, dict) else None
+    if isinstance(name, str) and _EXECUTION_NAME_RE.match(name):
+        return name
+    return str(event.get("id") or uuid.uuid4())
+
+
+def _deliver(state: _State, target: dict[str, Any], event: dict[str, Any]) -> None:
+    from moto.utilities.arns import parse_arn
+
+    arn = parse_arn(target["Arn"])
+    payload = _target_input(target, event)
+    if arn.service == "states":
+        from moto.stepfunctions.responses import get_backend
+
+        backend = get_backend(arn.account, arn.region)
+        backend.start_execution(target["Arn"], _execution_name(state, event), json.dumps(payload))
+        return
+    from moto.awslambda.utils import get_backend as lambda_backend
+
+    fn = _lookup(lambda_backend(arn.account, arn.region), target["Arn"], None)
+    if fn is None:
+        raise RuntimeError(f"no in-process handler registered for {target['Arn']}")
+    raw = json.dumps(payload).encode()
+    state.spawn(f"event target {fn.name}", lambda: _async_invoke(fn, raw))
+
+
+def _patched_send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+    state = _state()
+    ours = [t for t in self.targets if state is not None and t["Arn"].split(":")[2] in ("states", "lambda")]
+    if not ours:
+        _ORIGINALS["send_to_targets"](self, original_event, transform_input)
+        return
+    if not self.event_pattern.matches_event(original_event):
+        return
+    others = [t for t in self.targets if t not in ours]
+    if others:  # moto's own delivery for the rest, on a copy so the rule's targets are never mutated
+        rest = copy.copy(self)
+        rest.targets = others
+        _ORIGINALS["send_to_targets"](rest, original_event, transform_input)
+    assert state is not None
+    event = _aws_event(original_event)
+    for target in ours:
+        try:
+            _deliver(state, target, event)
+        except Exception as exc:  # EventBridge never fails PutEvents for a target: record it
+            LOG.warning("local cloud: delivery to %s failed: %s", target["Arn"], exc)
+            with state.lock:
+                state.async_errors.append(f"event target {target['Arn']}: {type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------- Step Functions `states:` integration
+
+
+def _operation_shapes(service: str, action: str) -> tuple[Any, Any]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    operation = model.operation_model(model.operation_names[[n.lower() for n in model.operation_names].index(action)])
+    return operation.input_shape, operation.output_shape
+
+
+def _sfn_action(self: Any, service_action_name: str | None) -> str:
+    return (service_action_name or self.resource.api_action).replace("_", "").lower()
+
+
+def _patched_normalise_parameters(
+    self: Any, parameters: dict[str, Any], boto_service_name: str | None = None, service_action_name: str | None = None
+) -> None:
+    # LocalStack's normalisation, which moto stubbed out: ASL's "StateMachineArn" -> botocore's "stateMachineArn".
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    if isinstance(self, StateTaskServiceSfn):
+        input_shape, _ = _operation_shapes("stepfunctions", _sfn_action(self, service_action_name))
+        if input_shape is not None:
+            self._to_boto_request(parameters, input_shape)
+
+
+def _patched_normalise_response(
+    self: Any, response: Any, boto_service_name: str | None = None, service_action_name: str | None = None
+) -> None:
+    # ... and back: "executionArn" -> "ExecutionArn", dates as epoch milliseconds like AWS's integration output.
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn import (
+        StateTaskServiceSfn,
+    )
+
+    if isinstance(self, StateTaskServiceSfn) and isinstance(response, dict):
+        _, output_shape = _operation_shapes("stepfunctions", _sfn_action(self, service_action_name))
+        for key, value in list(response.items()):
+            if hasattr(value, "timestamp"):
+                response[key] = int(value.timestamp() * 1000)
+        if output_shape is not None:
+            self._from_boto_response(response, output_shape)
+
+
+# ---------------------------------------------------------------- patch bookkeeping
+
+_ORIGINALS: dict[str, Any] = {}
+
+
+def _targets() -> dict[str, tuple[Any, str, Any]]:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.events.models import Rule
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    return {
+        "lambda_invoke": (LambdaSimpleBackend, "invoke", _patched_invoke),
+        "send_to_targets": (Rule, "send_to_targets", _patched_send_to_targets),
+        "sfn_normalise_parameters": (StateTaskService, "_normalise_parameters", _patched_normalise_parameters),
+        "sfn_normalise_response": (StateTaskService, "_normalise_response", _patched_normalise_response),
+    }
+
+
+def install_patches() -> None:
+    """Patch moto (idempotent). The patched methods fall back to moto's behaviour when no LocalAws is active."""
+    for key, (owner, attr, replacement) in _targets().items():
+        if key not in _ORIGINALS:
+            _ORIGINALS[key] = owner.__dict__[attr]
+            setattr(owner, attr, replacement)
+
+
+def uninstall_patches() -> None:
+    """Restore moto's own methods (idempotent)."""
+    for key, (owner, attr, _) in _targets().items():
+        if key in _ORIGINALS:
+            setattr(owner, attr, _ORIGINALS.pop(key))
+
+
+def patches_installed() -> bool:
+    return bool(_ORIGINALS)
+
+
+# ---------------------------------------------------------------- LocalAws
+
+
+class LocalAws:
+    """moto in process with executing Step Functions and in-process Lambda handlers.
+
+    >>> with LocalAws() as aws:
+    ...     arn = aws.register_function("apply", handler)
+    ...     sfn = aws.client("stepfunctions")
+    """
+
+    def __init__(
+        self, region: str = "us-west-2", *, account: str = "123456789012", execution_name_key: str = "executionName"
+    ) -> None:
+        self.region = region
+        self.account = account
+        self._state = _State(execution_name_key)
+        self._mock: Any = None
+        self._saved_env: dict[str, str | None] = {}
+
+    # -- lifecycle
+
+    def __enter__(self) -> LocalAws:
+        if _state() is not None:
+            raise RuntimeError("a LocalAws is already active in this process (moto's backends are global)")
+        from moto import mock_aws
+
+        env = {
+            "MOTO_ACCOUNT_ID": self.account,
+            "AWS_DEFAULT_REGION": self.region,
+            # DynamoDB Streams under botocore 1.44 (see DESIGN.md, "The local cloud").
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+        self._saved_env = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        config: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        self._mock = mock_aws(config=config)
+        self._mock.start()
+        install_patches()
+        _ACTIVE["state"] = self._state
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.drain(timeout=5)
+        finally:
+            _ACTIVE["state"] = None
+            uninstall_patches()
+            if self._mock is not None:
+                self._mock.stop()
+                self._mock = None
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    # -- helpers
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        import boto3
+
+        return boto3.client(service, region_name=kwargs.pop("region_name", self.region), **kwargs)
+
+    def register_function(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        role_arn: str | None = None,
+        memory_mb: int = 512,
+        timeout: int = 60,
+        environment: dict[str, str] | None = None,
+    ) -> str:
+        """Create Lambda function ``name`` in moto and route its invocations to ``handler(event, context)``.
+
+        Re-registering a name replaces the handler (and updates the function's configuration).
+        """
+        lam = self.client("lambda")
+        role = role_arn or self._default_role()
+        spec: dict[str, Any] = {
+            "Role": role,
+            "Handler": "index.handler",
+            "Timeout": timeout,
+            "MemorySize": memory_mb,
+            "Environment": {"Variables": environment or {}},
+        }
+        try:
+            arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+            lam.update_function_configuration(FunctionName=name, **spec)
+        except lam.exceptions.ResourceNotFoundException:
+            arn = lam.create_function(
+                FunctionName=name, Runtime="python3.11", Code={"ZipFile": _stub_zip()}, **spec
+            )["FunctionArn"]
+        with self._state.lock:
+            self._state.functions[(self.account, self.region, name)] = _Function(name, arn, handler, memory_mb, timeout)
+        return str(arn)
+
+    def _default_role(self) -> str:
+        iam = self.client("iam")
+        try:
+            return str(iam.get_role(RoleName=_DEFAULT_ROLE)["Role"]["Arn"])
+        except iam.exceptions.NoSuchEntityException:
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+            return str(iam.create_role(RoleName=_DEFAULT_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait for asynchronous Lambda invocations (Event invokes, EventBridge Lambda targets) to finish."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._state.lock:
+                pending = [t for t in self._state.threads if t.is_alive()]
+            if not pending or time.monotonic() > deadline:
+                return
+            pending[0].join(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def async_errors(self) -> list[str]:
+        """Failures no caller could see: async invocations and EventBridge target deliveries."""
+        with self._state.lock:
+            return list(self._state.async_errors)
+
+
+def _stub_zip() -> bytes:
+    buf = BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("index.py", "def handler(event, context):\n    raise RuntimeError('runs in process')\n")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- execution helpers
+
+
+def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 30.0, poll: float = 0.01) -> dict[str, Any]:
+    """Poll DescribeExecution until the execution leaves RUNNING; return the description."""
+    deadline = time.monotonic() + timeout
+    while True:
+        desc: dict[str, Any] = sfn_client.describe_execution(executionArn=execution_arn)
+        if desc["status"] != "RUNNING":
+            return desc
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout}s")
+        time.sleep(poll)
+
+
+def _history_detail(event: dict[str, Any]) -> str:
+    for key, value in event.items():
+        if key.endswith("EventDetails") and isinstance(value, dict):
+            parts = []
+            for field_name in ("name", "error", "cause", "resource", "input", "output"):
+                if value.get(field_name) is not None:
+                    text = str(value[field_name])
+                    parts.append(f"{field_name}={text if len(text) <= 160 else text[:157] + '...'}")
+            return " ".join(parts)
+    return ""
+
+
+def execution_history(sfn_client: Any, execution_arn: str) -> str:
+    """GetExecutionHistory as readable lines: ``#id +ms Type details``."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn_client.get_execution_history(**kwargs)
+        events.extend(page["events"])
+        if not page.get("nextToken"):
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    if not events:
+        return "(no history)"
+    start = events[0]["timestamp"]
+    lines = []
+    for event in events:
+        offset = (event["timestamp"] - start).total_seconds() * 1000
+        lines.append(f"#{event['id']:<4} +{offset:8.1f}ms {event['type']:<32} {_history_detail(event)}".rstrip())
+    return "\n".join(lines)
+
+
+@contextmanager
+def local_aws(region: str = "us-west-2", *, account: str = "123456789012") -> Iterator[LocalAws]:
+    """Function form of :class:`LocalAws` (for pytest fixtures)."""
+    with LocalAws(region, account=account) as aws:
+        yield aws
+
+
+__all__ = [
+    "ASYNC_PAYLOAD_LIMIT",
+    "SYNC_PAYLOAD_LIMIT",
+    "LambdaContext",
+    "LocalAws",
+    "execution_history",
+    "install_patches",
+    "local_aws",
+    "patches_installed",
+    "uninstall_patches",
+    "wait_for_execution",
+]

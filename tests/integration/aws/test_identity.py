@@ -1,0 +1,100 @@
+"""Idempotent identity: a retry after "created but not recorded" adopts; someone else's resource conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from kroless.providers.aws import AwsProvider
+from kroless.providers.base import ConflictError, Ownership, ProviderError
+
+from .conftest import OWNER, REGION, FakeReferences, manifest
+from .test_core_kinds import security_group
+
+
+def fresh(refs: FakeReferences) -> AwsProvider:
+    return AwsProvider(refs, region=REGION)  # a new Lambda invocation: nothing remembered in memory
+
+
+@pytest.mark.parametrize(
+    ("make", "count"),
+    [
+        (lambda net: security_group(net), lambda: len(_ec2().describe_security_groups()["SecurityGroups"])),
+        (
+            lambda net: manifest("VPC", "v", {"cidrBlocks": ["10.1.0.0/16"]}, service="ec2"),
+            lambda: len(_ec2().describe_vpcs()["Vpcs"]),
+        ),
+        (
+            lambda net: manifest("Subnet", "s", {"vpcID": net["vpc"], "cidrBlock": "10.0.9.0/24"}, service="ec2"),
+            lambda: len(_ec2().describe_subnets()["Subnets"]),
+        ),
+        (
+            lambda net: manifest("ElasticIPAddress", "eip", {}, service="ec2"),
+            lambda: len(_ec2().describe_addresses()["Addresses"]),
+        ),
+        (
+            lambda net: manifest(
+                "DBSubnetGroup", "g", {"name": "g", "description": "d", "subnetIDs": net["subnets"]}, service="rds"
+            ),
+            lambda: len(boto3.client("rds", region_name=REGION).describe_db_subnet_groups()["DBSubnetGroups"]),
+        ),
+    ],
+    ids=["SecurityGroup", "VPC", "Subnet", "ElasticIPAddress", "DBSubnetGroup"],
+)
+def test_apply_after_a_crash_adopts_the_first_create(
+    refs: FakeReferences, network: dict[str, Any], make: Any, count: Any
+) -> None:
+    before = count()
+    first = fresh(refs).apply(make(network), OWNER)  # the runtime dies before recording this
+    second = fresh(refs).apply(make(network), OWNER)
+    assert count() == before + 1
+    assert second["status"]["ackResourceMetadata"]["arn"] == first["status"]["ackResourceMetadata"]["arn"]
+
+
+def _ec2() -> Any:
+    return boto3.client("ec2", region_name=REGION)
+
+
+def test_a_resource_of_another_instance_is_a_conflict(provider: AwsProvider, network: dict[str, Any]) -> None:
+    provider.apply(security_group(network), OWNER)
+    with pytest.raises(ConflictError, match="belongs to instance default/demo"):
+        provider.apply(security_group(network), Ownership("default/other", "db"))
+
+
+def test_an_untagged_resource_is_a_conflict_unless_adopted(provider: AwsProvider, network: dict[str, Any]) -> None:
+    group = _ec2().create_security_group(GroupName="demo-postgres-sg", Description="x", VpcId=network["vpc"])
+    with pytest.raises(ConflictError, match="belongs to nobody"):
+        provider.apply(security_group(network), OWNER)
+    sg = security_group(network)
+    sg["spec"]["description"] = "x"
+    sg["metadata"]["annotations"] = {"kroless.dev/adopt": "true"}
+    observed = provider.apply(sg, OWNER)
+    assert observed["status"]["id"] == group["GroupId"]
+    tags = {t["Key"]: t["Value"] for t in _ec2().describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["Tags"]}
+    assert tags["kroless:instance"] == "default/demo" and tags["kroless:node"] == "db"
+    provider.apply(security_group(network) | {"spec": sg["spec"]}, OWNER)  # owned now: no conflict
+
+
+def test_named_resource_conflict_and_adoption(provider: AwsProvider, network: dict[str, Any]) -> None:
+    rds = boto3.client("rds", region_name=REGION)
+    rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="d", SubnetIds=network["subnets"])
+    group = manifest("DBSubnetGroup", "g", {"name": "g", "description": "d", "subnetIDs": network["subnets"]}, service="rds")
+    with pytest.raises(ConflictError):
+        provider.apply(group, OWNER)
+    provider.apply(group, OWNER, adopt=True)
+    provider.apply(group, OWNER)
+
+
+def test_unknown_fields_and_kinds_are_errors(provider: AwsProvider, network: dict[str, Any]) -> None:
+    sg = security_group(network)
+    sg["spec"]["colour"] = "blue"
+    with pytest.raises(ProviderError, match="spec.colour: unknown field"):
+        provider.apply(sg, OWNER)
+    with pytest.raises(ProviderError, match="not an AWS kind"):
+        provider.apply(manifest("Widget", "w", {}, service="ec2"), OWNER)
+    assert provider.handles("ec2.services.k8s.aws/v1alpha1", "SecurityGroup")
+    assert provider.handles("elasticache.services.k8s.aws/v1alpha1", "ServerlessCache")
+    assert not provider.handles("apps/v1", "Deployment")
+    assert not provider.handles("ec2.services.k8s.aws/v1alpha1", "Widget")
