@@ -43,7 +43,8 @@ def test_table_references_are_crd_fields(key: str) -> None:
     spec = ack_crd_schema(kind.service, kind.kind)["properties"]["spec"]["properties"]
     for field, ref in kind.refs.items():
         parent, _, leaf = field.rpartition(".")
-        where = spec[parent]["items"]["properties"] if parent else spec  # nested: inside list items
+        node = spec[parent] if parent else {"properties": spec}
+        where = (node.get("items") or node)["properties"]  # nested: in list items or in an object
         assert leaf in where, f"{key}: {field}"
         assert ref.target in where, f"{key}: {field} fills {ref.target}, not a CRD field"
 

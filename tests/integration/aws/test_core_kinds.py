@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from kroless.providers.aws import AwsProvider
-from kroless.providers.base import ConflictError, ImmutableFieldError, Ownership
+from kroless.providers.base import ImmutableFieldError, Ownership
 
 from .conftest import OWNER, REGION, FakeReferences, manifest, synced
 from .crds import ack_crd_schema
@@ -48,9 +48,7 @@ def test_security_group_round_trip(provider: AwsProvider, network: dict[str, Any
     assert status["ackResourceMetadata"]["region"] == REGION
     assert status["ackResourceMetadata"]["arn"].endswith(f"security-group/{status['id']}")
     assert synced(observed) == "True"
-    assert {(r["fromPort"], r.get("cidrIPv4")) for r in status["rules"] if not r["isEgress"]} == {
-        (5432, "10.0.0.0/16")
-    }
+    assert {(r["fromPort"], r.get("cidrIPv4")) for r in status["rules"] if not r["isEgress"]} == {(5432, "10.0.0.0/16")}
     assert_crd_status(observed)
     assert provider.read(sg)["status"]["id"] == status["id"]
 
@@ -153,7 +151,9 @@ def test_db_instance_round_trip(provider: AwsProvider, refs: FakeReferences, net
     assert status["dbSubnetGroup"]["dbSubnetGroupName"] == "demo-postgres-subnet-group"
     assert synced(observed) == "True"
     assert_crd_status(observed)
-    assert "s3cr3t-Pa55w0rd" not in repr(observed), [(k, v) for k, v in observed["status"].items() if "s3cr3t-Pa55w0rd" in repr(v)]
+    assert "s3cr3t-Pa55w0rd" not in repr(observed), [
+        (k, v) for k, v in observed["status"].items() if "s3cr3t-Pa55w0rd" in repr(v)
+    ]
     assert observed["spec"]["masterUserPassword"]["key"] == "password"
 
     db["spec"]["allocatedStorage"] = 40

@@ -72,7 +72,10 @@ def test_an_untagged_resource_is_a_conflict_unless_adopted(provider: AwsProvider
     sg["metadata"]["annotations"] = {"kroless.dev/adopt": "true"}
     observed = provider.apply(sg, OWNER)
     assert observed["status"]["id"] == group["GroupId"]
-    tags = {t["Key"]: t["Value"] for t in _ec2().describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["Tags"]}
+    tags = {
+        t["Key"]: t["Value"]
+        for t in _ec2().describe_security_groups(GroupIds=[group["GroupId"]])["SecurityGroups"][0]["Tags"]
+    }
     assert tags["kroless:instance"] == "default/demo" and tags["kroless:node"] == "db"
     provider.apply(security_group(network) | {"spec": sg["spec"]}, OWNER)  # owned now: no conflict
 
@@ -80,7 +83,9 @@ def test_an_untagged_resource_is_a_conflict_unless_adopted(provider: AwsProvider
 def test_named_resource_conflict_and_adoption(provider: AwsProvider, network: dict[str, Any]) -> None:
     rds = boto3.client("rds", region_name=REGION)
     rds.create_db_subnet_group(DBSubnetGroupName="g", DBSubnetGroupDescription="d", SubnetIds=network["subnets"])
-    group = manifest("DBSubnetGroup", "g", {"name": "g", "description": "d", "subnetIDs": network["subnets"]}, service="rds")
+    group = manifest(
+        "DBSubnetGroup", "g", {"name": "g", "description": "d", "subnetIDs": network["subnets"]}, service="rds"
+    )
     with pytest.raises(ConflictError):
         provider.apply(group, OWNER)
     provider.apply(group, OWNER, adopt=True)

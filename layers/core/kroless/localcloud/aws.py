@@ -21,6 +21,7 @@ Every patch is undone on exit. Development, demos and tests only: production is 
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import logging
 import os
@@ -215,7 +216,7 @@ def _async_invoke(fn: _Function, raw: bytes) -> None:
 # ---------------------------------------------------------------- EventBridge
 
 
-def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
+def _target_input(target: dict[str, Any], event: dict[str, Any], original: Any) -> Any:
     """The payload a target receives: Input, InputPath or InputTransformer, else the event itself."""
     if target.get("Input") is not None:
         return json.loads(target["Input"])
@@ -231,7 +232,7 @@ def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
         return EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=original,  # moto's parser wants its internal message (ingestion-time)
         )
     return event
 
@@ -254,11 +255,11 @@ def _execution_name(state: _State, event: dict[str, Any]) -> str:
     return str(event.get("id") or uuid.uuid4())
 
 
-def _deliver(state: _State, target: dict[str, Any], event: dict[str, Any]) -> None:
+def _deliver(state: _State, target: dict[str, Any], event: dict[str, Any], original: Any) -> None:
     from moto.utilities.arns import parse_arn
 
     arn = parse_arn(target["Arn"])
-    payload = _target_input(target, event)
+    payload = _target_input(target, event, original)
     if arn.service == "states":
         from moto.stepfunctions.responses import get_backend
 
@@ -291,7 +292,7 @@ def _patched_send_to_targets(self: Any, original_event: Any, transform_input: bo
     event = _aws_event(original_event)
     for target in ours:
         try:
-            _deliver(state, target, event)
+            _deliver(state, target, event, original_event)
         except Exception as exc:  # EventBridge never fails PutEvents for a target: record it
             LOG.warning("local cloud: delivery to %s failed: %s", target["Arn"], exc)
             with state.lock:
@@ -344,6 +345,35 @@ def _patched_normalise_response(
             self._from_boto_response(response, output_shape)
 
 
+# ---------------------------------------------------------------- interpreter's boto3 clients
+
+# moto's interpreter builds a new boto3 client for every task (~7 ms each, most of a Lambda task's cost).
+# Clients are thread-safe once built, so one per (region, service) serves every execution and branch.
+_SFN_PARSER = "moto.stepfunctions.parser.asl"
+_CLIENT_MODULES = [
+    f"{_SFN_PARSER}.component.state.exec.state_task.lambda_eval_utils",
+    *(
+        f"{_SFN_PARSER}.component.state.exec.state_task.service.state_task_service_{name}"
+        for name in ("aws_sdk", "batch", "dynamodb", "ecs", "events", "glue", "sfn", "sns", "sqs", "unsupported")
+    ),
+    f"{_SFN_PARSER}.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    f"{_SFN_PARSER}.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+]
+_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _cached_boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    # moto ignores the state's credentials (it always signs with fixed fake keys), so they are not in the key.
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get((region, service))
+        if client is None:
+            from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+            client = _CLIENTS[(region, service)] = boto_client_for(region, service, state_credentials)
+        return client
+
+
 # ---------------------------------------------------------------- patch bookkeeping
 
 _ORIGINALS: dict[str, Any] = {}
@@ -356,7 +386,12 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         StateTaskService,
     )
 
+    clients = {
+        f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
+        for name in _CLIENT_MODULES
+    }
     return {
+        **clients,
         "lambda_invoke": (LambdaSimpleBackend, "invoke", _patched_invoke),
         "send_to_targets": (Rule, "send_to_targets", _patched_send_to_targets),
         "sfn_normalise_parameters": (StateTaskService, "_normalise_parameters", _patched_normalise_parameters),
@@ -377,6 +412,8 @@ def uninstall_patches() -> None:
     for key, (owner, attr, _) in _targets().items():
         if key in _ORIGINALS:
             setattr(owner, attr, _ORIGINALS.pop(key))
+    with _CLIENTS_LOCK:  # built under this mock; never reuse them under another
+        _CLIENTS.clear()
 
 
 def patches_installed() -> bool:
@@ -428,6 +465,7 @@ class LocalAws:
     def __exit__(self, *exc: object) -> None:
         try:
             self.drain(timeout=5)
+            _abort_running_executions()
         finally:
             _ACTIVE["state"] = None
             uninstall_patches()
@@ -474,9 +512,10 @@ class LocalAws:
             arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
             lam.update_function_configuration(FunctionName=name, **spec)
         except lam.exceptions.ResourceNotFoundException:
-            arn = lam.create_function(
+            created = lam.create_function(
                 FunctionName=name, Runtime="python3.11", Code={"ZipFile": _stub_zip()}, **spec
-            )["FunctionArn"]
+            )
+            arn = created["FunctionArn"]
         with self._state.lock:
             self._state.functions[(self.account, self.region, name)] = _Function(name, arn, handler, memory_mb, timeout)
         return str(arn)
@@ -492,7 +531,8 @@ class LocalAws:
                     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
                 ],
             }
-            return str(iam.create_role(RoleName=_DEFAULT_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+            role = iam.create_role(RoleName=_DEFAULT_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+            return str(role["Arn"])
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for asynchronous Lambda invocations (Event invokes, EventBridge Lambda targets) to finish."""
@@ -511,6 +551,27 @@ class LocalAws:
             return list(self._state.async_errors)
 
 
+def _abort_running_executions() -> None:
+    # An execution left running would outlive the mock: its worker thread's next AWS call would leave the
+    # process for the real endpoint. Stop them all, as StopExecution does.
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    stopped = []
+    for regions in list(stepfunctions_parser_backends.values()):
+        for backend in list(regions.values()):
+            for execution in backend._get_executions(ExecutionStatus.RUNNING):
+                try:
+                    backend.stop_execution(execution.execution_arn)
+                    stopped.append(execution)
+                except Exception as exc:  # never block the exit
+                    LOG.warning("local cloud: could not stop %s: %s", execution.execution_arn, exc)
+    # Stopping only signals the worker; give it a moment to wind down while the mock is still on.
+    deadline = time.monotonic() + 2.0
+    while any(e.exec_status == ExecutionStatus.RUNNING for e in stopped) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def _stub_zip() -> bytes:
     buf = BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -521,7 +582,9 @@ def _stub_zip() -> bytes:
 # ---------------------------------------------------------------- execution helpers
 
 
-def wait_for_execution(sfn_client: Any, execution_arn: str, timeout: float = 30.0, poll: float = 0.01) -> dict[str, Any]:
+def wait_for_execution(
+    sfn_client: Any, execution_arn: str, timeout: float = 30.0, poll: float = 0.01
+) -> dict[str, Any]:
     """Poll DescribeExecution until the execution leaves RUNNING; return the description."""
     deadline = time.monotonic() + timeout
     while True:

@@ -1,7 +1,7 @@
 """AWS operations moto 5.2.5 lacks, added to moto for the local cloud and the tests only.
 
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
-caches (Create/Describe/Modify/DeleteServerlessCache); and a bug: RDS ModifyDBSubnetGroup removes the group
+caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup; and a bug: RDS ModifyDBSubnetGroup removes the group
 from moto's store (it pops it and never puts it back). :func:`install` adds them to moto's ElastiCache
 backend as real response handlers, so botocore calls them over moto's normal path (serialised by the
 service model like any other moto answer). Never imported by the production path: AWS has these
@@ -122,8 +122,16 @@ def install() -> None:
         cache = get(self.elasticache_backend, params["ServerlessCacheName"])
         if cache.view()["Status"] != "available":
             raise InvalidState(f"Serverless cache {params['ServerlessCacheName']} is not available.")
-        for key in ("Description", "CacheUsageLimits", "SecurityGroupIds", "SnapshotRetentionLimit",
-                    "DailySnapshotTime", "UserGroupId", "Engine", "MajorEngineVersion"):
+        for key in (
+            "Description",
+            "CacheUsageLimits",
+            "SecurityGroupIds",
+            "SnapshotRetentionLimit",
+            "DailySnapshotTime",
+            "UserGroupId",
+            "Engine",
+            "MajorEngineVersion",
+        ):
             if key in params:
                 cache.data[key] = params[key]
         if params.get("RemoveUserGroup"):
@@ -142,9 +150,44 @@ def install() -> None:
         caches(self.elasticache_backend)  # drop it now when delete_after is 0
         return ActionResult({"ServerlessCache": view})
 
+    def modify_cache_subnet_group(self: Any) -> Any:
+        from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+        from moto.elasticache.models import CacheSubnetGroup
+
+        params = self._get_params()
+        backend = self.elasticache_backend
+        name = params["CacheSubnetGroupName"]
+        old = backend.cache_subnet_groups.get(name)
+        if old is None:
+            raise CacheSubnetGroupNotFound(name)
+        group = CacheSubnetGroup(
+            backend.account_id,
+            backend.region_name,
+            name,
+            params.get("CacheSubnetGroupDescription", old.cache_subnet_group_description),
+            params.get("SubnetIds") or old.subnet_ids,
+            old.tags,
+        )
+        backend.cache_subnet_groups[name] = group
+        return ActionResult({"CacheSubnetGroup": group})
+
+    def delete_cache_subnet_group(self: Any) -> Any:
+        from moto.elasticache.exceptions import CacheSubnetGroupNotFound
+
+        name = self._get_param("CacheSubnetGroupName")
+        if self.elasticache_backend.cache_subnet_groups.pop(name, None) is None:
+            raise CacheSubnetGroupNotFound(name)
+        return ActionResult({})
+
     _fix_modify_db_subnet_group()
-    for handler in (create_serverless_cache, describe_serverless_caches, modify_serverless_cache,
-                    delete_serverless_cache):
+    for handler in (
+        modify_cache_subnet_group,
+        delete_cache_subnet_group,
+        create_serverless_cache,
+        describe_serverless_caches,
+        modify_serverless_cache,
+        delete_serverless_cache,
+    ):
         setattr(ElastiCacheResponse, handler.__name__, handler)
     _INSTALLED["done"] = True
 

@@ -26,7 +26,7 @@ _RANGES = ("IpRanges", "Ipv6Ranges", "PrefixListIds", "UserIdGroupPairs")
 
 
 def split_permissions(permissions: list[Any]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for permission in permissions:
         base = {k: v for k, v in permission.items() if k not in _RANGES}
         if base.get("IpProtocol") == "-1":  # all traffic: AWS drops the ports
@@ -132,7 +132,9 @@ KINDS: tuple[Kind, ...] = (
         observe={"subnetIDs": "Subnets[].SubnetIdentifier"},
         refs={"subnetRefs": SUBNETS},
         updates=(
-            Update("ModifyDBSubnetGroup", ("description", "subnetIDs"), {"DBSubnetGroupName": "{name}"}, ("subnetIDs",)),
+            Update(
+                "ModifyDBSubnetGroup", ("description", "subnetIDs"), {"DBSubnetGroupName": "{name}"}, ("subnetIDs",)
+            ),
         ),
         status=("subnetGroupStatus", "subnets", "supportedNetworkTypes", "vpcID"),
         tags=Call("ListTagsForResource", {"ResourceName": "{arn}"}, "TagList"),
@@ -170,7 +172,9 @@ KINDS: tuple[Kind, ...] = (
             "vpcSecurityGroupRefs": Ref("vpcSecurityGroupIDs", "ec2", "SecurityGroup", "status.id"),
             "dbParameterGroupRef": Ref("dbParameterGroupName", "rds", "DBParameterGroup", "spec.name"),
             "kmsKeyRef": KMS,
-            "masterUserSecretKMSKeyRef": Ref("masterUserSecretKMSKeyID", "kms", "Key", "status.ackResourceMetadata.arn"),
+            "masterUserSecretKMSKeyRef": Ref(
+                "masterUserSecretKMSKeyID", "kms", "Key", "status.ackResourceMetadata.arn"
+            ),
             "performanceInsightsKMSKeyRef": Ref(
                 "performanceInsightsKMSKeyID", "kms", "Key", "status.ackResourceMetadata.arn"
             ),
@@ -330,8 +334,15 @@ NETWORK: tuple[Kind, ...] = (
             "enableNetworkAddressUsageMetrics": _vpc_attribute("enableNetworkAddressUsageMetrics"),
         },
         exclude=("ipv4IPAMPoolID", "ipv4NetmaskLength", "ipv6IPAMPoolID", "ipv6NetmaskLength", "vpcEncryptionControl"),
-        status=("cidrBlockAssociationSet", "dhcpOptionsID", "ipv6CIDRBlockAssociationSet", "isDefault", "ownerID",
-                "state", "vpcID"),
+        status=(
+            "cidrBlockAssociationSet",
+            "dhcpOptionsID",
+            "ipv6CIDRBlockAssociationSet",
+            "isDefault",
+            "ownerID",
+            "state",
+            "vpcID",
+        ),
         state="state",
         stable=("available",),
     ),
@@ -352,8 +363,17 @@ NETWORK: tuple[Kind, ...] = (
             "enableDNS64": "EnableDns64",
         },
         exclude=("ipv4IPAMPoolID", "ipv4NetmaskLength", "ipv6IPAMPoolID", "ipv6NetmaskLength"),
-        status=("availableIPAddressCount", "defaultForAZ", "ipv6CIDRBlockAssociationSet", "mapCustomerOwnedIPOnLaunch",
-                "ownerID", "privateDNSNameOptionsOnLaunch", "state", "subnetID", "enableLniAtDeviceIndex"),
+        status=(
+            "availableIPAddressCount",
+            "defaultForAZ",
+            "ipv6CIDRBlockAssociationSet",
+            "mapCustomerOwnedIPOnLaunch",
+            "ownerID",
+            "privateDNSNameOptionsOnLaunch",
+            "state",
+            "subnetID",
+            "enableLniAtDeviceIndex",
+        ),
         state="state",
         stable=("available",),
     ),
@@ -416,14 +436,33 @@ NETWORK: tuple[Kind, ...] = (
             "subnetRef": Ref("subnetID", "ec2", "Subnet", "status.subnetID"),
             "vpcRef": VPC,
         },
-        exclude=("privateIPAddress", "secondaryAllocationIDs", "secondaryPrivateIPAddressCount",
-                 "secondaryPrivateIPAddresses"),
-        status=("createTime", "deleteTime", "failureCode", "failureMessage", "natGatewayAddresses", "natGatewayID",
-                "provisionedBandwidth", "state", "vpcID"),
+        exclude=(
+            "privateIPAddress",
+            "secondaryAllocationIDs",
+            "secondaryPrivateIPAddressCount",
+            "secondaryPrivateIPAddresses",
+        ),
+        status=(
+            "createTime",
+            "deleteTime",
+            "failureCode",
+            "failureMessage",
+            "natGatewayAddresses",
+            "natGatewayID",
+            "provisionedBandwidth",
+            "state",
+            "vpcID",
+        ),
         state="state",
         stable=("available",),
         deleting=("deleting",),
         gone=("deleted",),
+        prune=(
+            "natGatewayAddresses.associationID",
+            "natGatewayAddresses.isPrimary",
+            "natGatewayAddresses.status",
+            "natGatewayAddresses.failureMessage",
+        ),
     ),
     Kind(
         service="ec2",
@@ -431,7 +470,9 @@ NETWORK: tuple[Kind, ...] = (
         create=Call("AllocateAddress", result="AllocationId"),
         create_fixed={"Domain": "vpc"},
         read=Call("DescribeAddresses", {"AllocationIds": ["{id}"]}, "Addresses[0]"),
-        find=Call("DescribeAddresses", {"Filters": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, "Addresses"),
+        find=Call(
+            "DescribeAddresses", {"Filters": [{"Name": "tag:kroless:object", "Values": ["{object}"]}]}, "Addresses"
+        ),
         delete=Call("ReleaseAddress", {"AllocationId": "{id}"}),
         id="AllocationId",
         arn="arn:{partition}:ec2:{region}:{account}:elastic-ip/{id}",
@@ -463,6 +504,7 @@ OTHERS: tuple[Kind, ...] = (
             ),
         ),
         status=("subnets", "vpcID"),
+        prune=("subnets.supportedNetworkTypes",),
         tags=Call("ListTagsForResource", {"ResourceName": "{arn}"}, "TagList"),
         tag=Call("AddTagsToResource", {"ResourceName": "{arn}"}),
         not_found=("CacheSubnetGroupNotFoundFault",),
@@ -485,7 +527,8 @@ OTHERS: tuple[Kind, ...] = (
             "policies": Members(
                 add=Call("AttachRolePolicy", {"RoleName": "{name}", "PolicyArn": "{item}"}),
                 remove=Call("DetachRolePolicy", {"RoleName": "{name}", "PolicyArn": "{item}"}),
-                list=Call("ListAttachedRolePolicies", {"RoleName": "{name}"}, "AttachedPolicies[].PolicyArn"),
+                listing=Call("ListAttachedRolePolicies", {"RoleName": "{name}"}, "AttachedPolicies[].PolicyArn"),
+                clear_on_delete=True,
             )
         },
         updates=(
@@ -526,8 +569,15 @@ OTHERS: tuple[Kind, ...] = (
                 ),
             )
         },
-        status=("attachmentCount", "createDate", "defaultVersionID", "isAttachable", "permissionsBoundaryUsageCount",
-                "policyID", "updateDate"),
+        status=(
+            "attachmentCount",
+            "createDate",
+            "defaultVersionID",
+            "isAttachable",
+            "permissionsBoundaryUsageCount",
+            "policyID",
+            "updateDate",
+        ),
         tag=Call("TagPolicy", {"PolicyArn": "{current.Arn}"}),
         not_found=("NoSuchEntity",),
     ),
@@ -549,13 +599,30 @@ OTHERS: tuple[Kind, ...] = (
         updates=(
             Update(
                 "UpdateTable",
-                ("billingMode", "deletionProtectionEnabled", "onDemandThroughput", "provisionedThroughput",
-                 "sseSpecification", "streamSpecification", "tableClass"),
+                (
+                    "billingMode",
+                    "deletionProtectionEnabled",
+                    "onDemandThroughput",
+                    "provisionedThroughput",
+                    "sseSpecification",
+                    "streamSpecification",
+                    "tableClass",
+                ),
                 {"TableName": "{name}"},
             ),
         ),
-        status=("archivalSummary", "creationDateTime", "itemCount", "latestStreamARN", "latestStreamLabel", "replicas",
-                "restoreSummary", "tableID", "tableSizeBytes", "tableStatus"),
+        status=(
+            "archivalSummary",
+            "creationDateTime",
+            "itemCount",
+            "latestStreamARN",
+            "latestStreamLabel",
+            "replicas",
+            "restoreSummary",
+            "tableID",
+            "tableSizeBytes",
+            "tableStatus",
+        ),
         state="tableStatus",
         stable=("ACTIVE",),
         deleting=("DELETING",),
@@ -572,9 +639,20 @@ OTHERS: tuple[Kind, ...] = (
         name="name",
         arn="arn:{partition}:s3:::{name}",
         renames={"name": "Bucket"},
-        observe={k: "" for k in ("acl", "grantFullControl", "grantRead", "grantReadACP", "grantWrite",
-                                 "grantWriteACP", "objectLockEnabledForBucket", "objectOwnership",
-                                 "createBucketConfiguration")},
+        observe={
+            k: ""
+            for k in (
+                "acl",
+                "grantFullControl",
+                "grantRead",
+                "grantReadACP",
+                "grantWrite",
+                "grantWriteACP",
+                "objectLockEnabledForBucket",
+                "objectOwnership",
+                "createBucketConfiguration",
+            )
+        },
         attributes={
             "versioning": Attribute(
                 set=Call("PutBucketVersioning", {"Bucket": "{name}", "VersioningConfiguration": "{value}"}),
@@ -587,9 +665,7 @@ OTHERS: tuple[Kind, ...] = (
                 member="PublicAccessBlockConfiguration",
             ),
             "encryption": Attribute(
-                set=Call(
-                    "PutBucketEncryption", {"Bucket": "{name}", "ServerSideEncryptionConfiguration": "{value}"}
-                ),
+                set=Call("PutBucketEncryption", {"Bucket": "{name}", "ServerSideEncryptionConfiguration": "{value}"}),
                 get=Call("GetBucketEncryption", {"Bucket": "{name}"}, "ServerSideEncryptionConfiguration"),
                 member="ServerSideEncryptionConfiguration",
             ),
@@ -602,12 +678,196 @@ OTHERS: tuple[Kind, ...] = (
         status_calls={"location": Call("GetBucketLocation", {"Bucket": "{name}"}, "LocationConstraint")},
         tags=Call("GetBucketTagging", {"Bucket": "{name}"}, "TagSet"),
         tag=Call("PutBucketTagging", {"Bucket": "{name}"}),
-        not_found=("404", "NoSuchBucket", "NoSuchTagSet", "NoSuchPublicAccessBlockConfiguration",
-                   "ServerSideEncryptionConfigurationNotFoundError", "NoSuchBucketPolicy"),
+        tag_field="tagging",
+        not_found=(
+            "404",
+            "NoSuchBucket",
+            "NoSuchTagSet",
+            "NoSuchPublicAccessBlockConfiguration",
+            "ServerSideEncryptionConfigurationNotFoundError",
+            "NoSuchBucketPolicy",
+        ),
     ),
 )
 
-KINDS = KINDS + NETWORK + OTHERS
+_EKS: dict[str, Any] = {
+    "tag": Call("TagResource", {"resourceArn": "{arn}"}),
+    "not_found": ("ResourceNotFoundException",),
+}
+_CLUSTER = Ref("clusterName", "eks", "Cluster", "spec.name")
+_ON_CLUSTER: dict[str, Any] = {"clusterName": "{spec.clusterName}"}
+
+EKS: tuple[Kind, ...] = (
+    Kind(
+        service="eks",
+        kind="Cluster",
+        create=Call("CreateCluster", result="cluster"),
+        read=Call("DescribeCluster", {"name": "{name}"}, "cluster"),
+        delete=Call("DeleteCluster", {"name": "{name}"}),
+        name="name",
+        arn="arn",
+        refs={
+            "roleRef": _role("roleARN"),
+            "resourcesVPCConfig.subnetRefs": Ref("subnetIDs", "ec2", "Subnet", "status.subnetID"),
+            "resourcesVPCConfig.securityGroupRefs": Ref("securityGroupIDs", "ec2", "SecurityGroup", "status.id"),
+        },
+        updates=(
+            Update("UpdateClusterVersion", ("version",), {"name": "{name}"}),
+            Update(
+                "UpdateClusterConfig",
+                (
+                    "accessConfig",
+                    "computeConfig",
+                    "deletionProtection",
+                    "kubernetesNetworkConfig",
+                    "logging",
+                    "remoteNetworkConfig",
+                    "storageConfig",
+                    "upgradePolicy",
+                    "zonalShiftConfig",
+                ),
+                {"name": "{name}"},
+            ),
+        ),
+        exclude=("controlPlaneScalingConfig",),
+        status=(
+            "certificateAuthority",
+            "connectorConfig",
+            "createdAt",
+            "endpoint",
+            "health",
+            "id",
+            "identity",
+            "platformVersion",
+            "status",
+        ),
+        status_paths={"clusterSecurityGroupID": "resourcesVpcConfig.clusterSecurityGroupId"},
+        state="status",
+        stable=("ACTIVE",),
+        deleting=("DELETING",),
+        **_EKS,
+    ),
+    Kind(
+        service="eks",
+        kind="Nodegroup",
+        create=Call("CreateNodegroup", result="nodegroup"),
+        read=Call("DescribeNodegroup", {**_ON_CLUSTER, "nodegroupName": "{name}"}, "nodegroup"),
+        delete=Call("DeleteNodegroup", {**_ON_CLUSTER, "nodegroupName": "{name}"}),
+        name="name",
+        arn="nodegroupArn",
+        renames={"name": "nodegroupName"},
+        refs={
+            "clusterRef": _CLUSTER,
+            "nodeRoleRef": _role("nodeRole"),
+            "subnetRefs": Ref("subnets", "ec2", "Subnet", "status.subnetID"),
+        },
+        updates=(
+            Update(
+                "UpdateNodegroupConfig", ("scalingConfig", "updateConfig"), {**_ON_CLUSTER, "nodegroupName": "{name}"}
+            ),
+            Update(
+                "UpdateNodegroupVersion",
+                ("version", "releaseVersion", "launchTemplate"),
+                {**_ON_CLUSTER, "nodegroupName": "{name}"},
+            ),
+        ),
+        exclude=("nodeRepairConfig", "warmPoolConfig"),
+        status=("createdAt", "health", "modifiedAt", "resources", "status"),
+        status_paths={"desiredSize": "scalingConfig.desiredSize"},
+        state="status",
+        stable=("ACTIVE",),
+        deleting=("DELETING",),
+        **_EKS,
+    ),
+    Kind(
+        service="eks",
+        kind="AccessEntry",
+        create=Call("CreateAccessEntry", result="accessEntry"),
+        read=Call("DescribeAccessEntry", {**_ON_CLUSTER, "principalArn": "{name}"}, "accessEntry"),
+        delete=Call("DeleteAccessEntry", {**_ON_CLUSTER, "principalArn": "{name}"}),
+        name="principalARN",
+        arn="accessEntryArn",
+        refs={"clusterRef": _CLUSTER},
+        members={
+            "accessPolicies": Members(
+                add=Call("AssociateAccessPolicy", {**_ON_CLUSTER, "principalArn": "{name}"}),
+                remove=Call("DisassociateAccessPolicy", {**_ON_CLUSTER, "principalArn": "{name}"}),
+                listing=Call(
+                    "ListAssociatedAccessPolicies",
+                    {**_ON_CLUSTER, "principalArn": "{name}"},
+                    "associatedAccessPolicies",
+                ),
+                member="*",
+                key=lambda policy: {"policyArn": policy["policyArn"]},
+            )
+        },
+        updates=(
+            Update("UpdateAccessEntry", ("kubernetesGroups", "username"), {**_ON_CLUSTER, "principalArn": "{name}"}),
+        ),
+        exclude=("clientRequestToken",),
+        status=("createdAt", "modifiedAt"),
+        **_EKS,
+    ),
+    Kind(
+        service="eks",
+        kind="PodIdentityAssociation",
+        create=Call("CreatePodIdentityAssociation", result="association.associationId"),
+        read=Call("DescribePodIdentityAssociation", {**_ON_CLUSTER, "associationId": "{id}"}, "association"),
+        # One association per service account and cluster: that is the identity.
+        find=Call(
+            "ListPodIdentityAssociations",
+            {**_ON_CLUSTER, "namespace": "{spec.namespace}", "serviceAccount": "{spec.serviceAccount}"},
+            "associations",
+        ),
+        find_summary=True,
+        delete=Call("DeletePodIdentityAssociation", {**_ON_CLUSTER, "associationId": "{id}"}),
+        id="associationId",
+        arn="associationArn",
+        refs={"clusterRef": _CLUSTER, "roleRef": _role("roleARN"), "targetRoleRef": _role("targetRoleARN")},
+        updates=(
+            Update(
+                "UpdatePodIdentityAssociation",
+                ("disableSessionTags", "policy", "roleARN", "targetRoleARN"),
+                {**_ON_CLUSTER, "associationId": "{id}"},
+            ),
+        ),
+        status=("associationARN", "associationID", "createdAt", "externalID", "modifiedAt", "ownerARN"),
+        **_EKS,
+    ),
+    Kind(
+        service="eks",
+        kind="Addon",
+        create=Call("CreateAddon", result="addon"),
+        read=Call("DescribeAddon", {**_ON_CLUSTER, "addonName": "{name}"}, "addon"),
+        delete=Call("DeleteAddon", {**_ON_CLUSTER, "addonName": "{name}"}),
+        name="name",
+        arn="addonArn",
+        renames={"name": "addonName"},
+        observe={"resolveConflicts": ""},
+        refs={"clusterRef": _CLUSTER, "serviceAccountRoleRef": _role("serviceAccountRoleARN")},
+        updates=(
+            Update(
+                "UpdateAddon",
+                (
+                    "addonVersion",
+                    "configurationValues",
+                    "podIdentityAssociations",
+                    "resolveConflicts",
+                    "serviceAccountRoleARN",
+                ),
+                {**_ON_CLUSTER, "addonName": "{name}"},
+            ),
+        ),
+        exclude=("namespaceConfig",),
+        status=("createdAt", "health", "marketplaceInformation", "modifiedAt", "owner", "publisher", "status"),
+        state="status",
+        stable=("ACTIVE",),
+        deleting=("DELETING",),
+        **_EKS,
+    ),
+)
+
+KINDS = KINDS + NETWORK + OTHERS + EKS
 
 _BY_KEY = {(k.service, k.kind): k for k in KINDS}
 

@@ -131,6 +131,8 @@ def accepted_fields(kind: Kind) -> set[str]:
     extra = set(kind.renames) | {r for r in kind.refs if "." not in r} | set(kind.attributes) | set(kind.members)
     for update in kind.updates:
         extra |= set(update.fields)
+    if kind.tag is not None or kind.tag_type:
+        extra.add(kind.tag_field)
     return natural | extra
 
 
@@ -147,7 +149,9 @@ class _Operation:
         raw = dict(manifest.get("spec") or {})
         unknown = sorted(set(raw) - accepted_fields(kind))
         if unknown:
-            raise ProviderError(f"{self.ref}: spec.{unknown[0]}: unknown field for {kind.kind}", path=f"spec.{unknown[0]}")
+            raise ProviderError(
+                f"{self.ref}: spec.{unknown[0]}: unknown field for {kind.kind}", path=f"spec.{unknown[0]}"
+            )
         self.spec = self._resolve_refs(raw) if resolve_refs else raw
         self.id: str | None = None
         self._pending_tags: dict[str, str] = {}
@@ -166,6 +170,7 @@ class _Operation:
             "object": f"{namespace}/{self.ref.name}",
             "spec": {**self.kind.defaults, **self.spec},
             "region": self.p.region,
+            "account": self.p.account,  # called only when a template needs it (one STS call per provider)
             **extra,
         }
 
@@ -176,7 +181,7 @@ class _Operation:
             if not found:
                 return None
             self.id = str(_get(found[0], kind.id))
-            return dict(found[0])
+            return self.find() if kind.find_summary else dict(found[0])
         if kind.name and self.name is None:
             raise ProviderError(f"{self.ref}: spec.{kind.name} is required", path=f"spec.{kind.name}")
         described = self.call(kind.read)
@@ -223,7 +228,9 @@ class _Operation:
         changed = self.diff(current)
         if not changed:
             return current
-        updatable = {f for u in kind.updates for f in u.fields} | set(kind.attributes) | set(kind.members)
+        updatable = (
+            {f for u in kind.updates for f in u.fields} | set(kind.attributes) | set(kind.members) | {kind.tag_field}
+        )
         frozen = sorted(f for f in changed if f not in updatable)
         if frozen:
             raise ImmutableFieldError(
@@ -231,6 +238,8 @@ class _Operation:
                 "(AWS has no update for it; kroless never replaces a resource silently)",
                 path=f"spec.{frozen[0]}",
             )
+        if kind.tag_field in changed and kind.tag is not None:
+            self._write_tags(kind.tag, self._user_tags(), current)
         for update in kind.updates:
             fields = [f for f in update.fields if f in changed]
             if fields:
@@ -245,7 +254,7 @@ class _Operation:
 
     def delete(self, current: dict[str, Any]) -> None:
         for field, members in self.kind.members.items():
-            if members.list is not None:  # attachments block deletion (IAM role policies)
+            if members.clear_on_delete:  # attachments block deletion (IAM role policies)
                 for item in self._observed_members(field, current):
                     self._member_call(members, members.remove, item)
         for call in self.kind.before_delete:
@@ -276,9 +285,7 @@ class _Operation:
         changed = []
         for field, value in self.spec.items():
             if field in kind.members:
-                desired = self._desired_members(field)
-                observed = self._observed_members(field, current)
-                if not _same_set(desired, observed):
+                if not _same_set(self._desired_members(field), self._observed_members(field, current)):
                     changed.append(field)
                 continue
             if field in kind.attributes:
@@ -286,7 +293,12 @@ class _Operation:
                 if value is not None and (observed is None or not _same(self._attribute_desired(field), observed)):
                     changed.append(field)
                 continue
-            if field == "tags" or field in kind.refs:
+            if field == kind.tag_field:  # user tags must be present; kroless's own and others' may be too
+                observed_tags = self.tags_of(current)
+                if observed_tags is not None and not _same(self._user_tags(), observed_tags):
+                    changed.append(field)
+                continue
+            if field in kind.refs:
                 continue
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
             observed = _get(current, path.removesuffix("[0]")) if path else None
@@ -399,12 +411,12 @@ class _Operation:
         """The spec fields the create operation takes directly (no tags, refs, later calls, update-only)."""
         kind = self.kind
         shape = self.model.operation_model(kind.create.op).input_shape
-        special = {"tags"} | set(kind.refs) | set(kind.attributes) | set(kind.members)
+        special = {kind.tag_field} | set(kind.refs) | set(kind.members)
         return {
             f: v
             for f, v in self.spec.items()
             if f not in special and (f in kind.renames or member_for(shape, f) is not None)
-        }
+        }  # attributes the create call takes too (IAM policyDocument) go in it
 
     def _run_update(self, update: Update, fields: list[str]) -> None:
         shape = self.model.operation_model(update.op).input_shape
@@ -453,8 +465,8 @@ class _Operation:
 
     def _observed_members(self, field: str, current: dict[str, Any]) -> list[Any]:
         members = self.kind.members[field]
-        if members.list is not None:
-            observed = self.call(members.list, current=current)
+        if members.listing is not None:
+            observed = self.call(members.listing, current=current)
         else:
             observed = _get(current, self.kind.observe.get(field, ""))
         items = _as_list(observed)
@@ -487,9 +499,11 @@ class _Operation:
         elif members.member and call is members.add:
             shape = self.model.operation_model(call.op).input_shape.members[members.member]
             params[members.member] = [value] if shape.type_name == "list" else value
-        elif members.member and call is members.remove and members.member in self.model.operation_model(
-            call.op
-        ).input_shape.members:
+        elif (
+            members.member
+            and call is members.remove
+            and members.member in self.model.operation_model(call.op).input_shape.members
+        ):
             shape = self.model.operation_model(call.op).input_shape.members[members.member]
             params[members.member] = [value] if shape.type_name == "list" else value
         self.api(call.op, params)
@@ -500,7 +514,7 @@ class _Operation:
         return {INSTANCE_TAG: owner.instance, NODE_TAG: owner.node, OBJECT_TAG: self.context()["object"]}
 
     def _user_tags(self) -> dict[str, str]:
-        return _tag_dict(self.spec.get("tags"))
+        return _tag_dict(self.spec.get(self.kind.tag_field))
 
     def _add_tags(self, params: dict[str, Any], shape: Any, owner: Ownership) -> None:
         tags = {**self._user_tags(), **self._ownership_tags(owner)}
@@ -560,7 +574,9 @@ class _Operation:
         out = dict(spec)
         for field, ref in self.kind.refs.items():
             parent, _, leaf = field.rpartition(".")
-            if parent:  # a reference inside list items (RouteTable routes[].gatewayRef)
+            if parent and isinstance(out.get(parent), dict):  # inside an object (EKS resourcesVPCConfig)
+                out[parent] = self._fill_ref(dict(out[parent]), leaf, ref)
+            elif parent:  # inside list items (RouteTable routes[].gatewayRef)
                 out[parent] = [self._fill_ref(dict(item), leaf, ref) for item in out.get(parent) or []]
             else:
                 out = self._fill_ref(out, field, ref)
@@ -641,6 +657,7 @@ def _has_missing(value: Any) -> bool:
 def _lookup(ctx: dict[str, Any], path: str) -> Any:
     head, _, rest = path.partition(".")
     value = ctx.get(head)
+    value = value() if callable(value) else value
     return _get(value, rest) if rest else value
 
 
@@ -758,8 +775,8 @@ def _same_set(desired: list[Any], observed: list[Any]) -> bool:
 
 def _tag_dict(tags: Any) -> dict[str, str]:
     if isinstance(tags, dict):
-        if "TagSet" in tags:
-            return _tag_dict(tags["TagSet"])
+        if "TagSet" in tags or "tagSet" in tags:
+            return _tag_dict(tags.get("TagSet", tags.get("tagSet")))
         return {str(k): str(v) for k, v in tags.items()}
     out = {}
     for tag in tags or []:

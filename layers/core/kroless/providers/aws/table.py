@@ -73,10 +73,11 @@ class Members:
 
     add: Call
     remove: Call
-    list: Call | None = None  # None: the described object's ``observe`` path
+    listing: Call | None = None  # None: the described object's ``observe`` path
     member: str = ""
     explode: Callable[[list[Any]], list[Any]] | None = None
     key: Callable[[Any], Any] | None = None
+    clear_on_delete: bool = False  # remove every item before deleting the owner (IAM role policies)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Kind:
     name: str = ""  # spec field naming the resource (named kinds); empty: AWS generates the id
     id: str = ""  # path of the generated id in the described object ("GroupId")
     find: Call | None = None  # generated-id kinds: find by identity (tags, name+vpc); result: a list
+    find_summary: bool = False  # find returns summaries: read the found id again for the full object
     arn: str = ""  # path of the ARN in the described object, or a template "arn:{partition}:..."
     renames: dict[str, str] = field(default_factory=dict)  # spec field -> API member ("name" -> "GroupName")
     observe: dict[str, str] = field(default_factory=dict)  # spec field -> described path when not the same
@@ -104,6 +106,7 @@ class Kind:
     tags: Call | None = None  # read tags when the described object has none: result = tag list/map
     tag: Call | None = None  # add tags ({tags} in the API's tag shape)
     tag_type: str = ""  # EC2 TagSpecifications ResourceType
+    tag_field: str = "tags"  # the spec field with user tags (S3 Bucket: "tagging": {tagSet: [...]})
     not_found: tuple[str, ...] = ()  # error codes meaning "does not exist"
     state: str = ""  # the ACK status field holding the lifecycle state ("dbInstanceStatus")
     stable: tuple[str, ...] = ()  # states in which the resource is synced (not creating/modifying)

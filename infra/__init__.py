@@ -1,0 +1,1 @@
+"""The kroless CDK app: ``infra/app.py`` and one module per construct."""

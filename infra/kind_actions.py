@@ -1,0 +1,115 @@
+"""IAM actions of the ACK kinds a deployment allows, derived from the AWS provider's per-kind table.
+
+The provider (``kroless.providers.aws.kinds``) names every botocore operation it calls for a kind: create,
+read, delete, find, updates, attribute and member calls, tag reads and writes. The IAM action of an
+operation is ``<service prefix>:<OperationName>`` except where a service authorizes a call under another
+name (S3's bucket sub-resources); those exceptions are listed here, and a test checks that every operation
+of the table maps to an action this module knows.
+
+The reconcile function's role gets exactly these actions, nothing with a service-wide wildcard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from kroless.providers.aws import kinds as provider_kinds
+from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
+
+# botocore service name -> IAM service prefix (the same for every service the table has today)
+IAM_PREFIX: dict[str, str] = {}
+
+# Operations IAM authorizes under another action name (AWS Service Authorization Reference).
+OPERATION_ACTIONS: dict[tuple[str, str], str] = {
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+}
+
+# Actions that AWS does not scope to a resource: IAM only accepts them with "Resource": "*".
+# (EC2's Describe* calls take no resource ARN; see "Actions, resources, and condition keys for Amazon EC2".)
+UNSCOPED_PREFIXES: tuple[str, ...] = ("ec2:Describe",)
+
+# Operations that only read (CloudTrail does not deliver read-only calls to EventBridge; drift ignores them).
+READ_VERBS: tuple[str, ...] = ("Describe", "Get", "List", "Head")
+
+
+def kind_operations(kind: Kind) -> set[str]:
+    """Every botocore operation the provider may call for ``kind``."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, (Call, Update)):
+            found.add(value.op)
+        elif isinstance(value, (Attribute, Members)):
+            for item in dataclasses.fields(value):
+                walk(getattr(value, item.name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+
+    for item in dataclasses.fields(kind):
+        walk(getattr(kind, item.name))
+    return found
+
+
+def iam_action(service: str, operation: str) -> str:
+    return OPERATION_ACTIONS.get((service, operation)) or f"{IAM_PREFIX.get(service, service)}:{operation}"
+
+
+def all_kinds() -> tuple[Kind, ...]:
+    return provider_kinds.all_kinds()
+
+
+def known_services() -> list[str]:
+    return sorted({k.service for k in all_kinds()})
+
+
+def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> list[Kind]:
+    """The kinds a deployment allows: every kind of ``services`` plus each ``<service>/<Kind>`` of ``kinds``.
+
+    An unknown service or kind is an error (a typo must not silently deploy a role without the actions).
+    """
+    table = all_kinds()
+    selected: dict[tuple[str, str], Kind] = {}
+    services_known = {k.service for k in table}
+    for service in services:
+        if service not in services_known:
+            raise ValueError(f"allowedServices: unknown service {service!r}; known: {', '.join(sorted(services_known))}")
+        selected.update({(k.service, k.kind): k for k in table if k.service == service})
+    for name in kinds:
+        service, _, kind_name = name.partition("/")
+        kind = provider_kinds.lookup(service, kind_name)
+        if kind is None:
+            known = ", ".join(f"{k.service}/{k.kind}" for k in table)
+            raise ValueError(f"allowedKinds: unknown kind {name!r} (use <service>/<Kind>); known: {known}")
+        selected[(kind.service, kind.kind)] = kind
+    return sorted(selected.values(), key=lambda k: (k.service, k.kind))
+
+
+def actions_for(kinds: Iterable[Kind]) -> dict[str, list[str]]:
+    """IAM actions per botocore service, sorted."""
+    out: dict[str, set[str]] = {}
+    for kind in kinds:
+        out.setdefault(kind.service, set()).update(iam_action(kind.service, op) for op in kind_operations(kind))
+    return {service: sorted(actions) for service, actions in sorted(out.items())}
+
+
+def is_unscoped(action: str) -> bool:
+    return action.startswith(UNSCOPED_PREFIXES)
+
+
+def mutating_operations(kinds: Iterable[Kind]) -> dict[str, list[str]]:
+    """CloudTrail event names (= operation names) that change resources, per service: the drift rules' input."""
+    out: dict[str, set[str]] = {}
+    for kind in kinds:
+        ops = {op for op in kind_operations(kind) if not op.startswith(READ_VERBS)}
+        out.setdefault(kind.service, set()).update(ops)
+    return {service: sorted(ops) for service, ops in sorted(out.items())}

@@ -1,0 +1,71 @@
+"""The AWS actions of the allowed ACK kinds, for the role that reconciles nodes (no ``service:*``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.kind_actions import actions_for, is_unscoped
+from infra.nag import acknowledge, finding
+from kroless.providers.aws.table import Kind
+
+
+@dataclass(frozen=True)
+class KindPermissionsProps:
+    role: iam.IRole
+    kinds: Sequence[Kind]
+
+
+def service_resources(stack: Stack, service: str) -> list[str]:
+    """Every resource of ``service`` in this account and region: instances are named by RGD authors at run
+    time, so no narrower ARN is known at deploy time. S3 bucket ARNs have no region or account; IAM is global."""
+    partition, region, account = stack.partition, stack.region, stack.account
+    if service == "s3":
+        return [f"arn:{partition}:s3:::*"]
+    if service == "iam":
+        return [f"arn:{partition}:iam::{account}:role/*", f"arn:{partition}:iam::{account}:policy/*"]
+    return [f"arn:{partition}:{service}:{region}:{account}:*"]
+
+
+class KindPermissions(Construct):
+    """One statement per service: its actions on its resources in this account/region; plus one statement
+    of the actions AWS authorizes only on ``*`` (EC2 Describe*)."""
+
+    def __init__(self, scope: Construct, construct_id: str, props: KindPermissionsProps) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.actions = actions_for(props.kinds)
+        statements: list[iam.PolicyStatement] = []
+        unscoped: list[str] = []
+        acknowledged: list[tuple[str, str]] = []
+        for service, actions in self.actions.items():
+            scoped = [a for a in actions if not is_unscoped(a)]
+            unscoped.extend(a for a in actions if is_unscoped(a))
+            if scoped:
+                resources = service_resources(stack, service)
+                statements.append(
+                    iam.PolicyStatement(sid=f"Kinds{service.capitalize()}", actions=scoped, resources=resources)
+                )
+                for resource in resources:
+                    acknowledged.append(
+                        (
+                            finding("AwsSolutions-IAM5", self, resource=resource),
+                            f"{service} resources are named by RGD authors at run time; the statement holds only the "
+                            f"operations of the allowed {service} kinds, in this account and region",
+                        )
+                    )
+        if unscoped:
+            statements.append(iam.PolicyStatement(sid="KindsDescribe", actions=sorted(unscoped), resources=["*"]))
+            acknowledged.append(
+                ("AwsSolutions-IAM5[Resource::*]", f"{', '.join(sorted(unscoped))}: AWS authorizes these only on *")
+            )
+        self.policy: iam.Policy | None = None
+        if statements:
+            self.policy = iam.Policy(self, "Policy", statements=statements)
+            props.role.attach_inline_policy(self.policy)
+            for rule_id, reason in acknowledged:
+                acknowledge(self.policy, rule_id, reason)

@@ -1,0 +1,237 @@
+"""The kroless control plane: one stack composed of the constructs in infra/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.cluster_access import ClusterAccess, ClusterAccessProps
+from infra.config import DeploymentConfig
+from infra.core_layer import CoreLayer, CoreLayerProps
+from infra.drift_rules import DriftRules, DriftRulesProps
+from infra.event_routing import SOURCE_CONTROLLER, EventRouting, EventRoutingProps
+from infra.execution_role import ExecutionRoleProps, StateMachineExecutionRole, execution_arn, state_machine_arn
+from infra.functions import Functions, FunctionsProps, architecture_for, runtime_for
+from infra.kind_actions import mutating_operations, select_kinds
+from infra.kind_permissions import KindPermissions, KindPermissionsProps
+from infra.nag import acknowledge, finding
+from infra.observability import Observability, ObservabilityProps
+from infra.put_events_access import PutEventsAccess, PutEventsAccessProps
+from infra.state_table import StateTable, StateTableProps
+
+# What the compile function may do to the state machines it owns.
+STATE_MACHINE_ACTIONS = (
+    "states:CreateStateMachine",
+    "states:UpdateStateMachine",
+    "states:DeleteStateMachine",
+    "states:DescribeStateMachine",
+    "states:TagResource",
+    "states:UntagResource",
+    "states:ListTagsForResource",
+)
+EXECUTION_ACTIONS = ("states:DescribeExecution", "states:StopExecution")
+
+
+@dataclass(frozen=True)
+class KrolessStackProps:
+    config: DeploymentConfig
+
+
+class KrolessStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, props: KrolessStackProps, **kwargs: object) -> None:
+        super().__init__(scope, construct_id, description="kroless: Kro ResourceGraphDefinitions on AWS, no controller", **kwargs)  # type: ignore[arg-type]
+        config = props.config
+        prefix = config.state_machine_prefix
+        retention = _retention(config.log_retention_days)
+        kinds = select_kinds(config.allowed_services, config.allowed_kinds)
+
+        self.state = StateTable(
+            self, "State", StateTableProps(encryption=config.table_encryption, retain=config.retain_data)
+        )
+        table = self.state.table
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+
+        runtime = runtime_for(config.python_version)
+        architecture = architecture_for(config.architecture)
+        self.core_layer = CoreLayer(
+            self,
+            "CoreLayer",
+            CoreLayerProps(
+                architecture=architecture,
+                runtime=runtime,
+                arch_name=config.architecture,
+                python_version=config.python_version,
+                asset_path=config.layer_asset_path,
+            ),
+        )
+        environment = {
+            "KROLESS_TABLE": table.table_name,
+            "KROLESS_EVENT_BUS": config.bus_name,
+            "KROLESS_STATE_MACHINE_PREFIX": prefix,
+        }
+        if config.clusters:
+            # the functions target one cluster today (Settings.eks_cluster): the first one listed
+            environment["KROLESS_EKS_CLUSTER"] = config.clusters[0].name
+        self.functions = Functions(
+            self,
+            "Functions",
+            FunctionsProps(
+                layer=self.core_layer.layer,
+                runtime=runtime,
+                architecture=architecture,
+                environment=environment,
+                dead_letter_queue=self.dead_letters,
+                log_retention=retention,
+                log_level=config.log_level,
+                tracing=config.tracing,
+            ),
+        )
+        fn, roles = self.functions.functions, self.functions.roles
+
+        self.execution_role = StateMachineExecutionRole(
+            self,
+            "StateMachineExecution",
+            ExecutionRoleProps(
+                reconcile_function=fn["reconcile_node"],
+                finalize_function=fn["finalize"],
+                table=table,
+                table_key=self.state.key,
+                state_machine_prefix=prefix,
+            ),
+        )
+        fn["compile"].add_environment("KROLESS_RECONCILE_FUNCTION_ARN", fn["reconcile_node"].function_arn)
+        fn["compile"].add_environment("KROLESS_FINALIZE_FUNCTION_ARN", fn["finalize"].function_arn)
+        fn["compile"].add_environment("KROLESS_STATE_MACHINE_ROLE_ARN", self.execution_role.role.role_arn)
+
+        self.routing = EventRouting(
+            self,
+            "Events",
+            EventRoutingProps(
+                compile_function=fn["compile"],
+                admit_function=fn["admit"],
+                dead_letter_queue=self.dead_letters,
+                controller_roles=[roles["admit"], roles["finalize"]],
+                bus_name=config.bus_name,
+            ),
+        )
+        bus = self.routing.bus
+
+        # -- grants: each function gets what its code calls, on kroless's own resources only ----------------
+        machines = state_machine_arn(self, f"{prefix}*")
+        executions = execution_arn(self, f"{prefix}*:*")
+        for role in roles.values():
+            table.grant_read_write_data(role)
+            acknowledge(
+                role,
+                finding("AwsSolutions-IAM5", self, resource=f"{table.table_arn}/index/*"),
+                "the table's own indexes (ownership, listing): queried by the store; no other table",
+            )
+        roles["compile"].add_to_principal_policy(
+            iam.PolicyStatement(sid="ManageStateMachines", actions=list(STATE_MACHINE_ACTIONS), resources=[machines])
+        )
+        machines_reason = (
+            f"state machines are created at run time, one per RGD, named {prefix}<rgd>: the prefix is the boundary"
+        )
+        for name in ("compile", "admit", "reconcile_node"):
+            acknowledge(roles[name], finding("AwsSolutions-IAM5", self, resource=machines), machines_reason)
+        roles["compile"].add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PassExecutionRole",
+                actions=["iam:PassRole"],
+                resources=[self.execution_role.role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "states.amazonaws.com"}},
+            )
+        )
+        # admit starts executions; reconcile_node does too, for nested RGD instances (the child's execution)
+        for name in ("admit", "reconcile_node"):
+            roles[name].add_to_principal_policy(
+                iam.PolicyStatement(sid="StartExecutions", actions=["states:StartExecution"], resources=[machines])
+            )
+            roles[name].add_to_principal_policy(
+                iam.PolicyStatement(sid="Executions", actions=list(EXECUTION_ACTIONS), resources=[executions])
+            )
+            acknowledge(
+                roles[name],
+                finding("AwsSolutions-IAM5", self, resource=executions),
+                f"executions of the {prefix}* machines, named at run time after instance and generation",
+            )
+        # admit emits Instance Failed for a rejected instance; finalize emits Instance Reconciled/Failed
+        for name in ("admit", "finalize"):
+            bus.grant_put_events_to(roles[name])
+
+        self.kind_permissions = KindPermissions(
+            self, "ReconcileKinds", KindPermissionsProps(role=roles["reconcile_node"], kinds=kinds)
+        )
+        self.cluster_access = ClusterAccess(
+            self, "ReconcileClusters", ClusterAccessProps(role=roles["reconcile_node"], clusters=config.clusters)
+        )
+        self.put_events = PutEventsAccess(self, "PutEvents", PutEventsAccessProps(bus=bus))
+        # No drift function yet: the construct stays empty until the drift feature passes its target.
+        self.drift = DriftRules(self, "Drift", DriftRulesProps(calls=mutating_operations(kinds), target=None))
+        self.observability = Observability(
+            self,
+            "Observability",
+            ObservabilityProps(
+                dead_letter_queue=self.dead_letters,
+                state_machine_prefix=prefix,
+                log_retention=retention,
+                alarm_topic_arn=config.alarm_topic_arn,
+            ),
+        )
+
+        # -- what `kroless --target aws` reads -------------------------------------------------------------
+        outputs = {
+            "EventBusName": (bus.event_bus_name, "the kroless bus"),
+            "EventBusArn": (bus.event_bus_arn, "the kroless bus ARN"),
+            "TableName": (table.table_name, "the state table"),
+            "StateMachinePrefix": (prefix, "state machines are named <prefix><rgd>"),
+            "Region": (self.region, "the region of the control plane"),
+            "ControllerEventSource": (SOURCE_CONTROLLER, "source of the events kroless emits"),
+            "StateMachineRoleArn": (self.execution_role.role.role_arn, "the role the state machines run as"),
+            "CompileFunctionName": (fn["compile"].function_name, "compile function"),
+            "AdmitFunctionName": (fn["admit"].function_name, "admit function"),
+            "ReconcileNodeFunctionName": (fn["reconcile_node"].function_name, "reconcile_node function"),
+            "FinalizeFunctionName": (fn["finalize"].function_name, "finalize function"),
+            "DeveloperPolicyArn": (self.put_events.developer_policy.managed_policy_arn, "attach to developers: Instance events only"),
+            "PlatformPolicyArn": (self.put_events.platform_policy.managed_policy_arn, "attach to the platform team: RGD events"),
+            "FailedExecutionsAlarmName": (self.observability.failed_alarm.alarm_name, "alarm on failed executions"),
+            "DeadLetterQueueUrl": (self.dead_letters.queue_url, "events that could not be processed"),
+        }
+        for key, (value, description) in outputs.items():
+            CfnOutput(self, key, value=value, description=description)
+
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def _retention(days: int) -> logs.RetentionDays:
+    if days not in _RETENTION:
+        raise ValueError(f"logRetentionDays {days}: one of {sorted(_RETENTION)}")
+    return _RETENTION[days]

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Build the core Lambda layer without Docker.
+
+The layer is a directory ``<out>/python/`` holding the pinned runtime dependencies (requirements-core.txt)
+as Linux wheels for the Lambda architecture, plus the ``kroless`` package from ``layers/core``. pip picks
+the wheels for the target platform itself:
+
+    pip install --platform manylinux_2_28_<aarch64|x86_64> [--platform manylinux_2_27_... down to 2_17] \
+        --only-binary=:all: --python-version 3.12 --implementation cp --target <out>/python \
+        -r requirements-core.txt
+
+then the build drops what a Lambda never imports: the kubernetes client's ``aio`` copy (about half of the
+client), test folders, ``__pycache__``. Lambda's limit is 250 MB unzipped; ours is 150 MB, checked here.
+
+    python layers/core/build_layer.py                       # arm64, into cdk.out/layer
+    python layers/core/build_layer.py --arch x86_64 --out /tmp/layer
+    python layers/core/build_layer.py --dry-run             # print the pip command, build nothing
+
+A stamp file records the inputs (requirements, architecture, Python version, the kroless sources); an
+unchanged build is skipped unless ``--force``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent  # layers/core
+ROOT = HERE.parent.parent
+REQUIREMENTS = ROOT / "requirements-core.txt"
+PACKAGE = HERE / "kroless"
+DEFAULT_OUT = ROOT / "cdk.out" / "layer"
+PLATFORMS = {"arm64": "aarch64", "x86_64": "x86_64"}
+# The newest glibc the wheels may need (Lambda's python3.12+ runtimes run Amazon Linux 2023, glibc 2.34;
+# cel-expr-python needs 2.28). pip takes an explicit --platform literally, so every older manylinux tag
+# a wheel may carry (pydantic-core, PyYAML: manylinux_2_17 / manylinux2014) is listed too.
+GLIBC_MAX = 28
+GLIBC_MIN = 17
+
+
+def platform_tags(arch: str) -> list[str]:
+    machine = PLATFORMS[arch]
+    tags = [f"manylinux_2_{minor}_{machine}" for minor in range(GLIBC_MAX, GLIBC_MIN - 1, -1)]
+    return [*tags, f"manylinux2014_{machine}"]
+DEFAULT_PYTHON = "3.12"
+LIMIT_MB = 150
+STAMP = ".kroless-layer.json"
+
+# Paths (relative to python/) removed after the install: nothing a handler imports.
+PRUNE = (
+    "kubernetes/aio",  # the asyncio copy of the client: 68 MB of the 126 MB (DESIGN.md)
+    "bazel-project",  # a build-tree copy cel-expr-python 0.1.3's wheel ships at top level; never imported
+)
+# Directory names removed wherever they occur.
+PRUNE_DIRS = {"__pycache__", "tests", "test"}
+# Parts of the kroless package the Lambda functions never import (the local cloud is for development).
+PACKAGE_IGNORE = ("__pycache__", "*.pyc", "*.egg-info")
+
+
+def pip_command(target: Path, arch: str, python: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        *(arg for tag in platform_tags(arch) for arg in ("--platform", tag)),
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        python,
+        "--target",
+        str(target),
+        "-r",
+        str(REQUIREMENTS),
+    ]
+
+
+def inputs_digest(arch: str, python: str) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{arch}:{python}:{sorted(PRUNE)}:{sorted(PRUNE_DIRS)}".encode())
+    digest.update(REQUIREMENTS.read_bytes())
+    for path in sorted(PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(PACKAGE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def prune(site: Path) -> None:
+    for relative in PRUNE:
+        shutil.rmtree(site / relative, ignore_errors=True)
+    for directory in sorted((p for p in site.rglob("*") if p.is_dir() and p.name in PRUNE_DIRS), reverse=True):
+        # only package test folders (holding Python), never a data folder that happens to be named "test"
+        if directory.exists() and (directory.name == "__pycache__" or any(directory.rglob("*.py"))):
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def build(out: Path, arch: str, python: str, *, force: bool = False) -> dict[str, object]:
+    out = out.resolve()
+    stamp = out / STAMP
+    digest = inputs_digest(arch, python)
+    if not force and stamp.exists():
+        recorded = json.loads(stamp.read_text())
+        if recorded.get("digest") == digest and (out / "python" / "kroless").is_dir():
+            return {**recorded, "skipped": True}
+    if out.exists():
+        shutil.rmtree(out)
+    site = out / "python"
+    site.mkdir(parents=True)
+    subprocess.run(pip_command(site, arch, python), check=True, env={**os.environ, "PIP_NO_INPUT": "1"})
+    shutil.copytree(PACKAGE, site / "kroless", ignore=shutil.ignore_patterns(*PACKAGE_IGNORE))
+    prune(site)
+    size = tree_size(out)
+    report: dict[str, object] = {
+        "digest": digest,
+        "arch": arch,
+        "python": python,
+        "platform": platform_tags(arch)[0],
+        "bytes": size,
+        "megabytes": round(size / 1e6, 1),
+        "limitMegabytes": LIMIT_MB,
+    }
+    stamp.write_text(json.dumps(report, indent=2))
+    if size > LIMIT_MB * 1_000_000:
+        raise SystemExit(f"layer is {size / 1e6:.1f} MB unzipped, over the {LIMIT_MB} MB budget")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="arm64")
+    parser.add_argument("--python", default=DEFAULT_PYTHON, help="Lambda runtime Python version (default 3.12)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="layer directory (holds python/)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the inputs are unchanged")
+    parser.add_argument("--dry-run", action="store_true", help="print the pip command and exit")
+    args = parser.parse_args(argv)
+    if args.dry_run:
+        print(" ".join(pip_command(args.out.resolve() / "python", args.arch, args.python)))
+        return 0
+    report = build(args.out, args.arch, args.python, force=args.force)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

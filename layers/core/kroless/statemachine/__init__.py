@@ -1,0 +1,33 @@
+"""The state machine compiler: a compiled graph in, the Amazon States Language of ``kroless-<rgd>`` out.
+
+:mod:`~kroless.statemachine.plan` turns the DAG into a schedule (nested sequence/parallel where the graph is
+series-parallel, gated chains elsewhere); :mod:`~kroless.statemachine.asl` writes it as states named after
+the resource ids; :mod:`~kroless.statemachine.simulate` runs a definition on a virtual clock (tests, bench).
+"""
+
+from kroless.statemachine.asl import (
+    DEFINITION_LIMIT,
+    StateMachineOptions,
+    compile_state_machine,
+    definition_json,
+    definition_size,
+    deletion_dependencies,
+    state_machine_name,
+)
+from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, plan_levels
+
+__all__ = [
+    "DEFINITION_LIMIT",
+    "Block",
+    "Par",
+    "Seq",
+    "StateMachineOptions",
+    "Step",
+    "compile_state_machine",
+    "definition_json",
+    "definition_size",
+    "deletion_dependencies",
+    "plan_dag",
+    "plan_levels",
+    "state_machine_name",
+]

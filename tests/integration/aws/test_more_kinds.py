@@ -1,0 +1,199 @@
+"""create -> read -> update -> delete for the network, cache, IAM, DynamoDB and S3 kinds on moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from kroless.providers.aws import AwsProvider
+from kroless.providers.base import ImmutableFieldError, Ownership
+
+from .conftest import OWNER, REGION, FakeReferences, manifest, synced
+from .test_core_kinds import assert_crd_status
+
+
+def round_trip(provider: AwsProvider, m: dict[str, Any], update: dict[str, Any]) -> tuple[dict, dict]:
+    created = provider.apply(m, OWNER)
+    assert_crd_status(created)
+    assert provider.read(m)["status"] == created["status"]
+    m["spec"].update(update)
+    updated = provider.apply(m, OWNER)
+    assert synced(updated) == "True", updated["status"]["conditions"]
+    assert provider.apply(m, OWNER)["status"]["conditions"] == updated["status"]["conditions"]
+    return created, updated
+
+
+def finish(provider: AwsProvider, m: dict[str, Any]) -> None:
+    assert provider.delete(m) is True
+    assert provider.read(m) is None
+
+
+def test_vpc(provider: AwsProvider) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = manifest(
+        "VPC",
+        "vpc-demo",
+        {"cidrBlocks": ["192.168.0.0/16"], "enableDNSHostnames": False, "enableDNSSupport": True},
+        service="ec2",
+    )
+    created, _ = round_trip(provider, vpc, {"enableDNSHostnames": True})
+    vpc_id = created["status"]["vpcID"]
+    assert created["status"]["state"] == "available"
+    assert created["status"]["cidrBlockAssociationSet"][0]["cidrBlock"] == "192.168.0.0/16"
+    attr = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")
+    assert attr["EnableDnsHostnames"]["Value"] is True
+    with pytest.raises(ImmutableFieldError, match="spec.cidrBlocks"):
+        provider.apply({**vpc, "spec": {**vpc["spec"], "cidrBlocks": ["10.9.0.0/16"]}}, OWNER)
+    finish(provider, vpc)
+
+
+def test_subnet_internet_gateway_route_table(provider: AwsProvider, refs: FakeReferences) -> None:
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = provider.apply(manifest("VPC", "vpc", {"cidrBlocks": ["192.168.0.0/16"]}, service="ec2"), OWNER)
+    refs.put(vpc)
+    vpc_id = vpc["status"]["vpcID"]
+    subnet = manifest(
+        "Subnet",
+        "subnet-a",
+        {"availabilityZone": f"{REGION}a", "cidrBlock": "192.168.0.0/18", "vpcRef": {"from": {"name": "vpc"}}},
+        service="ec2",
+    )
+    created, _ = round_trip(provider, subnet, {"mapPublicIPOnLaunch": True})
+    assert created["status"]["subnetID"].startswith("subnet-")
+    assert ec2.describe_subnets(SubnetIds=[created["status"]["subnetID"]])["Subnets"][0]["MapPublicIpOnLaunch"]
+    with pytest.raises(ImmutableFieldError, match="spec.cidrBlock"):
+        provider.apply({**subnet, "spec": {**subnet["spec"], "cidrBlock": "192.168.64.0/18"}}, OWNER)
+
+    igw = manifest("InternetGateway", "igw", {}, service="ec2")
+    created, updated = round_trip(provider, igw, {"vpc": vpc_id})
+    assert updated["status"]["attachments"] == [{"state": "available", "vpcID": vpc_id}]
+    refs.put(updated)
+
+    table = manifest("RouteTable", "public", {"vpcID": vpc_id}, service="ec2")
+    routes = [{"destinationCIDRBlock": "0.0.0.0/0", "gatewayRef": {"from": {"name": "igw"}}}]
+    created, updated = round_trip(provider, table, {"routes": routes})
+    described = ec2.describe_route_tables(RouteTableIds=[created["status"]["routeTableID"]])["RouteTables"][0]
+    assert {r.get("GatewayId") for r in described["Routes"]} == {"local", updated_igw(refs)}
+    finish(provider, table)
+    finish(provider, igw)  # detaches from the VPC first
+    finish(provider, subnet)
+
+
+def updated_igw(refs: FakeReferences) -> str:
+    igw = refs.observed("ec2.services.k8s.aws/v1alpha1", "InternetGateway", "default", "igw")
+    assert igw is not None
+    return str(igw["status"]["internetGatewayID"])
+
+
+def test_elastic_ip_and_nat_gateway(provider: AwsProvider, refs: FakeReferences, network: dict[str, Any]) -> None:
+    eip = manifest("ElasticIPAddress", "eip", {}, service="ec2")
+    created, _ = round_trip(provider, eip, {"tags": [{"key": "team", "value": "a"}]})
+    assert created["status"]["publicIP"]
+    refs.put(created)
+    nat = manifest(
+        "NATGateway",
+        "nat",
+        {"subnetID": network["subnets"][0], "allocationRef": {"from": {"name": "eip"}}},
+        service="ec2",
+    )
+    created = provider.apply(nat, OWNER)
+    assert_crd_status(created)
+    assert created["status"]["natGatewayID"].startswith("nat-")
+    assert created["status"]["state"] in ("available", "pending")
+    with pytest.raises(ImmutableFieldError, match="spec.subnetID"):
+        provider.apply({**nat, "spec": {**nat["spec"], "subnetID": network["subnets"][1]}}, OWNER)
+    finish(provider, nat)
+    finish(provider, eip)
+
+
+def test_cache_subnet_group(provider: AwsProvider, network: dict[str, Any]) -> None:
+    group = manifest(
+        "CacheSubnetGroup",
+        "redis",
+        {"cacheSubnetGroupName": "redis", "cacheSubnetGroupDescription": "d", "subnetIDs": network["subnets"]},
+        service="elasticache",
+    )
+    created, _ = round_trip(provider, group, {"cacheSubnetGroupDescription": "changed"})
+    assert created["status"]["vpcID"] == network["vpc"]
+    finish(provider, group)
+
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def test_iam_policy_and_role(provider: AwsProvider, refs: FakeReferences) -> None:
+    iam = boto3.client("iam", region_name=REGION)
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    policy = manifest("Policy", "read", {"name": "read", "policyDocument": json.dumps(doc)}, service="iam")
+    doc2 = {**doc, "Statement": [{**doc["Statement"][0], "Action": "s3:*"}]}
+    created, updated = round_trip(provider, policy, {"policyDocument": json.dumps(doc2)})
+    assert updated["status"]["defaultVersionID"] == "v2"
+    refs.put(updated)
+
+    role = manifest(
+        "Role",
+        "app",
+        {"name": "app", "assumeRolePolicyDocument": json.dumps(TRUST), "policyRefs": [{"from": {"name": "read"}}]},
+        service="iam",
+    )
+    created, updated = round_trip(provider, role, {"description": "app role", "maxSessionDuration": 7200})
+    assert created["status"]["roleID"]
+    assert iam.get_role(RoleName="app")["Role"]["MaxSessionDuration"] == 7200
+    attached = iam.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["read"]
+    with pytest.raises(ImmutableFieldError, match="spec.path"):
+        provider.apply({**role, "spec": {**role["spec"], "path": "/other/"}}, OWNER)
+    finish(provider, role)  # detaches its policies first
+    finish(provider, policy)
+
+
+def test_dynamodb_table(provider: AwsProvider) -> None:
+    table = manifest(
+        "Table",
+        "votes",
+        {
+            "tableName": "votes",
+            "attributeDefinitions": [{"attributeName": "id", "attributeType": "S"}],
+            "keySchema": [{"attributeName": "id", "keyType": "HASH"}],
+            "billingMode": "PAY_PER_REQUEST",
+        },
+        service="dynamodb",
+    )
+    created, _ = round_trip(
+        provider,
+        table,
+        {
+            "deletionProtectionEnabled": False,
+            "streamSpecification": {"streamEnabled": True, "streamViewType": "NEW_IMAGE"},
+        },
+    )
+    assert created["status"]["tableStatus"] == "ACTIVE"
+    with pytest.raises(ImmutableFieldError, match="spec.keySchema"):
+        provider.apply(
+            {**table, "spec": {**table["spec"], "keySchema": [{"attributeName": "x", "keyType": "HASH"}]}}, OWNER
+        )
+    finish(provider, table)
+
+
+def test_s3_bucket(provider: AwsProvider) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    bucket = manifest("Bucket", "assets", {"name": "kroless-assets"}, service="s3")
+    created, _ = round_trip(provider, bucket, {"versioning": {"status": "Enabled"}})
+    assert s3.get_bucket_versioning(Bucket="kroless-assets")["Status"] == "Enabled"
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket="kroless-assets")["TagSet"]}
+    assert tags["kroless:instance"] == OWNER.instance
+    finish(provider, bucket)
+
+
+def test_bucket_of_someone_else_conflicts(provider: AwsProvider) -> None:
+    from kroless.providers.base import ConflictError
+
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket="taken")
+    with pytest.raises(ConflictError):
+        provider.apply(manifest("Bucket", "b", {"name": "taken"}, service="s3"), Ownership("default/x", "b"))

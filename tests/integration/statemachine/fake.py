@@ -1,0 +1,152 @@
+"""A fake reconcile function for running generated machines in moto (tests and bench/bench_schedule.py).
+
+Each node "becomes ready" ``delays[node]`` seconds after its first apply (or delete) call; the fake records
+when every node started and when it was first reported done, and writes the node's item (state,
+generation) to the state table the way the real function does, so gates see it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from kroless.localcloud.aws import LocalAws, wait_for_execution
+from kroless.store import create_table
+from kroless.store.keys import INSTANCE_PREFIX, node_sk
+
+TABLE = "kroless-state"
+INSTANCE = "kro.run/v1alpha1/Test/default/demo"
+ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
+
+
+class ThrottlingException(Exception):  # noqa: N818 - the name ASL Retry matches (errorType = class name)
+    pass
+
+
+@dataclass
+class FakeReconciler:
+    cloud: LocalAws
+    delays: dict[str, float]
+    dependencies: dict[str, list[str]] = field(default_factory=dict)
+    errors: set[str] = field(default_factory=set)  # nodes that report ERROR
+    never_ready: set[str] = field(default_factory=set)
+    superseded: set[str] = field(default_factory=set)
+    throttle_once: set[str] = field(default_factory=set)
+    started: dict[tuple[str, str], float] = field(default_factory=dict)  # (node, "apply"|"delete") -> t
+    finished: dict[tuple[str, str], float] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    finalized: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        self.t0 = time.monotonic()
+        self.ddb = self.cloud.client("dynamodb")
+        try:
+            create_table(self.ddb, TABLE)
+        except self.ddb.exceptions.ResourceInUseException:
+            pass
+        self.reconcile_arn = self.cloud.register_function("kroless-reconcile", self.reconcile)
+        self.finalize_arn = self.cloud.register_function("kroless-finalize", self.finalize)
+
+    def now(self) -> float:
+        return time.monotonic() - self.t0
+
+    def _put(self, node: str, state: str, generation: int) -> None:
+        item = {
+            "pk": {"S": INSTANCE_PREFIX + INSTANCE},
+            "sk": {"S": node_sk(node)},
+            "state": {"S": state},
+            "generation": {"N": str(generation)},
+        }
+        self.ddb.put_item(TableName=TABLE, Item=item)
+
+    def reconcile(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        node, mode, generation = event["node"], event["mode"], event["generation"]
+        phase = "delete" if mode == "delete" else "apply"
+        now = self.now()
+        with self.lock:
+            self.calls.append(event)
+            if node in self.throttle_once:
+                self.throttle_once.discard(node)
+                raise ThrottlingException("Rate exceeded")
+            if (node, phase) not in self.started:
+                self.started[node, phase] = now
+                self._check_order(node, phase, now)
+            start = self.started[node, phase]
+        if node in self.superseded:
+            return {"state": "IN_PROGRESS", "superseded": True, "message": "generation superseded"}
+        if node in self.errors:
+            self._put(node, "ERROR", generation)
+            return {"state": "ERROR", "message": "admission webhook denied the request"}
+        done = node not in self.never_ready and now >= start + self.delays.get(node, 0.0)
+        if phase == "delete":
+            state = "DELETED" if done else "DELETING"
+        else:
+            state = "SYNCED" if done else "WAITING_FOR_READINESS"
+        if done:
+            with self.lock:
+                self.finished.setdefault((node, phase), now)
+        self._put(node, state, generation)
+        return {"state": state, "message": "" if done else f"readyWhen ${{has({node}.status.endpoint)}} is false"}
+
+    def _check_order(self, node: str, phase: str, now: float) -> None:
+        if phase == "apply":
+            before = self.dependencies.get(node, [])
+        else:
+            before = [w for w, deps in self.dependencies.items() if node in deps]
+        for other in before:
+            if (other, phase) not in self.finished or self.finished[other, phase] > now:
+                self.violations.append(f"{node} {phase} started before {other} was done")
+
+    def finalize(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with self.lock:
+            self.finalized.append({**event, "t": self.now()})
+        return {"state": "ACTIVE" if event["mode"] == "reconcile" else event["mode"]}
+
+    # -- running a definition
+
+    def _forget(self) -> None:
+        """Drop node items an earlier run (same instance, same generation) left, or gates would pass early."""
+        items = self.ddb.query(
+            TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": INSTANCE_PREFIX + INSTANCE}}
+        )["Items"]
+        for item in items:
+            self.ddb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
+
+    def run(
+        self, definition: dict[str, Any], *, mode: str = "reconcile", generation: int = 1, timeout: float = 120
+    ) -> dict[str, Any]:
+        sfn = self.cloud.client("stepfunctions")
+        from kroless.statemachine import definition_json
+
+        name = f"kroless-test-{len(self.calls)}-{int(time.monotonic() * 1000) % 100000}"
+        arn = sfn.create_state_machine(name=name, definition=definition_json(definition), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        self._forget()
+        payload: dict[str, Any] = {"instance": INSTANCE, "generation": generation}
+        if mode == "delete":
+            payload["mode"] = "delete"
+        self.t0 = time.monotonic()
+        execution = sfn.start_execution(stateMachineArn=arn, name=f"demo-{generation}", input=json.dumps(payload))
+        result = wait_for_execution(sfn, execution["executionArn"], timeout=timeout)
+        result["makespan"] = self.now()
+        result["arn"] = execution["executionArn"]
+        return result
+
+
+def state_transitions(cloud: LocalAws, execution_arn: str) -> int:
+    """StateEntered events in the history: what Standard workflows bill ($0.025 per 1,000)."""
+    sfn = cloud.client("stepfunctions")
+    count = 0
+    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        count += sum(1 for event in page["events"] if event["type"].endswith("StateEntered"))
+        if not page.get("nextToken"):
+            return count
+        kwargs["nextToken"] = page["nextToken"]

@@ -1,0 +1,118 @@
+"""Generated machines executed by moto's ASL interpreter, with a fake reconcile function (LocalAws)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kroless.graph import Graph
+from kroless.statemachine import StateMachineOptions, compile_state_machine
+from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
+
+if importlib.util.find_spec("kroless.localcloud.aws") is None:  # pragma: no cover
+    pytest.skip("kroless.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True)
+
+from kroless.localcloud.aws import LocalAws  # noqa: E402
+from tests.integration.statemachine.fake import FakeReconciler  # noqa: E402
+
+DOGS_VS_CATS = {
+    "postgres": [],
+    "redis": [],
+    "voteapp": ["redis"],
+    "resultapp": ["postgres"],
+    "workerapp": ["redis", "postgres"],
+}
+FAST = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1)
+
+
+@pytest.fixture
+def cloud() -> Iterator[LocalAws]:
+    with LocalAws() as aws:
+        yield aws
+
+
+@pytest.fixture
+def dogs_vs_cats() -> Graph:
+    return compile_graph(rgd_document("dogsvscats", list(DOGS_VS_CATS), DOGS_VS_CATS))
+
+
+def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = FAST) -> dict[str, Any]:
+    return compile_state_machine(
+        graph, reconcile_function_arn=fake.reconcile_arn, finalize_function_arn=fake.finalize_arn, options=options
+    )
+
+
+@pytest.mark.parametrize("form", ["named", "generic"])
+def test_dogs_vs_cats_runs_on_the_dag(cloud: LocalAws, dogs_vs_cats: Graph, form: str) -> None:
+    delays = {"postgres": 3.0, "redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
+    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS)
+    options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, form=form)
+    result = fake.run(machine(fake, dogs_vs_cats, options))
+    assert result["status"] == "SUCCEEDED", result
+    assert fake.violations == []
+    # the vote app needs only Redis: it is ready before the slow database is
+    assert fake.finished["voteapp", "apply"] < fake.finished["postgres", "apply"]
+    assert [f["mode"] for f in fake.finalized] == ["reconcile"]
+    assert fake.finalized[0]["t"] >= max(fake.finished.values())
+
+
+def test_deletion_runs_in_reverse(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    delays = {"postgres": 1.0, "redis": 0.5, "voteapp": 2.0, "resultapp": 0.5, "workerapp": 0.5}
+    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS)
+    result = fake.run(machine(fake, dogs_vs_cats), mode="delete")
+    assert result["status"] == "SUCCEEDED", result
+    assert fake.violations == []
+    assert {node for node, phase in fake.started if phase == "apply"} == set()
+    # postgres does not wait for the slow vote app: only for its own dependents
+    assert fake.started["postgres", "delete"] < fake.finished["voteapp", "delete"]
+    assert [f["mode"] for f in fake.finalized] == ["delete"]
+
+
+def test_node_error_fails_the_execution_and_records_it(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, errors={"resultapp"})
+    result = fake.run(machine(fake, dogs_vs_cats))
+    assert result["status"] == "FAILED"
+    assert result["error"] == "Kroless.NodeError"
+    assert result["cause"] == "resource resultapp: admission webhook denied the request"
+    assert [f["mode"] for f in fake.finalized] == ["error"]
+    assert fake.finalized[0]["error"]["Error"] == "Kroless.NodeError"
+
+
+def test_readiness_timeout_names_the_resource_and_the_ready_when(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, never_ready={"redis"})
+    options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"redis": 2})
+    result = fake.run(machine(fake, dogs_vs_cats, options))
+    assert result["status"] == "FAILED"
+    assert result["error"] == "Kroless.NodeTimeout"
+    assert result["cause"] == "resource redis not ready after 2s: readyWhen ${has(redis.status.endpoint)} is false"
+    assert sum(1 for c in fake.calls if c["node"] == "redis") == 3  # apply + 2 checks
+
+
+def test_superseded_stops_quietly(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, superseded={"voteapp"})
+    result = fake.run(machine(fake, dogs_vs_cats))
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(result["output"])["error"]["Error"] == "Kroless.Superseded"
+    assert fake.finalized == []
+
+
+def test_throttling_is_retried(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, throttle_once={"postgres"})
+    result = fake.run(machine(fake, dogs_vs_cats))
+    assert result["status"] == "SUCCEEDED", result
+    assert sum(1 for c in fake.calls if c["node"] == "postgres") >= 2
+
+
+def test_random_dag_order(cloud: LocalAws) -> None:
+    order, deps = random_dag(3, size=9, density=0.35)
+    graph = compile_graph(rgd_document("random", order, deps))
+    delays = {v: 0.3 * (i % 4) for i, v in enumerate(order)}
+    fake = FakeReconciler(cloud, delays, deps)
+    result = fake.run(machine(fake, graph))
+    assert result["status"] == "SUCCEEDED", result
+    assert fake.violations == []
+    assert len({node for node, _ in fake.started}) == len(order)

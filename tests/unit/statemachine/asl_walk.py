@@ -1,0 +1,165 @@
+"""Read a generated definition back: which nodes are certainly done when each node's task starts.
+
+Independent of the planner: it follows the ASL itself. In a branch, the success path runs from state to
+state (a node's task leaves through its ``ready?``/``deleted?`` Choice rule that does not loop, fail or
+stop; a gate leaves through its passing rule); a Parallel guarantees, after it, every node of its branches.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kroless.compiler import compile_documents
+from kroless.graph import Graph
+from kroless.model import Document, load_path
+
+ARN = "arn:aws:lambda:us-west-2:123456789012:function:"
+RECONCILE_ARN = ARN + "kroless-reconcile"
+FINALIZE_ARN = ARN + "kroless-finalize"
+
+
+def node_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every state, machine-wide, as (name, state)."""
+
+    def walk(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+        for name, state in states.items():
+            yield name, state
+            for branch in state.get("Branches", []):
+                yield from walk(branch["States"])
+            if "ItemProcessor" in state:
+                yield from walk(state["ItemProcessor"]["States"])
+
+    yield from walk(definition["States"])
+
+
+def _payload(state: dict[str, Any]) -> dict[str, Any]:
+    return state.get("Parameters", {}).get("Payload", {})
+
+
+def _success_next(states: dict[str, Any], name: str) -> str | None:
+    """Where a node's or gate's success leads, skipping its loop states."""
+    state = states[name]
+    if state["Type"] == "Choice":
+        for rule in state["Choices"]:
+            target = rule["Next"]
+            target_state = states[target]
+            loops = target_state["Type"] in ("Wait", "Pass", "Fail") or target.endswith(" newer?")
+            if not loops:
+                return target if target_state["Type"] != "Succeed" else None
+        return None
+    return state.get("Next")
+
+
+def guarantees(branch: dict[str, Any], before: frozenset[str], found: dict[str, frozenset[str]]) -> frozenset[str]:
+    """Walk one branch's success path; record, per node task, the nodes certainly done (or gated) when it
+    starts; return the nodes done at the branch's end."""
+    states = branch["States"]
+    done = set(before)
+    gated: set[str] = set()
+    name: str | None = branch["StartAt"]
+    while name is not None:
+        state = states[name]
+        if state["Type"] == "Parallel":
+            after = set(done)
+            for sub in state["Branches"]:
+                after |= guarantees(sub, frozenset(done), found)
+            done = after
+            name = state.get("Next")
+            continue
+        if state["Type"] == "Task" and state["Resource"].endswith("dynamodb:getItem"):
+            gated.add(state["Parameters"]["Key"]["sk"]["S"].removeprefix("NODE#"))
+            name = states[name]["Next"]
+            name = _success_next(states, name)
+            continue
+        if state["Type"] == "Task" and "node" in _payload(state):
+            node = _payload(state)["node"]
+            found[node] = frozenset(done | gated)
+            gated = set()
+            done.add(node)
+            name = _success_next(states, state["Next"])
+            continue
+        name = state.get("Next")
+    return frozenset(done)
+
+
+def starts_after(definition: dict[str, Any], mode_state: str) -> dict[str, frozenset[str]]:
+    """For the ``Reconcile`` or ``Delete`` part: node -> nodes certainly done before its task starts."""
+    found: dict[str, frozenset[str]] = {}
+    state = definition["States"][mode_state]
+    for branch in state.get("Branches", []):
+        guarantees(branch, frozenset(), found)
+    return found
+
+
+def closure(nodes: frozenset[str], dependencies: dict[str, list[str]]) -> set[str]:
+    """Nodes done, plus everything they needed (a done node's dependencies were done before it)."""
+    result: set[str] = set()
+    stack = list(nodes)
+    while stack:
+        v = stack.pop()
+        if v not in result:
+            result.add(v)
+            stack.extend(dependencies.get(v, []))
+    return result
+
+
+def ancestors(v: str, dependencies: dict[str, list[str]]) -> set[str]:
+    return closure(frozenset(dependencies.get(v, [])), dependencies)
+
+
+def random_dag(seed: int, size: int, density: float = 0.25) -> tuple[list[str], dict[str, list[str]]]:
+    rng = random.Random(seed)
+    order = [f"n{i}" for i in range(size)]
+    deps = {v: [u for u in order[:i] if rng.random() < density] for i, v in enumerate(order)}
+    return order, deps
+
+
+def rgd_document(name: str, order: list[str], deps: dict[str, list[str]], ready_when: bool = True) -> Document:
+    """An RGD of ConfigMaps wired as ``deps`` (each template names its dependencies)."""
+    resources = []
+    for v in order:
+        data = {f"from{d}": f"${{{d}.metadata.name}}" for d in deps[v]}
+        resource: dict[str, Any] = {
+            "id": v,
+            "template": {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"${{schema.spec.name}}-{v.lower()}"},
+                "data": data or {"k": "v"},
+            },
+        }
+        if ready_when:
+            resource["readyWhen"] = [f"${{has({v}.data)}}"]
+        resources.append(resource)
+    body = {
+        "apiVersion": "kro.run/v1alpha1",
+        "kind": "ResourceGraphDefinition",
+        "metadata": {"name": name},
+        "spec": {
+            "schema": {"apiVersion": "v1alpha1", "kind": "Synthetic", "spec": {"name": "string"}},
+            "resources": resources,
+        },
+    }
+    return Document(body, f"{name}.yaml")
+
+
+def compile_graph(document: Document) -> Graph:
+    result = compile_documents([document])
+    assert result.ok, [p.lines() for p in result.problems]
+    return result.graphs[0]
+
+
+def example_graphs(root: Path) -> list[tuple[str, Graph]]:
+    """Every RGD under ``root`` that compiles, compiled together (nested kinds resolve), with its file."""
+    documents: list[Document] = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            try:
+                documents += load_path(str(path))
+            except Exception:  # noqa: BLE001 - a file Kro's loader rejects is no RGD to compile
+                continue
+    result = compile_documents(documents)
+    return [(str(Path(c.file).relative_to(root)), c.graph) for c in result.compiled]

@@ -1,0 +1,252 @@
+"""The generated definitions: golden files, moto's CreateStateMachine, names, order, limits.
+
+Regenerate the golden files (tests/data/asl/) after an intended change with ``KROLESS_UPDATE_GOLDEN=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from kroless.graph import Graph
+from kroless.statemachine import (
+    DEFINITION_LIMIT,
+    StateMachineOptions,
+    compile_state_machine,
+    definition_json,
+    definition_size,
+    deletion_dependencies,
+    state_machine_name,
+)
+from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
+from tests.unit.statemachine.asl_walk import (
+    FINALIZE_ARN,
+    RECONCILE_ARN,
+    ancestors,
+    closure,
+    compile_graph,
+    example_graphs,
+    node_tasks,
+    random_dag,
+    rgd_document,
+    starts_after,
+)
+
+GOLDEN = DATA / "asl"
+UPDATE = os.environ.get("KROLESS_UPDATE_GOLDEN") == "1"
+
+
+def compile_default(graph: Graph, **options: Any) -> dict[str, Any]:
+    return compile_state_machine(
+        graph,
+        reconcile_function_arn=RECONCILE_ARN,
+        finalize_function_arn=FINALIZE_ARN,
+        options=StateMachineOptions(**options),
+    )
+
+
+def _all_examples() -> list[tuple[str, Graph]]:
+    graphs = example_graphs(EXAMPLES)
+    if KRO_EXAMPLES.is_dir():
+        graphs += example_graphs(KRO_EXAMPLES)
+    return graphs
+
+
+EXAMPLE_GRAPHS = _all_examples()
+NAME_COUNTS = Counter(graph.name for _, graph in EXAMPLE_GRAPHS)
+
+
+def golden_name(file: str, graph: Graph) -> str:
+    """``<rgd name>.json``; a name two example RGDs share also carries the file it came from."""
+    if NAME_COUNTS[graph.name] == 1:
+        return f"{graph.name}.json"
+    return f"{graph.name}@{re.sub(r'[^A-Za-z0-9.-]+', '_', file.removesuffix('.yaml'))}.json"
+
+
+def dependencies_of(graph: Graph) -> dict[str, list[str]]:
+    return {v: list(node.dependencies) for v, node in graph.nodes.items()}
+
+
+@pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
+def test_golden(file: str, graph: Graph) -> None:
+    text = definition_json(compile_default(graph), indent=2)
+    path = GOLDEN / golden_name(file, graph)
+    if UPDATE or not path.exists():
+        if not UPDATE:
+            pytest.fail(f"no golden file {path.name}: run with KROLESS_UPDATE_GOLDEN=1 and review it")
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"{path.name} changed: KROLESS_UPDATE_GOLDEN=1 to accept"
+
+
+def test_no_stale_golden_files() -> None:
+    expected = {golden_name(file, graph) for file, graph in EXAMPLE_GRAPHS}
+    if not KRO_EXAMPLES.is_dir():
+        pytest.skip("Kro's examples are missing: their golden files cannot be checked")
+    assert sorted(p.name for p in GOLDEN.glob("*.json") if p.name not in expected) == []
+
+
+@pytest.fixture
+def sfn(monkeypatch: pytest.MonkeyPatch) -> Any:
+    for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield boto3.client("stepfunctions")
+
+
+def test_every_definition_passes_create_state_machine(sfn: Any) -> None:
+    """moto parses the definition with the ASL grammar of its interpreter (LocalStack's) through botocore."""
+    role = "arn:aws:iam::123456789012:role/kroless-sfn"
+    names = set()
+    for _, graph in EXAMPLE_GRAPHS:
+        name = state_machine_name(graph)
+        if name in names:
+            continue
+        names.add(name)
+        for form in ("named", "generic"):
+            definition = definition_json(compile_default(graph, form=form))
+            sfn.create_state_machine(name=f"{name[:70]}-{form[0]}", definition=definition, roleArn=role)
+    assert len(sfn.list_state_machines()["stateMachines"]) == 2 * len(names)
+
+
+@pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
+def test_dependencies_done_before_a_node_starts_and_nothing_else(file: str, graph: Graph) -> None:
+    """On every path a node's task starts only after its dependencies (or gates for them); and it never
+    waits for a node it does not depend on (the schedule adds no edge: makespan = critical path)."""
+    deps = dependencies_of(graph)
+    definition = compile_default(graph, form="named")
+    after = starts_after(definition, "Reconcile")
+    assert set(after) == set(graph.nodes)
+    for v, done in after.items():
+        assert set(deps[v]) <= closure(done, deps), v
+        assert set(done) <= ancestors(v, deps), v
+
+
+@pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
+def test_deletion_is_reversed(file: str, graph: Graph) -> None:
+    """A node is deleted after every dependent; externalRefs are never deleted."""
+    reverse = deletion_dependencies(graph)
+    after = starts_after(compile_default(graph, form="named"), "Delete")
+    assert set(after) == {v for v, node in graph.nodes.items() if not node.is_external}
+    for v, done in after.items():
+        dependents = {w for w, node in graph.nodes.items() if v in node.dependencies and not node.is_external}
+        assert dependents <= closure(done, reverse), v
+        assert set(done) <= ancestors(v, reverse), v
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_dags_keep_the_dag_order(seed: int) -> None:
+    order, deps = random_dag(seed, size=12, density=0.3)
+    graph = compile_graph(rgd_document(f"random-{seed}", order, deps))
+    after = starts_after(compile_default(graph, form="named"), "Reconcile")
+    for v in order:
+        assert set(deps[v]) <= closure(after[v], deps)
+        assert set(after[v]) <= ancestors(v, deps)
+
+
+def _dogs_vs_cats() -> Graph:
+    matches = [g for _, g in EXAMPLE_GRAPHS if g.name == "dogsvscats-app.kro.run"]
+    if not matches:
+        pytest.skip("Kro's Dogs-vs-Cats example is missing")
+    return matches[0]
+
+
+def test_dogs_vs_cats_shape() -> None:
+    definition = compile_default(_dogs_vs_cats())
+    reconcile = definition["States"]["Reconcile"]
+    assert reconcile["Type"] == "Parallel"
+    branches = [list(b["States"]) for b in reconcile["Branches"]]
+    # postgres -> resultapp and redis -> voteapp nest; workerapp needs both: it gates on them
+    assert branches[0][0] == "postgres" and "resultapp" in branches[0]
+    assert branches[1][0] == "redis" and "voteapp" in branches[1]
+    assert branches[2][:2] == ["workerapp awaits redis", "workerapp awaits redis?"]
+    assert "workerapp awaits postgres" in branches[2]
+    names = dict(node_tasks(definition))
+    for node in ("postgres", "redis", "voteapp", "resultapp", "workerapp"):
+        assert names[node]["Parameters"]["Payload"] == {
+            "instance.$": "$.instance",
+            "generation.$": "$.generation",
+            "node": node,
+            "mode": "apply",
+        }
+        assert names[f"{node} ready?"]["Type"] == "Choice"
+        assert names[f"{node} wait"]["Type"] == "Wait"
+        assert names[f"{node} check"]["Parameters"]["Payload"]["mode"] == "check"
+        assert names[f"{node} delete"]["Parameters"]["Payload"]["mode"] == "delete"
+    assert names["workerapp awaits redis"]["Parameters"]["TableName"] == "kroless-state"
+
+
+def test_state_names_are_unique_and_short() -> None:
+    for _, graph in EXAMPLE_GRAPHS:
+        names = [name for name, _ in node_tasks(compile_default(graph))]
+        assert len(names) == len(set(names)), graph.name
+        assert max(len(n) for n in names) <= 80
+
+
+def test_retry_and_catch() -> None:
+    definition = compile_default(_dogs_vs_cats())
+    task = dict(node_tasks(definition))["postgres"]
+    assert task["Retry"][0]["ErrorEquals"] == [
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "StoreThrottledError",
+        "ThrottlingException",
+    ]
+    catch = definition["States"]["Reconcile"]["Catch"]
+    assert [c["ErrorEquals"] for c in catch] == [["Kroless.Superseded"], ["States.ALL"]]
+    assert [c["Next"] for c in catch] == ["Superseded", "Record failure"]
+    assert definition["States"]["Record failure"]["Parameters"]["Payload"]["mode"] == "error"
+
+
+def test_timeouts_and_backoff() -> None:
+    options = StateMachineOptions(node_timeouts={"postgres": 3600})
+    assert options.waits() == [2, 4, 8, 16, 30]
+    assert options.polls("redis") == 4 + 59  # 2+4+8+16, then 30 s until 30 min
+    assert options.polls("postgres") == 4 + 119
+    definition = compile_default(_dogs_vs_cats(), node_timeouts={"postgres": 3600})
+    states = dict(node_tasks(definition))
+    rule = states["postgres ready?"]["Choices"][3]
+    assert rule == {"Variable": "$.node.polls", "NumericGreaterThanEquals": 123, "Next": "postgres timed out"}
+    assert states["postgres timed out"]["Error"] == "Kroless.NodeTimeout"
+    assert "resource postgres not ready after 1h" in states["postgres timed out"]["CausePath"]
+
+
+@pytest.mark.parametrize(
+    ("rgd", "expected"),
+    [
+        ("dogsvscats-app.kro.run", "kroless-dogsvscats-app-kro-run"),
+        ("a" * 100, "kroless-" + "a" * 63 + "~"),
+    ],
+)
+def test_state_machine_name(rgd: str, expected: str) -> None:
+    name = state_machine_name(rgd)
+    assert name.startswith(expected) and len(name) <= 80
+    assert re.fullmatch(r"[A-Za-z0-9_~-]+", name)
+
+
+def test_large_graphs_use_the_generic_form_under_one_megabyte() -> None:
+    order, deps = random_dag(7, size=1000, density=0.004)
+    graph = compile_graph(rgd_document("synthetic-1000", order, deps, ready_when=False))
+    definition = compile_default(graph)
+    assert definition_size(definition) < DEFINITION_LIMIT
+    states = definition["States"]["Reconcile"]["Branches"][0]["States"]
+    assert states["Reconcile each resource"]["Type"] == "Map"
+    items = states["Resources"]["Result"]
+    assert [item["id"] for item in items] == graph.topological_order
+    with pytest.raises(ValueError, match="over Step Functions' 1 MB"):
+        compile_default(graph, form="named")
+
+
+def test_generic_form_is_json_serialisable_and_small() -> None:
+    definition = compile_default(_dogs_vs_cats(), form="generic")
+    assert json.loads(definition_json(definition)) == definition
+    assert definition_size(definition) < 30_000
