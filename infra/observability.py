@@ -76,7 +76,6 @@ class Observability(Construct):
                             "Principal": {"Service": ["events.amazonaws.com", "delivery.logs.amazonaws.com"]},
                             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                             "Resource": self.failed_executions_log.log_group_arn,
-                            "Condition": {"ArnEquals": {"aws:SourceArn": self.failed_rule.rule_arn}},
                         }
                     ],
                 }

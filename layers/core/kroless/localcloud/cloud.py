@@ -1,0 +1,159 @@
+"""The local cloud: the production path, assembled in one process with no AWS account.
+
+What it runs for real: the four Lambda handlers from ``functions/`` (in process, through moto's Lambda
+API), the generated state machines (moto's Step Functions interpreter), the EventBridge bus and rules,
+the DynamoDB state table, and kroless's providers with real botocore calls against moto.
+
+What it emulates: the Kubernetes API (:mod:`kroless.localcloud.kubernetes`, since no kube-apiserver runs
+here), CloudTrail delivery (the drift feature injects CloudTrail-shaped events), and the AWS operations
+moto lacks (:mod:`kroless.localcloud.aws_gaps`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from kroless.localcloud import aws_gaps
+from kroless.localcloud.aws import LocalAws
+from kroless.localcloud.kubernetes import KubernetesEmulator
+from kroless.services import Services, Settings, set_services
+from kroless.store import StateStore, create_table
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
+FUNCTIONS = ("compile", "admit", "reconcile_node", "finalize")
+TABLE = "kroless-state"
+BUS = "kroless"
+
+
+def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
+    """The ``handler`` of ``functions/<name>/app.py``, imported from its file as Lambda would."""
+    path = functions_dir / name / "app.py"
+    spec = importlib.util.spec_from_file_location(f"kroless_function_{name}", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+class LocalCloud:
+    """``with LocalCloud() as cloud:`` gives an AWS (moto) and a Kubernetes API with kroless deployed.
+
+    Clients from :attr:`session` reach moto; :attr:`kubernetes` is the API emulator.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str = "us-west-2",
+        kubernetes_ready_delay: float = 0.5,
+        kubernetes_state: str | None = None,
+        log_level: str = "WARNING",
+    ) -> None:
+        self.region = region
+        self.aws = LocalAws(region)
+        self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
+        self.log_level = log_level
+        self.function_arns: dict[str, str] = {}
+        self._saved_env: dict[str, str | None] = {}
+
+    def __enter__(self) -> LocalCloud:
+        self.aws.__enter__()
+        try:
+            aws_gaps.install()
+            self.kubernetes.start()
+            self._deploy()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        set_services(None)
+        self.kubernetes.stop()
+        self.aws.__exit__(*exc)
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    @property
+    def session(self) -> Any:
+        import boto3
+
+        return boto3.session.Session(region_name=self.region)
+
+    def client(self, service: str) -> Any:
+        return self.aws.client(service)
+
+    @property
+    def store(self) -> StateStore:
+        return StateStore(TABLE, self.client("dynamodb"))
+
+    def _deploy(self) -> None:
+        """What ``cdk deploy`` creates, in moto: table, bus, rules, functions, the state machines' role."""
+        create_table(self.client("dynamodb"), TABLE)
+        events = self.client("events")
+        events.create_event_bus(Name=BUS)
+        role = self._state_machine_role()
+        env = {
+            "KROLESS_TABLE": TABLE,
+            "KROLESS_EVENT_BUS": BUS,
+            "KROLESS_KUBERNETES_URL": self.kubernetes.url,
+            "KROLESS_STATE_MACHINE_ROLE_ARN": role,
+            "POWERTOOLS_LOG_LEVEL": self.log_level,
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "kroless",
+        }
+        for name in FUNCTIONS:
+            self.function_arns[name] = f"arn:aws:lambda:{self.region}:{self.aws.account}:function:kroless-{name}"
+        env["KROLESS_RECONCILE_FUNCTION_ARN"] = self.function_arns["reconcile_node"]
+        env["KROLESS_FINALIZE_FUNCTION_ARN"] = self.function_arns["finalize"]
+        self._saved_env = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)
+        set_services(Services(Settings.from_environment(), session=self.session))
+        for name in FUNCTIONS:
+            self.aws.register_function(f"kroless-{name}", load_handler(name), environment=env, timeout=900)
+        routes = {"compile": "ResourceGraphDefinition", "admit": "Instance"}
+        for function, prefix in routes.items():
+            rule = f"kroless-{function}"
+            pattern = {"source": ["kroless"], "detail-type": [{"prefix": f"{prefix} "}]}
+            events.put_rule(Name=rule, EventBusName=BUS, EventPattern=json.dumps(pattern))
+            events.put_targets(
+                Rule=rule, EventBusName=BUS, Targets=[{"Id": function, "Arn": self.function_arns[function]}]
+            )
+
+    def _state_machine_role(self) -> str:
+        iam = self.client("iam")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        }
+        role = iam.create_role(RoleName="kroless-state-machines", AssumeRolePolicyDocument=json.dumps(trust))
+        return str(role["Role"]["Arn"])
+
+    def put(self, detail_type: str, manifest: dict[str, Any]) -> str:
+        """Send a request event to the bus, as ``kroless apply`` does; returns the event id."""
+        response = self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "kroless",
+                    "DetailType": detail_type,
+                    "Detail": json.dumps({"manifest": manifest}),
+                    "EventBusName": BUS,
+                }
+            ]
+        )
+        entry = response["Entries"][0]
+        if "ErrorCode" in entry:
+            raise RuntimeError(f"PutEvents failed: {entry['ErrorCode']}: {entry.get('ErrorMessage')}")
+        return str(entry["EventId"])
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until event deliveries and asynchronous invocations have finished."""
+        self.aws.drain(timeout)
