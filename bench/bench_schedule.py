@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_schedule.py [--quick]
 
 Runs the real generated definitions in moto's ASL interpreter (kroless.localcloud.aws.LocalAws) with a
-fake reconcile function that makes each node ready a fixed delay after its apply (seconds, scaled down:
-1 s stands for a minute). Readiness polls wait 1 s and gates poll every 1 s, so each measured makespan
+fake reconcile function that makes each node ready a fixed delay after its apply (delay units of SCALE
+seconds; think of a unit as a minute). Readiness polls wait 1 s and gates poll every 1 s, so each measured makespan
 includes up to ~1 s of discovery lag per node on the path plus the interpreter's own overhead.
 The goal column is makespan / critical path = 1.00.
 """
@@ -31,6 +31,7 @@ from kroless.statemachine.plan import gate_count, plan_dag  # noqa: E402
 from tests.integration.statemachine.fake import FakeReconciler, state_transitions  # noqa: E402
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 
+SCALE = 3.0  # seconds per delay unit: larger makes the 1 s poll granularity a smaller share
 OPTIONS = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1)
 DOGS_VS_CATS = {
     "postgres": [],
@@ -55,9 +56,11 @@ def level_ideal(order: list[str], deps: dict[str, list[str]], delays: dict[str, 
     return sum(max(delays[v] for v in order if level[v] == n) for n in range(max(level.values()) + 1))
 
 
-def run(cloud: LocalAws, order: list[str], deps: dict[str, list[str]], delays: dict[str, float], levels: bool) -> dict[str, Any]:
+def run(
+    cloud: LocalAws, order: list[str], deps: dict[str, list[str]], delays: dict[str, float], levels: bool
+) -> dict[str, Any]:
     graph = compile_graph(rgd_document("bench", order, deps))
-    fake = FakeReconciler(cloud, delays, deps)
+    fake = FakeReconciler(cloud, {v: d * SCALE for v, d in delays.items()}, deps)
     plan = plan_levels(deps, graph.topological_order) if levels else None
     definition = compile_state_machine(
         graph,
@@ -72,7 +75,7 @@ def run(cloud: LocalAws, order: list[str], deps: dict[str, list[str]], delays: d
     first = min(t for (_, phase), t in fake.started.items() if phase == "apply")
     last = max(t for (_, phase), t in fake.finished.items() if phase == "apply")
     return {
-        "makespan": last - first,
+        "makespan": (last - first) / SCALE,
         "transitions": state_transitions(cloud, result["arn"]),
         "bytes": definition_size(definition),
     }
@@ -81,10 +84,18 @@ def run(cloud: LocalAws, order: list[str], deps: dict[str, list[str]], delays: d
 def cases(quick: bool) -> list[tuple[str, list[str], dict[str, list[str]], dict[str, float]]]:
     # Dogs-vs-Cats: RDS slow (8), Redis fast (1), apps 2; then the vote app slow as well
     result = [
-        ("Dogs-vs-Cats (RDS 8, Redis 1, apps 2)", list(DOGS_VS_CATS), DOGS_VS_CATS,
-         {"postgres": 8.0, "redis": 1.0, "voteapp": 2.0, "resultapp": 2.0, "workerapp": 2.0}),
-        ("Dogs-vs-Cats (RDS 8, Redis 1, vote app 6)", list(DOGS_VS_CATS), DOGS_VS_CATS,
-         {"postgres": 8.0, "redis": 1.0, "voteapp": 6.0, "resultapp": 2.0, "workerapp": 2.0}),
+        (
+            "Dogs-vs-Cats (RDS 8, Redis 1, apps 2)",
+            list(DOGS_VS_CATS),
+            DOGS_VS_CATS,
+            {"postgres": 8.0, "redis": 1.0, "voteapp": 2.0, "resultapp": 2.0, "workerapp": 2.0},
+        ),
+        (
+            "Dogs-vs-Cats (RDS 8, Redis 1, vote app 6)",
+            list(DOGS_VS_CATS),
+            DOGS_VS_CATS,
+            {"postgres": 8.0, "redis": 1.0, "voteapp": 6.0, "resultapp": 2.0, "workerapp": 2.0},
+        ),
     ]
     for seed in range(1 if quick else 4):
         order, deps = random_dag(100 + seed, size=12, density=0.2)
@@ -104,14 +115,18 @@ def main() -> None:
             lvl = run(cloud, order, deps, delays, levels=True)
             gates = gate_count(plan_dag(deps, order))
             rows.append((name, cp, level_ideal(order, deps, delays), gates, dag, lvl))
-    print("| graph | critical path (s) | DAG schedule makespan | ratio | gates | transitions | "
-          "level schedule makespan | ratio | ideal level ratio | transitions |")
+    print(
+        "| graph | critical path (units) | DAG schedule makespan | ratio | gates | transitions | "
+        "level schedule makespan | ratio | ideal level ratio | transitions |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, cp, ideal, gates, dag, lvl in rows:
-        print(f"| {name} | {cp:.1f} | {dag['makespan']:.1f} | {dag['makespan'] / cp:.2f} | {gates} | "
-              f"{dag['transitions']} | {lvl['makespan']:.1f} | {lvl['makespan'] / cp:.2f} | {ideal / cp:.2f} | "
-              f"{lvl['transitions']} |")
-    print("\nmoto 5.2.5 interpreter, wall clock; polls and gates every 1 s.")
+        print(
+            f"| {name} | {cp:.1f} | {dag['makespan']:.1f} | {dag['makespan'] / cp:.2f} | {gates} | "
+            f"{dag['transitions']} | {lvl['makespan']:.1f} | {lvl['makespan'] / cp:.2f} | {ideal / cp:.2f} | "
+            f"{lvl['transitions']} |"
+        )
+    print(f"\nmoto 5.2.5 interpreter, wall clock, 1 unit = {SCALE:g} s; readiness polls and gates every 1 s.")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ class ClusterAccess(Construct):
         if not props.clusters:
             return
         arns = [
-            stack.format_arn(service="eks", resource="cluster", resource_name=c.name, arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+            stack.format_arn(
+                service="eks", resource="cluster", resource_name=c.name, arn_format=ArnFormat.SLASH_RESOURCE_NAME
+            )
             for c in props.clusters
         ]
         policy = iam.Policy(

@@ -77,7 +77,9 @@ class StateMachineExecutionRole(Construct):
         )
         if props.table_key is not None:
             props.table_key.grant_decrypt(self.role)
-        self.role.add_to_policy(iam.PolicyStatement(sid="LogDelivery", actions=list(LOG_DELIVERY_ACTIONS), resources=["*"]))
+        self.role.add_to_policy(
+            iam.PolicyStatement(sid="LogDelivery", actions=list(LOG_DELIVERY_ACTIONS), resources=["*"])
+        )
         self.role.add_to_policy(iam.PolicyStatement(sid="Tracing", actions=list(XRAY_ACTIONS), resources=["*"]))
         for function in functions:
             acknowledge(
@@ -94,7 +96,9 @@ class StateMachineExecutionRole(Construct):
 
 
 def state_machine_arn(scope: Construct, pattern: str) -> str:
-    return Stack.of(scope).format_arn(service="states", resource="stateMachine", resource_name=pattern, arn_format=_COLON)
+    return Stack.of(scope).format_arn(
+        service="states", resource="stateMachine", resource_name=pattern, arn_format=_COLON
+    )
 
 
 def execution_arn(scope: Construct, pattern: str) -> str:

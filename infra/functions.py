@@ -30,7 +30,9 @@ class FunctionSpec:
 # compile and reconcile_node evaluate CEL and render; more memory is also more CPU on Lambda.
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("compile", 1024, 60, "RGD applied/deleted: validate, store, create/update the state machine", True),
-    FunctionSpec("admit", 512, 30, "Instance applied/deleted: validate, default, generation++, start the execution", True),
+    FunctionSpec(
+        "admit", 512, 30, "Instance applied/deleted: validate, default, generation++, start the execution", True
+    ),
     FunctionSpec("reconcile_node", 1024, 120, "One DAG node: apply, check readiness, delete", False),
     FunctionSpec("finalize", 512, 30, "Write the instance status, emit Instance Reconciled/Failed", False),
 )
@@ -116,6 +118,12 @@ class Functions(Construct):
                 "wheels (cel-expr-python, pydantic-core) are built for that CPython; context pythonVersion "
                 "selects it",
             )
+            if props.tracing:
+                acknowledge(
+                    role,
+                    "AwsSolutions-IAM5[Resource::*]",
+                    "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) accepts no resource ARN",
+                )
             self.functions[spec.name] = function
             self.roles[spec.name] = role
             self.log_groups[spec.name] = log_group

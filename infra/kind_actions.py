@@ -82,7 +82,9 @@ def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> lis
     services_known = {k.service for k in table}
     for service in services:
         if service not in services_known:
-            raise ValueError(f"allowedServices: unknown service {service!r}; known: {', '.join(sorted(services_known))}")
+            raise ValueError(
+                f"allowedServices: unknown service {service!r}; known: {', '.join(sorted(services_known))}"
+            )
         selected.update({(k.service, k.kind): k for k in table if k.service == service})
     for name in kinds:
         service, _, kind_name = name.partition("/")

@@ -34,7 +34,9 @@ def _text(resolved: Any) -> str:
     raise ValueError(f"cannot express {resolved!r} as a cdk-nag finding")
 
 
-def finding(rule: str, scope: IConstruct | None = None, *, resource: str | None = None, action: str | None = None) -> str:
+def finding(
+    rule: str, scope: IConstruct | None = None, *, resource: str | None = None, action: str | None = None
+) -> str:
     if resource is not None:
         assert scope is not None
         return f"{rule}[Resource::{nag_text(scope, resource)}]"

@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.client_access import ClientAccess, ClientAccessProps
 from infra.cluster_access import ClusterAccess, ClusterAccessProps
 from infra.config import DeploymentConfig
 from infra.core_layer import CoreLayer, CoreLayerProps
@@ -21,7 +22,6 @@ from infra.kind_actions import mutating_operations, select_kinds
 from infra.kind_permissions import KindPermissions, KindPermissionsProps
 from infra.nag import acknowledge, finding
 from infra.observability import Observability, ObservabilityProps
-from infra.put_events_access import PutEventsAccess, PutEventsAccessProps
 from infra.state_table import StateTable, StateTableProps
 
 # What the compile function may do to the state machines it owns.
@@ -44,7 +44,9 @@ class KrolessStackProps:
 
 class KrolessStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, props: KrolessStackProps, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, description="kroless: Kro ResourceGraphDefinitions on AWS, no controller", **kwargs)  # type: ignore[arg-type]
+        super().__init__(
+            scope, construct_id, description="kroless: Kro ResourceGraphDefinitions on AWS, no controller", **kwargs
+        )
         config = props.config
         prefix = config.state_machine_prefix
         retention = _retention(config.log_retention_days)
@@ -176,7 +178,11 @@ class KrolessStack(Stack):
         self.cluster_access = ClusterAccess(
             self, "ReconcileClusters", ClusterAccessProps(role=roles["reconcile_node"], clusters=config.clusters)
         )
-        self.put_events = PutEventsAccess(self, "PutEvents", PutEventsAccessProps(bus=bus))
+        self.client_access = ClientAccess(
+            self,
+            "ClientAccess",
+            ClientAccessProps(bus=bus, table=table, table_key=self.state.key, state_machine_prefix=prefix),
+        )
         # No drift function yet: the construct stays empty until the drift feature passes its target.
         self.drift = DriftRules(self, "Drift", DriftRulesProps(calls=mutating_operations(kinds), target=None))
         self.observability = Observability(
@@ -194,7 +200,7 @@ class KrolessStack(Stack):
         outputs = {
             "EventBusName": (bus.event_bus_name, "the kroless bus"),
             "EventBusArn": (bus.event_bus_arn, "the kroless bus ARN"),
-            "TableName": (table.table_name, "the state table"),
+            "StateTableName": (table.table_name, "the state table"),
             "StateMachinePrefix": (prefix, "state machines are named <prefix><rgd>"),
             "Region": (self.region, "the region of the control plane"),
             "ControllerEventSource": (SOURCE_CONTROLLER, "source of the events kroless emits"),
@@ -203,8 +209,14 @@ class KrolessStack(Stack):
             "AdmitFunctionName": (fn["admit"].function_name, "admit function"),
             "ReconcileNodeFunctionName": (fn["reconcile_node"].function_name, "reconcile_node function"),
             "FinalizeFunctionName": (fn["finalize"].function_name, "finalize function"),
-            "DeveloperPolicyArn": (self.put_events.developer_policy.managed_policy_arn, "attach to developers: Instance events only"),
-            "PlatformPolicyArn": (self.put_events.platform_policy.managed_policy_arn, "attach to the platform team: RGD events"),
+            "DeveloperPolicyArn": (
+                self.client_access.developer_policy.managed_policy_arn,
+                "attach to developers: Instance events only",
+            ),
+            "PlatformPolicyArn": (
+                self.client_access.platform_policy.managed_policy_arn,
+                "attach to the platform team: RGD events",
+            ),
             "FailedExecutionsAlarmName": (self.observability.failed_alarm.alarm_name, "alarm on failed executions"),
             "DeadLetterQueueUrl": (self.dead_letters.queue_url, "events that could not be processed"),
         }

@@ -48,6 +48,8 @@ def platform_tags(arch: str) -> list[str]:
     machine = PLATFORMS[arch]
     tags = [f"manylinux_2_{minor}_{machine}" for minor in range(GLIBC_MAX, GLIBC_MIN - 1, -1)]
     return [*tags, f"manylinux2014_{machine}"]
+
+
 DEFAULT_PYTHON = "3.12"
 LIMIT_MB = 150
 STAMP = ".kroless-layer.json"

@@ -21,8 +21,6 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-pytest.importorskip("aws_cdk", reason="aws-cdk-lib is not installed (requirements-dev.txt)")
-
 CLUSTERS = ["dev", {"name": "prod", "accessPolicy": "AmazonEKSEditPolicy", "namespaces": ["apps", "data"]}]
 ALLOWED_SERVICES = ["ec2", "rds", "elasticache"]
 CONTEXT: dict[str, Any] = {

@@ -43,7 +43,8 @@ def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
     """Validate and store an RGD, then create or update its state machine."""
     from kroless.statemachine import compile_state_machine, state_machine_name
 
-    graph = services.registry.register(manifest)
+    # The state machine first, the registry entry last: once an RGD is visible, instances of it can start.
+    graph = services.registry.validate(manifest)
     settings = services.settings
     definition = compile_state_machine(
         graph,
@@ -51,7 +52,7 @@ def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
         finalize_function_arn=settings.finalize_function_arn,
     )
     name = state_machine_name(graph)
-    arn = services.state_machine_arn(graph.name)
+    arn = services.state_machine_arn(graph)
     body = json.dumps(definition)
     try:
         services.sfn.update_state_machine(stateMachineArn=arn, definition=body, roleArn=settings.state_machine_role_arn)
@@ -59,6 +60,7 @@ def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
         services.sfn.create_state_machine(
             name=name, definition=body, roleArn=settings.state_machine_role_arn, type="STANDARD"
         )
+    services.registry.save(manifest, graph)
     return {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
 
 
@@ -89,7 +91,15 @@ def apply_instance(services: Services, manifest: dict[str, Any]) -> dict[str, An
         raise
     key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     generation = services.store.admit_instance(key, rgd, defaulted)
-    execution = services.start_execution(key, generation)
+    try:
+        execution = services.start_execution(key, generation)
+    except Exception as err:
+        # The instance is stored; say why nothing runs, where `kroless get/describe` and subscribers look.
+        message = f"cannot start the reconcile: {err}"
+        condition = {"type": "Ready", "status": "False", "reason": "ExecutionNotStarted", "message": message}
+        services.store.set_instance_status(key, generation, "ERROR", {"state": "ERROR"}, [condition])
+        services.emit(INSTANCE_FAILED, {"instance": _summary(manifest), "generation": generation, "error": message})
+        raise
     return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
 
 

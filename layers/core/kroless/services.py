@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from kroless.graph import Graph
 from kroless.runtime.nested import NestedInstances
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.reconciler import Reconciler
@@ -149,12 +150,16 @@ class Services:
 
     # -- Step Functions -----------------------------------------------------------------------------------
 
-    def state_machine_arn(self, rgd: str) -> str:
+    @cached_property
+    def account(self) -> str:
+        return str(self.client("sts").get_caller_identity()["Account"])
+
+    def state_machine_arn(self, rgd: str | Graph) -> str:
+        """The ARN of an RGD's state machine (by registered name, or from a graph not yet registered)."""
         from kroless.statemachine import state_machine_name
 
-        account = self.client("sts").get_caller_identity()["Account"]
-        name = state_machine_name(self.registry.graph(rgd))
-        return f"arn:aws:states:{self.settings.region}:{account}:stateMachine:{name}"
+        graph = self.registry.graph(rgd) if isinstance(rgd, str) else rgd
+        return f"arn:aws:states:{self.settings.region}:{self.account}:stateMachine:{state_machine_name(graph)}"
 
     def start_execution(self, key: InstanceKey, generation: int, *, mode: str = "reconcile", parent: str | None = None) -> str:
         """Start the RGD's state machine for one instance generation; an existing execution is reused."""

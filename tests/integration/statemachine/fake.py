@@ -112,7 +112,9 @@ class FakeReconciler:
     def _forget(self) -> None:
         """Drop node items an earlier run (same instance, same generation) left, or gates would pass early."""
         items = self.ddb.query(
-            TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": INSTANCE_PREFIX + INSTANCE}}
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": INSTANCE_PREFIX + INSTANCE}},
         )["Items"]
         for item in items:
             self.ddb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})

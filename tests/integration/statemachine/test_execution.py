@@ -14,7 +14,9 @@ from kroless.statemachine import StateMachineOptions, compile_state_machine
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
 
 if importlib.util.find_spec("kroless.localcloud.aws") is None:  # pragma: no cover
-    pytest.skip("kroless.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True)
+    pytest.skip(
+        "kroless.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True
+    )
 
 from kroless.localcloud.aws import LocalAws  # noqa: E402
 from tests.integration.statemachine.fake import FakeReconciler  # noqa: E402
@@ -48,7 +50,7 @@ def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = F
 
 @pytest.mark.parametrize("form", ["named", "generic"])
 def test_dogs_vs_cats_runs_on_the_dag(cloud: LocalAws, dogs_vs_cats: Graph, form: str) -> None:
-    delays = {"postgres": 3.0, "redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
+    delays = {"postgres": 5.0, "redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
     fake = FakeReconciler(cloud, delays, DOGS_VS_CATS)
     options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, form=form)
     result = fake.run(machine(fake, dogs_vs_cats, options))
@@ -84,7 +86,9 @@ def test_node_error_fails_the_execution_and_records_it(cloud: LocalAws, dogs_vs_
 
 def test_readiness_timeout_names_the_resource_and_the_ready_when(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
     fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, never_ready={"redis"})
-    options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"redis": 2})
+    options = StateMachineOptions(
+        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"redis": 2}
+    )
     result = fake.run(machine(fake, dogs_vs_cats, options))
     assert result["status"] == "FAILED"
     assert result["error"] == "Kroless.NodeTimeout"

@@ -9,7 +9,6 @@ import json
 import os
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -95,7 +94,11 @@ def test_no_stale_golden_files() -> None:
 
 @pytest.fixture
 def sfn(monkeypatch: pytest.MonkeyPatch) -> Any:
-    for name, value in {"AWS_DEFAULT_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-west-2",
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+    }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield boto3.client("stepfunctions")

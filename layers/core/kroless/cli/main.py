@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     render = commands.add_parser("render", help="offline dry run of an instance: defaults and rendered resources")
     render.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
     render.add_argument("-o", "--output", choices=["yaml", "json"], default="yaml")
+    _cloud_commands(commands)
     for command in (validate, graph, schema, render):
         command.add_argument(
             "--feature-gates",
@@ -41,11 +42,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """apply / get / describe / delete / local: against the local cloud (default) or a deployed stack."""
+
+    def target(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--target", choices=["local", "aws"], default="local", help="default: the local cloud")
+        command.add_argument("--stack", default="Kroless", help="the deployed stack (--target aws)")
+        command.add_argument("--region", default=None)
+        command.add_argument("--state-dir", default=".kroless/local", help="the local cloud's state folder")
+        command.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a reconcile")
+
+    apply = commands.add_parser("apply", help="register RGDs and apply instances (shows the reconcile live)")
+    apply.add_argument("-f", "--filename", action="append", required=True, metavar="PATH")
+    apply.add_argument("--wait", action=argparse.BooleanOptionalAction, default=True)
+    target(apply)
+    get = commands.add_parser("get", help="list RGDs (`get rgd`) or instances of a kind")
+    get.add_argument("kind")
+    get.add_argument("name", nargs="?")
+    get.add_argument("-n", "--namespace")
+    get.add_argument("-o", "--output", choices=["wide", "yaml", "json"])
+    target(get)
+    describe = commands.add_parser("describe", help="an instance: conditions, per-node state, errors, executions")
+    describe.add_argument("kind")
+    describe.add_argument("name")
+    describe.add_argument("-n", "--namespace")
+    target(describe)
+    delete = commands.add_parser("delete", help="delete instances (-f FILE or KIND NAME), then RGDs")
+    delete.add_argument("kind", nargs="?")
+    delete.add_argument("name", nargs="?")
+    delete.add_argument("-f", "--filename", action="append", metavar="PATH")
+    delete.add_argument("-n", "--namespace")
+    target(delete)
+    local = commands.add_parser("local", help="the local cloud server: up, down, status")
+    local.add_argument("action", choices=["up", "down", "status"])
+    local.add_argument("--state-dir", default=".kroless/local")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from kroless.cli import commands
+    from kroless.cli import cloud, commands
 
-    handler = getattr(commands, args.command)
+    handler = getattr(commands, args.command, None) or getattr(cloud, args.command)
     try:
         return int(handler(args))
     except KrolessError as err:

@@ -567,7 +567,7 @@ def _abort_running_executions() -> None:
                 except Exception as exc:  # never block the exit
                     LOG.warning("local cloud: could not stop %s: %s", execution.execution_arn, exc)
     # Stopping only signals the worker; give it a moment to wind down while the mock is still on.
-    deadline = time.monotonic() + 2.0
+    deadline = time.monotonic() + 5.0
     while any(e.exec_status == ExecutionStatus.RUNNING for e in stopped) and time.monotonic() < deadline:
         time.sleep(0.01)
 

@@ -1,8 +1,10 @@
 """AWS operations moto 5.2.5 lacks, added to moto for the local cloud and the tests only.
 
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
-caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup; and a bug: RDS ModifyDBSubnetGroup removes the group
-from moto's store (it pops it and never puts it back). :func:`install` adds them to moto's ElastiCache
+caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup,
+ElastiCache ModifyCacheCluster, API Gateway v2 UpdateStage and GetAuthorizers; and bugs: RDS
+ModifyDBSubnetGroup removes the group from moto's store (it pops it and never puts it back), ElastiCache
+DeleteCacheCluster leaves the cluster "deleting" for ever (here it goes after ``delete_after``). :func:`install` adds them to moto's ElastiCache
 backend as real response handlers, so botocore calls them over moto's normal path (serialised by the
 service model like any other moto answer). Never imported by the production path: AWS has these
 operations.
@@ -179,7 +181,41 @@ def install() -> None:
             raise CacheSubnetGroupNotFound(name)
         return ActionResult({})
 
+    def modify_cache_cluster(self: Any) -> Any:
+        params = self._get_params()
+        [cluster] = self.elasticache_backend.describe_cache_clusters(params["CacheClusterId"])
+        for member, attribute in _CACHE_CLUSTER_FIELDS.items():
+            if member in params:
+                setattr(cluster, attribute, params[member])
+        if "AuthToken" in params:
+            cluster.auth_token_enabled = True
+        return ActionResult({"CacheCluster": cluster})
+
+    def purge_cache_clusters(backend: ElastiCacheBackend) -> None:
+        clusters = backend.cache_clusters
+        for name in [n for n, c in clusters.items() if getattr(c, "_kroless_deleted", None) is not None]:
+            if _Cache._elapsed(clusters[name]._kroless_deleted, "delete_after"):
+                del clusters[name]
+
+    def delete_cache_cluster(self: Any) -> Any:
+        cluster = self.elasticache_backend.delete_cache_cluster(self._get_param("CacheClusterId"))
+        if getattr(cluster, "_kroless_deleted", None) is None:
+            cluster._kroless_deleted = time.monotonic()
+        response = ActionResult({"CacheCluster": cluster})
+        purge_cache_clusters(self.elasticache_backend)
+        return response
+
+    describe_cache_clusters = ElastiCacheResponse.describe_cache_clusters
+
+    def describe_cache_clusters_purged(self: Any) -> Any:
+        purge_cache_clusters(self.elasticache_backend)
+        return describe_cache_clusters(self)
+
     _fix_modify_db_subnet_group()
+    _add_apigatewayv2()
+    ElastiCacheResponse.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]
+    ElastiCacheResponse.describe_cache_clusters = describe_cache_clusters_purged  # type: ignore[method-assign]
+    ElastiCacheResponse.modify_cache_cluster = modify_cache_cluster  # type: ignore[attr-defined]
     for handler in (
         modify_cache_subnet_group,
         delete_cache_subnet_group,
@@ -190,6 +226,59 @@ def install() -> None:
     ):
         setattr(ElastiCacheResponse, handler.__name__, handler)
     _INSTALLED["done"] = True
+
+
+# ModifyCacheCluster member -> moto's CacheCluster attribute (ApplyImmediately: moto applies at once)
+_CACHE_CLUSTER_FIELDS = {
+    "NumCacheNodes": "num_cache_nodes",
+    "CacheNodeType": "cache_node_type",
+    "EngineVersion": "engine_version",
+    "CacheParameterGroupName": "cache_parameter_group_name",
+    "CacheSecurityGroupNames": "cache_security_group_names",
+    "SecurityGroupIds": "security_group_ids",
+    "PreferredMaintenanceWindow": "preferred_maintenance_window",
+    "NotificationTopicArn": "notification_topic_arn",
+    "AutoMinorVersionUpgrade": "auto_minor_version_upgrade",
+    "SnapshotRetentionLimit": "snapshot_retention_limit",
+    "SnapshotWindow": "snapshot_window",
+    "AuthToken": "auth_token",
+    "LogDeliveryConfigurations": "log_delivery_configurations",
+    "IpDiscovery": "ip_discovery",
+}
+_STAGE_FIELDS = {
+    "accessLogSettings": "access_log_settings",
+    "autoDeploy": "auto_deploy",
+    "clientCertificateId": "client_certificate_id",
+    "defaultRouteSettings": "default_route_settings",
+    "description": "description",
+    "routeSettings": "route_settings",
+    "stageVariables": "stage_variables",
+}
+
+
+def _add_apigatewayv2() -> None:
+    """UpdateStage (PATCH .../stages/{name}) and GetAuthorizers (GET .../authorizers) on moto's routes."""
+    import datetime as _dt
+    import json
+    from urllib.parse import unquote
+
+    from moto.apigatewayv2.responses import ApiGatewayV2Response
+
+    def update_stage(self: Any) -> Any:
+        api_id = self.path.split("/")[-3]
+        stage = self.apigatewayv2_backend.get_stage(api_id, unquote(self.path.split("/")[-1]))
+        for key, value in json.loads(self.body or "{}").items():
+            if key in _STAGE_FIELDS:
+                setattr(stage, _STAGE_FIELDS[key], value)
+        stage.updated = _dt.datetime.now()
+        return 200, {}, json.dumps(stage.to_json())
+
+    def get_authorizers(self: Any) -> Any:
+        api = self.apigatewayv2_backend.get_api(self.path.split("/")[-2])
+        return 200, {}, json.dumps({"items": [a.to_json() for a in api.authorizers.values()]})
+
+    ApiGatewayV2Response.update_stage = update_stage  # type: ignore[attr-defined]
+    ApiGatewayV2Response.get_authorizers = get_authorizers  # type: ignore[attr-defined]
 
 
 def _fix_modify_db_subnet_group() -> None:

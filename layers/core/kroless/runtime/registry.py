@@ -40,9 +40,13 @@ class RGDRegistry:
     def register(self, document: dict[str, Any], *, file: str = "<rgd>") -> Graph:
         """Validate and store an RGD with its compiled summary; returns the graph."""
         graph = self.validate(document, file=file)
+        self.save(document, graph)
+        return graph
+
+    def save(self, document: dict[str, Any], graph: Graph) -> None:
+        """Store an RGD validated with :meth:`validate` (after whatever must exist first, e.g. its state machine)."""
         self.store.put_rgd(graph.name, document, graph.to_summary())
         self._graphs.pop(graph.name, None)
-        return graph
 
     def unregister(self, name: str) -> None:
         """Delete an RGD; refused while it has live instances (Kro would orphan them; kroless does not)."""

@@ -258,7 +258,9 @@ class _Builder:
             timeout_cause = f"States.Format('resource {node_id} {not_done} after {limit}: {{}}', $.node.result.message)"
         else:
             failed_cause = f"States.Format('{what} {{}}: {{}}', $.id, $.node.result.message)"
-            timeout_cause = f"States.Format('resource {{}} {not_done} after {{}}: {{}}', $.id, $.limit, $.node.result.message)"
+            timeout_cause = (
+                f"States.Format('resource {{}} {not_done} after {{}}: {{}}', $.id, $.limit, $.node.result.message)"
+            )
         states[failed] = {"Type": "Fail", "Error": NODE_ERROR, "CausePath": failed_cause}
         states[timed_out] = {"Type": "Fail", "Error": TIMEOUT_ERROR, "CausePath": timeout_cause}
         states[superseded] = {"Type": "Fail", "Error": SUPERSEDED_ERROR, "Cause": "a newer generation is reconciling"}
@@ -339,7 +341,9 @@ class _Builder:
         }
         states[newer] = {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.gate.generation", "NumericGreaterThanPath": "$.generation", "Next": superseded}],
+            "Choices": [
+                {"Variable": "$.gate.generation", "NumericGreaterThanPath": "$.generation", "Next": superseded}
+            ],
             "Default": wait,
         }
         states[wait] = {"Type": "Wait", "Seconds": self.options.gate_wait_seconds, "Next": get}

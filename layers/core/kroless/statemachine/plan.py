@@ -139,16 +139,16 @@ def _chains(poset: _Poset, mask: int) -> Par:
 
     for v in members:
         augment(v, set())
-    branches = []
+    branches: list[Block] = []
     for head in members:
         if head in predecessor:
             continue
-        chain = []
-        v: str | None = head
-        while v is not None:
-            gates = tuple(d for d in preds[v] if d != predecessor.get(v))
-            chain.append(Step(v, gates))
-            v = successor.get(v)
+        chain: list[Block] = []
+        current: str | None = head
+        while current is not None:
+            gates = tuple(d for d in preds[current] if d != predecessor.get(current))
+            chain.append(Step(current, gates))
+            current = successor.get(current)
         branches.append(chain[0] if len(chain) == 1 else Seq(tuple(chain)))
     return Par(tuple(branches))
 
@@ -206,7 +206,9 @@ def plan_levels(dependencies: Mapping[str, Sequence[str]], order: Sequence[str])
     return _normalise(Seq(tuple(Par(tuple(Step(v) for v in wave)) for wave in waves)))
 
 
-def reverse(dependencies: Mapping[str, Sequence[str]], order: Sequence[str], keep: set[str] | None = None) -> dict[str, list[str]]:
+def reverse(
+    dependencies: Mapping[str, Sequence[str]], order: Sequence[str], keep: set[str] | None = None
+) -> dict[str, list[str]]:
     """Deletion dependencies: a node waits for its dependents. Nodes outside ``keep`` (externalRefs, never
     deleted) are contracted away, their edges passing through so the order stays transitive."""
     kept = set(order) if keep is None else keep

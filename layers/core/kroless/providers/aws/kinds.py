@@ -867,7 +867,741 @@ EKS: tuple[Kind, ...] = (
     ),
 )
 
-KINDS = KINDS + NETWORK + OTHERS + EKS
+# ---------------------------------------------------------------- SNS: settings are keys of an Attributes map
+_FEEDBACK = ("application", "firehose", "http", "lambda", "sqs")
+_TOPIC_ATTRIBUTES = {
+    "contentBasedDeduplication": "ContentBasedDeduplication",
+    "deliveryPolicy": "DeliveryPolicy",
+    "displayName": "DisplayName",
+    "fifoThroughputScope": "FifoThroughputScope",
+    "fifoTopic": "FifoTopic",
+    "kmsMasterKeyID": "KmsMasterKeyId",
+    "policy": "Policy",
+    "signatureVersion": "SignatureVersion",
+    "tracingConfig": "TracingConfig",
+    **{
+        f"{p}{outcome}FeedbackRole{suffix}": f"{p.capitalize()}{outcome}FeedbackRoleArn"
+        for p in _FEEDBACK
+        for outcome, suffix in (("Success", "ARN"), ("Failure", "ARN"))
+    },
+    **{f"{p}SuccessFeedbackSampleRate": f"{p.capitalize()}SuccessFeedbackSampleRate" for p in _FEEDBACK},
+}
+_SUBSCRIPTION_ATTRIBUTES = {
+    "deliveryPolicy": "DeliveryPolicy",
+    "filterPolicy": "FilterPolicy",
+    "filterPolicyScope": "FilterPolicyScope",
+    "rawMessageDelivery": "RawMessageDelivery",
+    "redrivePolicy": "RedrivePolicy",
+    "subscriptionRoleARN": "SubscriptionRoleArn",
+}
+_SNS: dict[str, Any] = {"not_found": ("NotFound",)}
+
+
+def _attributes(fields: dict[str, str]) -> dict[str, str]:
+    return {field: f"Attributes.{key}" for field, key in fields.items()}
+
+
+def _set_attribute(op: str, arn: str, fields: tuple[str, ...]) -> Update:
+    params = {arn: f"{{current.Attributes.{arn}}}", "AttributeName": "{attribute}", "AttributeValue": "{value}"}
+    return Update(op, fields, params, one_per_call=True)
+
+
+# ---------------------------------------------------------------- API Gateway v2
+_API = Ref("apiID", "apigatewayv2", "API", "status.apiID")
+_ON_API: dict[str, Any] = {"ApiId": "{spec.apiID}"}
+_APIGW: dict[str, Any] = {"not_found": ("NotFoundException",)}
+
+
+def _api_child(kind: str, noun: str, **entry: Any) -> Kind:
+    """An API's integration, route or authorizer: its id AWS generates, under ``/apis/{apiId}``."""
+    plural = f"{noun}s"
+    return Kind(
+        service="apigatewayv2",
+        kind=kind,
+        create=Call(f"Create{noun}", _ON_API, f"{noun}Id"),
+        read=Call(f"Get{noun}", {**_ON_API, f"{noun}Id": "{id}"}),
+        find=Call(f"Get{plural}", _ON_API, "Items"),
+        recorded=f"status.{noun.lower()}ID",
+        delete=Call(f"Delete{noun}", {**_ON_API, f"{noun}Id": "{id}"}),
+        id=f"{noun}Id",
+        arn=f"arn:{{partition}}:apigateway:{{region}}::/apis/{{spec.apiID}}/{plural.lower()}/{{id}}",
+        **entry,
+        **_APIGW,
+    )
+
+
+def _elbv2_tags() -> dict[str, Any]:
+    return {
+        "tags": Call("DescribeTags", {"ResourceArns": ["{arn}"]}, "TagDescriptions[0].Tags"),
+        "tag": Call("AddTags", {"ResourceArns": ["{arn}"]}),
+    }
+
+
+SERVICES: tuple[Kind, ...] = (
+    Kind(
+        service="sns",
+        kind="Topic",
+        create=Call("CreateTopic", result="TopicArn"),
+        read=Call("GetTopicAttributes", {"TopicArn": "arn:aws:sns:{region}:{account}:{name}"}),
+        delete=Call("DeleteTopic", {"TopicArn": "{current.Attributes.TopicArn}"}),
+        name="name",
+        arn="Attributes.TopicArn",
+        renames=_attributes(_TOPIC_ATTRIBUTES),
+        exclude=("attributes",),
+        observe={"dataProtectionPolicy": ""},
+        refs={
+            "kmsMasterKeyRef": Ref("kmsMasterKeyID", "kms", "Key", "status.ackResourceMetadata.arn"),
+            **{
+                f"{p}{outcome}FeedbackRoleRef": _role(f"{p}{outcome}FeedbackRoleARN")
+                for p in _FEEDBACK
+                for outcome in ("Success", "Failure")
+            },
+        },
+        updates=(
+            _set_attribute("SetTopicAttributes", "TopicArn", tuple(f for f in _TOPIC_ATTRIBUTES if f != "fifoTopic")),
+        ),
+        status_paths={
+            "topicARN": "Attributes.TopicArn",
+            "owner": "Attributes.Owner",
+            "effectiveDeliveryPolicy": "Attributes.EffectiveDeliveryPolicy",
+        },
+        tags=Call("ListTagsForResource", {"ResourceArn": "{arn}"}, "Tags"),
+        tag=Call("TagResource", {"ResourceArn": "{arn}"}),
+        **_SNS,
+    ),
+    Kind(
+        service="sns",
+        kind="Subscription",
+        create=Call("Subscribe", result="SubscriptionArn"),
+        create_fixed={"ReturnSubscriptionArn": True},
+        read=Call("GetSubscriptionAttributes", {"SubscriptionArn": "{id}"}),
+        # One subscription per topic, protocol and endpoint (SNS itself dedupes Subscribe on them).
+        find=Call("ListSubscriptionsByTopic", {"TopicArn": "{spec.topicARN}"}, "Subscriptions"),
+        find_match={"Protocol": "{spec.protocol}", "Endpoint": "{spec.endpoint}"},
+        find_summary=True,
+        recorded="status.ackResourceMetadata.arn",
+        delete=Call("Unsubscribe", {"SubscriptionArn": "{id}"}),
+        id="Attributes.SubscriptionArn",
+        arn="Attributes.SubscriptionArn",
+        renames=_attributes(_SUBSCRIPTION_ATTRIBUTES),
+        exclude=("attributes", "returnSubscriptionARN"),
+        refs={
+            "topicRef": Ref("topicARN", "sns", "Topic", "status.ackResourceMetadata.arn"),
+            "subscriptionRoleRef": _role("subscriptionRoleARN"),
+        },
+        updates=(_set_attribute("SetSubscriptionAttributes", "SubscriptionArn", tuple(_SUBSCRIPTION_ATTRIBUTES)),),
+        status_paths={
+            "owner": "Attributes.Owner",
+            "pendingConfirmation": "Attributes.PendingConfirmation",
+            "confirmationWasAuthenticated": "Attributes.ConfirmationWasAuthenticated",
+            "effectiveDeliveryPolicy": "Attributes.EffectiveDeliveryPolicy",
+        },
+        **_SNS,
+    ),
+    # ---------------------------------------------------------------- lambda
+    Kind(
+        service="lambda",
+        kind="Function",
+        create=Call("CreateFunction"),
+        read=Call("GetFunctionConfiguration", {"FunctionName": "{name}"}),
+        delete=Call("DeleteFunction", {"FunctionName": "{name}"}),
+        name="name",
+        arn="FunctionArn",
+        renames={"name": "FunctionName"},
+        refs={
+            "roleRef": _role("role"),
+            "kmsKeyRef": Ref("kmsKeyARN", "kms", "Key", "status.ackResourceMetadata.arn"),
+            "codeSigningConfigRef": Ref(
+                "codeSigningConfigARN", "lambda", "CodeSigningConfig", "status.ackResourceMetadata.arn"
+            ),
+            "code.s3BucketRef": Ref("s3Bucket", "s3", "Bucket", "spec.name"),
+            "vpcConfig.subnetRefs": SUBNETS,
+            "vpcConfig.securityGroupRefs": SECURITY_GROUPS,
+        },
+        observe={"layers": "Layers[].Arn", "codeSigningConfigARN": "", "publish": "", "kmsKeyARN": "KMSKeyArn"},
+        remembered=("code",),  # GetFunction never returns the S3 key or the zip: kroless remembers them
+        attributes={
+            "reservedConcurrentExecutions": Attribute(
+                set=Call(
+                    "PutFunctionConcurrency", {"FunctionName": "{name}", "ReservedConcurrentExecutions": "{value}"}
+                ),
+                get=Call("GetFunctionConcurrency", {"FunctionName": "{name}"}, "ReservedConcurrentExecutions"),
+            )
+        },
+        updates=(
+            Update(
+                "UpdateFunctionConfiguration",
+                (
+                    "deadLetterConfig",
+                    "description",
+                    "durableConfig",
+                    "environment",
+                    "ephemeralStorage",
+                    "fileSystemConfigs",
+                    "handler",
+                    "imageConfig",
+                    "kmsKeyARN",
+                    "layers",
+                    "loggingConfig",
+                    "memorySize",
+                    "role",
+                    "runtime",
+                    "snapStart",
+                    "timeout",
+                    "tracingConfig",
+                    "vpcConfig",
+                ),
+                {"FunctionName": "{name}"},
+            ),
+            Update("UpdateFunctionCode", ("code", "architectures"), {"FunctionName": "{name}"}, renames={"code": "*"}),
+        ),
+        exclude=("acceleratorConfig", "capacityProviderConfig", "publishTo", "runtimeConfig"),
+        status=(
+            "codeSHA256",
+            "codeSize",
+            "imageConfigResponse",
+            "lastModified",
+            "lastUpdateStatus",
+            "lastUpdateStatusReason",
+            "lastUpdateStatusReasonCode",
+            "masterARN",
+            "revisionID",
+            "signingJobARN",
+            "signingProfileVersionARN",
+            "state",
+            "stateReason",
+            "stateReasonCode",
+            "version",
+        ),
+        state="state",
+        stable=("Active",),
+        tags=Call("ListTags", {"Resource": "{arn}"}, "Tags"),
+        tag=Call("TagResource", {"Resource": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+    # ---------------------------------------------------------------- elasticache
+    Kind(
+        service="elasticache",
+        kind="CacheCluster",
+        create=Call("CreateCacheCluster", result="CacheCluster"),
+        read=Call("DescribeCacheClusters", {"CacheClusterId": "{name}", "ShowCacheNodeInfo": True}, "CacheClusters[0]"),
+        delete=Call("DeleteCacheCluster", {"CacheClusterId": "{name}"}),
+        name="cacheClusterID",
+        arn="ARN",
+        refs={
+            "cacheSubnetGroupRef": Ref(
+                "cacheSubnetGroupName", "elasticache", "CacheSubnetGroup", "spec.cacheSubnetGroupName"
+            ),
+            "cacheParameterGroupRef": Ref(
+                "cacheParameterGroupName", "elasticache", "CacheParameterGroup", "spec.cacheParameterGroupName"
+            ),
+            "securityGroupRefs": SECURITY_GROUPS,
+            "notificationTopicRef": Ref("notificationTopicARN", "sns", "Topic", "status.ackResourceMetadata.arn"),
+            "replicationGroupRef": Ref(
+                "replicationGroupID", "elasticache", "ReplicationGroup", "spec.replicationGroupID"
+            ),
+            "snapshotRef": Ref("snapshotName", "elasticache", "Snapshot", "spec.snapshotName"),
+        },
+        observe={
+            "securityGroupIDs": "SecurityGroups[].SecurityGroupId",
+            "cacheParameterGroupName": "CacheParameterGroup.CacheParameterGroupName",
+            "notificationTopicARN": "NotificationConfiguration.TopicArn",
+            "cacheSecurityGroupNames": "CacheSecurityGroups[].CacheSecurityGroupName",
+            **{
+                f: ""
+                for f in (
+                    "authToken",
+                    "azMode",
+                    "outpostMode",
+                    "port",
+                    "preferredAvailabilityZones",
+                    "preferredOutpostARNs",
+                    "snapshotARNs",
+                    "snapshotName",
+                )
+            },
+        },
+        updates=(
+            Update(
+                "ModifyCacheCluster",
+                (
+                    "authToken",
+                    "autoMinorVersionUpgrade",
+                    "cacheNodeType",
+                    "cacheParameterGroupName",
+                    "cacheSecurityGroupNames",
+                    "engineVersion",
+                    "ipDiscovery",
+                    "logDeliveryConfigurations",
+                    "notificationTopicARN",
+                    "numCacheNodes",
+                    "preferredMaintenanceWindow",
+                    "securityGroupIDs",
+                    "snapshotRetentionLimit",
+                    "snapshotWindow",
+                ),
+                {"CacheClusterId": "{name}", "ApplyImmediately": True},
+            ),
+        ),
+        status=(
+            "atRestEncryptionEnabled",
+            "authTokenEnabled",
+            "authTokenLastModifiedDate",
+            "cacheClusterCreateTime",
+            "cacheClusterStatus",
+            "cacheNodes",
+            "cacheParameterGroup",
+            "cacheSecurityGroups",
+            "clientDownloadLandingPage",
+            "configurationEndpoint",
+            "notificationConfiguration",
+            "pendingModifiedValues",
+            "replicationGroupLogDeliveryEnabled",
+            "securityGroups",
+            "transitEncryptionMode",
+        ),
+        state="cacheClusterStatus",
+        stable=("available",),
+        deleting=("deleting",),
+        tags=Call("ListTagsForResource", {"ResourceName": "{arn}"}, "TagList"),
+        tag=Call("AddTagsToResource", {"ResourceName": "{arn}"}),
+        not_found=("CacheClusterNotFound", "CacheClusterNotFoundFault"),
+    ),
+    # ---------------------------------------------------------------- apigatewayv2
+    Kind(
+        service="apigatewayv2",
+        kind="API",
+        create=Call("CreateApi", result="ApiId"),
+        read=Call("GetApi", {"ApiId": "{id}"}),
+        find=Call("GetApis", {}, "Items"),
+        find_match={"Tags.kroless:object": "{object}"},
+        delete=Call("DeleteApi", {"ApiId": "{id}"}),
+        id="ApiId",
+        arn="arn:{partition}:apigateway:{region}::/apis/{id}",
+        updates=(
+            Update(
+                "UpdateApi",
+                (
+                    "apiKeySelectionExpression",
+                    "corsConfiguration",
+                    "credentialsARN",
+                    "description",
+                    "disableExecuteAPIEndpoint",
+                    "disableSchemaValidation",
+                    "name",
+                    "routeKey",
+                    "routeSelectionExpression",
+                    "target",
+                    "version",
+                ),
+                {"ApiId": "{id}"},
+            ),
+        ),
+        observe={"credentialsARN": "", "routeKey": "", "target": ""},  # quick-create inputs, not echoed
+        exclude=("ipAddressType",),
+        status=("apiEndpoint", "apiGatewayManaged", "apiID", "createdDate", "importInfo", "warnings"),
+        tag=Call("TagResource", {"ResourceArn": "{arn}"}),
+        **_APIGW,
+    ),
+    _api_child(
+        "Authorizer",
+        "Authorizer",
+        find_match={"Name": "{spec.name}"},
+        refs={"apiRef": _API},
+        updates=(
+            Update(
+                "UpdateAuthorizer",
+                (
+                    "authorizerCredentialsARN",
+                    "authorizerPayloadFormatVersion",
+                    "authorizerResultTTLInSeconds",
+                    "authorizerType",
+                    "authorizerURI",
+                    "enableSimpleResponses",
+                    "identitySource",
+                    "identityValidationExpression",
+                    "jwtConfiguration",
+                    "name",
+                ),
+                {**_ON_API, "AuthorizerId": "{id}"},
+            ),
+        ),
+        status=("authorizerID",),
+    ),
+    _api_child(
+        "Integration",
+        "Integration",
+        # No name, no tags: the recorded id first, then type + URI (+ method) within the API.
+        find_match={
+            "IntegrationType": "{spec.integrationType}",
+            "IntegrationUri": "{spec.integrationURI}",
+            "IntegrationMethod": "{spec.integrationMethod}",
+        },
+        refs={"apiRef": _API, "connectionRef": Ref("connectionID", "apigatewayv2", "VPCLink", "status.vpcLinkID")},
+        updates=(
+            Update(
+                "UpdateIntegration",
+                (
+                    "connectionID",
+                    "connectionType",
+                    "contentHandlingStrategy",
+                    "credentialsARN",
+                    "description",
+                    "integrationMethod",
+                    "integrationSubtype",
+                    "integrationType",
+                    "integrationURI",
+                    "passthroughBehavior",
+                    "payloadFormatVersion",
+                    "requestParameters",
+                    "requestTemplates",
+                    "responseParameters",
+                    "templateSelectionExpression",
+                    "timeoutInMillis",
+                    "tlsConfig",
+                ),
+                {**_ON_API, "IntegrationId": "{id}"},
+            ),
+        ),
+        status=("apiGatewayManaged", "integrationID", "integrationResponseSelectionExpression"),
+    ),
+    _api_child(
+        "Route",
+        "Route",
+        find_match={"RouteKey": "{spec.routeKey}"},  # unique within an API
+        refs={
+            "apiRef": _API,
+            "authorizerRef": Ref("authorizerID", "apigatewayv2", "Authorizer", "status.authorizerID"),
+            "targetRef": Ref("target", "apigatewayv2", "Integration", "status.integrationID", "integrations/{}"),
+        },
+        updates=(
+            Update(
+                "UpdateRoute",
+                (
+                    "apiKeyRequired",
+                    "authorizationScopes",
+                    "authorizationType",
+                    "authorizerID",
+                    "modelSelectionExpression",
+                    "operationName",
+                    "requestModels",
+                    "requestParameters",
+                    "routeKey",
+                    "routeResponseSelectionExpression",
+                    "target",
+                ),
+                {**_ON_API, "RouteId": "{id}"},
+            ),
+        ),
+        status=("apiGatewayManaged", "routeID"),
+    ),
+    Kind(
+        service="apigatewayv2",
+        kind="Stage",
+        create=Call("CreateStage", _ON_API),
+        read=Call("GetStage", {**_ON_API, "StageName": "{name}"}),
+        delete=Call("DeleteStage", {**_ON_API, "StageName": "{name}"}),
+        name="stageName",
+        arn="arn:{partition}:apigateway:{region}::/apis/{spec.apiID}/stages/{name}",
+        refs={
+            "apiRef": _API,
+            "deploymentRef": Ref("deploymentID", "apigatewayv2", "Deployment", "status.deploymentID"),
+        },
+        updates=(
+            Update(
+                "UpdateStage",
+                (
+                    "accessLogSettings",
+                    "autoDeploy",
+                    "clientCertificateID",
+                    "defaultRouteSettings",
+                    "deploymentID",
+                    "description",
+                    "routeSettings",
+                    "stageVariables",
+                ),
+                {**_ON_API, "StageName": "{name}"},
+            ),
+        ),
+        status=("apiGatewayManaged", "createdDate", "lastDeploymentStatusMessage", "lastUpdatedDate"),
+        tag=Call("TagResource", {"ResourceArn": "{arn}"}),
+        **_APIGW,
+    ),
+    # ---------------------------------------------------------------- elbv2
+    Kind(
+        service="elbv2",
+        kind="LoadBalancer",
+        create=Call("CreateLoadBalancer", result="LoadBalancers[0]"),
+        read=Call("DescribeLoadBalancers", {"Names": ["{name}"]}, "LoadBalancers[0]"),
+        delete=Call("DeleteLoadBalancer", {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
+        name="name",
+        arn="LoadBalancerArn",
+        refs={
+            "subnetRefs": Ref("subnets", "ec2", "Subnet", "status.subnetID"),
+            "securityGroupRefs": Ref("securityGroups", "ec2", "SecurityGroup", "status.id"),
+            "subnetMappings.subnetRef": Ref("subnetID", "ec2", "Subnet", "status.subnetID"),
+        },
+        observe={"subnets": "AvailabilityZones[].SubnetId", "subnetMappings": ""},
+        updates=(
+            Update("SetSecurityGroups", ("securityGroups",), {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
+            Update("SetSubnets", ("subnets", "subnetMappings"), {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
+            Update("SetIpAddressType", ("ipAddressType",), {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
+        ),
+        exclude=("ipamPools",),
+        status=("availabilityZones", "canonicalHostedZoneID", "createdTime", "dnsName", "state", "vpcID"),
+        state="state.code",
+        stable=("active",),
+        not_found=("LoadBalancerNotFound",),
+        **_elbv2_tags(),
+    ),
+    Kind(
+        service="elbv2",
+        kind="TargetGroup",
+        create=Call("CreateTargetGroup", result="TargetGroups[0]"),
+        read=Call("DescribeTargetGroups", {"Names": ["{name}"]}, "TargetGroups[0]"),
+        delete=Call("DeleteTargetGroup", {"TargetGroupArn": "{current.TargetGroupArn}"}),
+        name="name",
+        arn="TargetGroupArn",
+        refs={"vpcRef": VPC},
+        members={
+            "targets": Members(
+                add=Call("RegisterTargets", {"TargetGroupArn": "{current.TargetGroupArn}"}),
+                remove=Call("DeregisterTargets", {"TargetGroupArn": "{current.TargetGroupArn}"}),
+                listing=Call(
+                    "DescribeTargetHealth",
+                    {"TargetGroupArn": "{current.TargetGroupArn}"},
+                    "TargetHealthDescriptions[].Target",
+                ),
+                member="Targets",
+            )
+        },
+        updates=(
+            Update(
+                "ModifyTargetGroup",
+                (
+                    "healthCheckEnabled",
+                    "healthCheckIntervalSeconds",
+                    "healthCheckPath",
+                    "healthCheckPort",
+                    "healthCheckProtocol",
+                    "healthCheckTimeoutSeconds",
+                    "healthyThresholdCount",
+                    "matcher",
+                    "unhealthyThresholdCount",
+                ),
+                {"TargetGroupArn": "{current.TargetGroupArn}"},
+            ),
+        ),
+        exclude=("targetControlPort",),
+        status=("loadBalancerARNs",),
+        not_found=("TargetGroupNotFound",),
+        **_elbv2_tags(),
+    ),
+    Kind(
+        service="elbv2",
+        kind="Listener",
+        create=Call("CreateListener", result="Listeners[0].ListenerArn"),
+        read=Call("DescribeListeners", {"ListenerArns": ["{id}"]}, "Listeners[0]"),
+        # One listener per port of a load balancer: that is its identity.
+        find=Call("DescribeListeners", {"LoadBalancerArn": "{spec.loadBalancerARN}"}, "Listeners"),
+        find_match={"Port": "{spec.port}"},
+        recorded="status.ackResourceMetadata.arn",
+        delete=Call("DeleteListener", {"ListenerArn": "{id}"}),
+        id="ListenerArn",
+        arn="ListenerArn",
+        refs={
+            "loadBalancerRef": Ref("loadBalancerARN", "elbv2", "LoadBalancer", "status.ackResourceMetadata.arn"),
+            "defaultActions.targetGroupRef": Ref(
+                "targetGroupARN", "elbv2", "TargetGroup", "status.ackResourceMetadata.arn"
+            ),
+        },
+        updates=(
+            Update(
+                "ModifyListener",
+                (
+                    "alpnPolicy",
+                    "certificates",
+                    "defaultActions",
+                    "mutualAuthentication",
+                    "port",
+                    "protocol",
+                    "sslPolicy",
+                ),
+                {"ListenerArn": "{id}"},
+            ),
+        ),
+        not_found=("ListenerNotFound",),
+        **_elbv2_tags(),
+    ),
+    # ---------------------------------------------------------------- eventbridge
+    Kind(
+        service="eventbridge",
+        api="events",
+        kind="EventBus",
+        create=Call("CreateEventBus", result="EventBusArn"),
+        read=Call("DescribeEventBus", {"Name": "{name}"}),
+        delete=Call("DeleteEventBus", {"Name": "{name}"}),
+        name="name",
+        arn="Arn",
+        exclude=("deadLetterConfig", "description", "kmsKeyIdentifier", "logConfig"),
+        observe={"eventSourceName": ""},
+        tags=Call("ListTagsForResource", {"ResourceARN": "{arn}"}, "Tags"),
+        tag=Call("TagResource", {"ResourceARN": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+    Kind(
+        service="eventbridge",
+        api="events",
+        kind="Rule",
+        create=Call("PutRule", result="RuleArn"),
+        read=Call("DescribeRule", {"Name": "{name}", "EventBusName": "{spec.eventBusName}"}),
+        delete=Call("DeleteRule", {"Name": "{name}", "EventBusName": "{spec.eventBusName}"}),
+        name="name",
+        arn="Arn",
+        refs={"eventBusRef": Ref("eventBusName", "eventbridge", "EventBus", "spec.name"), "roleRef": _role("roleARN")},
+        members={
+            "targets": Members(
+                add=Call("PutTargets", {"Rule": "{name}", "EventBusName": "{spec.eventBusName}"}),
+                remove=Call(
+                    "RemoveTargets", {"Rule": "{name}", "EventBusName": "{spec.eventBusName}", "Ids": ["{item}"]}
+                ),
+                listing=Call("ListTargetsByRule", {"Rule": "{name}", "EventBusName": "{spec.eventBusName}"}, "Targets"),
+                member="Targets",
+                key=lambda target: target["Id"],
+                clear_on_delete=True,  # a rule with targets cannot be deleted
+            )
+        },
+        updates=(
+            # PutRule replaces the rule: every field the template sets goes with it
+            Update(
+                "PutRule",
+                ("description", "eventPattern", "roleARN", "scheduleExpression", "state"),
+                {"Name": "{name}", "EventBusName": "{spec.eventBusName}"},
+                always=("description", "eventPattern", "roleARN", "scheduleExpression", "state"),
+            ),
+        ),
+        tags=Call("ListTagsForResource", {"ResourceARN": "{arn}"}, "Tags"),
+        tag=Call("TagResource", {"ResourceARN": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+    # ---------------------------------------------------------------- sfn
+    Kind(
+        service="sfn",
+        api="stepfunctions",
+        kind="StateMachine",
+        create=Call("CreateStateMachine", result="stateMachineArn"),
+        read=Call("DescribeStateMachine", {"stateMachineArn": "arn:aws:states:{region}:{account}:stateMachine:{name}"}),
+        delete=Call("DeleteStateMachine", {"stateMachineArn": "{current.stateMachineArn}"}),
+        name="name",
+        arn="stateMachineArn",
+        renames={"type_": "type"},  # ACK's Go name for the reserved word
+        refs={"roleRef": _role("roleARN")},
+        updates=(
+            Update(
+                "UpdateStateMachine",
+                ("definition", "loggingConfiguration", "roleARN", "tracingConfiguration"),
+                {"stateMachineArn": "{current.stateMachineArn}"},
+            ),
+        ),
+        exclude=("encryptionConfiguration", "publish", "versionDescription"),
+        status=("creationDate",),
+        tags=Call("ListTagsForResource", {"resourceArn": "{arn}"}, "tags"),
+        tag=Call("TagResource", {"resourceArn": "{arn}"}),
+        not_found=("StateMachineDoesNotExist",),
+    ),
+    # ---------------------------------------------------------------- emrcontainers
+    Kind(
+        service="emrcontainers",
+        api="emr-containers",
+        kind="VirtualCluster",
+        create=Call("CreateVirtualCluster", result="id"),
+        read=Call("DescribeVirtualCluster", {"id": "{id}"}, "virtualCluster"),
+        find=Call("ListVirtualClusters", {"states": ["RUNNING", "ARRESTED"]}, "virtualClusters"),
+        find_match={"tags.kroless:object": "{object}"},
+        recorded="status.id",
+        delete=Call("DeleteVirtualCluster", {"id": "{id}"}),
+        id="id",
+        arn="arn",
+        exclude=("schedulerConfiguration", "securityConfigurationID", "sessionEnabled"),
+        status=("id",),
+        gone=("TERMINATED", "TERMINATING"),
+        gone_path="state",
+        tag=Call("TagResource", {"resourceArn": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+    # ---------------------------------------------------------------- organizations
+    Kind(
+        service="organizations",
+        kind="Account",
+        create=Call("CreateAccount", result="CreateAccountStatus.AccountId"),
+        read=Call("DescribeAccount", {"AccountId": "{id}"}, "Account"),
+        find=Call("ListAccounts", {}, "Accounts"),
+        find_match={"Email": "{spec.email}"},  # unique across AWS
+        recorded="status.accountID",
+        delete=Call("CloseAccount", {"AccountId": "{id}"}),
+        id="Id",
+        arn="Arn",
+        renames={"name": "AccountName"},
+        observe={"iamUserAccessToBilling": "", "roleName": ""},
+        status=("state",),
+        status_paths={"accountID": "Id"},
+        gone=("SUSPENDED", "PENDING_CLOSURE", "CLOSED"),
+        state="state",
+        tags=Call("ListTagsForResource", {"ResourceId": "{id}"}, "Tags"),
+        tag=Call("TagResource", {"ResourceId": "{id}"}),
+        not_found=("AccountNotFoundException",),
+    ),
+    # ---------------------------------------------------------------- acm
+    Kind(
+        service="acm",
+        kind="Certificate",
+        create=Call("RequestCertificate", result="CertificateArn"),
+        create_fixed={"ValidationMethod": "DNS"},  # ACK requests DNS-validated certificates
+        read=Call("DescribeCertificate", {"CertificateArn": "{id}"}, "Certificate"),
+        find=Call("ListCertificates", {}, "CertificateSummaryList"),
+        find_match={"DomainName": "{spec.domainName}"},
+        recorded="status.ackResourceMetadata.arn",
+        delete=Call("DeleteCertificate", {"CertificateArn": "{id}"}),
+        id="CertificateArn",
+        arn="CertificateArn",
+        refs={
+            "certificateAuthorityRef": Ref(
+                "certificateAuthorityARN", "acmpca", "CertificateAuthority", "status.ackResourceMetadata.arn"
+            )
+        },
+        observe={"domainValidationOptions": "", "subjectAlternativeNames": ""},
+        exclude=("idempotencyToken", "managedBy", "validationMethod"),
+        updates=(Update("UpdateCertificateOptions", ("options",), {"CertificateArn": "{id}"}),),
+        status=(
+            "createdAt",
+            "domainValidations",
+            "extendedKeyUsages",
+            "failureReason",
+            "importedAt",
+            "inUseBy",
+            "issuedAt",
+            "issuer",
+            "keyUsages",
+            "notAfter",
+            "notBefore",
+            "renewalEligibility",
+            "renewalSummary",
+            "revocationReason",
+            "revokedAt",
+            "serial",
+            "signatureAlgorithm",
+            "status",
+            "subject",
+        ),
+        status_paths={"type_": "Type"},
+        status_keys={"type": "type_"},  # ACK's Go name for the reserved word, at every depth
+        tags=Call("ListTagsForCertificate", {"CertificateArn": "{arn}"}, "Tags"),
+        tag=Call("AddTagsToCertificate", {"CertificateArn": "{arn}"}),
+        not_found=("ResourceNotFoundException",),
+    ),
+)
+
+KINDS = KINDS + NETWORK + OTHERS + EKS + SERVICES
 
 _BY_KEY = {(k.service, k.kind): k for k in KINDS}
 

@@ -39,6 +39,7 @@ from kroless.providers.base import (
 OBJECT_TAG = "kroless:object"  # "<namespace>/<name>": identity of kinds whose id AWS generates
 SYNCED = "ACK.ResourceSynced"
 _GROUP = ".services.k8s.aws/v1alpha1"
+_RUNTIME_GROUP = "services.k8s.aws/v1alpha1"  # ACK runtime kinds (IAMRoleSelector), no AWS resource behind them
 _HIDDEN_MEMBERS = {"dryrun", "clienttoken", "tagspecifications"}
 
 
@@ -61,6 +62,8 @@ class AwsProvider:
     # ---- Provider protocol -------------------------------------------------------------------------
 
     def handles(self, api_version: str, kind: str) -> bool:
+        if api_version == _RUNTIME_GROUP:  # ACK's own kinds: claimed to say clearly why they cannot apply
+            return True
         return api_version.endswith(_GROUP) and kind_table.lookup(api_version.split(".")[0], kind) is not None
 
     def apply(self, manifest: dict[str, Any], owner: Ownership, *, adopt: bool = False) -> dict[str, Any]:
@@ -80,7 +83,7 @@ class AwsProvider:
         return None if current is None else op.observed(current)
 
     def delete(self, manifest: dict[str, Any]) -> bool:
-        kind, op = self._start(manifest, resolve_refs=False)
+        kind, op = self._start(manifest, resolve_refs=False)  # refs resolved when they still can be
         current = op.find()
         if current is None:
             return True
@@ -92,6 +95,14 @@ class AwsProvider:
     # ---- plumbing ----------------------------------------------------------------------------------
 
     def _start(self, manifest: dict[str, Any], *, resolve_refs: bool = True) -> tuple[Kind, _Operation]:
+        if manifest.get("apiVersion") == _RUNTIME_GROUP:
+            raise ProviderError(
+                f"{_RUNTIME_GROUP}/{manifest.get('kind')}: not an AWS resource kind: it configures ACK's controller "
+                "runtime (IAMRoleSelector: which IAM role ACK assumes per namespace; FieldExport, AdoptedResource), "
+                "and kroless has no ACK runtime. kroless calls AWS with its own credentials and region; drop this "
+                "resource from the RGD (cross-account RGDs need kroless deployed with that account's role)",
+                path="apiVersion",
+            )
         service = str(manifest.get("apiVersion", "")).split(".")[0]
         kind = kind_table.lookup(service, str(manifest.get("kind", "")))
         if kind is None or not str(manifest.get("apiVersion", "")).endswith(_GROUP):
@@ -121,8 +132,8 @@ def accepted_fields(kind: Kind) -> set[str]:
     """Every top-level spec field the engine accepts for ``kind`` (the CRD check in the tests uses it)."""
     import botocore.session
 
-    shape = botocore.session.get_session().get_service_model(kind.service).operation_model(kind.create.op).input_shape
-    renamed = {fold(target.split("[")[0]) for target in kind.renames.values()}
+    shape = botocore.session.get_session().get_service_model(kind.botocore).operation_model(kind.create.op).input_shape
+    renamed = {fold(re.split(r"[\[.]", target)[0]) for target in kind.renames.values()}
     natural = {
         ack_name(m)
         for m in shape.members
@@ -144,7 +155,7 @@ class _Operation:
         self.kind = kind
         self.manifest = manifest
         self.ref = ObjectRef.of(manifest)
-        self.client = provider.client(kind.service)
+        self.client = provider.client(kind.botocore)
         self.model = self.client.meta.service_model
         raw = dict(manifest.get("spec") or {})
         unknown = sorted(set(raw) - accepted_fields(kind))
@@ -152,7 +163,7 @@ class _Operation:
             raise ProviderError(
                 f"{self.ref}: spec.{unknown[0]}: unknown field for {kind.kind}", path=f"spec.{unknown[0]}"
             )
-        self.spec = self._resolve_refs(raw) if resolve_refs else raw
+        self.spec = self._resolve_refs(raw, strict=resolve_refs)
         self.id: str | None = None
         self._pending_tags: dict[str, str] = {}
 
@@ -174,18 +185,34 @@ class _Operation:
             **extra,
         }
 
+    def previous(self) -> dict[str, Any] | None:
+        """The object as kroless last observed it (the runtime's record of this node), if any."""
+        ref = self.ref
+        return self.p.references.observed(self.manifest["apiVersion"], self.kind.kind, ref.namespace, ref.name)
+
     def find(self) -> dict[str, Any] | None:
         kind = self.kind
+        if kind.recorded and self.id is None:
+            recorded = _get(self.previous() or {}, kind.recorded)
+            if recorded:
+                self.id = str(recorded)
+                described = self.call(kind.read)
+                if described is not None and not self._gone(described):
+                    return dict(described)
+                self.id = None
         if kind.find is not None and self.id is None:
-            found = [o for o in _as_list(self.call(kind.find)) if self._state(o) not in kind.gone]
+            found = [o for o in _as_list(self.call(kind.find)) if not self._gone(o)]
+            match = self.render(kind.find_match)  # an unknown value drops its condition
+            found = [o for o in found if all(str(_get(o, path)) == str(want) for path, want in match.items())]
             if not found:
                 return None
-            self.id = str(_get(found[0], kind.id))
+            # summaries carry the id under its own name (SubscriptionArn, not Attributes.SubscriptionArn)
+            self.id = str(_get(found[0], kind.id) or _get(found[0], kind.id.rsplit(".", 1)[-1]))
             return self.find() if kind.find_summary else dict(found[0])
         if kind.name and self.name is None:
             raise ProviderError(f"{self.ref}: spec.{kind.name} is required", path=f"spec.{kind.name}")
         described = self.call(kind.read)
-        if described is None or self._state(described) in kind.gone:
+        if described is None or self._gone(described):
             return None
         if kind.id:
             self.id = str(_get(described, kind.id))
@@ -243,7 +270,7 @@ class _Operation:
         for update in kind.updates:
             fields = [f for f in update.fields if f in changed]
             if fields:
-                self._run_update(update, fields)
+                self._run_update(update, fields, current)
         for field in kind.attributes:
             if field in changed:
                 self._set_attribute(field, current)
@@ -300,10 +327,16 @@ class _Operation:
                 continue
             if field in kind.refs:
                 continue
+            if field in kind.remembered:  # AWS never echoes it: compare with what kroless last applied
+                previous = self.previous()
+                authored = (self.manifest.get("spec") or {}).get(field)  # as authored: refs unresolved
+                if previous is not None and not _same(authored, (previous.get("spec") or {}).get(field)):
+                    changed.append(field)
+                continue
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
             observed = _get(current, path.removesuffix("[0]")) if path else None
-            if observed is None or _is_secret_ref(value):
-                continue  # AWS does not echo it (passwords) or leaves it out: nothing to compare
+            if _is_secret_ref(value) or (observed is None and not self._echoed(path)):
+                continue  # AWS does not echo it (passwords): nothing to compare
             member = kind.renames.get(field, member_for(shape, field) or "")
             target = shape.members.get(member.removesuffix("[0]"))
             if target is None:
@@ -315,6 +348,17 @@ class _Operation:
             if not _same(desired, observed):
                 changed.append(field)
         return changed
+
+    def _echoed(self, path: str) -> bool:
+        """Is ``path`` a member of the described object's shape? Then its absence means "not set"."""
+        if not path or "[" in path:
+            return False
+        read = self.model.operation_model(self.kind.read.op).output_shape
+        parent, _, leaf = path.rpartition(".")
+        holder = _shape_at(_shape_at(read, self.kind.read.result), parent)
+        if holder is None:
+            return False
+        return holder.type_name == "map" or (holder.type_name == "structure" and leaf in holder.members)
 
     # ---- status ------------------------------------------------------------------------------------
 
@@ -340,6 +384,8 @@ class _Operation:
                 status[field] = from_api(result, shape) if shape is not None else result
         for path in kind.prune:
             _prune(status, path.split("."))
+        if kind.status_keys:
+            status = _rekey(status, kind.status_keys)
         arn = self._arn(current)
         status["ackResourceMetadata"] = {
             "arn": arn,
@@ -398,6 +444,14 @@ class _Operation:
             target = renames.get(field) or member_for(shape, field)
             if target is None:
                 raise ProviderError(f"{self.ref}: spec.{field}: {shape.name} has no such member", path=f"spec.{field}")
+            if target == "*":  # the field's members are the operation's own
+                out.update(to_api(value, shape, f"spec.{field}", self._secret) or {})
+                continue
+            if "." in target:  # a key of a string map member (SNS Attributes.DisplayName)
+                member, key = target.split(".", 1)
+                converted = self._map_value(value, shape.members[member], field)
+                out.setdefault(member, {})[key] = converted
+                continue
             first = target.endswith("[0]")
             member = target.removesuffix("[0]")
             if first:  # ACK keeps a list where the API takes one value (VPC cidrBlocks)
@@ -406,6 +460,12 @@ class _Operation:
             if converted is not None:
                 out[member] = converted
         return out
+
+    def _map_value(self, value: Any, shape: Any, field: str) -> Any:
+        """A spec value as a value of a map member (SNS attributes are strings; objects become JSON)."""
+        if shape.value.type_name == "string" and isinstance(value, dict | list):
+            return json.dumps(value)
+        return to_api(value, shape.value, f"spec.{field}", self._secret)
 
     def _plain_spec(self) -> dict[str, Any]:
         """The spec fields the create operation takes directly (no tags, refs, later calls, update-only)."""
@@ -418,18 +478,26 @@ class _Operation:
             if f not in special and (f in kind.renames or member_for(shape, f) is not None)
         }  # attributes the create call takes too (IAM policyDocument) go in it
 
-    def _run_update(self, update: Update, fields: list[str]) -> None:
+    def _run_update(self, update: Update, fields: list[str], current: dict[str, Any]) -> None:
         shape = self.model.operation_model(update.op).input_shape
         wanted = list(dict.fromkeys([*fields, *(f for f in update.always if f in self.spec)]))
         values = {f: self.spec[f] for f in wanted}
+        renames = {**self.kind.renames, **update.renames}
         if update.one_per_call:
+            create = self.model.operation_model(self.kind.create.op).input_shape
             for field, value in values.items():
-                params = self.render(update.params)
-                params.update(self.convert({field: value}, shape, {**self.kind.renames, **update.renames}))
+                target = renames.get(field, "")
+                if "." in target and target != "*":  # a map key: {attribute} and {value} in the params
+                    member, key = target.split(".", 1)
+                    text = self._map_value(value, create.members[member], field)
+                    self.api(update.op, self.render(update.params, current=current, attribute=key, value=text))
+                    continue
+                params = self.render(update.params, current=current)
+                params.update(self.convert({field: value}, shape, renames))
                 self.api(update.op, params)
             return
-        params = self.render(update.params)
-        params.update(self.convert(values, shape, {**self.kind.renames, **update.renames}))
+        params = self.render(update.params, current=current)
+        params.update(self.convert(values, shape, renames))
         self.api(update.op, params)
 
     # ---- attributes and members --------------------------------------------------------------------
@@ -552,10 +620,17 @@ class _Operation:
 
     def _arn(self, current: dict[str, Any]) -> str:
         template = self.kind.arn
-        if template.startswith("arn:"):
-            account = str(_get(current, "OwnerId") or self.p.account())
-            return template.format(partition="aws", region=self.p.region, account=account, id=self.id, name=self.name)
+        if template.startswith("arn:"):  # {partition}, {region}, {account}, {id}, {name}, {spec.<field>}
+            account = str(_get(current, "OwnerId") or self.p.account()) if "{account}" in template else ""
+            rendered = _render(template, self.context(partition="aws", account=account))
+            return "" if rendered is _MISSING else str(rendered)
         return str(_get(current, template) or "")
+
+    def _gone(self, described: dict[str, Any]) -> bool:
+        if not self.kind.gone:
+            return False
+        state = _get(described, self.kind.gone_path) if self.kind.gone_path else self._state(described)
+        return state in self.kind.gone
 
     def _state(self, described: dict[str, Any]) -> Any:
         return _get(self.status_of(described), self.kind.state) if self.kind.state else None
@@ -570,10 +645,18 @@ class _Operation:
         seed = f"{self.kind.api_version}/{self.kind.kind}/{self.ref.namespace}/{self.ref.name}/{body}"
         return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
-    def _resolve_refs(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def _resolve_refs(self, spec: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
+        """Fill ``*Ref`` fields; not ``strict`` (delete): a ref that cannot be resolved is left out."""
+        if not strict:
+            try:
+                return self._resolve_refs(spec)
+            except ReferenceNotReadyError:
+                return {k: v for k, v in spec.items() if k not in self.kind.refs}
         out = dict(spec)
         for field, ref in self.kind.refs.items():
             parent, _, leaf = field.rpartition(".")
+            if parent and not out.get(parent):
+                continue  # no vpcConfig, no vpcConfig.subnetRefs
             if parent and isinstance(out.get(parent), dict):  # inside an object (EKS resourcesVPCConfig)
                 out[parent] = self._fill_ref(dict(out[parent]), leaf, ref)
             elif parent:  # inside list items (RouteTable routes[].gatewayRef)
@@ -604,7 +687,7 @@ class _Operation:
                 f"{self.ref}: spec.{field}: {ref.kind} {namespace}/{name} has no {ref.path} yet",
                 path=f"spec.{field}",
             )
-        return resolved
+        return ref.template.format(resolved) if ref.template != "{}" else resolved
 
 
 class _NotFound(Exception):
@@ -706,6 +789,14 @@ def _shape_at(shape: Any, path: str) -> Any:
         if index and shape is not None and shape.type_name == "list":
             shape = shape.member
     return shape
+
+
+def _rekey(value: Any, keys: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {keys.get(k, k): _rekey(v, keys) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rekey(v, keys) for v in value]
+    return value
 
 
 def _as_list(value: Any) -> list[Any]:

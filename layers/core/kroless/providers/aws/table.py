@@ -33,8 +33,12 @@ class Update:
     fields: tuple[str, ...]
     params: Params = field(default_factory=dict)
     always: tuple[str, ...] = ()  # spec fields the operation requires even when unchanged
-    one_per_call: bool = False  # the API takes one attribute per call (ModifyVpcAttribute)
-    renames: dict[str, str] = field(default_factory=dict)  # spec field -> member, when not the create's
+    # the API takes one attribute per call (ModifyVpcAttribute); for a "Member.Key" rename the params get
+    # {attribute} (the key) and {value} (the value as the map's string) instead (SetTopicAttributes)
+    one_per_call: bool = False
+    # spec field -> member, when not the create's; "*": the field's members are the operation's own
+    # (Lambda code {s3Bucket, s3Key} -> UpdateFunctionCode S3Bucket, S3Key)
+    renames: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class Ref:
     service: str
     kind: str
     path: str  # "status.id", "spec.name", "status.ackResourceMetadata.arn"
+    template: str = "{}"  # the value written ("integrations/{}": an API Gateway route target)
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ class Members:
 
 @dataclass(frozen=True)
 class Kind:
-    service: str  # botocore service name
+    service: str  # ACK's service: the API group ``<service>.services.k8s.aws`` (and botocore's name, unless ``api``)
     kind: str  # ACK kind
     create: Call  # result: path of the created object's id (generated ids) or object in the response
     read: Call  # by name (named kinds) or by "{id}"; result: the described object
@@ -91,8 +96,15 @@ class Kind:
     id: str = ""  # path of the generated id in the described object ("GroupId")
     find: Call | None = None  # generated-id kinds: find by identity (tags, name+vpc); result: a list
     find_summary: bool = False  # find returns summaries: read the found id again for the full object
+    # found-item path -> template: keep only the found items that match (GetRoutes by RouteKey, GetApis by tag)
+    find_match: dict[str, str] = field(default_factory=dict)
+    # status field of the last observed object holding the generated id: tried before ``find`` (API Gateway
+    # integrations have no name and no tags; the id kroless recorded is their identity)
+    recorded: str = ""
     arn: str = ""  # path of the ARN in the described object, or a template "arn:{partition}:..."
-    renames: dict[str, str] = field(default_factory=dict)  # spec field -> API member ("name" -> "GroupName")
+    # spec field -> API member ("name" -> "GroupName"); "Member.Key": a key of a string map member (SNS
+    # "Attributes.DisplayName"); "Member[0]": the first item of an API list for an ACK scalar
+    renames: dict[str, str] = field(default_factory=dict)
     observe: dict[str, str] = field(default_factory=dict)  # spec field -> described path when not the same
     refs: dict[str, Ref] = field(default_factory=dict)  # "vpcRef", or nested in a list: "routes.gatewayRef"
     attributes: dict[str, Attribute] = field(default_factory=dict)
@@ -103,6 +115,7 @@ class Kind:
     status_paths: dict[str, str] = field(default_factory=dict)  # ACK status field -> described path
     status_calls: dict[str, Call] = field(default_factory=dict)  # ACK status field -> extra read call
     prune: tuple[str, ...] = ()  # nested status keys ACK's CRD lacks ("rules.groupID"; lists walked)
+    status_keys: dict[str, str] = field(default_factory=dict)  # status key renamed at any depth ("type": "type_")
     tags: Call | None = None  # read tags when the described object has none: result = tag list/map
     tag: Call | None = None  # add tags ({tags} in the API's tag shape)
     tag_type: str = ""  # EC2 TagSpecifications ResourceType
@@ -112,9 +125,18 @@ class Kind:
     stable: tuple[str, ...] = ()  # states in which the resource is synced (not creating/modifying)
     deleting: tuple[str, ...] = ()  # states while AWS deletes
     gone: tuple[str, ...] = ()  # states of a deleted resource still listed (NAT "deleted")
+    gone_path: str = ""  # described path of the state ``gone`` lists, when it is no ACK status field
+    # spec fields AWS never echoes (Lambda code): compared with the spec kroless last applied
+    remembered: tuple[str, ...] = ()
     before_delete: tuple[Call, ...] = ()  # detach before delete (IGW from its VPC)
     create_fixed: Params = field(default_factory=dict)  # constant create parameters
     defaults: Params = field(default_factory=dict)  # spec defaults for templates only (IAM path "/")
+
+    api: str = ""  # botocore's service name when it is not ACK's (eventbridge -> events, sfn -> stepfunctions)
+
+    @property
+    def botocore(self) -> str:
+        return self.api or self.service
 
     @property
     def api_version(self) -> str:

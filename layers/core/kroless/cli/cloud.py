@@ -1,0 +1,364 @@
+"""The commands that talk to a control plane: apply, get, describe, delete, local (kubectl habits).
+
+``apply`` validates locally first (the same code the functions run), so bad input is one clear line and
+nothing is sent; then it puts the event on the bus and shows the reconcile live until it settles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+from typing import Any
+
+from kroless.cli.output import emit
+from kroless.cli.target import Target, aws_target, local_target
+from kroless.compiler import is_rgd, validate_instance_document
+from kroless.errors import KrolessError
+from kroless.model import Document, load_path
+from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+
+TERMINAL = {"ACTIVE", "ERROR"}
+
+
+def target_of(args: argparse.Namespace) -> Target:
+    if args.target == "aws":
+        return aws_target(args.stack, args.region)
+    return local_target(args.state_dir)
+
+
+def _documents(paths: list[str]) -> list[Document]:
+    documents: list[Document] = []
+    for path in paths:
+        documents.extend(load_path(path))
+    return documents
+
+
+def _age(timestamp: str | None) -> str:
+    if not timestamp:
+        return "-"
+    then = datetime.datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    seconds = int((datetime.datetime.now(datetime.UTC) - then).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# -- apply ---------------------------------------------------------------------------------------------
+
+
+def apply(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    documents = _documents(args.filename)
+    for document in documents:
+        where = f"{document.file}: {document.name}"
+        if is_rgd(document):
+            graph = target.registry.validate(document.body, file=document.file)
+            target.put("ResourceGraphDefinition Applied", document.body)
+            _wait_rgd(target, document.body, args.timeout)
+            print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
+            continue
+        rgd = target.registry.apis().get((document.api_version, document.kind))
+        if rgd is None:
+            _apply_plain(target, document)
+            continue
+        graph = target.registry.graph(rgd)
+        defaulted = validate_instance_document(graph, document.body)
+        key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
+        before = target.store.get_instance(key)
+        target.put("Instance Applied", document.body)
+        print(f"{where}: {graph.kind} applied")
+        if args.wait:
+            record = _follow(target, key, before, args.timeout, graph.topological_order)
+            if record is None or record.state != "ACTIVE":
+                return 1
+    return 0
+
+
+def _apply_plain(target: Target, document: Document) -> None:
+    """A plain Kubernetes object (e.g. what an externalRef reads): kubectl's job, done for the local cloud."""
+    if target.kubernetes_url is None:
+        raise KrolessError(
+            f"{document.kind} is not an RGD or an instance of one; apply it with kubectl", file=document.file
+        )
+    from kroless.providers.base import Ownership
+    from kroless.providers.kubernetes import KubernetesProvider
+
+    provider = KubernetesProvider.from_host(target.kubernetes_url)
+    body = dict(document.body)
+    metadata = dict(body.get("metadata") or {})
+    annotations = dict(metadata.get("annotations") or {})
+    annotations["kroless.dev/adopt"] = "true"
+    metadata["annotations"] = annotations
+    body["metadata"] = metadata
+    provider.apply(body, Ownership(instance="kubectl", node="kubectl"), adopt=True)
+    print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
+
+
+def _wait_rgd(target: Target, document: dict[str, Any], timeout: float) -> None:
+    """Until the compile function has stored this very document (and so created its state machine)."""
+    name = document["metadata"]["name"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = target.store.get_rgd(name)
+        if record is not None and record.document == document:
+            return
+        time.sleep(0.2)
+    raise KrolessError(f"ResourceGraphDefinition {name} was not registered within {timeout:.0f} s")
+
+
+def _follow(
+    target: Target, key: InstanceKey, before: InstanceRecord | None, timeout: float, order: list[str]
+) -> InstanceRecord | None:
+    """Show node states live until the new generation settles (ACTIVE or ERROR) or the timeout."""
+    started = time.monotonic()
+    seen: dict[str, str] = {}
+    generation = None if before is None else before.generation
+    record = None
+    while time.monotonic() - started < timeout:
+        record = target.store.get_instance(key)
+        if record is not None and (generation is None or record.generation > generation or before is not None):
+            for node in target.store.get_nodes(key):
+                if node.index is not None or node.generation != record.generation:
+                    continue
+                if seen.get(node.node_id) != node.state:
+                    seen[node.node_id] = str(node.state)
+                    error = f"  {node.error.message}" if node.error else ""
+                    print(f"  [{time.monotonic() - started:6.1f}s] {node.node_id:<20} {node.state}{error}", flush=True)
+            if record.observed_generation == record.generation and record.state in TERMINAL:
+                print(f"{key}: {record.state}")
+                if record.state == "ERROR":
+                    _print_failure(record)
+                return record
+        time.sleep(0.3)
+    print(f"{key}: still {record.state if record else 'pending'} after {timeout:.0f} s", file=sys.stderr)
+    return record
+
+
+def _print_failure(record: InstanceRecord) -> None:
+    for condition in record.conditions:
+        if condition.get("status") == "False":
+            print(f"  {condition['type']}: {condition.get('message', '')}", file=sys.stderr)
+
+
+# -- get / describe --------------------------------------------------------------------------------------
+
+
+def _resolve_kind(target: Target, kind: str) -> str:
+    """An RGD name from what a user types for a kind: Kind, kind, plural or a short name."""
+    wanted = kind.lower()
+    for record in target.store.list_rgds():
+        schema = record.document["spec"]["schema"]
+        names = {schema["kind"].lower(), schema["kind"].lower() + "s"}
+        names |= {s.lower() for s in schema.get("shortNames") or []}
+        if wanted in names:
+            return record.name
+    raise KrolessError(f'the server doesn\'t have a resource type "{kind}"')
+
+
+def get(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if args.kind.lower() in ("rgd", "rgds", "resourcegraphdefinition", "resourcegraphdefinitions"):
+        records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
+        if args.name and not records:
+            raise KrolessError(f'resourcegraphdefinitions "{args.name}" not found')
+        if args.output in ("yaml", "json"):
+            emit([r.document for r in records], args.output)
+            return 0
+        rows = [["NAME", "APIVERSION", "KIND", "STATE", "AGE"]]
+        for r in records:
+            schema = r.document["spec"]["schema"]
+            rows.append([r.name, schema["apiVersion"], schema["kind"], r.state, _age(r.created_at)])
+        _table(rows)
+        return 0
+    rgd = _resolve_kind(target, args.kind)
+    instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name)]
+    if args.namespace:
+        instances = [i for i in instances if i.key.namespace == args.namespace]
+    if args.name and not instances:
+        raise KrolessError(f'{args.kind} "{args.name}" not found')
+    if args.output in ("yaml", "json"):
+        emit([_instance_document(i) for i in instances], args.output)
+        return 0
+    rows = [["NAMESPACE", "NAME", "STATE", "READY", "GENERATION", "AGE"]]
+    for i in instances:
+        ready = next((c["status"] for c in i.conditions if c.get("type") == "Ready"), "Unknown")
+        row = [i.key.namespace, i.key.name, i.state, ready, str(i.generation), _age(i.created_at)]
+        rows.append(row)
+    if args.output == "wide":
+        rows[0].append("MESSAGE")
+        for row, i in zip(rows[1:], instances, strict=True):
+            row.append(next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), ""))
+    _table(rows)
+    return 0
+
+
+def _instance_document(record: InstanceRecord) -> dict[str, Any]:
+    return {**record.manifest, "status": {**record.status, "state": record.state}}
+
+
+def _table(rows: list[list[str]]) -> None:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def describe(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    rgd = _resolve_kind(target, args.kind)
+    matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name]
+    if args.namespace:
+        matches = [i for i in matches if i.key.namespace == args.namespace]
+    if not matches:
+        raise KrolessError(f'{args.kind} "{args.name}" not found')
+    record = matches[0]
+    key = record.key
+    print(f"Name:          {key.name}")
+    print(f"Namespace:     {key.namespace}")
+    print(f"API:           {key.api_version} {key.kind} (ResourceGraphDefinition {record.rgd})")
+    print(f"Generation:    {record.generation} (observed {record.observed_generation})")
+    print(f"State:         {record.state}")
+    print("Conditions:")
+    for condition in record.conditions:
+        print(
+            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
+        )
+    status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
+    if status:
+        print("Status:")
+        for field, value in status.items():
+            print(f"  {field}: {value}")
+    print("Resources:")
+    rows = [["ID", "STATE", "GENERATION", "STARTED", "READY", "ERROR"]]
+    for node in sorted(target.store.get_nodes(key), key=_node_order(target, record)):
+        item = node.node_id if node.index is None else f"{node.node_id}[{node.index}]"
+        error = f"{node.error.message}" if node.error else ""
+        rows.append([item, str(node.state), str(node.generation), node.started_at or "-", node.ready_at or "-", error])
+    _table([["  " + r[0], *r[1:]] for r in rows])
+    _print_drift(target, key)
+    _print_executions(target, record)
+    return 0
+
+
+def _node_order(target: Target, record: InstanceRecord) -> Any:
+    order = target.registry.graph(record.rgd).topological_order
+
+    def position(node: NodeRecord) -> tuple[int, int]:
+        index = order.index(node.node_id) if node.node_id in order else len(order)
+        return index, -1 if node.index is None else node.index
+
+    return position
+
+
+def _print_drift(target: Target, key: InstanceKey) -> None:
+    reports = target.store.list_drift(key)
+    if not reports:
+        return
+    print("Drift:")
+    for report in reports[-5:]:
+        print(f"  {report}")
+
+
+def _print_executions(target: Target, record: InstanceRecord) -> None:
+    from kroless.statemachine import state_machine_name
+
+    sfn = target.client("stepfunctions")
+    name = state_machine_name(target.registry.graph(record.rgd))
+    account = target.client("sts").get_caller_identity()["Account"]
+    arn = f"arn:aws:states:{target.region}:{account}:stateMachine:{name}"
+    try:
+        executions = sfn.list_executions(stateMachineArn=arn, maxResults=50)["executions"]
+    except Exception:  # noqa: BLE001 - describe still shows the table state without Step Functions access
+        return
+    prefix = f"{record.key.name}-"
+    mine = [e for e in executions if e["name"].startswith(prefix)][:5]
+    if not mine:
+        return
+    print("Executions:")
+    for execution in mine:
+        print(f"  {execution['name']:<40} {execution['status']:<10} {execution['startDate']}")
+        url = target.console_url(execution["executionArn"])
+        if url:
+            print(f"    {url}")
+
+
+# -- delete ----------------------------------------------------------------------------------------------
+
+
+def delete(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    documents: list[dict[str, Any]] = []
+    if args.filename:
+        documents = [d.body for d in _documents(args.filename)]
+    elif args.kind and args.name:
+        if args.kind.lower() in ("rgd", "resourcegraphdefinition"):
+            documents = [
+                {"apiVersion": "kro.run/v1alpha1", "kind": "ResourceGraphDefinition", "metadata": {"name": args.name}}
+            ]
+        else:
+            record = target.store.get_rgd(_resolve_kind(target, args.kind))
+            assert record is not None
+            schema = record.document["spec"]["schema"]
+            api_version = f"{schema.get('group') or 'kro.run'}/{schema['apiVersion']}"
+            metadata = {"name": args.name, "namespace": args.namespace or "default"}
+            documents = [{"apiVersion": api_version, "kind": schema["kind"], "metadata": metadata}]
+    else:
+        raise KrolessError("delete needs -f FILE or KIND NAME")
+    code = 0
+    # instances before the RGDs that define them
+    for body in sorted(documents, key=lambda b: b.get("kind") == "ResourceGraphDefinition"):
+        name = (body.get("metadata") or {}).get("name")
+        if body.get("kind") == "ResourceGraphDefinition":
+            live = target.store.list_instances(name)
+            if live:
+                print(f"{name}: refused: {len(live)} instance(s) still exist; delete them first", file=sys.stderr)
+                code = 1
+                continue
+            target.put("ResourceGraphDefinition Deleted", body)
+            _wait_gone(lambda n=name: target.store.get_rgd(n), args.timeout)
+            print(f"resourcegraphdefinition {name} deleted")
+            continue
+        rgd = target.registry.apis().get((body.get("apiVersion", ""), body.get("kind", "")))
+        if rgd is None:
+            continue
+        key = InstanceKey.from_manifest(body, cluster_scoped=not target.registry.graph(rgd).namespaced)
+        if target.store.get_instance(key) is None:
+            print(f"{body['kind']} {name} not found", file=sys.stderr)
+            code = 1
+            continue
+        target.put("Instance Deleted", body)
+        print(f"{body['kind']} {name}: deleting")
+        if not _wait_gone(lambda k=key: target.store.get_instance(k), args.timeout):
+            print(f"{body['kind']} {name}: still deleting after {args.timeout:.0f} s", file=sys.stderr)
+            code = 1
+        else:
+            print(f"{body['kind']} {name} deleted")
+    return code
+
+
+def _wait_gone(read: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if read() is None:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+# -- local -----------------------------------------------------------------------------------------------
+
+
+def local(args: argparse.Namespace) -> int:
+    from kroless.localcloud import server
+
+    if args.action == "up":
+        record = server.start_background(args.state_dir)
+        print(f"local cloud running: AWS endpoint {record['endpoint']}, Kubernetes API {record['kubernetes']}")
+    elif args.action == "down":
+        print("local cloud stopped" if server.stop(args.state_dir) else "local cloud was not running")
+    else:
+        current = server.running(args.state_dir)
+        print(f"running: {current}" if current else "not running")
+    return 0

@@ -1,0 +1,122 @@
+"""``kroless local up``: the local cloud as a small local server, so state lives across CLI calls.
+
+One process runs :class:`~kroless.localcloud.cloud.LocalCloud` and serves moto's API on a loopback port
+(the same in-process backends the handlers use). The CLI then talks to it exactly as to AWS, with an
+endpoint URL. Kubernetes state is saved in the state folder after every write; the AWS side (moto) lives
+as long as the server does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STATE_DIR = ".kroless/local"
+ENDPOINT_FILE = "endpoint.json"
+
+
+def endpoint_file(state_dir: str | os.PathLike[str]) -> Path:
+    return Path(state_dir) / ENDPOINT_FILE
+
+
+def running(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The running server's endpoint record, or None (a stale record of a dead process is removed)."""
+    path = endpoint_file(state_dir)
+    if not path.exists():
+        return None
+    record: dict[str, Any] = json.loads(path.read_text())
+    try:
+        os.kill(int(record["pid"]), 0)
+    except (OSError, ValueError, KeyError):
+        path.unlink(missing_ok=True)
+        return None
+    return record
+
+
+def start_background(state_dir: str | os.PathLike[str], timeout: float = 60.0) -> dict[str, Any]:
+    """Start the server in the background (if not running) and wait until it serves."""
+    record = running(state_dir)
+    if record is not None:
+        return record
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    log = open(Path(state_dir) / "server.log", "ab")  # noqa: SIM115 - the child keeps it open
+    subprocess.Popen(
+        [sys.executable, "-m", "kroless.localcloud.server", "--state-dir", str(state_dir)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = running(state_dir)
+        if record is not None:
+            return record
+        time.sleep(0.2)
+    raise RuntimeError(f"the local cloud did not start within {timeout:.0f} s; see {Path(state_dir) / 'server.log'}")
+
+
+def stop(state_dir: str | os.PathLike[str], timeout: float = 20.0) -> bool:
+    record = running(state_dir)
+    if record is None:
+        return False
+    os.kill(int(record["pid"]), signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and running(state_dir) is not None:
+        time.sleep(0.2)
+    return True
+
+
+def serve(state_dir: str, port: int = 0) -> None:
+    from moto.server import ThreadedMotoServer
+
+    from kroless.localcloud.cloud import LocalCloud
+
+    Path(state_dir).mkdir(parents=True, exist_ok=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    with LocalCloud(kubernetes_state=str(Path(state_dir) / "kubernetes.json")) as cloud:
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port or _free_port(), verbose=False)
+        server.start()
+        host, bound = server.get_host_and_port()
+        os.environ["MOTO_PORT"] = str(bound)
+        record = {
+            "pid": os.getpid(),
+            "endpoint": f"http://{host}:{bound}",
+            "kubernetes": cloud.kubernetes.url,
+            "region": cloud.region,
+        }
+        tmp = endpoint_file(state_dir).with_suffix(".tmp")
+        tmp.write_text(json.dumps(record))
+        tmp.replace(endpoint_file(state_dir))
+        try:
+            while not stopping.wait(0.5):
+                pass
+        finally:
+            endpoint_file(state_dir).unlink(missing_ok=True)
+            server.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="kroless local cloud server")
+    parser.add_argument("--state-dir", default=DEFAULT_STATE_DIR)
+    parser.add_argument("--port", type=int, default=0)
+    arguments = parser.parse_args()
+    serve(arguments.state_dir, arguments.port)

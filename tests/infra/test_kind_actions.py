@@ -1,0 +1,83 @@
+"""The IAM actions derived from the AWS provider's per-kind table."""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+
+from infra.kind_actions import (
+    OPERATION_ACTIONS,
+    actions_for,
+    all_kinds,
+    iam_action,
+    is_unscoped,
+    kind_operations,
+    mutating_operations,
+    select_kinds,
+)
+
+
+def test_every_operation_of_the_table_is_a_botocore_operation() -> None:
+    session = botocore.session.get_session()
+    for kind in all_kinds():
+        names = set(session.get_service_model(kind.service).operation_names)
+        missing = kind_operations(kind) - names
+        assert not missing, f"{kind.service}/{kind.kind}: {sorted(missing)}"
+
+
+def test_renamed_actions_are_operations_of_the_table() -> None:
+    used = {(k.service, op) for k in all_kinds() for op in kind_operations(k)}
+    assert set(OPERATION_ACTIONS) <= used  # no stale exception
+
+
+def test_iam_action_names() -> None:
+    assert iam_action("rds", "CreateDBInstance") == "rds:CreateDBInstance"
+    assert iam_action("s3", "HeadBucket") == "s3:ListBucket"
+    assert iam_action("s3", "PutPublicAccessBlock") == "s3:PutBucketPublicAccessBlock"
+    assert iam_action("s3", "PutBucketEncryption") == "s3:PutEncryptionConfiguration"
+
+
+def test_actions_cover_create_read_update_delete_and_tags() -> None:
+    actions = actions_for(select_kinds(kinds=["rds/DBInstance", "ec2/SecurityGroup"]))
+    assert set(actions) == {"rds", "ec2"}
+    assert {
+        "rds:CreateDBInstance",
+        "rds:DescribeDBInstances",
+        "rds:ModifyDBInstance",
+        "rds:DeleteDBInstance",
+        "rds:AddTagsToResource",
+        "rds:ListTagsForResource",
+    } <= set(actions["rds"])
+    assert {
+        "ec2:CreateSecurityGroup",
+        "ec2:DescribeSecurityGroups",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:DeleteSecurityGroup",
+        "ec2:CreateTags",
+    } <= set(actions["ec2"])
+    assert not [a for group in actions.values() for a in group if a.endswith("*")]
+
+
+def test_select_by_service_and_kind() -> None:
+    kinds = select_kinds(["elasticache"], ["rds/DBInstance"])
+    assert {(k.service, k.kind) for k in kinds} >= {("elasticache", "ServerlessCache"), ("rds", "DBInstance")}
+    assert not [k for k in kinds if k.service == "rds" and k.kind != "DBInstance"]
+    assert select_kinds() == []
+
+
+@pytest.mark.parametrize(("services", "kinds"), [(["rdss"], []), ([], ["rds/DbInstance"]), ([], ["DBInstance"])])
+def test_unknown_service_or_kind_is_an_error(services: list[str], kinds: list[str]) -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        select_kinds(services, kinds)
+
+
+def test_unscoped_actions_are_only_ec2_describes() -> None:
+    actions = [a for group in actions_for(all_kinds()).values() for a in group]
+    assert {a for a in actions if is_unscoped(a)} == {a for a in actions if a.startswith("ec2:Describe")}
+
+
+def test_mutating_operations_leave_out_reads() -> None:
+    calls = mutating_operations(select_kinds(["rds"]))
+    assert "CreateDBInstance" in calls["rds"] and "ModifyDBInstance" in calls["rds"]
+    assert not [op for op in calls["rds"] if op.startswith(("Describe", "List", "Get"))]

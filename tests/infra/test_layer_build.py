@@ -1,0 +1,77 @@
+"""layers/core/build_layer.py: the pip command, the pruning, and (opt-in) the real build and its size.
+
+The real build downloads about 60 MB of wheels and takes seconds to a minute: it runs only with
+``KROLESS_BUILD_LAYER=1``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "layers" / "core" / "build_layer.py"
+
+
+def _module():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("build_layer", SCRIPT)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(("arch", "machine"), [("arm64", "aarch64"), ("x86_64", "x86_64")])
+def test_dry_run_prints_the_cross_platform_pip_command(arch: str, machine: str, tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--dry-run", "--arch", arch, "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"--platform manylinux_2_28_{machine}" in out
+    assert f"--platform manylinux2014_{machine}" in out
+    assert "--only-binary=:all:" in out and "--python-version 3.12" in out
+    assert f"--target {tmp_path / 'python'}" in out and "requirements-core.txt" in out
+    assert not (tmp_path / "python").exists()
+
+
+def test_prune_drops_the_async_client_tests_and_caches(tmp_path: Path) -> None:
+    module = _module()
+    site = tmp_path / "python"
+    for path in (
+        "kubernetes/aio/client/api.py",
+        "kubernetes/client/api.py",
+        "somepkg/tests/test_x.py",
+        "somepkg/__pycache__/x.cpython-312.pyc",
+        "bazel-project/setup.py",
+        "somepkg/test/data.bin",  # a data folder named "test" without Python stays
+    ):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text("x")
+    module.prune(site)
+    remaining = sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file())
+    assert remaining == ["kubernetes/client/api.py", "somepkg/test/data.bin"]
+
+
+def test_inputs_digest_changes_with_the_architecture() -> None:
+    module = _module()
+    assert module.inputs_digest("arm64", "3.12") != module.inputs_digest("x86_64", "3.12")
+
+
+@pytest.mark.skipif(
+    os.environ.get("KROLESS_BUILD_LAYER") != "1", reason="set KROLESS_BUILD_LAYER=1 to build the real layer"
+)
+def test_real_layer_is_under_150_mb(tmp_path: Path) -> None:
+    report = _module().build(tmp_path / "layer", "arm64", "3.12")
+    site = tmp_path / "layer" / "python"
+    assert report["bytes"] < 150 * 1_000_000
+    assert (site / "kroless" / "services.py").exists()
+    assert (site / "kubernetes" / "client").is_dir() and not (site / "kubernetes" / "aio").exists()
+    assert list((site / "cel_expr_python").glob("cel.cpython-312-aarch64-linux-gnu.so"))
+    assert not list(site.rglob("__pycache__"))
