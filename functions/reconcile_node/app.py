@@ -25,7 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="NodeStepDuration", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
     if result["state"] == "ERROR":
         metrics.add_metric(name="NodeErrors", unit=MetricUnit.Count, value=1)
-        logger.error("node failed", extra={"message": result["message"]})
+        logger.error("node failed", extra={"error": result["message"]})
     else:
         logger.info("node step", extra={"state": result["state"], "reason": result["reason"]})
     return result

@@ -1,21 +1,26 @@
-"""``make demo``: Kro's Dogs-vs-Cats stack through kroless.
+"""``make demo``: Kro's Dogs-vs-Cats stack through kroless on the local cloud, with no AWS account.
 
-Today this runs the compile side (the local cloud that reconciles it is the next milestone): it
-registers the six Dogs-vs-Cats RGDs verbatim from Kro's examples, shows each graph in dependency order,
-validates one DogsvsCatsApp against its schema and renders it offline as far as the instance alone
-decides, listing what waits on other resources' state.
+1. The local cloud starts: moto (EventBridge, Step Functions executing, Lambda running kroless's real
+   handlers, DynamoDB, EC2/RDS/ElastiCache) and the Kubernetes API emulator.
+2. The VPC and subnets the stack expects are created.
+3. The six Dogs-vs-Cats RGDs are registered verbatim from Kro's examples through EventBridge
+   ("ResourceGraphDefinition Applied" → compile function → one state machine per RGD).
+4. One DogsvsCatsApp is applied through EventBridge ("Instance Applied" → admit → its state machine), and
+   per-node progress is shown until it is ACTIVE; then its status.
+5. It is deleted ("Instance Deleted" → the reverse order), and the demo proves nothing is left.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
-from kroless.compiler import compile_documents
-from kroless.errors import KrolessError
+import yaml
+
 from kroless.model import load_path
-from kroless.render.offline import render_instance
 
 REPO = Path(__file__).resolve().parents[3]
 DOGS_VS_CATS = (
@@ -36,49 +41,94 @@ def kro_examples() -> Path:
     return path
 
 
+def step(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def _network(cloud: Any) -> tuple[str, list[str]]:
+    ec2 = cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{cloud.region}{zone}")["Subnet"]["SubnetId"]
+        for i, zone in enumerate("ab")
+    ]
+    return vpc, subnets
+
+
+def _leftovers(cloud: Any) -> list[str]:
+    """Everything the stack could have created that still exists (empty when deletion was complete)."""
+    left = [f"instance {i.key}" for i in cloud.store.list_instances()]
+    rds = cloud.client("rds")
+    left += [f"RDS DBInstance {d['DBInstanceIdentifier']}" for d in rds.describe_db_instances()["DBInstances"]]
+    left += [f"RDS DBSubnetGroup {g['DBSubnetGroupName']}" for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]]
+    groups = cloud.client("ec2").describe_security_groups()["SecurityGroups"]
+    left += [f"EC2 SecurityGroup {g['GroupName']}" for g in groups if g["GroupName"] != "default"]
+    caches = cloud.client("elasticache").describe_serverless_caches()["ServerlessCaches"]
+    left += [f"ElastiCache ServerlessCache {c['ServerlessCacheName']}" for c in caches]
+    left += [
+        f"Kubernetes {o['kind']} {o['metadata'].get('namespace', '')}/{o['metadata']['name']}"
+        for o in cloud.kubernetes.cluster.objects()
+        if o["kind"] != "Namespace"
+    ]
+    return left
+
+
 def main() -> int:
+    from kroless.cli.cloud import _follow
+    from kroless.cli.target import Target
+    from kroless.localcloud.cloud import BUS, TABLE, LocalCloud
+    from kroless.store import InstanceKey
+
     examples = kro_examples()
-    documents = []
-    for relative in DOGS_VS_CATS:
-        documents.extend(load_path(str(examples / relative)))
-    instance_file = REPO / "examples" / "dogsvscats" / "app.yaml"
-    documents.extend(load_path(str(instance_file)))
+    started = time.monotonic()
+    step("Starting the local cloud (moto: EventBridge, Step Functions, Lambda, DynamoDB, EC2, RDS, ElastiCache; Kubernetes API emulator)")
+    with LocalCloud(kubernetes_ready_delay=1.0) as cloud:
+        target = Target("local", cloud.session, bus=BUS, table=TABLE, region=cloud.region, kubernetes_url=cloud.kubernetes.url)
+        vpc, subnets = _network(cloud)
+        print(f"  VPC {vpc}, subnets {', '.join(subnets)}")
 
-    print("== Registering the Dogs-vs-Cats RGDs (verbatim from Kro's examples)")
-    result = compile_documents(documents)
-    for problem in result.problems:
-        print(*problem.lines(), sep="\n", file=sys.stderr)
-    if not result.ok:
-        return 1
-    for graph in result.graphs:
-        name = graph.name
-        nested = [n.id for n in graph.nodes.values() if n.nested_rgd]
-        print(f"  {name}: {graph.kind} ({graph.instance_api_version}), {len(graph.nodes)} resources")
-        print(f"    order: {' -> '.join(graph.topological_order)}")
-        if nested:
-            print(f"    nested instances of other RGDs: {', '.join(nested)}")
+        step("Registering the six Dogs-vs-Cats RGDs, verbatim from Kro's examples (EventBridge -> compile)")
+        for relative in DOGS_VS_CATS:
+            for document in load_path(str(examples / relative)):
+                target.put("ResourceGraphDefinition Applied", document.body)
+                cloud.settle()
+                rgd = cloud.store.get_rgd(document.name)
+                if rgd is None:
+                    print(f"  {relative}: not registered: {cloud.aws.async_errors[-1:]}", file=sys.stderr)
+                    return 1
+                order = " -> ".join(rgd.compiled["topologicalOrder"])
+                print(f"  {document.name:<32} state machine ready   order: {order}")
 
-    print(f"\n== Applying {instance_file.relative_to(REPO)} (validated, defaults applied)")
-    document, instance, graph = result.instances[0]
-    for key, value in instance["spec"].items():
-        print(f"  spec.{key}: {value}")
+        app: dict[str, Any] = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
+        app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
+        key = InstanceKey.from_manifest(app)
+        step(f"Applying DogsvsCatsApp {key.namespace}/{key.name} (EventBridge -> admit -> Step Functions -> one Lambda task per node)")
+        target.put("Instance Applied", app)
+        record = _follow(target, key, None, timeout=600, order=[])
+        if record is None or record.state != "ACTIVE":
+            print("  the app did not become ACTIVE", file=sys.stderr)
+            return 1
+        print("  status:")
+        for field, value in record.status.items():
+            if field != "conditions":
+                print(f"    {field}: {value}")
+        children = [i for i in cloud.store.list_instances() if i.key != key]
+        print(f"  nested instances, each with its own execution: {', '.join(f'{c.key.kind}={c.state}' for c in children)}")
 
-    print("\n== Offline render: what the instance alone decides")
-    try:
-        rendered = render_instance(graph, instance)
-    except KrolessError as err:
-        print(err.located(), file=sys.stderr)
-        return 1
-    for resource in rendered["resources"]:
-        waiting = sorted({dep for p in resource.get("pending", []) for dep in p["waitingFor"]})
-        manifest = resource.get("manifest", {})
-        name = manifest.get("metadata", {}).get("name", "?")
-        status = f"waits for {', '.join(waiting)}" if waiting else "fully rendered"
-        print(f"  {resource['id']:<10} {resource['kind']:<22} {name:<22} {status}")
-    print(
-        "\nThe serverless reconcile (EventBridge -> Step Functions -> Lambda, on the local cloud) is not built yet;"
-        "\nthis demo covers compile, validation and offline render. See README.md."
-    )
+        step("Deleting it (EventBridge -> admit -> the graph in reverse order)")
+        target.put("Instance Deleted", app)
+        deadline = time.monotonic() + 600
+        while cloud.store.get_instance(key) is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        leftovers = _leftovers(cloud)
+        while leftovers and time.monotonic() < deadline:  # nested children finish their own deletions
+            time.sleep(0.5)
+            leftovers = _leftovers(cloud)
+        if leftovers:
+            print("  left behind:\n    " + "\n    ".join(leftovers), file=sys.stderr)
+            return 1
+        print("  nothing left: no instance in the table, no RDS/ElastiCache/security group in AWS, no Kubernetes object")
+        print(f"\nDone in {time.monotonic() - started:.1f} s.")
     return 0
 
 

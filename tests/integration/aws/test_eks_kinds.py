@@ -23,7 +23,9 @@ NOT_FOUND = {"service_error_code": "ResourceNotFoundException", "service_message
 
 def _role(provider: AwsProvider, refs: FakeReferences, name: str, service: str) -> dict[str, Any]:
     trust = json.dumps({**TRUST, "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": service}}]})
-    role = provider.apply(manifest("Role", name, {"name": name, "assumeRolePolicyDocument": trust}, service="iam"), OWNER)
+    role = provider.apply(
+        manifest("Role", name, {"name": name, "assumeRolePolicyDocument": trust}, service="iam"), OWNER
+    )
     refs.put(role)
     return role
 
@@ -77,10 +79,15 @@ def test_cluster_and_nodegroup(provider: AwsProvider, refs: FakeReferences, netw
         },
         service="eks",
     )
-    created, updated = round_trip(provider, nodegroup, {"scalingConfig": {"desiredSize": 2, "minSize": 1, "maxSize": 3}})
+    created, updated = round_trip(
+        provider, nodegroup, {"scalingConfig": {"desiredSize": 2, "minSize": 1, "maxSize": 3}}
+    )
     assert ":nodegroup/demo/demo-ng/" in created["status"]["ackResourceMetadata"]["arn"]
     assert updated["status"]["desiredSize"] == 2
-    assert eks.describe_nodegroup(clusterName="demo", nodegroupName="demo-ng")["nodegroup"]["scalingConfig"]["maxSize"] == 3
+    assert (
+        eks.describe_nodegroup(clusterName="demo", nodegroupName="demo-ng")["nodegroup"]["scalingConfig"]["maxSize"]
+        == 3
+    )
     finish(provider, nodegroup)
     finish(provider, cluster)
 
@@ -127,9 +134,7 @@ def test_pod_identity_association_stubbed() -> None:
     m["spec"]["roleARN"] = ROLE2
     eks.add_response("list_pod_identity_associations", summary, listing)
     eks.add_response("describe_pod_identity_association", {"association": association(ROLE)}, key)
-    eks.add_response(
-        "update_pod_identity_association", {"association": association(ROLE2)}, {**key, "roleArn": ROLE2}
-    )
+    eks.add_response("update_pod_identity_association", {"association": association(ROLE2)}, {**key, "roleArn": ROLE2})
     eks.add_response("describe_pod_identity_association", {"association": association(ROLE2)}, key)
     assert synced(provider.apply(m, OWNER)) == "True"
 

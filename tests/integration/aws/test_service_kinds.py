@@ -26,7 +26,9 @@ ACCOUNT = "123456789012"
 
 def role(provider: AwsProvider, refs: FakeReferences, name: str, service: str) -> str:
     trust = json.dumps({**TRUST, "Statement": [{**TRUST["Statement"][0], "Principal": {"Service": service}}]})
-    observed = provider.apply(manifest("Role", name, {"name": name, "assumeRolePolicyDocument": trust}, service="iam"), OWNER)
+    observed = provider.apply(
+        manifest("Role", name, {"name": name, "assumeRolePolicyDocument": trust}, service="iam"), OWNER
+    )
     refs.put(observed)
     return str(observed["status"]["ackResourceMetadata"]["arn"])
 
@@ -118,8 +120,8 @@ def test_lambda_function(provider: AwsProvider, refs: FakeReferences) -> None:
     config = lam.get_function_configuration(FunctionName="logic")
     assert config["Environment"]["Variables"] == {"TABLE_NAME": "other"} and config["MemorySize"] == 256
     refs.put(copy.deepcopy(updated))
-    again = provider.apply(function, OWNER)  # nothing changed: no update, same revision
-    assert again["status"]["revisionID"] == updated["status"]["revisionID"]
+    again = provider.apply(function, OWNER)  # nothing changed: no update
+    assert again["status"]["lastModified"] == updated["status"]["lastModified"] and synced(again) == "True"
     assert lam.list_tags(Resource=status["ackResourceMetadata"]["arn"])["Tags"]["kroless:instance"] == OWNER.instance
     finish(provider, function)
 
@@ -297,7 +299,9 @@ def test_load_balancer_target_groups_listener(
         created, updated = round_trip(provider, tg, {"healthCheckPath": "/ready"})
         refs.put(updated)
         groups.append(tg)
-    arns = [refs.observed("elbv2.services.k8s.aws/v1alpha1", "TargetGroup", "default", n) for n in ("demo-tg1", "demo-tg2")]
+    arns = [
+        refs.observed("elbv2.services.k8s.aws/v1alpha1", "TargetGroup", "default", n) for n in ("demo-tg1", "demo-tg2")
+    ]
     tg_arns = [str(o["status"]["ackResourceMetadata"]["arn"]) for o in arns if o is not None]
     assert elb.describe_target_groups(TargetGroupArns=tg_arns[:1])["TargetGroups"][0]["HealthCheckPath"] == "/ready"
 
@@ -308,7 +312,12 @@ def test_load_balancer_target_groups_listener(
     listener = manifest(
         "Listener",
         "demo-listener",
-        {"loadBalancerRef": {"from": {"name": "demo-lb"}}, "port": 80, "protocol": "HTTP", "defaultActions": forward(50, 50)},
+        {
+            "loadBalancerRef": {"from": {"name": "demo-lb"}},
+            "port": 80,
+            "protocol": "HTTP",
+            "defaultActions": forward(50, 50),
+        },
         service="elbv2",
     )
     created, updated = round_trip(provider, listener, {"defaultActions": forward(80, 20)})
@@ -410,7 +419,9 @@ def test_emr_virtual_cluster(provider: AwsProvider) -> None:
     assert emr.describe_virtual_cluster(id=cluster_id)["virtualCluster"]["tags"]["team"] == "data"
     assert provider.apply(cluster, OWNER)["status"]["id"] == cluster_id  # found again by its identity tag
     with pytest.raises(ImmutableFieldError, match="spec.containerProvider"):
-        provider.apply({**cluster, "spec": {**cluster["spec"], "containerProvider": {"id": "other", "type_": "EKS"}}}, OWNER)
+        provider.apply(
+            {**cluster, "spec": {**cluster["spec"], "containerProvider": {"id": "other", "type_": "EKS"}}}, OWNER
+        )
     finish(provider, cluster)  # moto keeps it TERMINATED: gone all the same
 
 
@@ -423,11 +434,19 @@ def test_emr_virtual_cluster_tag_update_stubbed() -> None:
     m = manifest("VirtualCluster", "spark", spec, service="emrcontainers")
     arn = f"arn:aws:emr-containers:{REGION}:{ACCOUNT}:/virtualclusters/vc1"
     owned = {"kroless:instance": OWNER.instance, "kroless:node": OWNER.node, "kroless:object": "default/spark"}
-    found = {"id": "vc1", "name": "spark", "arn": arn, "state": "RUNNING", "containerProvider": {"id": "demo", "type": "EKS"}}
+    found = {
+        "id": "vc1",
+        "name": "spark",
+        "arn": arn,
+        "state": "RUNNING",
+        "containerProvider": {"id": "demo", "type": "EKS"},
+    }
     listing = {"states": ["RUNNING", "ARRESTED"]}
     emr.add_response("list_virtual_clusters", {"virtualClusters": [{**found, "tags": owned}]}, listing)
     emr.add_response("tag_resource", {}, {"resourceArn": arn, "tags": {"team": "data"}})
-    emr.add_response("describe_virtual_cluster", {"virtualCluster": {**found, "tags": {**owned, "team": "data"}}}, {"id": "vc1"})
+    emr.add_response(
+        "describe_virtual_cluster", {"virtualCluster": {**found, "tags": {**owned, "team": "data"}}}, {"id": "vc1"}
+    )
     updated = provider.apply(m, OWNER)
     assert synced(updated) == "True" and updated["status"]["ackResourceMetadata"]["arn"] == arn
     emr.assert_no_pending_responses()
@@ -439,9 +458,7 @@ def test_emr_virtual_cluster_tag_update_stubbed() -> None:
 def test_organizations_account(provider: AwsProvider, refs: FakeReferences) -> None:
     org = boto3.client("organizations", region_name=REGION)
     org.create_organization(FeatureSet="ALL")
-    account = manifest(
-        "Account", "team-a", {"name": "team-a", "email": "team-a@example.com"}, service="organizations"
-    )
+    account = manifest("Account", "team-a", {"name": "team-a", "email": "team-a@example.com"}, service="organizations")
     created, updated = round_trip(provider, account, {"tags": [{"key": "team", "value": "a"}]})
     refs.put(copy.deepcopy(updated))
     account_id = created["status"]["accountID"]
@@ -471,7 +488,10 @@ def test_acm_certificate(provider: AwsProvider, refs: FakeReferences) -> None:
     assert_crd_status(created)
     cert["spec"]["tags"] = [{"key": "app", "value": "demo"}]
     updated = provider.apply(cert, OWNER)
-    assert synced(updated) == "True" and updated["status"]["ackResourceMetadata"] == created["status"]["ackResourceMetadata"]
+    assert (
+        synced(updated) == "True"
+        and updated["status"]["ackResourceMetadata"] == created["status"]["ackResourceMetadata"]
+    )
     arn = created["status"]["ackResourceMetadata"]["arn"]
     assert arn.startswith(f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/")
     assert created["status"]["type_"] == "AMAZON_ISSUED"

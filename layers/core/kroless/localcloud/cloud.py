@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,9 @@ class LocalCloud:
         self._saved_env: dict[str, str | None] = {}
 
     def __enter__(self) -> LocalCloud:
+        # moto's ASL interpreter logs every caught state error (and whole parsed programs) at ERROR level;
+        # the execution history already has them, so keep the console for kroless's own output.
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         self.aws.__enter__()
         try:
             aws_gaps.install()

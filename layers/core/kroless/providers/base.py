@@ -29,6 +29,11 @@ class ConflictError(ProviderError):
     to adoption (annotation ``kroless.dev/adopt: "true"``)."""
 
 
+class NotReadyError(ProviderError):
+    """Something the object needs is not there yet (an ACK ``*Ref`` to an object not yet created): the
+    reconcile waits and retries, as ACK requeues. Kro's graph has no edge for these references."""
+
+
 class ImmutableFieldError(ProviderError):
     """The manifest changes a field the API cannot update in place; kroless never silently replaces."""
 

@@ -17,7 +17,13 @@ from typing import Any
 
 from kroless.errors import KrolessError
 from kroless.graph import Graph, Node
-from kroless.providers.base import ADOPT_ANNOTATION, DELETION_POLICY_ANNOTATION, ObjectRef, Ownership
+from kroless.providers.base import (
+    ADOPT_ANNOTATION,
+    DELETION_POLICY_ANNOTATION,
+    NotReadyError,
+    ObjectRef,
+    Ownership,
+)
 from kroless.render import evaluate_condition, expand_for_each, render_node
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
@@ -146,6 +152,8 @@ class Reconciler:
         try:
             with reconciling(key):
                 return self._reconcile(state, node, check_only)
+        except NotReadyError as err:
+            return self._wait(state, node, NodeState.IN_PROGRESS, "ReferenceNotReady", err.located())
         except KrolessError as err:
             err.at(resource_id=node_id)
             self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
@@ -195,7 +203,14 @@ class Reconciler:
 
     def _ready(self, state: _Pass, node: Node, observed: dict[str, Any], variable: str) -> bool:
         if self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
-            if (observed.get("status") or {}).get("state") != "ACTIVE":
+            child = observed.get("status") or {}
+            if child.get("state") == "ERROR":
+                # A failed child fails its parent's node now, instead of waiting out the readiness timeout.
+                reasons = [c.get("message", "") for c in child.get("conditions") or [] if c.get("type") == "Ready"]
+                metadata = observed.get("metadata") or {}
+                name = f"{observed.get('kind')} {metadata.get('namespace', '')}/{metadata.get('name')}"
+                raise KrolessError(f"nested instance {name} failed: {'; '.join(r for r in reasons if r) or 'ERROR'}")
+            if child.get("state") != "ACTIVE":
                 return False
         if not node.ready_when:
             return True

@@ -984,6 +984,11 @@ SERVICES: tuple[Kind, ...] = (
         id="Attributes.SubscriptionArn",
         arn="Attributes.SubscriptionArn",
         renames=_attributes(_SUBSCRIPTION_ATTRIBUTES),
+        observe={
+            "endpoint": "Attributes.Endpoint",
+            "protocol": "Attributes.Protocol",
+            "topicARN": "Attributes.TopicArn",
+        },
         exclude=("attributes", "returnSubscriptionARN"),
         refs={
             "topicRef": Ref("topicARN", "sns", "Topic", "status.ackResourceMetadata.arn"),
@@ -1574,7 +1579,6 @@ SERVICES: tuple[Kind, ...] = (
         updates=(Update("UpdateCertificateOptions", ("options",), {"CertificateArn": "{id}"}),),
         status=(
             "createdAt",
-            "domainValidations",
             "extendedKeyUsages",
             "failureReason",
             "importedAt",
@@ -1593,7 +1597,7 @@ SERVICES: tuple[Kind, ...] = (
             "status",
             "subject",
         ),
-        status_paths={"type_": "Type"},
+        status_paths={"type_": "Type", "domainValidations": "DomainValidationOptions"},
         status_keys={"type": "type_"},  # ACK's Go name for the reserved word, at every depth
         tags=Call("ListTagsForCertificate", {"CertificateArn": "{arn}"}, "Tags"),
         tag=Call("AddTagsToCertificate", {"CertificateArn": "{arn}"}),

@@ -30,6 +30,7 @@ from kroless.providers.base import (
     NODE_TAG,
     ConflictError,
     ImmutableFieldError,
+    NotReadyError,
     ObjectRef,
     Ownership,
     ProviderError,
@@ -43,7 +44,7 @@ _RUNTIME_GROUP = "services.k8s.aws/v1alpha1"  # ACK runtime kinds (IAMRoleSelect
 _HIDDEN_MEMBERS = {"dryrun", "clienttoken", "tagspecifications"}
 
 
-class ReferenceNotReadyError(ProviderError):
+class ReferenceNotReadyError(NotReadyError):
     """An ACK ``*Ref`` names an object that kroless has not observed (yet): retry later, as ACK requeues."""
 
 
@@ -166,6 +167,7 @@ class _Operation:
         self.spec = self._resolve_refs(raw, strict=resolve_refs)
         self.id: str | None = None
         self._pending_tags: dict[str, str] = {}
+        self._applied: set[str] = set()  # remembered fields this operation has just written
 
     # ---- identity ----------------------------------------------------------------------------------
 
@@ -277,6 +279,7 @@ class _Operation:
         for field in kind.members:
             if field in changed:
                 self._sync_members(field, self._observed_members(field, current))
+        self._applied = set(changed) & set(kind.remembered)
         return self.find() or current
 
     def delete(self, current: dict[str, Any]) -> None:
@@ -327,11 +330,13 @@ class _Operation:
                 continue
             if field in kind.refs:
                 continue
-            if field in kind.remembered:  # AWS never echoes it: compare with what kroless last applied
+            if field in kind.remembered and field not in self._applied:  # never echoed: vs. last applied
                 previous = self.previous()
                 authored = (self.manifest.get("spec") or {}).get(field)  # as authored: refs unresolved
                 if previous is not None and not _same(authored, (previous.get("spec") or {}).get(field)):
                     changed.append(field)
+                continue
+            if field in kind.remembered:
                 continue
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
             observed = _get(current, path.removesuffix("[0]")) if path else None
