@@ -20,7 +20,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check layers tests bench
+	$(BIN)/ruff check layers functions infra tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "layers" / "core"))
 
 from cel_expr_python import cel  # noqa: E402
+
 from kroless.cel import CELEnvironment  # noqa: E402
 
 EXPR = 'schema.spec.name + "-" + db.status.endpoint'

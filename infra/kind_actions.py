@@ -18,8 +18,22 @@ from typing import Any
 from kroless.providers.aws import kinds as provider_kinds
 from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
 
-# botocore service name -> IAM service prefix (the same for every service the table has today)
-IAM_PREFIX: dict[str, str] = {}
+# botocore service name -> IAM service prefix, where they differ
+IAM_PREFIX: dict[str, str] = {
+    "stepfunctions": "states",
+    "elbv2": "elasticloadbalancing",
+    "apigatewayv2": "apigateway",
+}
+
+# API Gateway authorizes by HTTP verb on the resource path, not by operation name.
+_APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
+    ("Create", "POST"),
+    ("Tag", "POST"),
+    ("Get", "GET"),
+    ("Update", "PATCH"),
+    ("Delete", "DELETE"),
+    ("Untag", "DELETE"),
+)
 
 # Operations IAM authorizes under another action name (AWS Service Authorization Reference).
 OPERATION_ACTIONS: dict[tuple[str, str], str] = {
@@ -61,7 +75,14 @@ def kind_operations(kind: Kind) -> set[str]:
 
 
 def iam_action(service: str, operation: str) -> str:
-    return OPERATION_ACTIONS.get((service, operation)) or f"{IAM_PREFIX.get(service, service)}:{operation}"
+    """The IAM action for a botocore ``service`` operation."""
+    if (service, operation) in OPERATION_ACTIONS:
+        return OPERATION_ACTIONS[(service, operation)]
+    prefix = IAM_PREFIX.get(service, service)
+    if prefix == "apigateway":
+        verb = next((v for start, v in _APIGATEWAY_VERBS if operation.startswith(start)), "GET")
+        return f"apigateway:{verb}"
+    return f"{prefix}:{operation}"
 
 
 def all_kinds() -> tuple[Kind, ...]:
@@ -100,7 +121,7 @@ def actions_for(kinds: Iterable[Kind]) -> dict[str, list[str]]:
     """IAM actions per botocore service, sorted."""
     out: dict[str, set[str]] = {}
     for kind in kinds:
-        out.setdefault(kind.service, set()).update(iam_action(kind.service, op) for op in kind_operations(kind))
+        out.setdefault(kind.botocore, set()).update(iam_action(kind.botocore, op) for op in kind_operations(kind))
     return {service: sorted(actions) for service, actions in sorted(out.items())}
 
 

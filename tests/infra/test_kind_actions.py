@@ -20,13 +20,13 @@ from infra.kind_actions import (
 def test_every_operation_of_the_table_is_a_botocore_operation() -> None:
     session = botocore.session.get_session()
     for kind in all_kinds():
-        names = set(session.get_service_model(kind.service).operation_names)
+        names = set(session.get_service_model(kind.botocore).operation_names)
         missing = kind_operations(kind) - names
         assert not missing, f"{kind.service}/{kind.kind}: {sorted(missing)}"
 
 
 def test_renamed_actions_are_operations_of_the_table() -> None:
-    used = {(k.service, op) for k in all_kinds() for op in kind_operations(k)}
+    used = {(k.botocore, op) for k in all_kinds() for op in kind_operations(k)}
     assert set(OPERATION_ACTIONS) <= used  # no stale exception
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from kroless.cel import Activation, CELEnvironment, Program
 from kroless.cel.ast import parse
 from kroless.errors import CELError, DataPendingError

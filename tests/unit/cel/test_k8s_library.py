@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cel_expr_python import cel
+
 from kroless.cel import CELEnvironment
 from kroless.cel.concat import LEFT_DEEP_LIMIT, concat_expression
 from kroless.cel.library.k8s_lists import index_of, last_index_of

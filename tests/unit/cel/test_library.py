@@ -6,6 +6,7 @@ import base64
 import hashlib
 
 import pytest
+
 from kroless.cel import OMIT, CELEnvironment
 from kroless.cel.library.hash import fnv64a
 from kroless.cel.library.json import go_float

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from kroless.errors import GraphError, KrolessError
 from kroless.graph import KindInfo, KindRegistry, Options, build_graph, validation
 from kroless.graph.dag import DAG

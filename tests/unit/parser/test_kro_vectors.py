@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from kroless.errors import GraphError
 from kroless.graph import fieldpath
 from kroless.graph.parser import is_standalone_expression, scan_expressions

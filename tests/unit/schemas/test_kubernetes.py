@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from kroless.schemas import kubernetes as k8s
 from kroless.schemas.kubernetes import builtin_kinds, builtin_namespaced, builtin_schema
 

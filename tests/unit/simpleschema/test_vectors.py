@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from kroless.errors import SchemaError
 from kroless.simpleschema import (
     build_crd,
