@@ -5,8 +5,10 @@ API), the generated state machines (moto's Step Functions interpreter), the Even
 the DynamoDB state table, and kroless's providers with real botocore calls against moto.
 
 What it emulates: the Kubernetes API (:mod:`kroless.localcloud.kubernetes`, since no kube-apiserver runs
-here), CloudTrail delivery (the drift feature injects CloudTrail-shaped events), and the AWS operations
-moto lacks (:mod:`kroless.localcloud.aws_gaps`).
+here), CloudTrail delivery (:meth:`LocalCloud.inject_cloudtrail` puts the "AWS API Call via CloudTrail"
+event a real account would deliver on the default bus, where the drift rules route it to the drift
+function), the resync schedule (:meth:`LocalCloud.resync` invokes the resync function as the schedule
+would), and the AWS operations moto lacks (:mod:`kroless.localcloud.aws_gaps`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from kroless.services import Services, Settings, set_services
 from kroless.store import StateStore, create_table
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
-FUNCTIONS = ("compile", "admit", "reconcile_node", "finalize")
+FUNCTIONS = ("compile", "admit", "reconcile_node", "finalize", "drift", "resync")
 TABLE = "kroless-state"
 BUS = "kroless"
 
@@ -54,11 +56,13 @@ class LocalCloud:
         kubernetes_ready_delay: float = 0.5,
         kubernetes_state: str | None = None,
         log_level: str = "WARNING",
+        drift_window: float = 60.0,
     ) -> None:
         self.region = region
         self.aws = LocalAws(region)
         self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
         self.log_level = log_level
+        self.drift_window = drift_window
         self.function_arns: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
 
@@ -117,6 +121,9 @@ class LocalCloud:
         for name in FUNCTIONS:
             self.function_arns[name] = f"arn:aws:lambda:{self.region}:{self.aws.account}:function:kroless-{name}"
         env["KROLESS_RECONCILE_FUNCTION_ARN"] = self.function_arns["reconcile_node"]
+        # the role kroless's functions run as: CloudTrail events it signs are never drift
+        env["KROLESS_RECONCILE_ROLE_ARN"] = self.reconcile_role_arn
+        env["KROLESS_DRIFT_WINDOW_SECONDS"] = str(self.drift_window)
         env["KROLESS_FINALIZE_FUNCTION_ARN"] = self.function_arns["finalize"]
         self._saved_env = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
@@ -131,6 +138,55 @@ class LocalCloud:
             events.put_targets(
                 Rule=rule, EventBusName=BUS, Targets=[{"Id": function, "Arn": self.function_arns[function]}]
             )
+        self._drift_rules(events)
+
+    def _drift_rules(self, events: Any) -> None:
+        """The CloudTrail rules on the default bus, as infra/drift.py declares them (one per service)."""
+        from kroless.drift.cloudtrail import DETAIL_TYPE, bus_source, event_names, event_source
+        from kroless.drift.identity import watched_calls
+
+        for service, operations in watched_calls().items():
+            names = sorted({n for op in operations for n in event_names(service, op)})
+            pattern = {
+                "source": [bus_source(service)],
+                "detail-type": [DETAIL_TYPE],
+                "detail": {"eventSource": [event_source(service)], "eventName": names},
+            }
+            rule = f"kroless-drift-{service}"
+            events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+            events.put_targets(Rule=rule, Targets=[{"Id": "drift", "Arn": self.function_arns["drift"]}])
+
+    @property
+    def reconcile_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.aws.account}:role/kroless-reconcile"
+
+    def inject_cloudtrail(self, event: dict[str, Any]) -> str:
+        """Deliver a CloudTrail event (:func:`kroless.drift.samples.cloudtrail_event`) to the default bus,
+        as CloudTrail does in a real account; returns the EventBridge event id."""
+        response = self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": event["source"],
+                    "DetailType": event["detail-type"],
+                    "Detail": json.dumps(event["detail"]),
+                    "EventBusName": "default",
+                }
+            ]
+        )
+        entry = response["Entries"][0]
+        if "ErrorCode" in entry:
+            raise RuntimeError(f"PutEvents failed: {entry['ErrorCode']}: {entry.get('ErrorMessage')}")
+        return str(entry["EventId"])
+
+    def resync(self) -> dict[str, Any]:
+        """Invoke the resync function as its schedule does; returns its result."""
+        response = self.client("lambda").invoke(
+            FunctionName=self.function_arns["resync"], Payload=json.dumps({"source": "aws.scheduler"}).encode()
+        )
+        payload = json.loads(response["Payload"].read() or b"{}")
+        if response.get("FunctionError"):
+            raise RuntimeError(f"resync failed: {payload}")
+        return dict(payload)
 
     def _state_machine_role(self) -> str:
         iam = self.client("iam")

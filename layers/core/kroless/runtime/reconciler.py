@@ -135,9 +135,13 @@ class Reconciler:
         if node_state == NodeState.SYNCED and (previous is None or previous.state != NodeState.SYNCED):
             fields.setdefault("ready_at", _now())
         fields.setdefault("error", None)
+        aliases = fields.pop("aliases", None)
         state.nodes[item] = self.store.put_node(
             state.key, node_id, state.generation, index=index, state=node_state.value, **fields
         )
+        if aliases and (previous is None or previous.physical_id != fields.get("physical_id")):
+            # the names and ids CloudTrail events carry, beside the ARN, for the drift function's lookup
+            self.store.put_aliases(state.key, node_id, index, aliases)
 
     # -- apply ----------------------------------------------------------------------------------------
 
@@ -237,7 +241,7 @@ class Reconciler:
             observed=observed,
             desired=manifest,
             applied_hash=applied_hash,
-            physical_id=physical_id(observed, manifest),
+            **_identity(observed, manifest),
         )
         return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse", "" if ready else _ready_text(node))
 
@@ -270,7 +274,7 @@ class Reconciler:
                 observed=observed,
                 desired=manifest,
                 applied_hash=manifest_hash(manifest),
-                physical_id=physical_id(observed, manifest),
+                **_identity(observed, manifest),
             )
         self._prune_items(state, node, keep=len(manifests))
         node_state = NodeState.SYNCED if all_ready else NodeState.WAITING_FOR_READINESS
@@ -360,6 +364,14 @@ def physical_id(observed: dict[str, Any], manifest: dict[str, Any]) -> str:
         return str(arn)
     ref = ObjectRef.of(manifest)
     return f"{ref.api_version}/{ref.kind}/{ref.namespace or '_'}/{ref.name}"
+
+
+def _identity(observed: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
+    """``physical_id`` (the ownership index's key) and the ``aliases`` drift events may name it by."""
+    from kroless.drift.identity import identifiers
+
+    primary = physical_id(observed, manifest)
+    return {"physical_id": primary, "aliases": identifiers(observed, manifest, primary)[1:]}
 
 
 def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False) -> dict[str, Any]:

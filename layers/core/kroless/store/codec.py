@@ -82,6 +82,8 @@ def decode(name: str, value: AttributeValue) -> Any:
         return int(text) if text.lstrip("-").isdigit() else float(text)
     if "BOOL" in value:
         return bool(value["BOOL"])
+    if "SS" in value:  # a string set (the pending nodes of a heal)
+        return sorted(value["SS"])
     raise TypeError(f"attribute {name!r}: unexpected DynamoDB type {sorted(value)}")
 
 

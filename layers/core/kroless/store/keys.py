@@ -5,6 +5,7 @@ Every item has a string partition key ``pk`` and sort key ``sk``::
     RGD#<name>                                             RGD
     INSTANCE#<group>/<version>/<kind>/<namespace>/<name>   INSTANCE | NODE#<id> | NODE#<id>#<index>
                                                            | DRIFT#<iso time>#<id> | EXEC#<name>
+                                                           | ALIAS#<id>[#<index>]#<identifier> | HEAL
 
 Cluster-scoped instances use the namespace ``_`` (never a valid Kubernetes namespace name).
 """
@@ -24,6 +25,8 @@ INSTANCE_SK = "INSTANCE"
 NODE_PREFIX = "NODE#"
 DRIFT_PREFIX = "DRIFT#"
 EXEC_PREFIX = "EXEC#"
+ALIAS_PREFIX = "ALIAS#"
+HEAL_SK = "HEAL"
 
 
 @dataclass(frozen=True, order=True)
@@ -90,3 +93,15 @@ def parse_node_sk(sk: str) -> tuple[str, int | None]:
     """``(node id, collection index or None)`` from a node sort key."""
     node_id, _, index = sk.removeprefix(NODE_PREFIX).partition("#")
     return node_id, (int(index) if index else None)
+
+
+def alias_sk(node_id: str, index: int | None, identifier: str) -> str:
+    """``ALIAS#<id>#<index or ->#<identifier>``: one more identifier of a node in the ownership index."""
+    return f"{ALIAS_PREFIX}{node_id}#{'-' if index is None else index}#{identifier}"
+
+
+def parse_alias_sk(sk: str) -> tuple[str, int | None]:
+    """``(node id, collection index or None)`` from an alias sort key."""
+    node_id, _, rest = sk.removeprefix(ALIAS_PREFIX).partition("#")
+    index = rest.partition("#")[0]
+    return node_id, (None if index in ("", "-") else int(index))

@@ -38,14 +38,18 @@ from kroless.store.errors import (
     StoreThrottledError,
 )
 from kroless.store.keys import (
+    ALIAS_PREFIX,
     DRIFT_PREFIX,
     EXEC_PREFIX,
+    HEAL_SK,
     INSTANCE_PREFIX,
     INSTANCE_SK,
     NODE_PREFIX,
     RGD_SK,
     InstanceKey,
+    alias_sk,
     node_sk,
+    parse_alias_sk,
     parse_node_sk,
     rgd_pk,
 )
@@ -573,11 +577,27 @@ class StateStore:
             KeyConditionExpression="physicalId = :id",
             ExpressionAttributeValues={":id": {"S": physical_id}},
         )
-        owners = []
+        owners = set()
         for item in items:
-            node_id, index = parse_node_sk(item["sk"]["S"])
-            owners.append(Owner(InstanceKey.parse(item["pk"]["S"]), node_id, index))
+            sk = item["sk"]["S"]
+            node_id, index = parse_alias_sk(sk) if sk.startswith(ALIAS_PREFIX) else parse_node_sk(sk)
+            owners.add(Owner(InstanceKey.parse(item["pk"]["S"]), node_id, index))
         return sorted(owners, key=lambda o: (o.key, o.node_id, -1 if o.index is None else o.index))
+
+    def put_aliases(self, key: InstanceKey, node_id: str, index: int | None, identifiers: list[str]) -> None:
+        """Record more identifiers of a node's resource in the ownership index (the names and ids CloudTrail
+        events carry, beside the ARN in the node's ``physicalId``). One small item per identifier, under the
+        instance's partition: removed with the instance. An alias of a node that was deleted or re-created
+        stays until then; :meth:`owners_of` callers check the node (its ``physicalId`` and state)."""
+        for identifier in dict.fromkeys(identifiers):
+            item = {
+                "pk": key.pk,
+                "sk": alias_sk(node_id, index, identifier),
+                "physicalId": identifier,
+                "nodeId": node_id,
+                "updatedAt": self._now(),
+            }
+            self._put(item, f"{key} alias {identifier}")
 
     def owner_of(self, physical_id: str) -> Owner | None:
         """The node that manages ``physical_id``, or None. Two claimants is a bug worth stopping on:
@@ -587,6 +607,94 @@ class StateStore:
             claimants = ", ".join(f"{o.key} node {o.node_id}" for o in owners)
             raise OwnershipConflictError(f"{physical_id} is claimed by more than one node: {claimants}")
         return owners[0] if owners else None
+
+    # ── heals: reconcile epochs and their debounce ─────────────────────────────────────────────────────
+
+    def bump_generation(self, key: InstanceKey, reason: str) -> int | None:
+        """Start a new reconcile epoch: generation + 1 with the manifest unchanged (a heal). The execution
+        name carries the generation, so the heal is a distinct execution, and the state machine's gates
+        (node generation == execution generation) order it exactly like an apply. Returns the generation,
+        or None when the instance is gone or being deleted (nothing to heal)."""
+        now = self._now()
+        update = (
+            _Update()
+            .set("state", InstanceState.IN_PROGRESS.value)
+            .set("updatedAt", now)
+            .set("lastHealAt", now)
+            .set("lastHealReason", reason[:500])
+            .increment("generation")
+            .add("heals", 1)
+        )
+        condition = "attribute_exists(#pk) AND (attribute_not_exists(#deletionRequested) OR #deletionRequested = :no)"
+        try:
+            new = self._update(self._instance_key(key), update, condition, str(key), no=False)
+        except _ConditionFailed:
+            return None
+        return int(new["generation"])
+
+    def claim_heal(self, key: InstanceKey, window: timedelta, *, force: bool = False) -> bool:
+        """The debounce: True for the first caller per instance per ``window`` (a conditional write on the
+        instance's ``HEAL`` item), False for every other caller inside the window. ``force`` claims anyway
+        (a trailing heal for drift seen while the previous one ran)."""
+        now = self._clock()
+        update = (
+            _Update()
+            .set("until", int((now + window).timestamp() * 1000))
+            .set("claimedAt", _iso(now))
+            .set("expiresAt", int((now + window + DRIFT_TTL).timestamp()))
+            .field("healGeneration", None)
+        )
+        item_key = {"pk": {"S": key.pk}, "sk": {"S": HEAL_SK}}
+        try:
+            if force:
+                self._update(item_key, update, None, f"{key} heal")
+            else:
+                condition = "attribute_not_exists(#pk) OR #until <= :now"
+                self._update(item_key, update, condition, f"{key} heal", now=int(now.timestamp() * 1000))
+        except _ConditionFailed:
+            return False
+        return True
+
+    def set_heal_generation(self, key: InstanceKey, generation: int) -> None:
+        """Remember which generation the claimed heal runs (its finalize settles the pending drift)."""
+        update = _Update().set("healGeneration", generation)
+        self._update({"pk": {"S": key.pk}, "sk": {"S": HEAL_SK}}, update, None, f"{key} heal")
+
+    def add_pending_drift(self, key: InstanceKey, node_ids: list[str]) -> int | None:
+        """Drift seen while a heal is claimed: remember the nodes (a string set); returns the heal's
+        generation (None when it has not started an execution yet)."""
+        update = _Update().set("lastPendingAt", self._now())
+        if node_ids:
+            name = update.name("pendingNodes")
+            update.adds.append(f"{name} :pending")
+        request = update.request()
+        if node_ids:
+            request.setdefault("ExpressionAttributeValues", {})[":pending"] = {"SS": sorted(set(node_ids))}
+        response = self._call(
+            "update_item",
+            TableName=self.table_name,
+            Key={"pk": {"S": key.pk}, "sk": {"S": HEAL_SK}},
+            ReturnValues="ALL_NEW",
+            **request,
+        )
+        generation = response.get("Attributes", {}).get("healGeneration", {}).get("N")
+        return int(generation) if generation is not None else None
+
+    def take_pending_drift(self, key: InstanceKey) -> list[str]:
+        """Atomically remove and return the pending nodes (exactly one caller gets each set)."""
+        try:
+            response = self._call(
+                "update_item",
+                TableName=self.table_name,
+                Key={"pk": {"S": key.pk}, "sk": {"S": HEAL_SK}},
+                UpdateExpression="REMOVE #p",
+                ConditionExpression="attribute_exists(#p)",
+                ExpressionAttributeNames={"#p": "pendingNodes"},
+                ReturnValues="UPDATED_OLD",
+            )
+        except _ConditionFailed:
+            return []
+        return sorted(response.get("Attributes", {}).get("pendingNodes", {}).get("SS", []))
 
     # ── drift reports and execution records ────────────────────────────────────────────────────────────
 
@@ -598,13 +706,15 @@ class StateStore:
         *,
         at: datetime | None = None,
         ttl: timedelta = DRIFT_TTL,
+        event_id: str | None = None,
     ) -> DriftRecord:
-        """Record a drift report (expires after ``ttl`` via the table's TTL)."""
+        """Record a drift report (expires after ``ttl`` via the table's TTL). ``event_id`` (the CloudTrail
+        event's id) keeps reports of one burst apart when they share a millisecond."""
         when = at or self._clock()
         detected_at = _iso(when)
         item = {
             "pk": key.pk,
-            "sk": f"{DRIFT_PREFIX}{detected_at}#{node_id}",
+            "sk": f"{DRIFT_PREFIX}{detected_at}#{node_id}" + (f"#{event_id}" if event_id else ""),
             "nodeId": node_id,
             "detectedAt": detected_at,
             "report": redact_secrets(report),

@@ -1,0 +1,125 @@
+"""The demo's reconcile on the local cloud, measured (plain script; prints a Markdown table).
+
+    .venv/bin/python bench/bench_localcloud.py [--runs N]
+
+Kro's Dogs-vs-Cats stack, applied through EventBridge on the local cloud (moto + the Kubernetes emulator
+with a 1 s simulated Deployment readiness delay), exactly as `make demo` does:
+
+* wall time from PutEvents("Instance Applied") to the app (and its 5 nested instances) ACTIVE;
+* state transitions (StateEntered history events) and Lambda invocations per execution, per node;
+* cold import time of each Lambda handler module in a fresh interpreter (what a cold start pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "layers" / "core"))
+
+import yaml  # noqa: E402
+
+from kroless.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
+from kroless.localcloud.cloud import FUNCTIONS, LocalCloud  # noqa: E402
+from kroless.model import load_path  # noqa: E402
+from kroless.store import InstanceKey  # noqa: E402
+
+
+def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, **token)
+        events.extend(page["events"])
+        if "nextToken" not in page:
+            return events
+        token = {"nextToken": page["nextToken"]}
+
+
+def one_run() -> dict[str, Any]:
+    with LocalCloud(kubernetes_ready_delay=1.0) as cloud:
+        vpc, subnets = _network(cloud)
+        for relative in DOGS_VS_CATS:
+            for document in load_path(str(kro_examples() / relative)):
+                cloud.put("ResourceGraphDefinition Applied", document.body)
+                cloud.settle()
+        app = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
+        app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
+        key = InstanceKey.from_manifest(app)
+        started = time.monotonic()
+        cloud.put("Instance Applied", app)
+        while True:
+            record = cloud.store.get_instance(key)
+            if record is not None and record.state == "ACTIVE" and record.observed_generation == record.generation:
+                break
+            if time.monotonic() - started > 600:
+                raise RuntimeError("not ACTIVE after 600 s")
+            time.sleep(0.1)
+        wall = time.monotonic() - started
+        time.sleep(2)  # let the executions record their last states
+        sfn = cloud.client("stepfunctions")
+        transitions = invocations = nodes = executions = 0
+        for machine in sfn.list_state_machines()["stateMachines"]:
+            for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+                history = _history(sfn, execution["executionArn"])
+                executions += 1
+                transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
+                invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
+        for instance in cloud.store.list_instances():
+            nodes += len([n for n in cloud.store.get_nodes(instance.key) if n.index is None])
+        return {
+            "wall": wall,
+            "executions": executions,
+            "transitions": transitions,
+            "invocations": invocations,
+            "nodes": nodes,
+        }
+
+
+def import_times(repeats: int = 5) -> dict[str, float]:
+    """Median wall time of importing each handler module in a fresh interpreter (python -X importtime total)."""
+    out: dict[str, float] = {}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core"), "KROLESS_TABLE": "kroless-state", "AWS_DEFAULT_REGION": "us-west-2"}
+    for name in FUNCTIONS:
+        path = REPO / "functions" / name / "app.py"
+        code = (
+            "import importlib.util,time;t=time.perf_counter();"
+            f"s=importlib.util.spec_from_file_location('h',{str(path)!r});m=importlib.util.module_from_spec(s);"
+            "s.loader.exec_module(m);print(time.perf_counter()-t)"
+        )
+        samples = []
+        for _ in range(repeats):
+            result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+            samples.append(float(result.stdout.strip().splitlines()[-1]))
+        out[name] = statistics.median(samples)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    runs = [one_run() for _ in range(args.runs)]
+    walls = [r["wall"] for r in runs]
+    last = runs[-1]
+    print("| measure | result |\n|---|---|")
+    print(f"| Dogs-vs-Cats apply → ACTIVE on the local cloud ({args.runs} runs) | median {statistics.median(walls):.1f} s (min {min(walls):.1f}, max {max(walls):.1f}) |")
+    print(f"| executions (the app + 5 nested instances) | {last['executions']} |")
+    print(f"| nodes (all 6 graphs) | {last['nodes']} |")
+    print(f"| state transitions, all executions | {last['transitions']} ({last['transitions'] / last['nodes']:.1f} per node) |")
+    print(f"| Lambda task invocations, all executions | {last['invocations']} ({last['invocations'] / last['nodes']:.1f} per node) |")
+    for name, seconds in import_times().items():
+        print(f"| cold import of functions/{name}/app.py (fresh interpreter) | median {seconds * 1000:.0f} ms |")
+    print(json.dumps(runs), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Observed vs desired for one node: what the CloudTrail path cannot see (Kubernetes) and what a heal's
+trailing check and the resync backstop re-read.
+
+AWS: the provider's read compares on the fields the template sets only, after normalisation (its status
+condition says ``Drifted`` and names the fields); a missing resource is drift. Kubernetes: every field
+the applied manifest sets must be present with the same value in the live object (what the API server
+or other controllers add is not drift); a missing object is drift.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from kroless.services import Services
+from kroless.store import InstanceKey, NodeRecord, NodeState
+
+THROTTLING = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
+              "ProvisionedThroughputExceededException", "SlowDown", "RequestThrottled")
+T = TypeVar("T")
+
+
+def with_backoff(call: Callable[[], T], *, attempts: int = 6, base: float = 0.2, cap: float = 10.0) -> T:
+    """Run ``call``; on a throttling error wait (full jitter, exponential) and try again."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception as exc:
+            response = getattr(exc, "response", None) or {}
+            code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+            status = getattr(exc, "status", None)
+            throttled = code in THROTTLING or status == 429 or type(exc).__name__ == "StoreThrottledError"
+            if not throttled or attempt == attempts - 1:
+                raise
+            time.sleep(random.uniform(0, min(cap, base * 2**attempt)))
+    raise AssertionError("unreachable")
+
+
+def differences(desired: Any, observed: Any, path: str = "") -> list[str]:
+    """Paths where ``observed`` lacks or changes what ``desired`` sets (a subset comparison)."""
+    if isinstance(desired, dict):
+        if not isinstance(observed, dict):
+            return [path or "."]
+        out: list[str] = []
+        for key, value in desired.items():
+            out += differences(value, observed.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(desired, list):
+        if not isinstance(observed, list) or len(observed) != len(desired):
+            return [path]
+        out = []
+        for i, (d, o) in enumerate(zip(desired, observed, strict=True)):
+            out += differences(d, o, f"{path}[{i}]")
+        return out
+    if desired is None:
+        return []
+    if desired == observed or str(desired) == str(observed):
+        return []
+    return [path]
+
+
+def kubernetes_differences(desired: dict[str, Any], observed: dict[str, Any]) -> list[str]:
+    wanted = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+    metadata = desired.get("metadata") or {}
+    wanted["metadata"] = {k: metadata[k] for k in ("labels", "annotations") if metadata.get(k)}
+    return differences(wanted, observed)
+
+
+def record_drift(services: Services, record: NodeRecord) -> str | None:
+    """Why the node's resource has drifted from what kroless last applied, or None."""
+    desired = record.desired
+    if not desired or record.state != NodeState.SYNCED or not isinstance(desired, dict):
+        return None
+    api_version, kind = str(desired.get("apiVersion", "")), str(desired.get("kind", ""))
+    providers = services.providers
+    if providers.is_nested(api_version, kind):
+        return None  # a nested instance heals itself: its own nodes are compared
+    provider = providers.for_kind(api_version, kind)
+    observed = with_backoff(lambda: provider.read(desired))
+    name = f"{kind} {(desired.get('metadata') or {}).get('name')}"
+    if observed is None:
+        return f"{name} is gone"
+    if api_version.endswith(".services.k8s.aws/v1alpha1"):
+        for condition in (observed.get("status") or {}).get("conditions") or []:
+            if condition.get("reason") == "Drifted":
+                return f"{name}: {condition.get('message')}"
+        return None
+    changed = kubernetes_differences(desired, observed)
+    return f"{name}: {', '.join(changed[:10])} differ from the applied manifest" if changed else None
+
+
+def node_drift(services: Services, key: InstanceKey, node_id: str) -> str | None:
+    """:func:`record_drift` for a node (each item of a forEach collection)."""
+    for record in services.store.get_nodes(key, node_id):
+        reason = record_drift(services, record)
+        if reason:
+            return reason
+    return None

@@ -1,0 +1,224 @@
+"""Which resource a CloudTrail call touched, and the identifiers kroless records for its resources.
+
+Derived from the AWS provider's per-kind table (:mod:`kroless.providers.aws.kinds`), the same table that
+drives the provider and the IAM policy: every call the provider makes for a kind names the parameter that
+identifies the resource (``DeleteDBInstance`` ``{"DBInstanceIdentifier": "{name}"}``, the security-group
+rule calls ``{"GroupId": "{id}"}``, tag calls ``{"ResourceName": "{arn}"}``). CloudTrail logs those
+parameters under the same names in lowerCamelCase (``dBInstanceIdentifier``, ``groupId``; EC2 lists as
+``resourcesSet.items[].resourceId``; S3 names the bucket ``bucketName``), so the drift function finds the
+value by folded name and looks it up in the ownership index:
+
+* an ARN is looked up as it is (the node's ``physicalId``);
+* a name or a generated id is looked up as the alias ``alias:<service>/<Kind>/<value>``, which the
+  reconciler records beside the ARN (:func:`identifiers`).
+
+Watched calls (the EventBridge rules' event names) are the table's mutating calls that carry an identity,
+plus the create call of a named kind (a create that reuses a managed name); a create of a kind whose id AWS
+generates always makes a new resource, never drift of an owned one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from kroless.drift.cloudtrail import ApiCall
+from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws.naming import fold
+from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
+
+ALIAS_PREFIX = "alias:"
+READ_VERBS = ("Describe", "Get", "List", "Head")
+_PLACEHOLDER = re.compile(r"^\{(name|id|arn|current\.[A-Za-z0-9_.]*Arn)\}$")
+# CloudTrail spells a few parameters unlike the API member (S3's REST APIs log the bucket as bucketName).
+CLOUDTRAIL_KEYS: dict[tuple[str, str], tuple[str, ...]] = {("s3", "Bucket"): ("bucketName",)}
+
+
+@dataclass(frozen=True)
+class Address:
+    """How one call of one kind names the resource: API members whose value identifies it."""
+
+    kind: Kind
+    members: tuple[str, ...]
+
+
+def _calls(kind: Kind) -> list[Call | Update]:
+    found: list[Call | Update] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, (Call, Update)):
+            found.append(value)
+        elif isinstance(value, (Attribute, Members)):
+            for item in dataclasses.fields(value):
+                walk(getattr(value, item.name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+
+    for item in dataclasses.fields(kind):
+        walk(getattr(kind, item.name))
+    return found
+
+
+def _identity_members(params: dict[str, Any]) -> tuple[str, ...]:
+    members = []
+    for member, template in params.items():
+        value = template[0] if isinstance(template, list) and template else template
+        if isinstance(value, str) and _PLACEHOLDER.match(value):
+            members.append(member)
+    return tuple(members)
+
+
+def _name_members(kind: Kind) -> tuple[str, ...]:
+    """The members a named kind's own delete/read calls use for its name (a create's name member)."""
+    for call in (kind.delete, kind.read):
+        members = tuple(m for m, t in call.params.items() if t == "{name}")
+        if members:
+            return members
+    return ()
+
+
+@lru_cache(maxsize=1)
+def addresses() -> dict[tuple[str, str], tuple[Address, ...]]:
+    """``(botocore service, operation)`` -> how each kind's call of that operation names its resource."""
+    table: dict[tuple[str, str], list[Address]] = {}
+    for kind in kind_table.all_kinds():
+        for call in _calls(kind):
+            if call.op.startswith(READ_VERBS):
+                continue
+            members = _identity_members(call.params)
+            if not members and call is kind.create and kind.name:
+                members = _name_members(kind)
+            if not members:
+                continue
+            entry = table.setdefault((kind.botocore, call.op), [])
+            address = Address(kind, members)
+            if address not in entry:
+                entry.append(address)
+    return {key: tuple(value) for key, value in sorted(table.items())}
+
+
+def watched_calls(kinds: Iterable[Kind] | None = None) -> dict[str, list[str]]:
+    """botocore service -> the operations whose CloudTrail events can be drift of ``kinds`` (default: all)."""
+    allowed = None if kinds is None else {(k.service, k.kind) for k in kinds}
+    out: dict[str, set[str]] = {}
+    for (service, operation), found in addresses().items():
+        if allowed is None or any((a.kind.service, a.kind.kind) in allowed for a in found):
+            out.setdefault(service, set()).add(operation)
+    return {service: sorted(ops) for service, ops in sorted(out.items())}
+
+
+def alias(kind: Kind, value: str) -> str:
+    return f"{ALIAS_PREFIX}{kind.service}/{kind.kind}/{value}"
+
+
+def _find(document: Any, keys: set[str]) -> list[str]:
+    """String values under any of ``keys`` (folded), at the shallowest depth where one is found (a
+    security group's own ``groupId`` wins over the ``groupId`` of a group its rules reference)."""
+    level = [document]
+    while level:
+        found: list[str] = []
+        deeper: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if fold(str(key)) in keys:
+                        found.extend(str(v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, (str, int)))
+                    elif isinstance(value, (dict, list)):
+                        deeper.append(value)
+            elif isinstance(node, list):
+                deeper.extend(node)
+        if found:
+            return found
+        level = deeper
+    return []
+
+
+@dataclass(frozen=True)
+class Touched:
+    """A resource a call touched: the kind, the value found, and the ownership-index keys to look up."""
+
+    kind: Kind
+    value: str
+    keys: tuple[str, ...]
+
+
+def touched(call: ApiCall) -> list[Touched]:
+    """Every (kind, identifier) the call may have touched; empty for calls kroless does not watch."""
+    out: list[Touched] = []
+    for address in addresses().get((call.service, call.operation), ()):
+        keys = {fold(m) for m in address.members}
+        keys.update(fold(k) for k in CLOUDTRAIL_KEYS.get((address.kind.botocore, address.kind.kind), ()))
+        values = _find(call.request, keys) or _find(call.response, keys)
+        for value in dict.fromkeys(values):
+            lookup = [alias(address.kind, value)]
+            if value.startswith("arn:"):
+                lookup.insert(0, value)
+            out.append(Touched(address.kind, value, tuple(lookup)))
+    return out
+
+
+# -- what the reconciler records --------------------------------------------------------------------------
+
+
+def _ack_kind(manifest: dict[str, Any]) -> Kind | None:
+    api_version = str(manifest.get("apiVersion", ""))
+    if not api_version.endswith(".services.k8s.aws/v1alpha1"):
+        return None
+    return kind_table.lookup(api_version.split(".")[0], str(manifest.get("kind", "")))
+
+
+def _get(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _generated_id(kind: Kind, observed: dict[str, Any], arn: str) -> str | None:
+    status = observed.get("status") or {}
+    if kind.recorded:
+        value = _get(observed, kind.recorded)
+        if value:
+            return str(value)
+    for field, path in kind.status_paths.items():
+        if path == kind.id and status.get(field):
+            return str(status[field])
+    if arn and "{id}" in kind.arn:
+        pattern = re.escape(kind.arn).replace(r"\{id\}", "(?P<id>[^/:]+)")
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^:/]*", pattern)
+        match = re.fullmatch(pattern, arn)
+        if match:
+            return match.group("id")
+    leaf = fold(kind.id.rsplit(".", 1)[-1])
+    for key, value in status.items():
+        if fold(key) in (leaf, leaf.removesuffix("id") + "id") and isinstance(value, str):
+            return value
+    return None
+
+
+def identifiers(observed: dict[str, Any], manifest: dict[str, Any], primary: str) -> list[str]:
+    """The identifiers of a node's resource for the ownership index: ``primary`` (the ARN, or the
+    Kubernetes identity ``<apiVersion>/<kind>/<ns>/<name>``) first, then the aliases CloudTrail events
+    name an AWS resource by (its name or generated id, e.g. the DB instance identifier, the group id)."""
+    out = [primary]
+    kind = _ack_kind(manifest)
+    if kind is None:
+        return out
+    if kind.name:
+        name = (manifest.get("spec") or {}).get(kind.name)
+        if isinstance(name, (str, int)) and str(name):
+            out.append(alias(kind, str(name)))
+    if kind.id:
+        generated = _generated_id(kind, observed, primary if primary.startswith("arn:") else "")
+        if generated:
+            out.append(alias(kind, generated))
+    return list(dict.fromkeys(out))

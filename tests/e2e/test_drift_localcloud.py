@@ -1,0 +1,99 @@
+"""Drift end to end on the local cloud, with Kro's Dogs-vs-Cats stack: the production path (EventBridge
+rules on the default bus → the drift function → a heal execution of the owning instance's state machine),
+CloudTrail's delivery played by the local cloud (moto emits no CloudTrail events)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kroless.demo import DOGS_VS_CATS
+from kroless.drift import scene
+from kroless.model import load_path
+from kroless.store import InstanceKey
+from tests.conftest import EXAMPLES, KRO_EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[dict[str, Any]]:
+    from kroless.localcloud.cloud import LocalCloud
+
+    if not KRO_EXAMPLES.is_dir():
+        pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
+    kro_examples: Path = KRO_EXAMPLES
+    with LocalCloud(kubernetes_ready_delay=0.05) as cloud:
+        ec2 = cloud.client("ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{cloud.region}{z}")["Subnet"]["SubnetId"]
+            for i, z in enumerate("ab")
+        ]
+        for relative in DOGS_VS_CATS:
+            for document in load_path(str(kro_examples / relative)):
+                cloud.put("ResourceGraphDefinition Applied", document.body)
+                cloud.settle()
+        manifest = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
+        manifest["spec"]["vpcID"], manifest["spec"]["subnetIDs"] = vpc, subnets
+        key = InstanceKey.from_manifest(manifest)
+        cloud.put("Instance Applied", manifest)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            instances = cloud.store.list_instances()
+            if len(instances) == 6 and all(i.state == "ACTIVE" for i in instances):
+                break
+            time.sleep(0.1)
+        cloud.settle()
+        assert all(i.state == "ACTIVE" for i in cloud.store.list_instances()), cloud.aws.async_errors
+        yield {"cloud": cloud, "key": key}
+
+
+def _reports(cloud: Any) -> int:
+    return sum(len(cloud.store.list_drift(i.key)) for i in cloud.store.list_instances())
+
+
+def test_kroless_own_calls_produce_no_drift_reports(app: dict[str, Any]) -> None:
+    cloud = app["cloud"]
+    assert _reports(cloud) == 0  # the whole apply (every create, tag, rule call) made none
+    assert scene.delete_db_instance_event_only(cloud) == "ignored (no drift report)"
+    key = scene._child(cloud.store, "RDSPostgres")
+    record = cloud.store.get_instance(key)
+    assert record is not None and record.observed_generation == record.generation == 1
+
+
+def test_deleted_rds_instance_comes_back_with_one_reconcile_per_burst(app: dict[str, Any]) -> None:
+    cloud = app["cloud"]
+    healed = scene.delete_db_instance(cloud, burst=100)
+    assert healed.restored, healed
+    assert healed.reconciles == 1, healed
+    assert healed.reports == 100  # every event is reported, one heal runs
+    assert cloud.store.get_instance(app["key"]).state == "ACTIVE"
+    assert not cloud.aws.async_errors
+
+
+def test_revoked_security_group_rule_comes_back(app: dict[str, Any]) -> None:
+    cloud = app["cloud"]
+    healed = scene.revoke_ingress(cloud)
+    assert healed.restored, healed
+    assert healed.reconciles == 1 and healed.reports == 1, healed
+
+
+def test_deleted_deployment_comes_back_through_the_resync(app: dict[str, Any]) -> None:
+    cloud = app["cloud"]
+    healed = scene.delete_deployment(cloud)
+    assert healed.restored, healed
+    assert healed.reconciles == 1 and healed.reports == 1, healed
+    assert [d["nodes"] for d in healed.details["drifted"]] == [["voteDeployment"]] or healed.details["drifted"]
+    # nothing else drifted: a second resync finds everything in sync and heals nothing
+    assert cloud.resync()["drifted"] == []
+
+
+def test_the_app_ends_active_and_kroless_heals_made_no_reports(app: dict[str, Any]) -> None:
+    cloud = app["cloud"]
+    cloud.settle()
+    assert all(i.state == "ACTIVE" for i in cloud.store.list_instances())
+    assert _reports(cloud) == 102  # 100 + 1 + 1: the heals' own calls added none
