@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kroless.runtime.references import reconciling
 from kroless.services import Services
 from kroless.store import InstanceKey, NodeRecord, NodeState
 
@@ -69,7 +70,13 @@ def kubernetes_differences(desired: dict[str, Any], observed: dict[str, Any]) ->
 
 
 def record_drift(services: Services, record: NodeRecord) -> str | None:
-    """Why the node's resource has drifted from what kroless last applied, or None."""
+    """Why the node's resource has drifted from what kroless last applied, or None. Raises
+    :class:`~kroless.providers.base.NotReadyError` while a reconcile has the node's references in flux."""
+    with reconciling(record.key):
+        return _record_drift(services, record)
+
+
+def _record_drift(services: Services, record: NodeRecord) -> str | None:
     desired = record.desired
     if not desired or record.state != NodeState.SYNCED or not isinstance(desired, dict):
         return None

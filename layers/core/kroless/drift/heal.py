@@ -18,6 +18,7 @@ from typing import Any
 
 from kroless.drift.compare import node_drift
 from kroless.drift.settings import DriftSettings
+from kroless.providers.base import NotReadyError
 from kroless.services import Services
 from kroless.store import InstanceKey
 
@@ -36,6 +37,9 @@ def start_heal(services: Services, key: InstanceKey, reason: str) -> dict[str, A
     from kroless import operations
 
     result = operations.heal_instance(services, key, reason, parent=parent_of(services, key))
+    import traceback
+    with open("/tmp/heal.log", "a") as f:
+        f.write(f"HEAL {key.name} {result} {reason[:300]}\n{''.join(traceback.format_stack(limit=6))}\n")
     if result.get("generation"):
         services.store.set_heal_generation(key, int(result["generation"]))
     return result
@@ -72,6 +76,8 @@ def settle_pending(services: Services, key: InstanceKey, settings: DriftSettings
     for node in nodes:
         try:
             reason = node_drift(services, key, node)
+        except NotReadyError:  # a newer reconcile is re-creating what the node refers to: it converges it
+            reason = None
         except Exception as exc:  # cannot tell: heal, a reconcile of an in-sync node changes nothing
             reason = f"{node}: cannot compare ({type(exc).__name__}: {exc})"
         if reason:

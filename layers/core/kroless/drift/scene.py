@@ -93,6 +93,7 @@ def heal_one(
         reconciles=len(_executions(cloud, key) - executions),
         restored=ok and restored(),
         reports=len(store.list_drift(key)) - reports,
+        details={"executions": sorted(_executions(cloud, key) - executions)},
     )
 
 
@@ -203,7 +204,7 @@ def delete_deployment(cloud: Any, name: str = "pets-vote", namespace: str = "def
         resync,
         lambda: cluster.read("apps/v1", "Deployment", name, namespace) is not None,
     )
-    healed.details = result
+    healed.details.update(result)
     return healed
 
 
