@@ -114,6 +114,14 @@ def parse_expression(expression: str) -> Fields:
 @lru_cache(maxsize=8192)
 def free_identifiers(expression: str, known: frozenset[str] = frozenset()) -> tuple[list[str], frozenset[str]]:
     """(free identifiers in first-reference order, functions called). Raises CELError on a syntax error."""
+    if "newCondition" in expression:
+        # Kro's newCondition macro takes bare keys ({type: ...}); they are strings, not identifiers.
+        from kroless.cel.library.runtime import RewriteError, rewrite_new_condition
+
+        try:
+            expression = rewrite_new_condition(expression)
+        except RewriteError as err:
+            raise CELError(str(err)) from None
     root = parse_expression(expression)
     walker = _FreeNames(known)
     walker.walk(root, frozenset())

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from kroless.runtime.references import reconciling
 from kroless.services import Services
-from kroless.store import InstanceKey, NodeRecord, NodeState
+from kroless.store import InstanceKey, NodeRecord, NodeState, redact_secrets
 
 THROTTLING = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
               "ProvisionedThroughputExceededException", "SlowDown", "RequestThrottled")
@@ -64,6 +64,9 @@ def differences(desired: Any, observed: Any, path: str = "") -> list[str]:
 
 def kubernetes_differences(desired: dict[str, Any], observed: dict[str, Any]) -> list[str]:
     wanted = {k: v for k, v in desired.items() if k not in ("apiVersion", "kind", "metadata", "status")}
+    if desired.get("apiVersion") == "v1" and desired.get("kind") == "Secret" and "stringData" in wanted:
+        # write-only: the API server folds stringData into data (digests of both agree, see store.redact)
+        wanted["data"] = {**(wanted.get("data") or {}), **(wanted.pop("stringData") or {})}
     metadata = desired.get("metadata") or {}
     wanted["metadata"] = {k: metadata[k] for k in ("labels", "annotations") if metadata.get(k)}
     return differences(wanted, observed)
@@ -94,7 +97,7 @@ def _record_drift(services: Services, record: NodeRecord) -> str | None:
             if condition.get("reason") == "Drifted":
                 return f"{name}: {condition.get('message')}"
         return None
-    changed = kubernetes_differences(desired, observed)
+    changed = kubernetes_differences(desired, redact_secrets(observed))  # the store keeps Secret digests
     return f"{name}: {', '.join(changed[:10])} differ from the applied manifest" if changed else None
 
 

@@ -37,9 +37,6 @@ def start_heal(services: Services, key: InstanceKey, reason: str) -> dict[str, A
     from kroless import operations
 
     result = operations.heal_instance(services, key, reason, parent=parent_of(services, key))
-    import traceback
-    with open("/tmp/heal.log", "a") as f:
-        f.write(f"HEAL {key.name} {result} {reason[:300]}\n{''.join(traceback.format_stack(limit=6))}\n")
     if result.get("generation"):
         services.store.set_heal_generation(key, int(result["generation"]))
     return result

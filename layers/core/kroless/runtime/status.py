@@ -89,6 +89,47 @@ def project_status(
     ok = resources["status"] == "True"
     ready = _condition("Ready", ok, "Ready" if ok else resources["reason"], resources["message"], generation, previous)
     conditions = [managed, resolved, resources, ready]
+    if graph.status_conditions:
+        # Once an RGD declares conditions, only the author's are written (Kro §6.8); they may read the
+        # built-ins through runtime.condition(schema, ...). A failed evaluation marks the instance ERROR.
+        authored, degraded = _authored_conditions(state, conditions, generation, previous)
+        conditions = authored
+        if degraded and not deleting:
+            current = InstanceState.ERROR
     status["state"] = current.value
     status["conditions"] = conditions
     return current, status, conditions
+
+
+def _authored_conditions(
+    state: _Pass, builtins: list[dict[str, Any]], generation: int, previous: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], bool]:
+    from kroless.cel import CELEnvironment
+    from kroless.errors import CELError
+
+    graph = state.graph
+    schema = {**state.context["schema"], "status": {"conditions": builtins}}
+    context = {**state.context, "schema": schema, "runtime": {}}
+    environment = CELEnvironment(["schema", *graph.nodes, "runtime"], allow_runtime=True)
+    authored: list[dict[str, Any]] = []
+    degraded = False
+    for expression in graph.status_conditions:
+        program = environment.compile(expression)
+        if any(name not in context for name in program.references):
+            continue  # a resource not observed yet: the condition appears once it is
+        try:
+            value = program.evaluate(context)
+        except CELError:
+            degraded = True
+            continue
+        for condition in value if isinstance(value, list) else [value]:
+            before = previous.get(str(condition.get("type")))
+            changed = before is None or before.get("status") != condition.get("status")
+            authored.append(
+                {
+                    **condition,
+                    "lastTransitionTime": _now() if changed else before["lastTransitionTime"],  # type: ignore[index]
+                    "observedGeneration": generation,
+                }
+            )
+    return authored, degraded
