@@ -128,6 +128,10 @@ def request_for(service: str, operation: str, address: Address) -> dict[str, Any
             request[lower_camel(member)] = [value]
         else:
             request[lower_camel(member)] = value
+    for member, template in call_params.items():  # the parent a scoped resource lives in
+        if isinstance(template, str) and template.startswith("{spec.") and lower_camel(member) not in request:
+            key = "name" if (service, member) == ("eks", "clusterName") else lower_camel(member)
+            request[key] = {"clusterName": "demo-cluster", "ApiId": IDS["API"]}.get(member, "default")
     request.update(EXTRAS.get((service, operation), {}))
     return request
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.errors import KrolessError
-from kroless.graph import Graph, Node
+from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
     DELETION_POLICY_ANNOTATION,
@@ -285,13 +285,33 @@ class Reconciler:
         manifest = self._render(state, node)
         if manifest is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "externalRef data is pending")
-        observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
+        provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
+        if node.type == NodeType.EXTERNAL_COLLECTION:
+            return self._external_collection(state, node, manifest, provider)
+        observed = provider.read(manifest)
         if observed is None:
             message = f"{ObjectRef.of(manifest)} not found"
             return self._wait(state, node, NodeState.WAITING_FOR_READINESS, "NotFound", message)
         ready = self._ready(state, node, observed, node.id)
         node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
         self._record(state, node.id, node_state, observed=observed)
+        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
+
+    def _external_collection(self, state: _Pass, node: Node, manifest: dict[str, Any], provider: Any) -> NodeOutcome:
+        """Kro §5.11: a selector reads a list (namespace omitted = all namespaces); empty is still ready."""
+        select = getattr(provider, "select", None)
+        if select is None:
+            raise KrolessError(f"externalRef selectors are supported for Kubernetes kinds only ({manifest['kind']})")
+        metadata = manifest.get("metadata") or {}
+        authored_namespace = (node.template.get("metadata") or {}).get("namespace")
+        namespace = metadata.get("namespace") if authored_namespace else None
+        items = select(manifest["apiVersion"], manifest["kind"], namespace, metadata.get("selector") or {})
+        ready = True
+        if node.ready_when:  # readyWhen reads the node's id, bound to the whole list
+            context = {**state.context, node.id: items}
+            ready = bool(evaluate_condition(state.graph, node, node.ready_when, context, variable=node.id))
+        node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
+        self._record(state, node.id, node_state, observed=items)
         return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
 
     # -- pruning and deletion -----------------------------------------------------------------------------

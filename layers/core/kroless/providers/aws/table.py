@@ -3,8 +3,20 @@
 A :class:`Kind` names the operations (create, read, delete, updates), how the resource is identified, the
 ACK-only fields (``*Ref`` references, fields applied by extra calls) and which described fields are its
 status. Parameter templates are plain data: a string ``"{name}"`` is replaced by a value of the context
-(``name``, ``id``, ``arn``, ``object``, ``value``, ``item``, ``old``, ``spec.<field>``); an item whose value
-is unknown is left out (a filter on ``{spec.vpcID}`` disappears when the spec has no vpcID).
+(``name``, ``id``, ``arn``, ``object``, ``value``, ``item``, ``old``, ``current``, ``status``, ``spec.<field>``,
+and the kind's own ``lookups`` / ``derived`` values); an item whose value is unknown is left out (a filter on
+``{spec.vpcID}`` disappears when the spec has no vpcID).
+
+Nested input: ``spec_at`` puts the converted spec at a path inside the operation's input instead of at its
+top (Route 53 ``ChangeBatch.Changes[0].ResourceRecordSet``); the template supplies the fixed members around
+it (``Action``), spec fields naming top-level members (``hostedZoneID``) stay at the top, and a member the
+template sets inside the nested object wins over the spec's (the record's full DNS name).
+
+Tags: kroless removes a tag that disappeared from the spec only if kroless applied it, which it records on
+the resource itself in the tag ``kroless:managed-tags`` (see ``provider.MANAGED_TAGS``); tags others set are
+never removed. The untag call is derived from ``tag`` (CreateTags -> DeleteTags, AddTags -> RemoveTags,
+TagResource -> UntagResource, AddTagsToResource -> RemoveTagsFromResource) unless ``untag`` names it; a tag
+operation that takes the whole set (S3 PutBucketTagging) is written without the removed keys.
 """
 
 from __future__ import annotations
@@ -39,6 +51,7 @@ class Update:
     # spec field -> member, when not the create's; "*": the field's members are the operation's own
     # (Lambda code {s3Bucket, s3Key} -> UpdateFunctionCode S3Bucket, S3Key)
     renames: dict[str, str] = field(default_factory=dict)
+    spec_at: str = ""  # path in the op's input where the converted spec goes (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,9 @@ class Attribute:
     get: Call | None = None
     unset: Call | None = None  # called with {old} before set when a value is replaced (detach IGW)
     member: str = ""  # the set operation's input member whose shape converts the value
+    # the value is a list of items the API merges into its own (ELBv2 attributes: ModifyLoadBalancerAttributes
+    # changes the keys given, DescribeLoadBalancerAttributes lists them all): compared as a subset
+    subset: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +109,9 @@ class Kind:
     read: Call  # by name (named kinds) or by "{id}"; result: the described object
     delete: Call
     name: str = ""  # spec field naming the resource (named kinds); empty: AWS generates the id
-    id: str = ""  # path of the generated id in the described object ("GroupId")
+    # path of the generated id in the described object ("GroupId"); a kind with ``find`` and no id (Route 53
+    # record sets) is found by ``find`` every time and ``read`` only gives the described shape
+    id: str = ""
     find: Call | None = None  # generated-id kinds: find by identity (tags, name+vpc); result: a list
     find_summary: bool = False  # find returns summaries: read the found id again for the full object
     # found-item path -> template: keep only the found items that match (GetRoutes by RouteKey, GetApis by tag)
@@ -120,6 +138,7 @@ class Kind:
     tag: Call | None = None  # add tags ({tags} in the API's tag shape)
     tag_type: str = ""  # EC2 TagSpecifications ResourceType
     tag_field: str = "tags"  # the spec field with user tags (S3 Bucket: "tagging": {tagSet: [...]})
+    untag: Call | None = None  # remove tags ({tags}: keys), when not derived from ``tag`` (see module docstring)
     not_found: tuple[str, ...] = ()  # error codes meaning "does not exist"
     state: str = ""  # the ACK status field holding the lifecycle state ("dbInstanceStatus")
     stable: tuple[str, ...] = ()  # states in which the resource is synced (not creating/modifying)
@@ -131,6 +150,14 @@ class Kind:
     before_delete: tuple[Call, ...] = ()  # detach before delete (IGW from its VPC)
     create_fixed: Params = field(default_factory=dict)  # constant create parameters
     defaults: Params = field(default_factory=dict)  # spec defaults for templates only (IAM path "/")
+    spec_at: str = ""  # path in the create input where the converted spec goes (see the module docstring)
+    # template values read by a call when a template needs them, once per operation (a hosted zone's domain)
+    lookups: dict[str, Call] = field(default_factory=dict)
+    # template values: the first alternative whose placeholders are all known ("{spec.name}.{zone}", "{zone}")
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # ACK status field -> path in the response of the latest create/update call (Route 53 ChangeInfo.Id); later
+    # reads keep the value kroless last recorded in the object's status
+    receipt: dict[str, str] = field(default_factory=dict)
 
     api: str = ""  # botocore's service name when it is not ACK's (eventbridge -> events, sfn -> stepfunctions)
 

@@ -147,6 +147,24 @@ class KubernetesProvider:
         ref = self._located(manifest, namespace)
         return self._get(self._resource(ref), ref)
 
+    def select(self, api_version: str, kind: str, namespace: str | None, selector: dict[str, Any]) -> list[dict[str, Any]]:
+        """Objects of a kind matching a Kubernetes LabelSelector (an externalRef collection), sorted by
+        namespace and name; ``namespace`` None lists all namespaces."""
+        ref = ObjectRef(api_version, kind, "*", namespace)
+        resource = self._resource(ref)
+        label_selector = selector_string(selector)
+        listed = self._call(
+            ref,
+            lambda: self._client.get(
+                resource, namespace=namespace if resource.namespaced else None, label_selector=label_selector or None
+            ),
+        )
+        items = [dict(item.to_dict()) for item in listed.items]
+        for item in items:  # list items carry no apiVersion/kind of their own
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
+
     def delete(self, manifest: dict[str, Any], *, namespace: str | None = None) -> bool:
         """Start deletion (background propagation) and report whether the object is gone. With the
         annotation ``kroless.dev/deletion-policy: retain`` the object is left in place and counts as gone."""
@@ -298,3 +316,21 @@ def _memory_discoverer() -> type:
             pass
 
     return MemoryDiscoverer
+
+
+def selector_string(selector: dict[str, Any]) -> str:
+    """A LabelSelector as the API's ``labelSelector`` query (``a=b,c in (d,e),!f``)."""
+    parts = [f"{key}={value}" for key, value in (selector.get("matchLabels") or {}).items()]
+    for requirement in selector.get("matchExpressions") or []:
+        key, operator, values = requirement["key"], requirement["operator"], requirement.get("values") or []
+        if operator == "In":
+            parts.append(f"{key} in ({','.join(values)})")
+        elif operator == "NotIn":
+            parts.append(f"{key} notin ({','.join(values)})")
+        elif operator == "Exists":
+            parts.append(key)
+        elif operator == "DoesNotExist":
+            parts.append(f"!{key}")
+        else:
+            raise ProviderError(f"unsupported label selector operator {operator!r} for key {key!r}")
+    return ",".join(parts)
