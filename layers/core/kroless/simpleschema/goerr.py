@@ -45,3 +45,18 @@ def parse_float(value: str) -> float | int:
     if f.is_integer() and abs(f) < 2**53:
         return int(f)
     return f
+
+
+def go_type_name(v: object) -> str:
+    """What Go's %T prints for a YAML-decoded value (Kro's "unexpected type" errors)."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int64"
+    if isinstance(v, float):
+        return "float64"
+    if isinstance(v, list):
+        return "[]interface {}"
+    if v is None:
+        return "<nil>"
+    return type(v).__name__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .goerr import go_quote
+from .goerr import go_quote, go_type_name
 from .markers import Marker, parse_markers
 from .types import ATOMIC_TYPES, Atomic, Custom, Map, Object, Slice, Struct, Type
 
@@ -47,7 +47,7 @@ def parse_spec(spec: Any) -> Type:
             except ParseError as e:
                 raise ParseError(f"field {name}: {e}") from None
         return Struct(fields)
-    raise ParseError(f"unexpected type: {_go_type_name(spec)}")
+    raise ParseError(f"unexpected type: {go_type_name(spec)}")
 
 
 def parse_type(s: str, depth: int = 0) -> Type:
@@ -82,17 +82,3 @@ def parse_map_string(s: str) -> str | None:
         raise ParseError("map value type is required")
     return rest
 
-
-def _go_type_name(v: Any) -> str:
-    """What Go's %T prints for a YAML-decoded value."""
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, list):
-        return "[]interface {}"
-    if v is None:
-        return "<nil>"
-    return type(v).__name__

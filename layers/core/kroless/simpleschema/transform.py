@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from ..errors import SchemaError
+from .goerr import go_type_name
 from .markers import MarkerError, apply_markers
 from .parse import ParseError, parse_field, parse_spec
 from .types import ATOMIC_TYPES, Atomic, Custom, Map, Object, Slice, Struct, Type, deps
@@ -95,7 +96,7 @@ class _Transformer:
             return self.build_field_from_string(name, spec, parent)
         if isinstance(spec, dict):
             return self.build_schema(spec)
-        raise _BuildError(f"unexpected type: {_go_type_name(spec)}")
+        raise _BuildError(f"unexpected type: {go_type_name(spec)}")
 
     def build_field_from_string(self, name: str, value: str, parent: Schema) -> Schema:
         typ, markers = parse_field(value)
@@ -175,16 +176,3 @@ def _find_cycle(depends: dict[str, list[str]], names: list[str]) -> list[str] | 
                 return path[start:]
     return None
 
-
-def _go_type_name(v: Any) -> str:
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, list):
-        return "[]interface {}"
-    if v is None:
-        return "<nil>"
-    return type(v).__name__
