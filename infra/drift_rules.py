@@ -1,8 +1,9 @@
 """Rules on the default bus for the CloudTrail events of the managed services (the drift feature's input).
 
-Empty until a drift function exists: with no ``target`` no rule is created. ``calls`` maps a botocore
-service to the CloudTrail event names to watch (``kind_actions.mutating_operations`` derives them from the
-allowed kinds: CloudTrail's ``eventName`` is the API operation name).
+With no ``target`` no rule is created. ``calls`` maps a botocore service to the operations to watch
+(``kroless.drift.identity.watched_calls`` derives them from the allowed kinds); the pattern uses
+CloudTrail's spelling of both (``kroless.drift.cloudtrail``: ``elbv2`` is ``elasticloadbalancing``, Lambda's
+event names carry their API version), the same code the drift function parses events with.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+from kroless.drift.cloudtrail import DETAIL_TYPE, bus_source, event_names, event_source
+
+CLOUDTRAIL_DETAIL_TYPE = DETAIL_TYPE
 
 
 @dataclass(frozen=True)
@@ -24,11 +27,12 @@ class DriftRulesProps:
     target: lambda_.IFunction | None = None
 
 
-def cloudtrail_pattern(service: str, event_names: Sequence[str]) -> events.EventPattern:
+def cloudtrail_pattern(service: str, operations: Sequence[str]) -> events.EventPattern:
+    names = sorted({name for op in operations for name in event_names(service, op)})
     return events.EventPattern(
-        source=[f"aws.{service}"],
+        source=[bus_source(service)],
         detail_type=[CLOUDTRAIL_DETAIL_TYPE],
-        detail={"eventSource": [f"{service}.amazonaws.com"], "eventName": list(event_names)},
+        detail={"eventSource": [event_source(service)], "eventName": names},
     )
 
 

@@ -14,11 +14,11 @@ from infra.client_access import ClientAccess, ClientAccessProps
 from infra.cluster_access import ClusterAccess, ClusterAccessProps
 from infra.config import DeploymentConfig
 from infra.core_layer import CoreLayer, CoreLayerProps
-from infra.drift_rules import DriftRules, DriftRulesProps
+from infra.drift import Drift, DriftProps
 from infra.event_routing import SOURCE_CONTROLLER, EventRouting, EventRoutingProps
 from infra.execution_role import ExecutionRoleProps, StateMachineExecutionRole, execution_arn, state_machine_arn
 from infra.functions import Functions, FunctionsProps, architecture_for, runtime_for
-from infra.kind_actions import mutating_operations, select_kinds
+from infra.kind_actions import select_kinds
 from infra.kind_permissions import KindPermissions, KindPermissionsProps
 from infra.nag import acknowledge, finding
 from infra.observability import Observability, ObservabilityProps
@@ -183,8 +183,44 @@ class KrolessStack(Stack):
             "ClientAccess",
             ClientAccessProps(bus=bus, table=table, table_key=self.state.key, state_machine_prefix=prefix),
         )
-        # No drift function yet: the construct stays empty until the drift feature passes its target.
-        self.drift = DriftRules(self, "Drift", DriftRulesProps(calls=mutating_operations(kinds), target=None))
+        # -- drift: CloudTrail rules -> drift function; the resync schedule -> resync function ---------------
+        self.drift = Drift(
+            self,
+            "Drift",
+            DriftProps(
+                kinds=kinds,
+                layer=self.core_layer.layer,
+                runtime=runtime,
+                architecture=architecture,
+                environment=environment,
+                dead_letter_queue=self.dead_letters,
+                reconcile_role=roles["reconcile_node"],
+                log_retention=retention,
+                log_level=config.log_level,
+                tracing=config.tracing,
+            ),
+        )
+        # finalize settles drift seen while a heal ran (re-reads, may start a trailing heal): same as drift
+        fn["finalize"].add_environment("KROLESS_RECONCILE_ROLE_ARN", roles["reconcile_node"].role_arn)
+        healers = {**self.drift.roles, "finalize": roles["finalize"]}
+        for role in self.drift.roles.values():
+            table.grant_read_write_data(role)
+            bus.grant_put_events_to(role)
+            acknowledge(
+                role,
+                finding("AwsSolutions-IAM5", self, resource=f"{table.table_arn}/index/*"),
+                "the table's own indexes (ownership, listing): queried by the store; no other table",
+            )
+        for name, role in healers.items():
+            role.add_to_principal_policy(
+                iam.PolicyStatement(sid="StartHeals", actions=["states:StartExecution"], resources=[machines])
+            )
+            acknowledge(role, finding("AwsSolutions-IAM5", self, resource=machines), machines_reason)
+            # comparing observed with desired reads the resources through the provider
+            KindPermissions(self, f"DriftKinds{name.capitalize()}", KindPermissionsProps(role=role, kinds=kinds))
+        ClusterAccess(
+            self, "ResyncClusters", ClusterAccessProps(role=self.drift.roles["resync"], clusters=config.clusters)
+        )
         self.observability = Observability(
             self,
             "Observability",
@@ -209,6 +245,8 @@ class KrolessStack(Stack):
             "AdmitFunctionName": (fn["admit"].function_name, "admit function"),
             "ReconcileNodeFunctionName": (fn["reconcile_node"].function_name, "reconcile_node function"),
             "FinalizeFunctionName": (fn["finalize"].function_name, "finalize function"),
+            "DriftFunctionName": (self.drift.functions["drift"].function_name, "drift function (CloudTrail)"),
+            "ResyncFunctionName": (self.drift.functions["resync"].function_name, "resync function (schedule)"),
             "DeveloperPolicyArn": (
                 self.client_access.developer_policy.managed_policy_arn,
                 "attach to developers: Instance events only",

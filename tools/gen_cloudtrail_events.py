@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "layers" / "core"))
 
 from kroless.drift.cloudtrail import event_names  # noqa: E402
-from kroless.drift.identity import Address, _PLACEHOLDER, addresses  # noqa: E402
+from kroless.drift.identity import _PLACEHOLDER, Address, addresses  # noqa: E402
 from kroless.drift.samples import cloudtrail_event  # noqa: E402
 
 ACCOUNT = "111122223333"

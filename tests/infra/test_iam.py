@@ -161,8 +161,10 @@ def test_reconcile_role_has_eks_access_on_the_configured_clusters(synth: Synth) 
         "arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:cluster/dev",
         "arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:cluster/prod",
     ]
-    entries = {
-        e["Properties"]["ClusterName"]: e["Properties"] for e in synth.resources("AWS::EKS::AccessEntry").values()
+    entries = {  # the reconcile role's (the resync role has its own, for reads)
+        e["Properties"]["ClusterName"]: e["Properties"]
+        for e in synth.resources("AWS::EKS::AccessEntry").values()
+        if e["Properties"]["PrincipalArn"] == {"Fn::GetAtt": [role, "Arn"]}
     }
     assert set(entries) == {"dev", "prod"}
     for entry in entries.values():

@@ -79,9 +79,9 @@ def test_dead_letter_queue_is_encrypted_and_tls_only(synth: Synth) -> None:
 # -- functions -------------------------------------------------------------------------------------------
 
 
-def test_four_functions_on_python312_arm64_with_the_layer(synth: Synth) -> None:
+def test_six_functions_on_python312_arm64_with_the_layer(synth: Synth) -> None:
     functions = synth.resources("AWS::Lambda::Function")
-    assert len(functions) == 4
+    assert len(functions) == 6  # compile, admit, reconcile_node, finalize + drift, resync
     layer = _logical_id(synth, "AWS::Lambda::LayerVersion", lambda p: True)
     for resource in functions.values():
         props = resource["Properties"]
@@ -128,7 +128,7 @@ def test_function_environment_is_what_settings_reads(synth: Synth) -> None:
 
 def test_log_groups_have_retention(synth: Synth) -> None:
     groups = synth.resources("AWS::Logs::LogGroup")
-    assert len(groups) == 5  # four functions + failed executions
+    assert len(groups) == 7  # six functions + failed executions
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
 
 
@@ -215,9 +215,10 @@ def test_sample_events_reach_exactly_their_function(synth: Synth) -> None:
         assert {fn for fn, props in rules.items() if _matches(props["EventPattern"], event)} == targets, name
 
 
-def test_no_cloudtrail_rules_until_the_drift_function_exists(synth: Synth) -> None:
-    patterns = [r["Properties"]["EventPattern"] for r in synth.resources("AWS::Events::Rule").values()]
-    assert not [p for p in patterns if p.get("detail-type") == ["AWS API Call via CloudTrail"]]
+def test_cloudtrail_rules_target_the_drift_function(synth: Synth) -> None:
+    rules = [r["Properties"] for r in synth.resources("AWS::Events::Rule").values()]
+    drift = [r for r in rules if r["EventPattern"].get("detail-type") == ["AWS API Call via CloudTrail"]]
+    assert drift and all("EventBusName" not in r for r in drift)  # the default bus
 
 
 # -- observability ----------------------------------------------------------------------------------------

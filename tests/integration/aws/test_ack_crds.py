@@ -42,9 +42,11 @@ def test_table_references_are_crd_fields(key: str) -> None:
     kind = KINDS[key]
     spec = ack_crd_schema(kind.service, kind.kind)["properties"]["spec"]["properties"]
     for field, ref in kind.refs.items():
-        parent, _, leaf = field.rpartition(".")
-        node = spec[parent] if parent else {"properties": spec}
-        where = (node.get("items") or node)["properties"]  # nested: in list items or in an object
+        *parents, leaf = field.split(".")
+        where = spec
+        for parent in parents:  # nested at any depth: in list items or in an object
+            node = where[parent]
+            where = (node.get("items") or node)["properties"]
         assert leaf in where, f"{key}: {field}"
         assert ref.target in where, f"{key}: {field} fills {ref.target}, not a CRD field"
 

@@ -427,6 +427,8 @@ def test_emr_virtual_cluster(provider: AwsProvider) -> None:
 
 def test_emr_virtual_cluster_tag_update_stubbed() -> None:
     """The only update a virtual cluster has is its tags; moto 5.2.5 has no emr-containers TagResource."""
+    from kroless.providers.aws.provider import MANAGED_TAGS, _marks
+
     from .test_stubbed import stubbed
 
     provider, emr = stubbed(FakeReferences(), "emr-containers")
@@ -443,9 +445,10 @@ def test_emr_virtual_cluster_tag_update_stubbed() -> None:
     }
     listing = {"states": ["RUNNING", "ARRESTED"]}
     emr.add_response("list_virtual_clusters", {"virtualClusters": [{**found, "tags": owned}]}, listing)
-    emr.add_response("tag_resource", {}, {"resourceArn": arn, "tags": {"team": "data"}})
+    tags = {"team": "data", MANAGED_TAGS: _marks({"team": "data"})}  # with the record of the keys kroless set
+    emr.add_response("tag_resource", {}, {"resourceArn": arn, "tags": tags})
     emr.add_response(
-        "describe_virtual_cluster", {"virtualCluster": {**found, "tags": {**owned, "team": "data"}}}, {"id": "vc1"}
+        "describe_virtual_cluster", {"virtualCluster": {**found, "tags": {**owned, **tags}}}, {"id": "vc1"}
     )
     updated = provider.apply(m, OWNER)
     assert synced(updated) == "True" and updated["status"]["ackResourceMetadata"]["arn"] == arn

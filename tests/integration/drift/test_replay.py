@@ -17,6 +17,7 @@ from kroless.drift import cloudtrail, identity
 from kroless.drift.detect import DRIFT_DETECTED, handle_event, owners
 from kroless.drift.samples import cloudtrail_event, role_identity
 from kroless.drift.settings import DriftSettings
+from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.table import Kind
 from kroless.runtime.reconciler import physical_id
 from kroless.store import InstanceKey, StateStore, client_config, create_table
@@ -65,7 +66,8 @@ def _record(store: StateStore, kind: Kind, value: str, index: int) -> InstanceKe
     if kind.name and not value.startswith("arn:") or kind.kind == "AccessEntry":
         spec[kind.name] = value
     if kind.id and not value.startswith("arn:"):
-        # the generated id where the provider's observed object holds it
+        # the generated id where the provider's observed object holds it (described fields in ACK names)
+        status[ack_name(kind.id.rsplit(".", 1)[-1])] = value
         for field, path in kind.status_paths.items():
             if path == kind.id:
                 status[field] = value

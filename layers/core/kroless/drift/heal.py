@@ -14,6 +14,7 @@ happened before the heal started costs exactly one reconcile, and drift made whi
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from kroless.drift.compare import node_drift
@@ -71,18 +72,26 @@ def settle_pending(services: Services, key: InstanceKey, settings: DriftSettings
         return None
     reasons = []
     for node in nodes:
-        try:
-            reason = node_drift(services, key, node)
-        except NotReadyError:  # a newer reconcile is re-creating what the node refers to: it converges it
-            reason = None
-        except Exception as exc:  # cannot tell: heal, a reconcile of an in-sync node changes nothing
-            reason = f"{node}: cannot compare ({type(exc).__name__}: {exc})"
+        reason = _compare(services, key, node)
         if reason:
             reasons.append(reason)
     if not reasons:
         return {"heal": "settled", "nodes": nodes}
     services.store.claim_heal(key, settings.window, force=True)
     return {"heal": "trailing", **start_heal(services, key, "; ".join(reasons))}
+
+
+def _compare(services: Services, key: InstanceKey, node: str, attempts: int = 3) -> str | None:
+    for attempt in range(attempts):
+        try:
+            return node_drift(services, key, node)
+        except NotReadyError:  # a newer reconcile is re-creating what the node refers to: it converges it
+            return None
+        except Exception as exc:  # a transient read error: try again, then heal (in sync: a no-op reconcile)
+            if attempt == attempts - 1:
+                return f"{node}: cannot compare ({type(exc).__name__}: {exc})"
+            time.sleep(0.2 * (attempt + 1))
+    return None
 
 
 def after_reconcile(services: Services, key: InstanceKey) -> None:

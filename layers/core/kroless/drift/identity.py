@@ -34,8 +34,12 @@ from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
 ALIAS_PREFIX = "alias:"
 READ_VERBS = ("Describe", "Get", "List", "Head")
 _PLACEHOLDER = re.compile(r"^\{(name|id|arn|current\.[A-Za-z0-9_.]*Arn)\}$")
-# CloudTrail spells a few parameters unlike the API member (S3's REST APIs log the bucket as bucketName).
-CLOUDTRAIL_KEYS: dict[tuple[str, str], tuple[str, ...]] = {("s3", "Bucket"): ("bucketName",)}
+# CloudTrail spells a few parameters unlike the API member: S3's REST APIs log the bucket as bucketName;
+# EC2's query API logs a list member under its serialized item name (Resources -> resourcesSet.items[].resourceId).
+CLOUDTRAIL_KEYS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("s3", "Bucket"): ("bucketName",),
+    ("ec2", "Resources"): ("resourceId",),
+}
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def touched(call: ApiCall) -> list[Touched]:
     out: list[Touched] = []
     for address in addresses().get((call.service, call.operation), ()):
         keys = {fold(m) for m in address.members}
-        keys.update(fold(k) for k in CLOUDTRAIL_KEYS.get((address.kind.botocore, address.kind.kind), ()))
+        for member in address.members:
+            keys.update(fold(k) for k in CLOUDTRAIL_KEYS.get((address.kind.botocore, member), ()))
         values = _find(call.request, keys) or _find(call.response, keys)
         for value in dict.fromkeys(values):
             lookup = [alias(address.kind, value)]

@@ -44,6 +44,11 @@ def _executions(cloud: Any, key: InstanceKey) -> set[str]:
     return names
 
 
+def _last_heal(cloud: Any, key: InstanceKey) -> str:
+    item = cloud.client("dynamodb").get_item(TableName="kroless-state", Key={"pk": {"S": key.pk}, "sk": {"S": "INSTANCE"}})
+    return str(item.get("Item", {}).get("lastHealReason", {}).get("S", ""))
+
+
 def wait_healed(store: StateStore, key: InstanceKey, after_generation: int, timeout: float = 120.0) -> bool:
     """Until the instance reconciled a generation newer than ``after_generation`` and is ACTIVE."""
     deadline = time.monotonic() + timeout
@@ -93,7 +98,7 @@ def heal_one(
         reconciles=len(_executions(cloud, key) - executions),
         restored=ok and restored(),
         reports=len(store.list_drift(key)) - reports,
-        details={"executions": sorted(_executions(cloud, key) - executions)},
+        details={"executions": sorted(_executions(cloud, key) - executions), "lastHeal": _last_heal(cloud, key)},
     )
 
 

@@ -930,6 +930,44 @@ def _api_child(kind: str, noun: str, **entry: Any) -> Kind:
     )
 
 
+def _elbv2_attributes(noun: str) -> Attribute:
+    """ELBv2 ``attributes`` ({key, value} items): AWS merges the keys given into its full list."""
+    on = {f"{noun}Arn": f"{{current.{noun}Arn}}"}
+    return Attribute(
+        set=Call(f"Modify{noun}Attributes", {**on, "Attributes": "{value}"}),
+        get=Call(f"Describe{noun}Attributes", on, "Attributes"),
+        member="Attributes",
+        subset=True,
+    )
+
+
+# ---------------------------------------------------------------- Route 53 record sets
+# ACK's RecordSet: spec.name is relative to the hosted zone (ACK appends the zone's domain; no name: the apex).
+# The record lives inside ChangeResourceRecordSets' ChangeBatch; name + type (+ setIdentifier) is its identity.
+_ZONE: dict[str, Any] = {"HostedZoneId": "{spec.hostedZoneID}"}
+_RECORD_LIST = Call(
+    "ListResourceRecordSets",
+    {**_ZONE, "StartRecordName": "{fqdn}", "StartRecordType": "{spec.recordType}"},
+    "ResourceRecordSets",
+)
+_RECORD_FIELDS = (
+    "aliasTarget",
+    "cidrRoutingConfig",
+    "failover",
+    "geoLocation",
+    "healthCheckID",
+    "multiValueAnswer",
+    "region",
+    "resourceRecords",
+    "ttl",
+    "weight",
+)
+
+
+def _change(action: str, record: Any) -> dict[str, Any]:
+    return {**_ZONE, "ChangeBatch": {"Changes": [{"Action": action, "ResourceRecordSet": record}]}}
+
+
 def _elbv2_tags() -> dict[str, Any]:
     return {
         "tags": Call("DescribeTags", {"ResourceArns": ["{arn}"]}, "TagDescriptions[0].Tags"),
@@ -1352,6 +1390,7 @@ SERVICES: tuple[Kind, ...] = (
             Update("SetSubnets", ("subnets", "subnetMappings"), {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
             Update("SetIpAddressType", ("ipAddressType",), {"LoadBalancerArn": "{current.LoadBalancerArn}"}),
         ),
+        attributes={"attributes": _elbv2_attributes("LoadBalancer")},
         exclude=("ipamPools",),
         status=("availabilityZones", "canonicalHostedZoneID", "createdTime", "dnsName", "state", "vpcID"),
         state="state.code",
@@ -1397,6 +1436,7 @@ SERVICES: tuple[Kind, ...] = (
                 {"TargetGroupArn": "{current.TargetGroupArn}"},
             ),
         ),
+        attributes={"attributes": _elbv2_attributes("TargetGroup")},
         exclude=("targetControlPort",),
         status=("loadBalancerARNs",),
         not_found=("TargetGroupNotFound",),
@@ -1419,6 +1459,9 @@ SERVICES: tuple[Kind, ...] = (
             "defaultActions.targetGroupRef": Ref(
                 "targetGroupARN", "elbv2", "TargetGroup", "status.ackResourceMetadata.arn"
             ),
+            "defaultActions.forwardConfig.targetGroups.targetGroupRef": Ref(
+                "targetGroupARN", "elbv2", "TargetGroup", "status.ackResourceMetadata.arn"
+            ),
         },
         updates=(
             Update(
@@ -1437,6 +1480,41 @@ SERVICES: tuple[Kind, ...] = (
         ),
         not_found=("ListenerNotFound",),
         **_elbv2_tags(),
+    ),
+    # ---------------------------------------------------------------- route53
+    Kind(
+        service="route53",
+        kind="RecordSet",
+        create=Call("ChangeResourceRecordSets", _change("CREATE", {"Name": "{fqdn}"})),
+        spec_at="ChangeBatch.Changes[0].ResourceRecordSet",
+        read=Call(_RECORD_LIST.op, _RECORD_LIST.params, "ResourceRecordSets[0]"),  # the described shape
+        find=_RECORD_LIST,
+        find_match={"Name": "{fqdn}", "Type": "{spec.recordType}", "SetIdentifier": "{spec.setIdentifier}"},
+        delete=Call("ChangeResourceRecordSets", _change("DELETE", "{current}")),  # DELETE takes the record as is
+        lookups={"zone": Call("GetHostedZone", {"Id": "{spec.hostedZoneID}"}, "HostedZone.Name")},
+        derived={"fqdn": ("{spec.name}.{zone}", "{zone}")},
+        renames={"recordType": "Type"},
+        observe={"name": "", "hostedZoneID": ""},  # identity: the record found is that name in that zone
+        refs={
+            "hostedZoneRef": Ref("hostedZoneID", "route53", "HostedZone", "status.id"),
+            "healthCheckRef": Ref("healthCheckID", "route53", "HealthCheck", "status.id"),
+        },
+        updates=(
+            # UPSERT replaces the record: every record field the template sets goes with it
+            Update(
+                "ChangeResourceRecordSets",
+                _RECORD_FIELDS,
+                _change("UPSERT", {"Name": "{fqdn}"}),
+                always=("recordType", "setIdentifier", *_RECORD_FIELDS),
+                spec_at="ChangeBatch.Changes[0].ResourceRecordSet",
+            ),
+        ),
+        exclude=("geoProximityLocation", "trafficPolicyInstanceID"),
+        receipt={"id": "ChangeInfo.Id", "submittedAt": "ChangeInfo.SubmittedAt"},
+        status_calls={"status": Call("GetChange", {"Id": "{status.id}"}, "ChangeInfo.Status")},
+        state="status",
+        stable=("INSYNC",),
+        not_found=("NoSuchHostedZone",),
     ),
     # ---------------------------------------------------------------- eventbridge
     Kind(

@@ -11,10 +11,17 @@ One generic engine drives every kind from botocore's service model plus the kind
   (ACK's endless-update-loop bug); a changed field with no update operation is an ImmutableFieldError.
 * status mirrors ACK: ``ackResourceMetadata``, ``conditions`` (``ACK.ResourceSynced``) and the described
   fields in ACK's names.
+* tags: the spec's tags are added; a tag that disappeared from the spec is removed only when kroless applied
+  it. The tag ``kroless:managed-tags`` records which keys kroless applied from the spec, on the resource
+  itself (so it survives a lost state table and an adoption never removes others' tags): a space-separated
+  list of 6-character marks, ``base64url(sha256(key))[:6]`` (tag values cannot hold arbitrary separators, and
+  keys may contain every character a value allows). At most 36 keys fit in a tag value; keys beyond that
+  (sorted by mark) are applied but not tracked, so they are not removed when dropped from the spec.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -38,6 +45,8 @@ from kroless.providers.base import (
 )
 
 OBJECT_TAG = "kroless:object"  # "<namespace>/<name>": identity of kinds whose id AWS generates
+MANAGED_TAGS = "kroless:managed-tags"  # marks of the spec tag keys kroless applied (module docstring)
+_KROLESS_TAGS = "kroless:"
 SYNCED = "ACK.ResourceSynced"
 _GROUP = ".services.k8s.aws/v1alpha1"
 _RUNTIME_GROUP = "services.k8s.aws/v1alpha1"  # ACK runtime kinds (IAMRoleSelector), no AWS resource behind them
@@ -135,10 +144,12 @@ def accepted_fields(kind: Kind) -> set[str]:
 
     shape = botocore.session.get_session().get_service_model(kind.botocore).operation_model(kind.create.op).input_shape
     renamed = {fold(re.split(r"[\[.]", target)[0]) for target in kind.renames.values()}
+    hidden = _HIDDEN_MEMBERS | {fold(re.split(r"[\[.]", kind.spec_at)[0])} if kind.spec_at else _HIDDEN_MEMBERS
+    members = [*shape.members, *(_shape_at(shape, kind.spec_at).members if kind.spec_at else ())]
     natural = {
         ack_name(m)
-        for m in shape.members
-        if fold(m) not in _HIDDEN_MEMBERS and fold(m) not in renamed and ack_name(m) not in kind.exclude
+        for m in members
+        if fold(m) not in hidden and fold(m) not in renamed and ack_name(m) not in kind.exclude
     }
     extra = set(kind.renames) | {r for r in kind.refs if "." not in r} | set(kind.attributes) | set(kind.members)
     for update in kind.updates:
@@ -168,6 +179,8 @@ class _Operation:
         self.id: str | None = None
         self._pending_tags: dict[str, str] = {}
         self._applied: set[str] = set()  # remembered fields this operation has just written
+        self._receipt: dict[str, Any] = {}  # kind.receipt values from this operation's create/update responses
+        self._looked_up: dict[str, Any] = {}
 
     # ---- identity ----------------------------------------------------------------------------------
 
@@ -184,8 +197,23 @@ class _Operation:
             "spec": {**self.kind.defaults, **self.spec},
             "region": self.p.region,
             "account": self.p.account,  # called only when a template needs it (one STS call per provider)
+            **{key: (lambda key=key: self._lookup_value(key)) for key in self.kind.lookups},
+            **{key: (lambda key=key: self._derived_value(key)) for key in self.kind.derived},
             **extra,
         }
+
+    def _lookup_value(self, key: str) -> Any:
+        if key not in self._looked_up:
+            self._looked_up[key] = self.call_if_known(self.kind.lookups[key])
+        return self._looked_up[key]
+
+    def _derived_value(self, key: str) -> Any:
+        context = self.context()
+        for alternative in self.kind.derived[key]:
+            value = _render(alternative, context)
+            if value is not _MISSING:
+                return value
+        return None
 
     def previous(self) -> dict[str, Any] | None:
         """The object as kroless last observed it (the runtime's record of this node), if any."""
@@ -203,11 +231,15 @@ class _Operation:
                     return dict(described)
                 self.id = None
         if kind.find is not None and self.id is None:
+            if not kind.id and set(self.render(kind.find.params)) != set(kind.find.params):
+                return None  # its identity is not known (its hosted zone does not exist): nothing to find
             found = [o for o in _as_list(self.call(kind.find)) if not self._gone(o)]
             match = self.render(kind.find_match)  # an unknown value drops its condition
             found = [o for o in found if all(str(_get(o, path)) == str(want) for path, want in match.items())]
             if not found:
                 return None
+            if not kind.id:  # no id: found by its identity every time (Route 53 record sets)
+                return dict(found[0])
             # summaries carry the id under its own name (SubscriptionArn, not Attributes.SubscriptionArn)
             self.id = str(_get(found[0], kind.id) or _get(found[0], kind.id.rsplit(".", 1)[-1]))
             return self.find() if kind.find_summary else dict(found[0])
@@ -227,12 +259,17 @@ class _Operation:
         shape = self.model.operation_model(kind.create.op).input_shape
         params = self.render(kind.create.params)
         params.update(kind.create_fixed)
-        params.update(self.convert(self._plain_spec(), shape, kind.renames))
+        self._fill(params, self._plain_spec(), shape, kind.renames, kind.spec_at)
+        missing = sorted(key for key, value in self._looked_up.items() if value is None)
+        if missing:
+            call = kind.lookups[missing[0]]
+            raise ProviderError(f"{self.ref}: {call.op} {self.render(call.params)}: not found")
         self._add_tags(params, shape, owner)
         for token in ("ClientToken", "clientRequestToken"):
             if token in shape.members and token not in params:
                 params[token] = self._client_token()
         response = self.api(kind.create.op, params)
+        self._keep_receipt(kind.create.op, response)
         created = _get(response, kind.create.result) if kind.create.result else None
         if kind.id and created is not None:
             self.id = str(created)
@@ -241,7 +278,7 @@ class _Operation:
         create_members = self._plain_spec()
         for field in kind.attributes:
             if field in self.spec and field not in create_members:
-                self._set_attribute(field, None)
+                self._set_attribute(field, created if isinstance(created, dict) else None, replace=False)
         for field in kind.members:
             if field in self.spec:
                 self._sync_members(field, [])
@@ -268,7 +305,7 @@ class _Operation:
                 path=f"spec.{frozen[0]}",
             )
         if kind.tag_field in changed and kind.tag is not None:
-            self._write_tags(kind.tag, self._user_tags(), current)
+            self._sync_tags(current)
         for update in kind.updates:
             fields = [f for f in update.fields if f in changed]
             if fields:
@@ -320,12 +357,13 @@ class _Operation:
                 continue
             if field in kind.attributes:
                 observed = self._attribute_value(field, current)
-                if value is not None and (observed is None or not _same(self._attribute_desired(field), observed)):
+                desired = self._attribute_desired(field)
+                same = _subset if self.kind.attributes[field].subset else _same
+                if value is not None and (observed is None or not same(desired, observed)):
                     changed.append(field)
                 continue
             if field == kind.tag_field:  # user tags must be present; kroless's own and others' may be too
-                observed_tags = self.tags_of(current)
-                if observed_tags is not None and not _same(self._user_tags(), observed_tags):
+                if self._tags_changed(current):
                     changed.append(field)
                 continue
             if field in kind.refs:
@@ -338,6 +376,7 @@ class _Operation:
                 continue
             if field in kind.remembered:
                 continue
+            shape = self._field_shape(field)
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
             observed = _get(current, path.removesuffix("[0]")) if path else None
             if _is_secret_ref(value) or (observed is None and not self._echoed(path)):
@@ -352,7 +391,19 @@ class _Operation:
                 desired = to_api(value, target, f"spec.{field}")
             if not _same(desired, observed):
                 changed.append(field)
+        if kind.tag_field not in self.spec and kind.tag is not None and self._tags_changed(current):
+            changed.append(kind.tag_field)  # every spec tag removed: kroless's still to be untagged
         return changed
+
+    def _field_shape(self, field: str) -> Any:
+        """The shape holding a spec field's member: the create input's, or the nested one at ``spec_at``."""
+        shape = self.model.operation_model(self.kind.create.op).input_shape
+        if not self.kind.spec_at:
+            return shape
+        inner = _shape_at(shape, self.kind.spec_at)
+        if field in self.kind.renames or member_for(inner, field) is not None or member_for(shape, field) is None:
+            return inner
+        return shape
 
     def _echoed(self, path: str) -> bool:
         """Is ``path`` a member of the described object's shape? Then its absence means "not set"."""
@@ -382,8 +433,17 @@ class _Operation:
     def observed(self, current: dict[str, Any]) -> dict[str, Any]:
         kind = self.kind
         status = self.status_of(current)
+        recorded = (self.previous() or {}).get("status") or {}
+        for field in kind.receipt:
+            value = self._receipt.get(field, recorded.get(field))
+            if value is not None:
+                status[field] = value
+        unasked = set()  # status calls with unknown parameters (no change id recorded yet)
         for field, call in kind.status_calls.items():
-            result = self.call(call, current=current)
+            if set(self.render(call.params, current=current, status=status)) != set(call.params):
+                unasked.add(field)
+                continue
+            result = self.call(call, current=current, status=status)
             shape = _shape_at(self.model.operation_model(call.op).output_shape, call.result)
             if result is not None:
                 status[field] = from_api(result, shape) if shape is not None else result
@@ -399,7 +459,8 @@ class _Operation:
         }
         changed = self.diff(current)
         state = _get(status, kind.state) if kind.state else None
-        settled = not kind.stable or state in kind.stable
+        # a state that cannot be asked (Route 53: no change id known after an adoption) holds nothing up
+        settled = not kind.stable or state in kind.stable or kind.state in unasked
         if changed:
             condition = _condition(False, "Drifted", f"spec.{', spec.'.join(changed)} differ from AWS")
         elif not settled:
@@ -437,6 +498,37 @@ class _Operation:
         except _NotFound:
             return None
         return _get(response, call.result) if call.result else response
+
+    def call_if_known(self, call: Call, **extra: Any) -> Any:
+        """``call`` when every parameter of its template is known, else None (nothing to ask about yet)."""
+        if set(self.render(call.params, **extra)) != set(call.params):
+            return None
+        return self.call(call, **extra)
+
+    def _keep_receipt(self, op: str, response: dict[str, Any]) -> None:
+        output = self.model.operation_model(op).output_shape
+        for field, path in self.kind.receipt.items():
+            value, shape = _get(response, path), _shape_at(output, path)
+            if value is not None:
+                self._receipt[field] = from_api(value, shape) if shape is not None else value
+
+    def _fill(
+        self, params: dict[str, Any], values: dict[str, Any], shape: Any, renames: dict[str, str], at: str
+    ) -> None:
+        """Converted spec fields into ``params``: at the top of the input, or nested at ``at`` (see table.py)."""
+        if not at:
+            params.update(self.convert(values, shape, renames))
+            return
+        inner = _shape_at(shape, at)
+        top = {
+            f: v
+            for f, v in values.items()
+            if f not in renames and member_for(inner, f) is None and member_for(shape, f) is not None
+        }
+        params.update(self.convert(top, shape, {}))
+        nested = self.convert({f: v for f, v in values.items() if f not in top}, inner, renames)
+        holder = _ensure(params, at)
+        holder.update({k: v for k, v in nested.items() if k not in holder})  # the template's members win
 
     def render(self, template: dict[str, Any], **extra: Any) -> dict[str, Any]:
         rendered = _render(template, self.context(**extra))
@@ -477,10 +569,12 @@ class _Operation:
         kind = self.kind
         shape = self.model.operation_model(kind.create.op).input_shape
         special = {kind.tag_field} | set(kind.refs) | set(kind.members)
+        inner = _shape_at(shape, kind.spec_at) if kind.spec_at else shape
         return {
             f: v
             for f, v in self.spec.items()
-            if f not in special and (f in kind.renames or member_for(shape, f) is not None)
+            if f not in special
+            and (f in kind.renames or member_for(shape, f) is not None or member_for(inner, f) is not None)
         }  # attributes the create call takes too (IAM policyDocument) go in it
 
     def _run_update(self, update: Update, fields: list[str], current: dict[str, Any]) -> None:
@@ -498,12 +592,12 @@ class _Operation:
                     self.api(update.op, self.render(update.params, current=current, attribute=key, value=text))
                     continue
                 params = self.render(update.params, current=current)
-                params.update(self.convert({field: value}, shape, renames))
-                self.api(update.op, params)
+                self._fill(params, {field: value}, shape, renames, update.spec_at)
+                self._keep_receipt(update.op, self.api(update.op, params))
             return
         params = self.render(update.params, current=current)
-        params.update(self.convert(values, shape, renames))
-        self.api(update.op, params)
+        self._fill(params, values, shape, renames, update.spec_at)
+        self._keep_receipt(update.op, self.api(update.op, params))
 
     # ---- attributes and members --------------------------------------------------------------------
 
@@ -521,10 +615,10 @@ class _Operation:
             value = to_api(value, shape, f"spec.{field}", self._secret)
         return value
 
-    def _set_attribute(self, field: str, current: dict[str, Any] | None) -> None:
+    def _set_attribute(self, field: str, current: dict[str, Any] | None, *, replace: bool = True) -> None:
         attribute = self.kind.attributes[field]
         value = self._attribute_desired(field)
-        if attribute.unset is not None and current is not None:
+        if attribute.unset is not None and current is not None and replace:
             old = self._attribute_value(field, current)
             if old:
                 self.call(attribute.unset, old=old, current=current)
@@ -590,7 +684,7 @@ class _Operation:
         return _tag_dict(self.spec.get(self.kind.tag_field))
 
     def _add_tags(self, params: dict[str, Any], shape: Any, owner: Ownership) -> None:
-        tags = {**self._user_tags(), **self._ownership_tags(owner)}
+        tags = {**self._managed(self._user_tags()), **self._ownership_tags(owner)}
         if self.kind.tag_type:  # EC2: tags in the create call itself, atomically
             tag_shape = shape.members["TagSpecifications"].member.members["Tags"]
             params["TagSpecifications"] = [{"ResourceType": self.kind.tag_type, "Tags": _tags_for(tag_shape, tags)}]
@@ -609,13 +703,76 @@ class _Operation:
                 return _tag_dict(current[key])
         return None
 
-    def _write_tags(self, call: Call, tags: dict[str, str], current: dict[str, Any]) -> None:
+    def _managed(self, tags: dict[str, str]) -> dict[str, str]:
+        """The spec's tags plus the record of their keys (kroless:managed-tags), when there are any."""
+        return {**tags, MANAGED_TAGS: _marks(tags)} if tags else {}
+
+    def _stale_tags(self, observed: dict[str, str]) -> dict[str, str]:
+        """Tags kroless applied from an earlier spec that the spec no longer has (and an obsolete record)."""
+        desired = self._user_tags()
+        marks = set(observed.get(MANAGED_TAGS, "").split())
+        stale = {
+            k: v
+            for k, v in observed.items()
+            if k not in desired and not k.startswith(_KROLESS_TAGS) and _mark(k) in marks
+        }
+        if not desired and MANAGED_TAGS in observed:
+            stale[MANAGED_TAGS] = observed[MANAGED_TAGS]
+        return stale
+
+    def _tags_changed(self, current: dict[str, Any]) -> bool:
+        observed = self.tags_of(current)
+        if observed is None:
+            return False
+        desired = self._managed(self._user_tags())
+        return not _same(desired, observed) or bool(self._stale_tags(observed))
+
+    def _sync_tags(self, current: dict[str, Any]) -> None:
+        """Untag what kroless applied and the spec dropped, then tag the spec's (see the module docstring)."""
+        assert self.kind.tag is not None
+        observed = self.tags_of(current) or {}
+        stale = self._stale_tags(observed)
+        whole_set = self._tag_member(self.kind.tag)[1].type_name == "structure"  # S3: written whole, minus stale
+        untag = self._untag_call()
+        if stale and not whole_set and untag is not None:  # first: a crash in between leaves the record listing them
+            shape = self.model.operation_model(untag.op).input_shape
+            params = self.render(untag.params, current=current, arn=self._arn(current))
+            keys = next((m for m in shape.members if fold(m) in ("tagkeys", "tagkeylist", "keys")), None)
+            if keys is not None:
+                params[keys] = sorted(stale)
+            else:
+                member, target = self._tag_member(untag)
+                params[member] = _tags_for(target, stale)
+            self.api(untag.op, params)
+        tags = self._managed(self._user_tags())
+        if tags or (stale and whole_set):
+            self._write_tags(self.kind.tag, tags, current, drop=frozenset(stale))
+
+    def _untag_call(self) -> Call | None:
+        """``untag``, or the operation named after ``tag`` (CreateTags -> DeleteTags, TagRole -> UntagRole)."""
+        if self.kind.untag is not None or self.kind.tag is None:
+            return self.kind.untag
+        op = self.kind.tag.op
+        for add, remove in (("CreateTags", "DeleteTags"), ("AddTagsTo", "RemoveTagsFrom"), ("AddTags", "RemoveTags")):
+            if op.startswith(add):
+                op = remove + op[len(add) :]
+                break
+        else:
+            op = "Un" + op[0].lower() + op[1:] if op.startswith("Tag") else ""
+        return Call(op, self.kind.tag.params) if op in self.model.operation_names else None
+
+    def _tag_member(self, call: Call) -> tuple[str, Any]:
         shape = self.model.operation_model(call.op).input_shape
         member = next(m for m in shape.members if fold(m) in ("tags", "taglist", "tagging"))
+        return member, shape.members[member]
+
+    def _write_tags(
+        self, call: Call, tags: dict[str, str], current: dict[str, Any], drop: frozenset[str] = frozenset()
+    ) -> None:
+        member, target = self._tag_member(call)
         params = self.render(call.params, current=current, arn=self._arn(current))
-        target = shape.members[member]
-        if target.type_name == "structure":  # S3 Tagging: {TagSet: [...]}
-            merged = {**(self.tags_of(current) or {}), **tags}
+        if target.type_name == "structure":  # S3 Tagging: {TagSet: [...]}: the whole set
+            merged = {k: v for k, v in {**(self.tags_of(current) or {}), **tags}.items() if k not in drop}
             params[member] = {"TagSet": _tags_for(target.members["TagSet"], merged)}
         else:
             params[member] = _tags_for(target, tags)
@@ -625,6 +782,8 @@ class _Operation:
 
     def _arn(self, current: dict[str, Any]) -> str:
         template = self.kind.arn
+        if not template:  # no ARN (Route 53 record sets): ACK leaves it empty too
+            return ""
         if template.startswith("arn:"):  # {partition}, {region}, {account}, {id}, {name}, {spec.<field>}
             account = str(_get(current, "OwnerId") or self.p.account()) if "{account}" in template else ""
             rendered = _render(template, self.context(partition="aws", account=account))
@@ -659,16 +818,24 @@ class _Operation:
                 return {k: v for k, v in spec.items() if k not in self.kind.refs}
         out = dict(spec)
         for field, ref in self.kind.refs.items():
-            parent, _, leaf = field.rpartition(".")
-            if parent and not out.get(parent):
-                continue  # no vpcConfig, no vpcConfig.subnetRefs
-            if parent and isinstance(out.get(parent), dict):  # inside an object (EKS resourcesVPCConfig)
-                out[parent] = self._fill_ref(dict(out[parent]), leaf, ref)
-            elif parent:  # inside list items (RouteTable routes[].gatewayRef)
-                out[parent] = [self._fill_ref(dict(item), leaf, ref) for item in out.get(parent) or []]
-            else:
-                out = self._fill_ref(out, field, ref)
+            *parents, leaf = field.split(".")
+            out = self._fill_at(out, parents, leaf, ref)
         return out
+
+    def _fill_at(self, value: Any, parents: list[str], leaf: str, ref: Any) -> Any:
+        """Fill ``leaf`` refs under ``parents``, through objects and list items at any depth (EKS
+        resourcesVPCConfig.subnetRefs, RouteTable routes[].gatewayRef, Listener
+        defaultActions[].forwardConfig.targetGroups[].targetGroupRef)."""
+        if isinstance(value, list):
+            return [self._fill_at(item, parents, leaf, ref) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if not parents:
+            return self._fill_ref(dict(value), leaf, ref)
+        head, rest = parents[0], parents[1:]
+        if not value.get(head):
+            return value  # no vpcConfig, no vpcConfig.subnetRefs
+        return {**value, head: self._fill_at(value[head], rest, leaf, ref)}
 
     def _fill_ref(self, values: dict[str, Any], field: str, ref: Any) -> dict[str, Any]:
         if field not in values:
@@ -857,6 +1024,17 @@ def _key_in(observed: dict[str, Any], key: str) -> str:
     return next((k for k in observed if fold(k) == fold(key)), key)
 
 
+def _subset(desired: Any, observed: Any) -> bool:
+    """Is every desired item among the observed ones (attributes the API merges into its full list)?"""
+    left = list(_as_list(observed))
+    for item in _as_list(desired):
+        match = next((i for i, o in enumerate(left) if _same(item, o)), None)
+        if match is None:
+            return False
+        left.pop(match)
+    return True
+
+
 def _same_set(desired: list[Any], observed: list[Any]) -> bool:
     if len(desired) != len(observed):
         return False
@@ -881,6 +1059,32 @@ def _tag_dict(tags: Any) -> dict[str, str]:
             if key is not None:
                 out[str(key)] = str(tag.get("Value", tag.get("value", "")))
     return out
+
+
+def _mark(key: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest())[:6].decode()
+
+
+def _marks(tags: dict[str, str]) -> str:
+    """The value of kroless:managed-tags: the keys' marks, within a tag value's 256 characters."""
+    return " ".join(sorted(_mark(k) for k in tags if not k.startswith(_KROLESS_TAGS))[:36])
+
+
+def _ensure(params: dict[str, Any], path: str) -> dict[str, Any]:
+    """The dict at ``path`` ("ChangeBatch.Changes[0].ResourceRecordSet") in ``params``, created as needed."""
+    holder: Any = params
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        nxt = holder.setdefault(name, [] if index else {})
+        if index:
+            i = int(index.rstrip("]"))
+            while len(nxt) <= i:
+                nxt.append({})
+            nxt = nxt[i]
+        holder = nxt
+    if not isinstance(holder, dict):
+        raise ProviderError(f"{path}: the template sets no object there")
+    return holder
 
 
 def _tags_for(shape: Any, tags: dict[str, str]) -> Any:
