@@ -11,12 +11,10 @@ The reconcile function's role gets exactly these actions, nothing with a service
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from kroless.providers.aws import kinds as provider_kinds
-from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
+from kroless.providers.aws.table import Kind, kind_calls
 
 # botocore service name -> IAM service prefix, where they differ
 IAM_PREFIX: dict[str, str] = {
@@ -54,24 +52,7 @@ READ_VERBS: tuple[str, ...] = ("Describe", "Get", "List", "Head")
 
 def kind_operations(kind: Kind) -> set[str]:
     """Every botocore operation the provider may call for ``kind``."""
-    found: set[str] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, (Call, Update)):
-            found.add(value.op)
-        elif isinstance(value, (Attribute, Members)):
-            for item in dataclasses.fields(value):
-                walk(getattr(value, item.name))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                walk(item)
-
-    for item in dataclasses.fields(kind):
-        walk(getattr(kind, item.name))
-    return found
+    return {call.op for call in kind_calls(kind)}
 
 
 def iam_action(service: str, operation: str) -> str:

@@ -7,7 +7,10 @@
    ("ResourceGraphDefinition Applied" → compile function → one state machine per RGD).
 4. One DogsvsCatsApp is applied through EventBridge ("Instance Applied" → admit → its state machine), and
    per-node progress is shown until it is ACTIVE; then its status.
-5. It is deleted ("Instance Deleted" → the reverse order), and the demo proves nothing is left.
+5. Drift: the RDS instance is deleted and a security-group rule revoked behind kroless's back (the local
+   cloud injects the CloudTrail events a real account would deliver), and a Deployment is deleted (found by
+   the resync backstop); each comes back with one reconcile.
+6. It is deleted ("Instance Deleted" → the reverse order), and the demo proves nothing is left.
 """
 
 from __future__ import annotations
@@ -114,6 +117,14 @@ def main() -> int:
                 print(f"    {field}: {value}")
         children = [i for i in cloud.store.list_instances() if i.key != key]
         print(f"  nested instances, each with its own execution: {', '.join(f'{c.key.kind}={c.state}' for c in children)}")
+
+        step("Drift: break things behind kroless's back (CloudTrail events as a real account delivers them; the resync for Kubernetes)")
+        from kroless.drift.scene import drift_scene
+
+        healed = drift_scene(cloud, target, key)
+        if not all(h.restored for h in healed):
+            print("  drift was not healed", file=sys.stderr)
+            return 1
 
         step("Deleting it (EventBridge -> admit -> the graph in reverse order)")
         target.put("Instance Deleted", app)

@@ -19,7 +19,6 @@ generates always makes a new resource, never drift of an owned one.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from typing import Any
 from kroless.drift.cloudtrail import ApiCall
 from kroless.providers.aws import kinds as kind_table
 from kroless.providers.aws.naming import fold
-from kroless.providers.aws.table import Attribute, Call, Kind, Members, Update
+from kroless.providers.aws.table import Kind, kind_calls
 
 ALIAS_PREFIX = "alias:"
 READ_VERBS = ("Describe", "Get", "List", "Head")
@@ -48,27 +47,6 @@ class Address:
 
     kind: Kind
     members: tuple[str, ...]
-
-
-def _calls(kind: Kind) -> list[Call | Update]:
-    found: list[Call | Update] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, (Call, Update)):
-            found.append(value)
-        elif isinstance(value, (Attribute, Members)):
-            for item in dataclasses.fields(value):
-                walk(getattr(value, item.name))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                walk(item)
-
-    for item in dataclasses.fields(kind):
-        walk(getattr(kind, item.name))
-    return found
 
 
 def _identity_members(params: dict[str, Any]) -> tuple[str, ...]:
@@ -94,7 +72,7 @@ def addresses() -> dict[tuple[str, str], tuple[Address, ...]]:
     """``(botocore service, operation)`` -> how each kind's call of that operation names its resource."""
     table: dict[tuple[str, str], list[Address]] = {}
     for kind in kind_table.all_kinds():
-        for call in _calls(kind):
+        for call in kind_calls(kind):
             if call.op.startswith(READ_VERBS):
                 continue
             members = _identity_members(call.params)

@@ -40,7 +40,20 @@ def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
         raise RuntimeError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.handler
+    handler = module.handler
+    metrics = getattr(module, "metrics", None)
+    if metrics is None:
+        return handler
+
+    def run(event: Any, context: Any) -> Any:
+        # With POWERTOOLS_METRICS_DISABLED nothing is flushed, so metrics pile up in the process (and
+        # powertools prints them all once a metric reaches 100 values): drop them after each invocation.
+        try:
+            return handler(event, context)
+        finally:
+            metrics.clear_metrics()
+
+    return run
 
 
 class LocalCloud:

@@ -21,6 +21,7 @@ operation that takes the whole set (S3 PutBucketTagging) is written without the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,3 +169,28 @@ class Kind:
     @property
     def api_version(self) -> str:
         return f"{self.service}.services.k8s.aws/v1alpha1"
+
+
+def kind_calls(kind: Kind) -> list[Call | Update]:
+    """Every API call a kind's entry declares (create, read, updates, tags, delete ...), in entry order.
+
+    The IAM policy (infra) and the drift rules (kroless.drift) are both derived from this list.
+    """
+    found: list[Call | Update] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, (Call, Update)):
+            found.append(value)
+        elif isinstance(value, (Attribute, Members)):
+            for item in dataclasses.fields(value):
+                walk(getattr(value, item.name))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                walk(item)
+
+    for item in dataclasses.fields(kind):
+        walk(getattr(kind, item.name))
+    return found
