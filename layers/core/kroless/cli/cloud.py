@@ -256,9 +256,11 @@ def _print_drift(target: Target, key: InstanceKey) -> None:
     reports = target.store.list_drift(key)
     if not reports:
         return
-    print("Drift:")
-    for report in reports[-5:]:
-        print(f"  {report}")
+    print(f"Drift (last {min(len(reports), 5)} of {len(reports)}):")
+    for record in reports[-5:]:
+        report = record.report
+        who = report.get("who") or report.get("userIdentity") or report.get("source", "")
+        print(f"  {record.detected_at}  {record.node_id:<16} {report.get('change', '')}  by {who}")
 
 
 def _print_executions(target: Target, record: InstanceRecord) -> None:
