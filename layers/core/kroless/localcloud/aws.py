@@ -15,6 +15,10 @@ without Docker, then patches the few moto internals that stop the production pat
   integrations send ``StateMachineArn`` where botocore expects ``stateMachineArn`` (the child is never
   started; moto then fails with ``'StateMachineArn'``). Restored for the ``states`` integration only.
 
+* DynamoDB: a write with a condition is atomic on AWS; moto's backend is not when handlers run in threads
+  (two ``attribute_not_exists`` puts could both succeed). Writes are serialised so conditional writes (the
+  state store's generations, the drift debounce) behave as on AWS.
+
 Every patch is undone on exit. Development, demos and tests only: production is AWS.
 """
 
@@ -379,8 +383,23 @@ def _cached_boto_client_for(region: str, service: str, state_credentials: Any = 
 _ORIGINALS: dict[str, Any] = {}
 
 
+_DYNAMODB_LOCK = threading.RLock()
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+
+
+def _atomic(name: str) -> Callable[..., Any]:
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # DynamoDB applies each write, its condition check included, atomically. moto's backend does not
+        # when Lambda handlers run in threads (as they do here): two conditional writes could both pass.
+        with _DYNAMODB_LOCK:
+            return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+
+    return write
+
+
 def _targets() -> dict[str, tuple[Any, str, Any]]:
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.events.models import Rule
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
@@ -390,8 +409,10 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
         for name in _CLIENT_MODULES
     }
+    atomic_writes = {f"dynamodb {name}": (DynamoDBBackend, name, _atomic(name)) for name in _DYNAMODB_WRITES}
     return {
         **clients,
+        **atomic_writes,
         "lambda_invoke": (LambdaSimpleBackend, "invoke", _patched_invoke),
         "send_to_targets": (Rule, "send_to_targets", _patched_send_to_targets),
         "sfn_normalise_parameters": (StateTaskService, "_normalise_parameters", _patched_normalise_parameters),
