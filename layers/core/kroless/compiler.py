@@ -141,11 +141,11 @@ def validate_instance_document(
     graph: Graph, body: dict[str, Any], *, old: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Validate an instance against its RGD's schema; return it with defaults applied."""
-    from kroless.cel import CELEnvironment
+    from kroless.graph.inspect import environment
 
     def evaluate_rule(rule: str, value: Any, old_value: Any) -> bool:
         variables = ["self", "oldSelf"] if old_value is not None else ["self"]
-        program = CELEnvironment(variables).compile(rule)
+        program = environment(frozenset(variables)).compile(rule)
         return bool(program.evaluate({"self": value, "oldSelf": old_value}))
 
     metadata = body.get("metadata")

@@ -12,10 +12,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from kroless.cel import OMIT, CELEnvironment
+from kroless.cel import OMIT
 from kroless.errors import CELError, DataPendingError
 from kroless.graph import fieldpath
 from kroless.graph.graph import Graph, Node
+from kroless.graph.inspect import environment
 from kroless.graph.parser import FieldExpression
 
 Context = dict[str, Any]
@@ -42,7 +43,7 @@ class Rendered:
 
 def _evaluate(source: str, context: Context, scope: list[str]) -> tuple[bool, Any, list[str]]:
     """(resolved, value, missing references). Raises CELError for real errors."""
-    program = CELEnvironment(scope, allow_omit=True).compile(source)
+    program = environment(frozenset(scope), allow_omit=True).compile(source)
     missing = [name for name in program.references if name not in context]
     if missing:
         return False, None, missing

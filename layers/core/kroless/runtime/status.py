@@ -104,17 +104,17 @@ def project_status(
 def _authored_conditions(
     state: _Pass, builtins: list[dict[str, Any]], generation: int, previous: dict[str, dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], bool]:
-    from kroless.cel import CELEnvironment
     from kroless.errors import CELError
+    from kroless.graph.inspect import environment
 
     graph = state.graph
     schema = {**state.context["schema"], "status": {"conditions": builtins}}
     context = {**state.context, "schema": schema, "runtime": {}}
-    environment = CELEnvironment(["schema", *graph.nodes, "runtime"], allow_runtime=True)
+    scope = environment(frozenset(["schema", *graph.nodes, "runtime"]), allow_runtime=True)
     authored: list[dict[str, Any]] = []
     degraded = False
     for expression in graph.status_conditions:
-        program = environment.compile(expression)
+        program = scope.compile(expression)
         if any(name not in context for name in program.references):
             continue  # a resource not observed yet: the condition appears once it is
         try:
