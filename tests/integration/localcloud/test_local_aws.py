@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -174,8 +173,12 @@ def test_parallel_branches_run_concurrently(runner: Runner) -> None:
     branch = {"StartAt": "w", "States": {"w": {"Type": "Wait", "Seconds": 1, "End": True}}}
     desc = runner.run({"StartAt": "p", "States": {"p": {"Type": "Parallel", "Branches": [branch] * 20, "End": True}}})
     assert desc["status"] == "SUCCEEDED"
-    print(f"\nParallel of 20 x Wait 1s: {runner.elapsed:.3f}s")
-    assert runner.elapsed < 10  # sequential would be 20 s
+    # concurrently: every branch has entered its Wait before any branch has left one
+    events = [e["type"] for e in runner.sfn.get_execution_history(executionArn=desc["executionArn"])["events"]]
+    entered = [i for i, kind in enumerate(events) if kind == "WaitStateEntered"]
+    exited = [i for i, kind in enumerate(events) if kind == "WaitStateExited"]
+    assert len(entered) == len(exited) == 20
+    assert max(entered) < min(exited)
 
 
 def test_parallel_lambda_branches(aws: LocalAws, runner: Runner) -> None:
@@ -183,11 +186,15 @@ def test_parallel_lambda_branches(aws: LocalAws, runner: Runner) -> None:
     peak: list[int] = [0]
     lock = threading.Lock()
 
+    overlapping = threading.Event()
+
     def slow(event: dict[str, Any], context: Any) -> str:
         with lock:
             active.append(1)
             peak[0] = max(peak[0], len(active))
-        time.sleep(0.2)
+            if len(active) > 1:
+                overlapping.set()
+        overlapping.wait(timeout=5)  # hold on until another branch runs too (sequential branches never get there)
         with lock:
             active.pop()
         return str(event["n"])

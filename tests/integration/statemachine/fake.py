@@ -35,6 +35,9 @@ class FakeReconciler:
     never_ready: set[str] = field(default_factory=set)
     superseded: set[str] = field(default_factory=set)
     throttle_once: set[str] = field(default_factory=set)
+    # node -> ("started" | "finished", other node): the node is not done until the other node has started or
+    # finished the same phase; orders nodes without relying on clocks
+    done_after: dict[str, tuple[str, str]] = field(default_factory=dict)
     started: dict[tuple[str, str], float] = field(default_factory=dict)  # (node, "apply"|"delete") -> t
     finished: dict[tuple[str, str], float] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
@@ -83,6 +86,10 @@ class FakeReconciler:
             self._put(node, "ERROR", generation)
             return {"state": "ERROR", "message": "admission webhook denied the request"}
         done = node not in self.never_ready and now >= start + self.delays.get(node, 0.0)
+        if node in self.done_after:
+            event, other = self.done_after[node]
+            with self.lock:
+                done = done and (other, phase) in (self.started if event == "started" else self.finished)
         if phase == "delete":
             state = "DELETED" if done else "DELETING"
         else:

@@ -50,27 +50,34 @@ def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = F
 
 @pytest.mark.parametrize("form", ["named", "generic"])
 def test_dogs_vs_cats_runs_on_the_dag(cloud: LocalAws, dogs_vs_cats: Graph, form: str) -> None:
-    delays = {"postgres": 5.0, "redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
-    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS)
-    options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, form=form)
+    # the vote app needs only Redis: the database becomes ready only after the vote app is, so a level-by-level
+    # schedule (vote app after postgres) would time out here instead of succeeding
+    delays = {"redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
+    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS, done_after={"postgres": ("finished", "voteapp")})
+    options = StateMachineOptions(
+        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, form=form, node_timeouts={"postgres": 30}
+    )
     result = fake.run(machine(fake, dogs_vs_cats, options))
     assert result["status"] == "SUCCEEDED", result
     assert fake.violations == []
-    # the vote app needs only Redis: it is ready before the slow database is
-    assert fake.finished["voteapp", "apply"] < fake.finished["postgres", "apply"]
+    assert fake.finished["voteapp", "apply"] <= fake.finished["postgres", "apply"]
     assert [f["mode"] for f in fake.finalized] == ["reconcile"]
     assert fake.finalized[0]["t"] >= max(fake.finished.values())
 
 
 def test_deletion_runs_in_reverse(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
-    delays = {"postgres": 1.0, "redis": 0.5, "voteapp": 2.0, "resultapp": 0.5, "workerapp": 0.5}
-    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS)
-    result = fake.run(machine(fake, dogs_vs_cats), mode="delete")
+    # postgres waits only for its own dependents, not for the vote app: the vote app is deleted only once the
+    # postgres deletion has started, so a level-by-level schedule would time out here instead of succeeding
+    delays = {"postgres": 1.0, "redis": 0.5, "resultapp": 0.5, "workerapp": 0.5}
+    fake = FakeReconciler(cloud, delays, DOGS_VS_CATS, done_after={"voteapp": ("started", "postgres")})
+    options = StateMachineOptions(
+        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"voteapp": 30}
+    )
+    result = fake.run(machine(fake, dogs_vs_cats, options), mode="delete")
     assert result["status"] == "SUCCEEDED", result
     assert fake.violations == []
     assert {node for node, phase in fake.started if phase == "apply"} == set()
-    # postgres does not wait for the slow vote app: only for its own dependents
-    assert fake.started["postgres", "delete"] < fake.finished["voteapp", "delete"]
+    assert fake.started["postgres", "delete"] <= fake.finished["voteapp", "delete"]
     assert [f["mode"] for f in fake.finalized] == ["delete"]
 
 
