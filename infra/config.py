@@ -13,6 +13,7 @@ from typing import Any
 from constructs import Node
 
 ARCHITECTURES = ("arm64", "x86_64")
+STATE_MACHINE_LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 PYTHON_VERSIONS = ("3.12", "3.13")
 TABLE_ENCRYPTION = ("aws-managed", "cmk")
 EKS_ACCESS_POLICIES = (
@@ -42,6 +43,8 @@ class DeploymentConfig:
     allowed_kinds: tuple[str, ...] = ()
     clusters: tuple[ClusterConfig, ...] = ()
     tracing: bool = False
+    # execution logs of the kroless-<rgd> state machines: ALL, ERROR, FATAL or OFF (never execution data)
+    state_machine_log_level: str = "ERROR"
     table_encryption: str = "aws-managed"  # "aws-managed", "cmk" (a key created here) or a KMS key ARN
     log_retention_days: int = 30
     log_level: str = "INFO"
@@ -63,6 +66,7 @@ class DeploymentConfig:
             allowed_kinds=tuple(_strings(get("allowedKinds"))),
             clusters=tuple(_cluster(c) for c in _list(get("clusters"))),
             tracing=_bool(get("tracing"), False),
+            state_machine_log_level=str(get("stateMachineLogLevel") or "ERROR").upper(),
             table_encryption=str(get("tableEncryption") or "aws-managed"),
             log_retention_days=int(get("logRetentionDays") or 30),
             log_level=str(get("logLevel") or "INFO").upper(),
@@ -82,6 +86,10 @@ class DeploymentConfig:
             raise ValueError(f"context pythonVersion: {self.python_version!r}, expected one of {PYTHON_VERSIONS}")
         if self.table_encryption not in TABLE_ENCRYPTION and not self.table_encryption.startswith("arn:"):
             raise ValueError(f"context tableEncryption: {self.table_encryption!r}: aws-managed, cmk or a KMS key ARN")
+        if self.state_machine_log_level not in STATE_MACHINE_LOG_LEVELS:
+            raise ValueError(
+                f"context stateMachineLogLevel: {self.state_machine_log_level!r}, expected one of {STATE_MACHINE_LOG_LEVELS}"
+            )
         for cluster in self.clusters:
             if cluster.access_policy not in EKS_ACCESS_POLICIES:
                 raise ValueError(f"cluster {cluster.name}: accessPolicy must be one of {EKS_ACCESS_POLICIES}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
@@ -16,7 +16,13 @@ from infra.config import DeploymentConfig
 from infra.core_layer import CoreLayer, CoreLayerProps
 from infra.drift import Drift, DriftProps
 from infra.event_routing import SOURCE_CONTROLLER, EventRouting, EventRoutingProps
-from infra.execution_role import ExecutionRoleProps, StateMachineExecutionRole, execution_arn, state_machine_arn
+from infra.execution_role import (
+    LOG_DELIVERY_ACTIONS,
+    ExecutionRoleProps,
+    StateMachineExecutionRole,
+    execution_arn,
+    state_machine_arn,
+)
 from infra.functions import Functions, FunctionsProps, architecture_for, runtime_for
 from infra.kind_actions import select_kinds
 from infra.kind_permissions import KindPermissions, KindPermissionsProps
@@ -115,6 +121,17 @@ class KrolessStack(Stack):
         fn["compile"].add_environment("KROLESS_RECONCILE_FUNCTION_ARN", fn["reconcile_node"].function_arn)
         fn["compile"].add_environment("KROLESS_FINALIZE_FUNCTION_ARN", fn["finalize"].function_arn)
         fn["compile"].add_environment("KROLESS_STATE_MACHINE_ROLE_ARN", self.execution_role.role.role_arn)
+        # Execution logs (level only, never execution data) and X-Ray for the machines compile creates
+        self.execution_logs = logs.LogGroup(
+            self,
+            "StateMachineLogs",
+            log_group_name=f"/aws/vendedlogs/states/{prefix.rstrip('-') or 'kroless'}",
+            retention=retention,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        fn["compile"].add_environment("KROLESS_STATE_MACHINE_LOG_GROUP_ARN", self.execution_logs.log_group_arn)
+        fn["compile"].add_environment("KROLESS_STATE_MACHINE_LOG_LEVEL", config.state_machine_log_level)
+        fn["compile"].add_environment("KROLESS_STATE_MACHINE_TRACING", "true" if config.tracing else "false")
 
         self.routing = EventRouting(
             self,
@@ -147,6 +164,16 @@ class KrolessStack(Stack):
         )
         for name in ("compile", "admit", "reconcile_node"):
             acknowledge(roles[name], finding("AwsSolutions-IAM5", self, resource=machines), machines_reason)
+        # Create/UpdateStateMachine with a logging configuration sets up the log delivery as the caller
+        roles["compile"].add_to_principal_policy(
+            iam.PolicyStatement(sid="StateMachineLogDelivery", actions=list(LOG_DELIVERY_ACTIONS), resources=["*"])
+        )
+        acknowledge(
+            roles["compile"],
+            "AwsSolutions-IAM5[Resource::*]",
+            "CloudWatch Logs delivery (logs:*LogDelivery*, Put/DescribeResourcePolicies, DescribeLogGroups) accepts "
+            "no resource ARN; the state machines' logging configuration needs it from the caller",
+        )
         roles["compile"].add_to_principal_policy(
             iam.PolicyStatement(
                 sid="PassExecutionRole",
@@ -241,6 +268,7 @@ class KrolessStack(Stack):
             "Region": (self.region, "the region of the control plane"),
             "ControllerEventSource": (SOURCE_CONTROLLER, "source of the events kroless emits"),
             "StateMachineRoleArn": (self.execution_role.role.role_arn, "the role the state machines run as"),
+            "StateMachineLogGroupName": (self.execution_logs.log_group_name, "execution logs of the state machines"),
             "CompileFunctionName": (fn["compile"].function_name, "compile function"),
             "AdmitFunctionName": (fn["admit"].function_name, "admit function"),
             "ReconcileNodeFunctionName": (fn["reconcile_node"].function_name, "reconcile_node function"),

@@ -24,7 +24,7 @@ UNSCOPED_ALLOWED = {
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
-    # CloudWatch Logs delivery for Step Functions logging (the state machine role)
+    # CloudWatch Logs delivery for Step Functions logging (the state machine role, and compile which creates them)
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",

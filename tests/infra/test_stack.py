@@ -124,11 +124,23 @@ def test_function_environment_is_what_settings_reads(synth: Synth) -> None:
     assert trust[0]["Principal"] == {"Service": "states.amazonaws.com"}
     settings = services.Settings.from_environment({k: "x" for k in compile_env})
     assert settings.state_machine_role_arn == "x" and settings.reconcile_function_arn == "x"
+    # the machines compile creates log to the stack's vended-logs group, at ERROR by default, traced when asked
+    logs = _logical_id(
+        synth, "AWS::Logs::LogGroup", lambda p: p.get("LogGroupName") == "/aws/vendedlogs/states/kroless"
+    )
+    assert compile_env["KROLESS_STATE_MACHINE_LOG_GROUP_ARN"] == {"Fn::GetAtt": [logs, "Arn"]}
+    assert compile_env["KROLESS_STATE_MACHINE_LOG_LEVEL"] == "ERROR"
+    assert compile_env["KROLESS_STATE_MACHINE_TRACING"] == "true"  # CONTEXT has tracing on
+    configuration = services.Settings.from_environment(
+        {k: v if isinstance(v, str) else "arn:aws:logs:eu-west-1:1:log-group:g" for k, v in compile_env.items()}
+    ).state_machine_configuration()
+    assert configuration["loggingConfiguration"]["includeExecutionData"] is False
+    assert configuration["tracingConfiguration"] == {"enabled": True}
 
 
 def test_log_groups_have_retention(synth: Synth) -> None:
     groups = synth.resources("AWS::Logs::LogGroup")
-    assert len(groups) == 7  # six functions + failed executions
+    assert len(groups) == 8  # six functions + failed executions + state machine execution logs
     assert all(g["Properties"]["RetentionInDays"] == 30 for g in groups.values())
 
 

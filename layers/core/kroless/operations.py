@@ -54,12 +54,11 @@ def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
     name = state_machine_name(graph)
     arn = services.state_machine_arn(graph)
     body = json.dumps(definition)
+    common = {"definition": body, "roleArn": settings.state_machine_role_arn, **settings.state_machine_configuration()}
     try:
-        services.sfn.update_state_machine(stateMachineArn=arn, definition=body, roleArn=settings.state_machine_role_arn)
+        services.sfn.update_state_machine(stateMachineArn=arn, **common)
     except services.sfn.exceptions.StateMachineDoesNotExist:
-        services.sfn.create_state_machine(
-            name=name, definition=body, roleArn=settings.state_machine_role_arn, type="STANDARD"
-        )
+        services.sfn.create_state_machine(name=name, type="STANDARD", **common)
     services.registry.save(manifest, graph)
     return {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
 

@@ -41,6 +41,23 @@ class Settings:
     reconcile_function_arn: str = ""
     finalize_function_arn: str = ""
     state_machine_role_arn: str = ""
+    # Execution logs of the generated state machines (CloudWatch Logs; never the execution data, which carries
+    # only ids anyway) and X-Ray tracing: the console's "Logging" and "X-Ray" tabs.
+    state_machine_log_group_arn: str | None = None
+    state_machine_log_level: str = "ERROR"  # ALL, ERROR, FATAL or OFF
+    state_machine_tracing: bool = False
+
+    def state_machine_configuration(self) -> dict[str, Any]:
+        """The loggingConfiguration and tracingConfiguration arguments of Create/UpdateStateMachine."""
+        logging: dict[str, Any] = {"level": "OFF"}
+        if self.state_machine_log_group_arn and self.state_machine_log_level != "OFF":
+            group = self.state_machine_log_group_arn
+            logging = {
+                "level": self.state_machine_log_level,
+                "includeExecutionData": False,
+                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group if group.endswith(":*") else group + ":*"}}],
+            }
+        return {"loggingConfiguration": logging, "tracingConfiguration": {"enabled": self.state_machine_tracing}}
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +73,9 @@ class Settings:
             reconcile_function_arn=env.get("KROLESS_RECONCILE_FUNCTION_ARN", ""),
             finalize_function_arn=env.get("KROLESS_FINALIZE_FUNCTION_ARN", ""),
             state_machine_role_arn=env.get("KROLESS_STATE_MACHINE_ROLE_ARN", ""),
+            state_machine_log_group_arn=env.get("KROLESS_STATE_MACHINE_LOG_GROUP_ARN") or None,
+            state_machine_log_level=(env.get("KROLESS_STATE_MACHINE_LOG_LEVEL") or "ERROR").upper(),
+            state_machine_tracing=env.get("KROLESS_STATE_MACHINE_TRACING", "").lower() in ("1", "true", "yes"),
         )
 
 

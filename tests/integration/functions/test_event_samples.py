@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kroless.localcloud.cloud import BUS, LocalCloud
+from kroless.services import services
 from kroless.store import InstanceKey
 from tests.conftest import REPO
 
@@ -63,6 +64,11 @@ def test_rgd_applied_registers_and_creates_the_state_machine(cloud: LocalCloud) 
     assert result == {"rgd": "cache.kroless.dev", "stateMachine": "kroless-cache-kroless-dev", "topologicalOrder": ["deployment", "service"]}
     machines = [m["name"] for m in cloud.client("stepfunctions").list_state_machines()["stateMachines"]]
     assert machines == ["kroless-cache-kroless-dev"]
+    # execution logs go to the stack's log group, without execution data (secrets never reach the logs)
+    machine = cloud.client("stepfunctions").describe_state_machine(stateMachineArn=services().state_machine_arn("cache.kroless.dev"))
+    logging = machine["loggingConfiguration"]
+    assert (logging["level"], logging["includeExecutionData"]) == ("ERROR", False)
+    assert logging["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(":log-group:/aws/vendedlogs/states/kroless:*")
     # a replayed event (same id) is answered from the idempotency record, not run again
     assert invoke(cloud, "compile", sample("rgd-applied.json")) == result
 

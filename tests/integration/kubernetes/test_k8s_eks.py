@@ -54,8 +54,8 @@ def test_from_eks_reads_endpoint_and_ca_and_never_logs_the_token(monkeypatch: py
         cluster = session.client("eks").describe_cluster(name="prod")["cluster"]
         provider_config = _configuration(session)
     assert provider_config.host == cluster["endpoint"]
-    with open(provider_config.ssl_ca_cert, "rb") as ca:
-        assert ca.read() == base64.b64decode(cluster["certificateAuthority"]["data"])
+    assert provider_config.ca_cert_data == base64.b64decode(cluster["certificateAuthority"]["data"])
+    assert provider_config.ssl_ca_cert is None  # the CA stays in memory: nothing written to /tmp
     token = provider_config.api_key["BearerToken"]
     assert urlsplit(decode(token)).netloc == "sts.us-west-2.amazonaws.com"
     assert provider_config.get_api_key_with_prefix("BearerToken") == f"Bearer {token}"
@@ -65,3 +65,48 @@ def test_from_eks_reads_endpoint_and_ca_and_never_logs_the_token(monkeypatch: py
 def _configuration(session: boto3.Session) -> Any:
     # Building the provider talks to EKS only; the cluster itself is contacted on first use.
     return KubernetesProvider.from_eks("prod", session).api_client.configuration
+
+
+def _self_signed_pem() -> bytes:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kubernetes")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM)
+
+
+def test_a_pem_certificate_authority_is_trusted_from_memory() -> None:
+    """EKS returns the cluster CA as base64 PEM: it must load into an SSL context as the client will use it."""
+    import ssl
+
+    from botocore.stub import Stubber
+
+    pem = _self_signed_pem()
+    session = boto3.Session(region_name="us-west-2", aws_access_key_id="a", aws_secret_access_key="b")
+    eks_client = session.client("eks")
+    stubber = Stubber(eks_client)
+    cluster = {"endpoint": "https://ABC.gr7.us-west-2.eks.amazonaws.com", "certificateAuthority": {"data": base64.b64encode(pem).decode()}}
+    stubber.add_response("describe_cluster", {"cluster": cluster}, {"name": "prod"})
+    with stubber:
+        session.client = lambda service, **kwargs: eks_client  # type: ignore[method-assign]
+        configuration = _configuration(session)
+    assert configuration.ca_cert_data == pem.decode()
+    context = ssl.create_default_context(cadata=configuration.ca_cert_data)
+    assert [ca["subject"] for ca in context.get_ca_certs()] == [((("commonName", "kubernetes"),),)]

@@ -30,6 +30,7 @@ FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
 FUNCTIONS = ("compile", "admit", "reconcile_node", "finalize", "drift", "resync")
 TABLE = "kroless-state"
 BUS = "kroless"
+STATE_MACHINE_LOG_GROUP = "/aws/vendedlogs/states/kroless"  # as the CDK stack names it
 
 
 def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
@@ -122,11 +123,15 @@ class LocalCloud:
         events = self.client("events")
         events.create_event_bus(Name=BUS)
         role = self._state_machine_role()
+        logs = self.client("logs")
+        logs.create_log_group(logGroupName=STATE_MACHINE_LOG_GROUP)
+        log_group_arn = logs.describe_log_groups(logGroupNamePrefix=STATE_MACHINE_LOG_GROUP)["logGroups"][0]["arn"]
         env = {
             "KROLESS_TABLE": TABLE,
             "KROLESS_EVENT_BUS": BUS,
             "KROLESS_KUBERNETES_URL": self.kubernetes.url,
             "KROLESS_STATE_MACHINE_ROLE_ARN": role,
+            "KROLESS_STATE_MACHINE_LOG_GROUP_ARN": log_group_arn,
             "POWERTOOLS_LOG_LEVEL": self.log_level,
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "kroless",

@@ -17,7 +17,6 @@ import copy
 import json
 import logging
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -82,12 +81,11 @@ class KubernetesProvider:
         from kubernetes import client
 
         endpoint, ca_pem = eks.describe_cluster(cluster_name, session)
-        with tempfile.NamedTemporaryFile("wb", prefix=f"kroless-eks-{cluster_name}-", suffix=".crt", delete=False) as ca_file:
-            ca_file.write(ca_pem)
         region = session.region_name
         configuration = client.Configuration()
         configuration.host = endpoint
-        configuration.ssl_ca_cert = ca_file.name
+        # In memory, no file left in /tmp per cold start. ssl's cadata takes PEM as text, DER as bytes.
+        configuration.ca_cert_data = ca_pem.decode("ascii") if ca_pem.lstrip().startswith(b"-----BEGIN") else ca_pem
         configuration.api_key_prefix = {"BearerToken": "Bearer"}
         issued = [0.0]
 
