@@ -103,3 +103,16 @@ def test_unknown_fields_and_kinds_are_errors(provider: AwsProvider, network: dic
     assert provider.handles("elasticache.services.k8s.aws/v1alpha1", "ServerlessCache")
     assert not provider.handles("apps/v1", "Deployment")
     assert not provider.handles("ec2.services.k8s.aws/v1alpha1", "Widget")
+
+
+def test_deleting_never_removes_a_resource_another_instance_adopted(provider: AwsProvider, network: dict[str, Any]) -> None:
+    group = manifest(
+        "DBSubnetGroup", "g", {"name": "g", "description": "d", "subnetIDs": network["subnets"]}, service="rds"
+    )
+    provider.apply(group, OWNER)
+    other = Ownership("team/other", "subnets")
+    provider.apply(group, other, adopt=True)  # another instance takes it over (its template says adopt)
+    assert provider.delete(group, OWNER) is True  # gone as far as the first instance is concerned ...
+    assert provider.read(group) is not None  # ... but left in place for its new owner
+    assert provider.delete(group, other) is True
+    assert provider.read(group) is None

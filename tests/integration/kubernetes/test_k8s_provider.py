@@ -149,6 +149,16 @@ def test_delete(provider: KubernetesProvider, emulator: KubernetesEmulator) -> N
     assert provider.read(retained) is not None
 
 
+def test_delete_leaves_an_object_another_instance_adopted(provider: KubernetesProvider) -> None:
+    provider.apply(configmap(), OWNER)
+    provider.apply(configmap(annotations={"kroless.dev/adopt": "true"}), Ownership("team/other", "config"))
+    manifest = configmap(namespace="team")
+    assert provider.delete(manifest, OWNER) is True  # not this instance's any more: counts as gone for it
+    assert provider.read(manifest) is not None
+    assert provider.delete(manifest, Ownership("team/other", "config")) is True
+    assert provider.read(manifest) is None
+
+
 def test_errors_name_the_object_and_hide_secret_values(provider: KubernetesProvider) -> None:
     with pytest.raises(ProviderError, match=r"ConfigMap nowhere/x: namespaces \"nowhere\" not found"):
         provider.apply(configmap("x", namespace="nowhere"), OWNER)

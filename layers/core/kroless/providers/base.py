@@ -99,5 +99,9 @@ class Provider(Protocol):
     def read(self, manifest: dict[str, Any]) -> dict[str, Any] | None:
         """The observed object, or None when it does not exist."""
 
-    def delete(self, manifest: dict[str, Any]) -> bool:
-        """Start or continue deletion; True once the object is gone."""
+    def delete(self, manifest: dict[str, Any], owner: Ownership | None = None) -> bool:
+        """Start or continue deletion; True once the object is gone.
+
+        With ``owner``, an object that now says it belongs to another instance (adopted since) is left alone
+        and counts as gone for this one: deleting an instance never deletes what another instance manages.
+        """

@@ -60,7 +60,7 @@ class NestedInstances:
         instance = self.store.get_instance(InstanceKey.from_manifest(manifest))
         return None if instance is None else self._observed(instance)
 
-    def delete(self, manifest: dict[str, Any]) -> bool:
+    def delete(self, manifest: dict[str, Any], owner: Ownership | None = None) -> bool:
         key = InstanceKey.from_manifest(manifest)
         parent = str((manifest.get("metadata") or {}).get("namespace") or "")
         instance = self.store.get_instance(key)

@@ -322,22 +322,22 @@ class Reconciler:
             return
         record = state.nodes.get(node.id)
         if record is not None and record.desired:
-            self._delete_manifest(record.desired)
+            self._delete_manifest(record.desired, self._owner(state, node.id))
         self._prune_items(state, node, keep=0)
 
     def _prune_items(self, state: _Pass, node: Node, keep: int) -> None:
         for record in state.items_of(node.id):
             if record.index is not None and record.index >= keep:
                 if record.desired:
-                    self._delete_manifest(record.desired)
+                    self._delete_manifest(record.desired, self._owner(state, node.id, record.index))
                 self.store.delete_node(state.key, node.id, record.index)
                 state.nodes.pop(_item_id(record), None)
 
-    def _delete_manifest(self, manifest: dict[str, Any]) -> bool:
+    def _delete_manifest(self, manifest: dict[str, Any], owner: Ownership) -> bool:
         if _annotation(manifest, DELETION_POLICY_ANNOTATION).lower() == "retain":
             return True
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
-        return bool(provider.delete(manifest))
+        return bool(provider.delete(manifest, owner))
 
     def delete_node(self, key: InstanceKey, generation: int, node_id: str) -> NodeOutcome:
         """Delete one node's objects; a deletion wave calls this until DELETED. externalRefs are untouched."""
@@ -363,10 +363,10 @@ class Reconciler:
     def _delete_objects(self, state: _Pass, node_id: str) -> bool:
         gone = True
         record = state.nodes.get(node_id)
-        if record is not None and record.desired and not self._delete_manifest(record.desired):
+        if record is not None and record.desired and not self._delete_manifest(record.desired, self._owner(state, node_id)):
             gone = False
         for item in state.items_of(node_id):
-            if item.desired and not self._delete_manifest(item.desired):
+            if item.desired and not self._delete_manifest(item.desired, self._owner(state, node_id, item.index)):
                 gone = False
             else:
                 self.store.delete_node(state.key, node_id, item.index)

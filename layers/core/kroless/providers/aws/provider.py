@@ -92,10 +92,12 @@ class AwsProvider:
         current = op.find()
         return None if current is None else op.observed(current)
 
-    def delete(self, manifest: dict[str, Any]) -> bool:
+    def delete(self, manifest: dict[str, Any], owner: Ownership | None = None) -> bool:
         kind, op = self._start(manifest, resolve_refs=False)  # refs resolved when they still can be
         current = op.find()
         if current is None:
+            return True
+        if owner is not None and op.owned_by_another(current, owner):
             return True
         if kind.state and _get(op.status_of(current), kind.state) in kind.deleting:
             return False
@@ -328,6 +330,12 @@ class _Operation:
             if set(self.render(call.params, current=current)) == set(call.params):  # else nothing to detach
                 self.call(call, current=current)
         self.call(self.kind.delete, current=current)
+
+    def owned_by_another(self, current: dict[str, Any], owner: Ownership) -> bool:
+        """Whether the resource's ownership tags name another instance or node (it was adopted since)."""
+        tags = self.tags_of(current) or {}
+        holder = (tags.get(INSTANCE_TAG), tags.get(NODE_TAG))
+        return holder[0] is not None and holder != (owner.instance, owner.node)
 
     def check_owner(self, current: dict[str, Any], owner: Ownership, adopt: bool) -> None:
         tags = self.tags_of(current)

@@ -163,9 +163,10 @@ class KubernetesProvider:
             item.setdefault("kind", kind)
         return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
 
-    def delete(self, manifest: dict[str, Any], *, namespace: str | None = None) -> bool:
+    def delete(self, manifest: dict[str, Any], owner: Ownership | None = None, *, namespace: str | None = None) -> bool:
         """Start deletion (background propagation) and report whether the object is gone. With the
-        annotation ``kroless.dev/deletion-policy: retain`` the object is left in place and counts as gone."""
+        annotation ``kroless.dev/deletion-policy: retain`` the object is left in place and counts as gone,
+        and so does an object whose labels now name another instance than ``owner``."""
         annotations = (manifest.get("metadata") or {}).get("annotations") or {}
         if str(annotations.get(DELETION_POLICY_ANNOTATION, "")).lower() in _RETAIN_POLICIES:
             return True
@@ -179,6 +180,10 @@ class KubernetesProvider:
         existing = self._get(resource, ref)
         if existing is None:
             return True
+        if owner is not None:
+            labels = existing["metadata"].get("labels") or {}
+            if owner_of(labels) is not None and not is_owned_by(labels, owner):
+                return True
         if not existing["metadata"].get("deletionTimestamp"):
             from kubernetes.dynamic.exceptions import NotFoundError
 
