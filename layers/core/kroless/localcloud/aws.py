@@ -591,6 +591,25 @@ def _abort_running_executions() -> None:
     deadline = time.monotonic() + 5.0
     while any(e.exec_status == ExecutionStatus.RUNNING for e in stopped) and time.monotonic() < deadline:
         time.sleep(0.01)
+    _join_interpreter_threads(timeout=10.0)
+
+
+def _join_interpreter_threads(timeout: float) -> None:
+    """Wait for the interpreter's threads (executions, branches, task calls) to end while this mock is on.
+
+    A stopped execution's branch may still be sleeping in a Retry interval or a Wait; left running, it would
+    wake up under the next LocalAws and call that one's functions with the old execution's input.
+    """
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    deadline = time.monotonic() + timeout
+    for thread in list(TMP_THREADS):
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [thread for thread in TMP_THREADS if thread.is_alive()]
+    if alive:
+        LOG.warning("local cloud: %d interpreter threads still running after %.0fs", len(alive), timeout)
+    TMP_THREADS[:] = alive  # moto only ever appends to this list
 
 
 def _stub_zip() -> bytes:
@@ -613,7 +632,10 @@ def wait_for_execution(
         if desc["status"] != "RUNNING":
             return desc
         if time.monotonic() > deadline:
-            raise TimeoutError(f"execution {execution_arn} still RUNNING after {timeout}s")
+            last = execution_history(sfn_client, execution_arn).splitlines()[-12:]
+            raise TimeoutError(
+                f"execution {execution_arn} still RUNNING after {timeout}s; last history events:\n" + "\n".join(last)
+            )
         time.sleep(poll)
 
 
