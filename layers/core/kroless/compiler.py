@@ -129,7 +129,7 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
         if instance_graph is None:
             continue
         try:
-            defaulted = validate_instance_document(instance_graph, document.body)
+            defaulted = validate_instance_document(instance_graph, document.body, redact_values=False)
         except KrolessError as err:
             result.problems.append(Problem(document.file, document.name, err))
             continue
@@ -138,9 +138,13 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
 
 
 def validate_instance_document(
-    graph: Graph, body: dict[str, Any], *, old: dict[str, Any] | None = None
+    graph: Graph, body: dict[str, Any], *, old: dict[str, Any] | None = None, redact_values: bool = True
 ) -> dict[str, Any]:
-    """Validate an instance against its RGD's schema; return it with defaults applied."""
+    """Validate an instance against its RGD's schema; return it with defaults applied.
+
+    Violations hide the rejected strings unless ``redact_values`` is False: only the user's own terminal
+    (``kroless validate``, client-side checks) sees them, never events, statuses or execution history.
+    """
     from kroless.graph.inspect import environment
 
     def evaluate_rule(rule: str, value: Any, old_value: Any) -> bool:
@@ -151,7 +155,9 @@ def validate_instance_document(
     metadata = body.get("metadata")
     if not isinstance(metadata, dict) or not metadata.get("name"):
         raise ValidationError(["metadata.name: Required value"])
-    defaulted, violations = validate_instance(graph.spec_schema, body, old=old, rule_evaluator=evaluate_rule)
+    defaulted, violations = validate_instance(
+        graph.spec_schema, body, old=old, rule_evaluator=evaluate_rule, redact_values=redact_values
+    )
     if violations:
         raise ValidationError(violations)
     return defaulted

@@ -106,6 +106,19 @@ def test_an_invalid_instance_is_refused_and_announced(cloud: LocalCloud) -> None
     assert cloud.store.get_instance(CACHE).generation == 1  # type: ignore[union-attr]  # nothing half-made
 
 
+def test_a_rejected_value_never_reaches_events_or_logs(cloud: LocalCloud, capsys: pytest.CaptureFixture[str]) -> None:
+    event = sample("instance-applied.json")
+    event["id"] = "a-secret-in-the-wrong-field"
+    event["detail"]["manifest"]["metadata"]["name"] = "leaky"
+    event["detail"]["manifest"]["spec"]["memoryMiB"] = "hunter2-password"
+    response = cloud.client("lambda").invoke(FunctionName="kroless-admit", Payload=json.dumps(event))
+    error = json.loads(response["Payload"].read())
+    assert "spec.memoryMiB: Invalid value: (value hidden)" in error["errorMessage"]
+    failed = wait_for(lambda: [e for e in emitted(cloud) if e["detail-type"] == "Instance Failed"])
+    assert "spec.memoryMiB: Invalid value: (value hidden)" in failed[-1]["detail"]["error"]
+    assert "hunter2" not in json.dumps(failed) + json.dumps(error) + capsys.readouterr().out
+
+
 def test_rgd_deletion_is_refused_while_instances_live(cloud: LocalCloud) -> None:
     response = cloud.client("lambda").invoke(FunctionName="kroless-compile", Payload=json.dumps(sample("rgd-deleted.json")))
     assert "still has 1 instance" in json.loads(response["Payload"].read())["errorMessage"]

@@ -65,7 +65,7 @@ def apply(args: argparse.Namespace) -> int:
             _apply_plain(target, document)
             continue
         graph = target.registry.graph(rgd)
-        defaulted = validate_instance_document(graph, document.body)
+        defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
         key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
         before = target.store.get_instance(key)
         target.put("Instance Applied", document.body)

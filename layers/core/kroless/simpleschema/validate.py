@@ -23,8 +23,14 @@ def validate_instance(
     *,
     old: dict[str, Any] | None = None,
     rule_evaluator: RuleEvaluator | None = None,
+    redact_values: bool = False,
 ) -> tuple[dict[str, Any], list[str]]:
-    """Return (copy of ``instance`` with its ``spec`` defaulted and pruned, violations)."""
+    """Return (copy of ``instance`` with its ``spec`` defaulted and pruned, violations).
+
+    The violations quote the bad values as the API server does; with ``redact_values`` strings and
+    structures are shown as ``(value hidden)`` instead (messages that travel into events, statuses and
+    execution history, where a rejected password must not appear).
+    """
     doc = copy.deepcopy(instance)
     spec = doc.get("spec", _MISSING)
     if (spec is _MISSING or spec is None) and "default" in spec_schema:
@@ -37,7 +43,7 @@ def validate_instance(
     old_spec = old.get("spec", _MISSING) if isinstance(old, dict) else _MISSING
     if old_spec is None:
         old_spec = _MISSING
-    _Validator(errors, rule_evaluator).check(spec_schema, spec, "spec", old_spec)
+    _Validator(errors, rule_evaluator, redact_values).check(spec_schema, spec, "spec", old_spec)
     return doc, errors
 
 
@@ -132,13 +138,23 @@ def _num(n: Any) -> str:
     return fmt_value(n)
 
 
+HIDDEN_VALUE = "(value hidden)"
+
+
 class _Validator:
-    def __init__(self, errors: list[str], evaluator: RuleEvaluator | None) -> None:
+    def __init__(self, errors: list[str], evaluator: RuleEvaluator | None, redact_values: bool = False) -> None:
         self.errors = errors
         self.evaluator = evaluator
+        self.redact_values = redact_values
+
+    def show(self, value: Any) -> str:
+        """The bad value as the message quotes it (numbers, booleans and null are never secrets)."""
+        if self.redact_values and (isinstance(value, (str, list, dict))):
+            return HIDDEN_VALUE
+        return fmt_value(value)
 
     def invalid(self, path: str, value: Any, detail: str) -> None:
-        self.errors.append(f"{path}: Invalid value: {fmt_value(value)}: {detail}")
+        self.errors.append(f"{path}: Invalid value: {self.show(value)}: {detail}")
 
     def check(self, schema: dict[str, Any], value: Any, path: str, old: Any) -> None:
         if value is None:
@@ -153,8 +169,7 @@ class _Validator:
             return
         if "enum" in schema and value not in schema["enum"]:
             supported = ", ".join(json.dumps(_plain(v), ensure_ascii=False) for v in schema["enum"])
-            shown = fmt_value(value)
-            self.errors.append(f"{path}: Unsupported value: {shown}: supported values: {supported}")
+            self.errors.append(f"{path}: Unsupported value: {self.show(value)}: supported values: {supported}")
         if isinstance(value, str):
             self._check_string(schema, value, path)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -205,7 +220,7 @@ class _Validator:
             seen: list[Any] = []
             for i, item in enumerate(value):
                 if any(_equal(item, s) for s in seen):
-                    self.errors.append(f"{path}[{i}]: Duplicate value: {fmt_value(item)}")
+                    self.errors.append(f"{path}[{i}]: Duplicate value: {self.show(item)}")
                 else:
                     seen.append(item)
         old_by_key: dict[str, Any] = {}
@@ -216,7 +231,7 @@ class _Validator:
                     k = _map_key(item, map_keys)
                     if k in keys_seen:
                         shown = {mk: item.get(mk) for mk in map_keys}
-                        self.errors.append(f"{path}[{i}]: Duplicate value: {fmt_value(shown)}")
+                        self.errors.append(f"{path}[{i}]: Duplicate value: {self.show(shown)}")
                     keys_seen.add(k)
             if isinstance(old, list):
                 old_by_key = {_map_key(o, map_keys): o for o in old if isinstance(o, dict)}
