@@ -20,7 +20,10 @@ metrics = Metrics(namespace="kroless", service="finalize")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(instance=event.get("instance"), generation=event.get("generation"), mode=event.get("mode"))
     result = operations.finalize(services(), event)
-    name = "ReconcileFailed" if result["state"] == "ERROR" or event.get("error") else "Reconciled"
+    if event.get("mode") == "refresh":
+        name = "StatusRefreshed"  # a status re-read after ACTIVE (load balancer hostnames), not a reconcile
+    else:
+        name = "ReconcileFailed" if result["state"] == "ERROR" or event.get("error") else "Reconciled"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
     logger.info("instance finalized", extra=result)
     return result

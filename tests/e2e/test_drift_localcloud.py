@@ -15,6 +15,7 @@ import yaml
 from kroless.demo import DOGS_VS_CATS
 from kroless.drift import scene
 from kroless.model import load_path
+from kroless.statemachine import state_machine_name
 from kroless.store import InstanceKey
 from tests.conftest import EXAMPLES, KRO_EXAMPLES
 
@@ -50,6 +51,34 @@ def app() -> Iterator[dict[str, Any]]:
         cloud.settle()
         assert all(i.state == "ACTIVE" for i in cloud.store.list_instances()), cloud.aws.async_errors
         yield {"cloud": cloud, "key": key}
+
+
+def test_status_fields_that_arrive_after_readiness_fill_in(app: dict[str, Any]) -> None:
+    """voteURL/resultURL come from Ingress hostnames published after the Ingresses were ready: the
+    executions' status refresh (finalize → wait → re-read) fills them in, child first, then the app."""
+    cloud, key = app["cloud"], app["key"]
+    deadline = time.monotonic() + 120
+    status: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        status = cloud.store.get_instance(key).status or {}
+        if status.get("voteURL") and status.get("resultURL"):
+            break
+        time.sleep(0.2)
+    assert status.get("voteURL") == "pets-vote-ingress-default.ingress.localcloud.kroless", status
+    assert status.get("resultURL") == "pets-result-ingress-default.ingress.localcloud.kroless", status
+    sfn = cloud.client("stepfunctions")
+    machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == state_machine_name("dogsvscats-app.kro.run"))
+    (execution,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+    wait_for = time.monotonic() + 60
+    while sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING" and time.monotonic() < wait_for:
+        time.sleep(0.2)
+    assert sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "SUCCEEDED"
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
+        if "stateEnteredEventDetails" in e
+    ]
+    assert "Refresh status" in entered and entered[-1] == "Done"
 
 
 def _reports(cloud: Any) -> int:

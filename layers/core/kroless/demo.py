@@ -19,11 +19,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from kroless.model import load_path
+
+if TYPE_CHECKING:
+    from kroless.localcloud.cloud import LocalCloud
+    from kroless.store import InstanceKey
 
 REPO = Path(__file__).resolve().parents[3]
 DOGS_VS_CATS = (
@@ -76,6 +80,17 @@ def _leftovers(cloud: Any) -> list[str]:
     return left
 
 
+def _wait_for_status(cloud: LocalCloud, key: InstanceKey, fields: tuple[str, ...], timeout: float) -> dict[str, Any] | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = cloud.store.get_instance(key)
+        status = (record.status if record is not None else None) or {}
+        if all(status.get(field) for field in fields):
+            return {field: status[field] for field in fields}
+        time.sleep(0.5)
+    return None
+
+
 def main() -> int:
     from kroless.cli.cloud import _follow
     from kroless.cli.target import Target
@@ -115,6 +130,16 @@ def main() -> int:
         for field, value in record.status.items():
             if field != "conditions":
                 print(f"    {field}: {value}")
+        # The apps' URLs come from their Ingresses' load balancer hostnames, which arrive after the Ingresses
+        # were ready: the executions' status refresh re-reads them, as Kro's watch would.
+        active_at = time.monotonic()
+        urls = _wait_for_status(cloud, key, ("voteURL", "resultURL"), timeout=60)
+        if urls is None:
+            print("  voteURL/resultURL did not arrive", file=sys.stderr)
+            return 1
+        print(f"  after the status refresh (+{time.monotonic() - active_at:.1f} s):")
+        for field, value in urls.items():
+            print(f"    {field}: {value}")
         children = [i for i in cloud.store.list_instances() if i.key != key]
         print(f"  nested instances, each with its own execution: {', '.join(f'{c.key.kind}={c.state}' for c in children)}")
 

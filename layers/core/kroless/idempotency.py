@@ -8,10 +8,15 @@ expiring through the table's TTL attribute.
 from __future__ import annotations
 
 import os
+import warnings
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
 from kroless.store import TTL_ATTRIBUTE
+
+# A replayed event is answered from its record without running the handler body, so it adds no metric, and
+# powertools warns about the empty flush on every replay. That is by design here, not a missing metric.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
 
 def persistence(function: str) -> DynamoDBPersistenceLayer:

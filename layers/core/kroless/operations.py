@@ -24,6 +24,9 @@ INSTANCE_FAILED = "Instance Failed"
 
 # Readiness polling: the wait after the n-th "not ready yet" (seconds), capped.
 BACKOFF = (2, 4, 8, 15, 30)
+# Status refresh: an ACTIVE instance whose status fields still wait on data (a load balancer hostname) is
+# re-read after these waits (seconds, about 9 minutes in all), then left to the resync.
+STATUS_REFRESH = (5, 10, 20, 40, 60, 120, 300)
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +159,10 @@ def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
     if instance is None or instance.generation != generation:
         return {"state": "SUPERSEDED"}
     summary = {"instance": payload["instance"], "generation": generation}
+    if mode == "refresh":
+        services.reconciler.refresh_observed(key, generation)
+        result = finalize_instance(services.reconciler, key, generation)
+        return {"state": result["state"], **_status_refresh(result, int(payload.get("attempt", 0)))}
     if mode == "delete":
         if payload.get("error"):
             result = finalize_instance(services.reconciler, key, generation, deleting=True)
@@ -173,7 +180,15 @@ def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
     from kroless.drift.heal import after_reconcile
 
     after_reconcile(services, key)  # drift seen while this ran: re-read, heal again only if still drifted
-    return {"state": result["state"]}
+    return {"state": result["state"], **_status_refresh(result, 0)}
+
+
+def _status_refresh(result: dict[str, Any], attempt: int) -> dict[str, Any]:
+    """What the machine's status-refresh loop reads: wait ``refreshSeconds`` and refresh again, or stop."""
+    pending = result.get("pendingStatus") or []
+    if result["state"] != "ACTIVE" or not pending or attempt >= len(STATUS_REFRESH):
+        return {}
+    return {"pendingStatus": pending, "refreshSeconds": STATUS_REFRESH[attempt], "refreshAttempt": attempt + 1}
 
 
 def _cause(error: Any) -> str:

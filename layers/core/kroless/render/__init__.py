@@ -8,6 +8,7 @@ from kroless.render.resolve import (
     expand_for_each,
     render_node,
     render_status,
+    resolve_status,
 )
 
 __all__ = [
@@ -18,4 +19,5 @@ __all__ = [
     "expand_for_each",
     "render_node",
     "render_status",
+    "resolve_status",
 ]

@@ -135,16 +135,25 @@ def expand_for_each(
 
 def render_status(graph: Graph, context: Context) -> dict[str, Any]:
     """Kro's soft resolve of the instance status: fields whose data is pending are omitted."""
+    return resolve_status(graph, context)[0]
+
+
+def resolve_status(graph: Graph, context: Context) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(status, pending): the soft-resolved status and, for each field still pending, the resource ids
+    whose data it waits on (a load balancer's hostname that arrives after its Ingress was ready)."""
     scope = ["schema", *graph.nodes]
     status: dict[str, Any] = {}
+    pending: dict[str, list[str]] = {}
     for item in graph.status_fields:
         try:
-            resolved, value, _ = _evaluate(item.cel, context, scope)
+            resolved, value, missing = _evaluate(item.cel, context, scope)
         except CELError:
             continue
         if resolved:
             _set_creating(status, item.path, value)
-    return status
+        else:
+            pending[item.path] = [name for name in missing if name in graph.nodes]
+    return status, pending
 
 
 def _set_creating(document: dict[str, Any], path: str, value: Any) -> None:

@@ -24,7 +24,7 @@ from kroless.providers.base import (
     ObjectRef,
     Ownership,
 )
-from kroless.render import evaluate_condition, expand_for_each, render_node
+from kroless.render import evaluate_condition, expand_for_each, render_node, resolve_status
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
@@ -314,6 +314,26 @@ class Reconciler:
         self._record(state, node.id, node_state, observed=items)
         return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
 
+    # -- status refresh -----------------------------------------------------------------------------------
+
+    def refresh_observed(self, key: InstanceKey, generation: int) -> None:
+        """Re-read (never apply) the objects that pending status fields wait on: data that arrives after a
+        resource was ready, such as an Ingress's load balancer hostname. Kro sees it through its watch."""
+        state = self.load(key, generation)
+        if state is None:
+            return
+        _, pending = resolve_status(state.graph, state.context)
+        waited_on = {node_id for node_ids in pending.values() for node_id in node_ids}
+        with reconciling(key):
+            for node_id in sorted(waited_on):
+                record = state.nodes.get(node_id)
+                if record is None or not record.desired or record.generation != generation:
+                    continue  # not applied in this generation, or a collection: its own pass updates it
+                manifest = record.desired
+                observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
+                if observed is not None:
+                    self.store.put_node(key, node_id, generation, observed=observed)
+
     # -- pruning and deletion -----------------------------------------------------------------------------
 
     def _prune(self, state: _Pass, node: Node) -> None:
@@ -403,4 +423,5 @@ def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, delet
         return {"state": "DELETED"}
     instance_state, status, conditions = project_status(state, generation, deleting=deleting)
     reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
-    return {"state": instance_state.value, "status": status}
+    pending = [] if deleting else sorted(resolve_status(state.graph, state.context)[1])
+    return {"state": instance_state.value, "status": status, "pendingStatus": pending}

@@ -17,8 +17,11 @@ with mode ``apply`` (render, apply, read), ``check`` (read and evaluate readyWhe
 A nested RGD instance node is no different here: its Lambda admits the child instance and starts the
 child's execution; its readiness loop waits until the child is ACTIVE and the node's readyWhen holds.
 
-The finalize function gets ``{"instance", "generation", "mode": "reconcile" | "delete" | "error"}`` (plus
-``"error": {"Error", "Cause"}`` for mode ``error``).
+The finalize function gets ``{"instance", "generation", "mode": "reconcile" | "delete" | "error" | "refresh"}``
+(plus ``"error": {"Error", "Cause"}`` for mode ``error``, ``"attempt"`` for mode ``refresh``). When an ACTIVE
+instance's status fields still wait on data that arrives after readiness (a load balancer's hostname), it
+answers ``{"refreshSeconds", "refreshAttempt", "pendingStatus"}`` and the machine re-reads after that wait
+(``Status pending?`` → ``Status wait`` → ``Refresh status``), as Kro's watch would update the status.
 
 Only states that run on AWS and in moto's interpreter: Task (lambda:invoke, dynamodb:getItem), Choice, Wait,
 Pass with intrinsic functions, Parallel, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
@@ -67,6 +70,10 @@ REMOVE_INSTANCE = "Remove instance"
 RECORD_FAILURE = "Record failure"
 FAILED = "Failed"
 SUPERSEDED = "Superseded"
+STATUS_PENDING = "Status pending?"
+STATUS_WAIT = "Status wait"
+REFRESH_STATUS = "Refresh status"
+DONE = "Done"
 
 
 @dataclass(frozen=True)
@@ -489,7 +496,8 @@ class _Builder:
         delete_plan: Block | None,
         generic: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
     ) -> dict[str, Any]:
-        for top in (MODE, RECONCILE, FINALIZE, DELETE, REMOVE_INSTANCE, RECORD_FAILURE, FAILED, SUPERSEDED):
+        tops = (MODE, RECONCILE, FINALIZE, DELETE, REMOVE_INSTANCE, RECORD_FAILURE, FAILED, SUPERSEDED)
+        for top in (*tops, STATUS_PENDING, STATUS_WAIT, REFRESH_STATUS, DONE):
             self.name(top)
         reconcile = self.wrapper(apply_plan, "apply", FINALIZE, generic[0] if generic else None)
         delete = self.wrapper(delete_plan, "delete", REMOVE_INSTANCE, generic[1] if generic else None)
@@ -515,7 +523,20 @@ class _Builder:
                 "Default": RECONCILE,
             },
             RECONCILE: reconcile,
-            FINALIZE: {**self.finalize("reconcile"), "Catch": catch_all, "End": True},
+            FINALIZE: {**self.finalize("reconcile"), "Catch": catch_all, "Next": STATUS_PENDING},
+            STATUS_PENDING: {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.finalize.result.refreshSeconds", "IsPresent": True, "Next": STATUS_WAIT}],
+                "Default": DONE,
+            },
+            STATUS_WAIT: {"Type": "Wait", "SecondsPath": "$.finalize.result.refreshSeconds", "Next": REFRESH_STATUS},
+            REFRESH_STATUS: {
+                **self.finalize("refresh", **{"attempt.$": "$.finalize.result.refreshAttempt"}),
+                # the instance is ACTIVE already: a failed refresh leaves the status to the resync
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.refreshError", "Next": DONE}],
+                "Next": STATUS_PENDING,
+            },
+            DONE: {"Type": "Succeed"},
             DELETE: delete,
             REMOVE_INSTANCE: {**self.finalize("delete"), "Catch": catch_all, "End": True},
             RECORD_FAILURE: {**self.finalize("error", **{"error.$": "$.error"}), "Next": FAILED},
