@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from kroless.drift.identity import READ_VERBS  # read-only calls: CloudTrail does not deliver them to EventBridge
 from kroless.providers.aws import kinds as provider_kinds
 from kroless.providers.aws.table import Kind, kind_calls
 
@@ -46,8 +47,6 @@ OPERATION_ACTIONS: dict[tuple[str, str], str] = {
 # (EC2's Describe* calls take no resource ARN; see "Actions, resources, and condition keys for Amazon EC2".)
 UNSCOPED_PREFIXES: tuple[str, ...] = ("ec2:Describe",)
 
-# Operations that only read (CloudTrail does not deliver read-only calls to EventBridge; drift ignores them).
-READ_VERBS: tuple[str, ...] = ("Describe", "Get", "List", "Head")
 
 
 def kind_operations(kind: Kind) -> set[str]:
@@ -98,12 +97,13 @@ def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> lis
     return sorted(selected.values(), key=lambda k: (k.service, k.kind))
 
 
-def actions_for(kinds: Iterable[Kind]) -> dict[str, list[str]]:
-    """IAM actions per botocore service, sorted."""
+def actions_for(kinds: Iterable[Kind], *, read_only: bool = False) -> dict[str, list[str]]:
+    """IAM actions per botocore service, sorted; with ``read_only`` only those of reading operations."""
     out: dict[str, set[str]] = {}
     for kind in kinds:
-        out.setdefault(kind.botocore, set()).update(iam_action(kind.botocore, op) for op in kind_operations(kind))
-    return {service: sorted(actions) for service, actions in sorted(out.items())}
+        operations = {op for op in kind_operations(kind) if not read_only or op.startswith(READ_VERBS)}
+        out.setdefault(kind.botocore, set()).update(iam_action(kind.botocore, op) for op in operations)
+    return {service: sorted(actions) for service, actions in sorted(out.items()) if actions}
 
 
 def is_unscoped(action: str) -> bool:

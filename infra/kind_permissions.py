@@ -18,6 +18,7 @@ from kroless.providers.aws.table import Kind
 class KindPermissionsProps:
     role: iam.IRole
     kinds: Sequence[Kind]
+    read_only: bool = False  # only Describe/Get/List/Head: roles that compare, never change
 
 
 def service_resources(stack: Stack, service: str) -> list[str]:
@@ -38,7 +39,7 @@ class KindPermissions(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: KindPermissionsProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.actions = actions_for(props.kinds)
+        self.actions = actions_for(props.kinds, read_only=props.read_only)
         statements: list[iam.PolicyStatement] = []
         unscoped: list[str] = []
         acknowledged: list[tuple[str, str]] = []
@@ -55,7 +56,8 @@ class KindPermissions(Construct):
                         (
                             finding("AwsSolutions-IAM5", self, resource=resource),
                             f"{service} resources are named by RGD authors at run time; the statement holds only the "
-                            f"operations of the allowed {service} kinds, in this account and region",
+                            f"{'reading ' if props.read_only else ''}operations of the allowed {service} kinds, in this "
+                            "account and region",
                         )
                     )
         if unscoped:

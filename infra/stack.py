@@ -243,8 +243,10 @@ class KrolessStack(Stack):
                 iam.PolicyStatement(sid="StartHeals", actions=["states:StartExecution"], resources=[machines])
             )
             acknowledge(role, finding("AwsSolutions-IAM5", self, resource=machines), machines_reason)
-            # comparing observed with desired reads the resources through the provider
-            KindPermissions(self, f"DriftKinds{name.capitalize()}", KindPermissionsProps(role=role, kinds=kinds))
+            # comparing observed with desired reads the resources through the provider; heals run as executions
+            KindPermissions(
+                self, f"DriftKinds{name.capitalize()}", KindPermissionsProps(role=role, kinds=kinds, read_only=True)
+            )
         ClusterAccess(
             self, "ResyncClusters", ClusterAccessProps(role=self.drift.roles["resync"], clusters=config.clusters)
         )

@@ -153,6 +153,16 @@ def test_reconcile_role_gets_exactly_the_actions_of_the_allowed_kinds(synth: Syn
             assert statement["Resource"] == {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::*"]]}
 
 
+def test_drift_resync_and_finalize_only_read_the_allowed_kinds(synth: Synth) -> None:
+    """They compare observed with desired; a heal is a new execution run by the reconcile role."""
+    reading = {a for actions in actions_for(select_kinds(ALLOWED_SERVICES, ["s3/Bucket"]), read_only=True).values() for a in actions}
+    assert "rds:DescribeDBInstances" in reading and "rds:CreateDBInstance" not in reading
+    for service_name in ("kroless-drift", "kroless-resync", "kroless-finalize"):
+        granted = _actions(_policy_of_role(synth, _role_of(synth, service_name)))
+        kinds = {a for a in granted if a.split(":")[0] in {"ec2", "rds", "elasticache", "s3"}}
+        assert kinds == reading, service_name
+
+
 def test_reconcile_role_has_eks_access_on_the_configured_clusters(synth: Synth) -> None:
     role = _role_of(synth, "kroless-reconcile-node")
     statements = _policy_of_role(synth, role)
