@@ -49,6 +49,41 @@ UNSCOPED_PREFIXES: tuple[str, ...] = ("ec2:Describe",)
 
 
 
+# Kinds whose spec names an IAM role the service assumes: creating them needs iam:PassRole, and only to that
+# service (condition iam:PassedToService).
+ROLE_PASSED_TO: dict[tuple[str, str], str] = {
+    ("lambda", "Function"): "lambda.amazonaws.com",  # spec.role
+    ("eks", "Cluster"): "eks.amazonaws.com",  # spec.roleARN
+    ("eks", "Nodegroup"): "eks.amazonaws.com",  # spec.nodeRole
+    ("eks", "PodIdentityAssociation"): "pods.eks.amazonaws.com",  # spec.roleARN
+    ("sfn", "StateMachine"): "states.amazonaws.com",  # spec.roleARN
+    ("eventbridge", "Rule"): "events.amazonaws.com",  # spec.targets[].roleARN
+    ("rds", "DBInstance"): "monitoring.rds.amazonaws.com",  # spec.monitoringRoleARN
+    ("apigatewayv2", "Integration"): "apigateway.amazonaws.com",  # spec.credentialsARN
+    ("apigatewayv2", "Authorizer"): "apigateway.amazonaws.com",  # spec.authorizerCredentialsARN
+}
+
+# The service-linked roles a service creates on first use in an account (the caller needs
+# iam:CreateServiceLinkedRole for them, condition iam:AWSServiceName).
+SERVICE_LINKED_ROLES: dict[str, tuple[str, ...]] = {
+    "rds": ("rds.amazonaws.com",),
+    "elasticache": ("elasticache.amazonaws.com",),
+    "eks": ("eks.amazonaws.com", "eks-nodegroup.amazonaws.com"),
+    "elbv2": ("elasticloadbalancing.amazonaws.com",),
+    "emrcontainers": ("emr-containers.amazonaws.com",),
+}
+
+
+def passed_to_services(kinds: Iterable[Kind]) -> list[str]:
+    """The services the allowed kinds pass IAM roles to (iam:PassedToService values)."""
+    return sorted({ROLE_PASSED_TO[(k.service, k.kind)] for k in kinds if (k.service, k.kind) in ROLE_PASSED_TO})
+
+
+def service_linked_roles(kinds: Iterable[Kind]) -> list[str]:
+    """The service-linked roles the allowed kinds' services may need created (iam:AWSServiceName values)."""
+    return sorted({name for k in kinds for name in SERVICE_LINKED_ROLES.get(k.service, ())})
+
+
 def kind_operations(kind: Kind) -> set[str]:
     """Every botocore operation the provider may call for ``kind``."""
     return {call.op for call in kind_calls(kind)}

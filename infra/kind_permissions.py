@@ -9,7 +9,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.kind_actions import actions_for, is_unscoped
+from infra.kind_actions import actions_for, is_unscoped, passed_to_services, service_linked_roles
 from infra.nag import acknowledge, finding
 from kroless.providers.aws.table import Kind
 
@@ -60,6 +60,8 @@ class KindPermissions(Construct):
                             "account and region",
                         )
                     )
+        if not props.read_only:
+            statements += self._role_statements(stack, props.kinds, acknowledged)
         if unscoped:
             statements.append(iam.PolicyStatement(sid="KindsDescribe", actions=sorted(unscoped), resources=["*"]))
             acknowledged.append(
@@ -71,3 +73,47 @@ class KindPermissions(Construct):
             props.role.attach_inline_policy(self.policy)
             for rule_id, reason in acknowledged:
                 acknowledge(self.policy, rule_id, reason)
+
+    def _role_statements(
+        self, stack: Stack, kinds: Sequence[Kind], acknowledged: list[tuple[str, str]]
+    ) -> list[iam.PolicyStatement]:
+        """iam:PassRole for kinds whose spec names a role (only to their services), and the service-linked
+        roles their services create on first use in an account (an RDS instance in a fresh account)."""
+        statements = []
+        roles = f"arn:{stack.partition}:iam::{stack.account}:role/*"
+        passed_to = passed_to_services(kinds)
+        if passed_to:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="PassRolesToKindServices",
+                    actions=["iam:PassRole"],
+                    resources=[roles],
+                    conditions={"StringEquals": {"iam:PassedToService": passed_to}},
+                )
+            )
+            acknowledged.append(
+                (
+                    finding("AwsSolutions-IAM5", self, resource=roles),
+                    "RGD authors name the roles their resources run as (a Lambda function's role, an EKS cluster's "
+                    f"role); they may be passed only to {', '.join(passed_to)}",
+                )
+            )
+        linked = service_linked_roles(kinds)
+        if linked:
+            service_roles = f"arn:{stack.partition}:iam::{stack.account}:role/aws-service-role/*"
+            statements.append(
+                iam.PolicyStatement(
+                    sid="ServiceLinkedRoles",
+                    actions=["iam:CreateServiceLinkedRole"],
+                    resources=[service_roles],
+                    conditions={"StringEquals": {"iam:AWSServiceName": linked}},
+                )
+            )
+            acknowledged.append(
+                (
+                    finding("AwsSolutions-IAM5", self, resource=service_roles),
+                    "a service creates its service-linked role on first use in an account; only for "
+                    + ", ".join(linked),
+                )
+            )
+        return statements

@@ -142,9 +142,17 @@ def test_reconcile_role_gets_exactly_the_actions_of_the_allowed_kinds(synth: Syn
         a for a in _actions(statements) if a.split(":")[0] in {"ec2", "rds", "elasticache", "s3", "iam", "dynamodb"}
     }
     dynamodb_table = {a for a in granted if a.startswith("dynamodb:")}  # the state table grant, not a kind
-    assert granted - dynamodb_table == expected
+    roles = {"iam:PassRole", "iam:CreateServiceLinkedRole"}  # conditioned below; no iam kind is allowed here
+    assert granted - dynamodb_table - roles == expected
     assert "rds:CreateDBInstance" in expected and "ec2:CreateSecurityGroup" in expected
-    assert not [a for a in granted if a.startswith("iam:")]  # iam kinds are not allowed in this deployment
+    (pass_role,) = [s for s in statements if s.get("Sid") == "PassRolesToKindServices"]
+    assert pass_role["Action"] == "iam:PassRole"
+    assert _text(pass_role["Resource"]) == "arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*"
+    # only RDS enhanced monitoring takes a role among ec2, rds, elasticache and s3 kinds
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": ["monitoring.rds.amazonaws.com"]}}
+    (linked,) = [s for s in statements if s.get("Sid") == "ServiceLinkedRoles"]
+    assert _text(linked["Resource"]) == "arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*"
+    assert linked["Condition"] == {"StringEquals": {"iam:AWSServiceName": ["elasticache.amazonaws.com", "rds.amazonaws.com"]}}
     for statement in statements:
         actions = _list(statement["Action"])
         if any(a.startswith("rds:") for a in actions):

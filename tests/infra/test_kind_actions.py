@@ -7,14 +7,20 @@ import pytest
 
 from infra.kind_actions import (
     OPERATION_ACTIONS,
+    ROLE_PASSED_TO,
+    SERVICE_LINKED_ROLES,
     actions_for,
     all_kinds,
     iam_action,
     is_unscoped,
     kind_operations,
+    known_services,
     mutating_operations,
+    passed_to_services,
     select_kinds,
+    service_linked_roles,
 )
+from kroless.providers.aws import kinds as provider_kinds
 
 
 def test_every_operation_of_the_table_is_a_botocore_operation() -> None:
@@ -81,3 +87,13 @@ def test_mutating_operations_leave_out_reads() -> None:
     calls = mutating_operations(select_kinds(["rds"]))
     assert "CreateDBInstance" in calls["rds"] and "ModifyDBInstance" in calls["rds"]
     assert not [op for op in calls["rds"] if op.startswith(("Describe", "List", "Get"))]
+
+
+def test_role_passing_and_service_linked_roles_name_real_kinds_and_services() -> None:
+    for service, kind in ROLE_PASSED_TO:
+        assert provider_kinds.lookup(service, kind) is not None, (service, kind)
+    assert set(SERVICE_LINKED_ROLES) <= set(known_services())
+    everything = all_kinds()
+    assert "lambda.amazonaws.com" in passed_to_services(everything)
+    assert "eks-nodegroup.amazonaws.com" in service_linked_roles(everything)
+    assert passed_to_services(select_kinds(["s3"])) == [] and service_linked_roles(select_kinds(["s3"])) == []
