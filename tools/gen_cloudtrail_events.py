@@ -137,9 +137,9 @@ def request_for(service: str, operation: str, address: Address) -> dict[str, Any
 
 
 def _calls_of(kind: Any) -> list[Any]:
-    from kroless.drift.identity import _calls
+    from kroless.providers.aws.table import kind_calls
 
-    return _calls(kind)
+    return kind_calls(kind)
 
 
 # what else the real records carry for a few calls (enough to look real; drift reads only the identity)
@@ -165,14 +165,17 @@ EXTRAS: dict[tuple[str, str], dict[str, Any]] = {
     ("s3", "PutBucketVersioning"): {"VersioningConfiguration": {"Status": "Suspended"}, "versioning": ""},
     ("lambda", "UpdateFunctionConfiguration"): {"timeout": 30},
     ("iam", "AttachRolePolicy"): {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    ("ec2", "AssociateRouteTable"): {"routeTableId": "rtb-0fedcba9876543210"},
+    ("iam", "PutRolePolicy"): {
+        "policyName": "read-anything",
+        "policyDocument": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+    },
+    ("iam", "DeleteRolePolicy"): {"policyName": "s3-access"},
 }
 
 
 def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("*.json"):
-        old.unlink()
-    count = 0
+    events: dict[str, dict[str, Any]] = {}
     for (service, operation), found in addresses().items():
         address = found[0]
         request = request_for(service, operation, address)
@@ -188,9 +191,14 @@ def main() -> int:
             event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, seed)),
         )
         event["id"] = str(uuid.uuid5(uuid.NAMESPACE_DNS, seed))
-        (OUT / f"{service}-{name}.json").write_text(json.dumps(event, indent=2) + "\n")
-        count += 1
-    print(f"{count} events in {OUT.relative_to(REPO)}")
+        events[f"{service}-{name}.json"] = event
+    # only once every event is built: a failure above leaves the folder as it was
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*.json"):
+        old.unlink()
+    for file_name, event in events.items():
+        (OUT / file_name).write_text(json.dumps(event, indent=2) + "\n")
+    print(f"{len(events)} events in {OUT.relative_to(REPO)}")
     return 0
 
 

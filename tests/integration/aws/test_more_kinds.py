@@ -197,3 +197,53 @@ def test_bucket_of_someone_else_conflicts(provider: AwsProvider) -> None:
     boto3.client("s3", region_name=REGION).create_bucket(Bucket="taken")
     with pytest.raises(ConflictError):
         provider.apply(manifest("Bucket", "b", {"name": "taken"}, service="s3"), Ownership("default/x", "b"))
+
+
+def test_subnet_route_table_associations(provider: AwsProvider, refs: FakeReferences) -> None:
+    """ACK's Subnet.routeTables / routeTableRefs (Kro's ack-eks-cluster and eks-cluster-mgmt examples)."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = provider.apply(manifest("VPC", "vpc", {"cidrBlocks": ["10.20.0.0/16"]}, service="ec2"), OWNER)
+    vpc_id = vpc["status"]["vpcID"]
+    public = provider.apply(manifest("RouteTable", "public", {"vpcID": vpc_id}, service="ec2"), OWNER)
+    refs.put(public)
+    private = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    subnet = manifest(
+        "Subnet",
+        "subnet-a",
+        {"vpcID": vpc_id, "cidrBlock": "10.20.1.0/24", "routeTableRefs": [{"from": {"name": "public"}}]},
+        service="ec2",
+    )
+    created = provider.apply(subnet, OWNER)
+    subnet_id = created["status"]["subnetID"]
+
+    def associated() -> set[str]:
+        tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
+        return {a["RouteTableId"] for t in tables["RouteTables"] for a in t["Associations"] if a.get("SubnetId") == subnet_id}
+
+    assert associated() == {public["status"]["routeTableID"]}
+    assert synced(provider.apply(subnet, OWNER)) == "True"  # in sync: nothing to do
+    subnet["spec"] = {"vpcID": vpc_id, "cidrBlock": "10.20.1.0/24", "routeTables": [private]}
+    assert synced(provider.apply(subnet, OWNER)) == "True"
+    assert associated() == {private}  # moved: the old association removed, the new one made
+    finish(provider, subnet)  # associations cleared first
+
+
+def test_role_inline_policies(provider: AwsProvider) -> None:
+    """ACK's Role.inlinePolicies, name -> JSON document (Kro's data-processor example)."""
+    iam = boto3.client("iam", region_name=REGION)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    read = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}
+    write = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/*"}]}
+    role = manifest(
+        "Role",
+        "processor",
+        {"name": "processor", "assumeRolePolicyDocument": json.dumps(trust), "inlinePolicies": {"read": json.dumps(read)}},
+        service="iam",
+    )
+    created, updated = round_trip(provider, role, {"inlinePolicies": {"read": json.dumps(write), "write": json.dumps(write)}})
+    assert sorted(iam.list_role_policies(RoleName="processor")["PolicyNames"]) == ["read", "write"]
+    assert iam.get_role_policy(RoleName="processor", PolicyName="read")["PolicyDocument"] == write  # changed in place
+    role["spec"]["inlinePolicies"] = {"write": json.dumps(write)}
+    assert synced(provider.apply(role, OWNER)) == "True"
+    assert iam.list_role_policies(RoleName="processor")["PolicyNames"] == ["write"]
+    finish(provider, role)  # inline policies deleted first, or DeleteRole would refuse

@@ -351,7 +351,24 @@ NETWORK: tuple[Kind, ...] = (
         "Subnet",
         "SubnetId",
         "subnet",
-        refs={"vpcRef": VPC},
+        refs={"vpcRef": VPC, "routeTableRefs": Ref("routeTables", "ec2", "RouteTable", "status.routeTableID")},
+        members={
+            # ACK's routeTables: the route tables this subnet is associated with (ids); AWS keeps associations,
+            # found through the route tables, removed by association id
+            "routeTables": Members(
+                add=Call("AssociateRouteTable", {"SubnetId": "{id}", "RouteTableId": "{item.RouteTableId}"}),
+                remove=Call("DisassociateRouteTable", {"AssociationId": "{item}"}),
+                listing=Call(
+                    "DescribeRouteTables",
+                    {"Filters": [{"Name": "association.subnet-id", "Values": ["{id}"]}]},
+                    "RouteTables[].Associations",
+                ),
+                wrap="RouteTableId",
+                where={"SubnetId": "{id}"},
+                key=lambda association: association["RouteTableAssociationId"],
+                clear_on_delete=True,
+            )
+        },
         attributes={
             "mapPublicIPOnLaunch": _subnet_attribute("MapPublicIpOnLaunch"),
             "assignIPv6AddressOnCreation": _subnet_attribute("AssignIpv6AddressOnCreation"),
@@ -529,7 +546,20 @@ OTHERS: tuple[Kind, ...] = (
                 remove=Call("DetachRolePolicy", {"RoleName": "{name}", "PolicyArn": "{item}"}),
                 listing=Call("ListAttachedRolePolicies", {"RoleName": "{name}"}, "AttachedPolicies[].PolicyArn"),
                 clear_on_delete=True,
-            )
+            ),
+            # ACK's inlinePolicies: policy name -> JSON document, one PutRolePolicy each
+            "inlinePolicies": Members(
+                add=Call(
+                    "PutRolePolicy",
+                    {"RoleName": "{name}", "PolicyName": "{item.PolicyName}", "PolicyDocument": "{item.PolicyDocument}"},
+                ),
+                remove=Call("DeleteRolePolicy", {"RoleName": "{name}", "PolicyName": "{item}"}),
+                listing=Call("ListRolePolicies", {"RoleName": "{name}"}, "PolicyNames"),
+                detail=Call("GetRolePolicy", {"RoleName": "{name}", "PolicyName": "{item}"}),
+                map_items=("PolicyName", "PolicyDocument"),
+                key=lambda policy: policy["PolicyName"],
+                clear_on_delete=True,
+            ),
         },
         updates=(
             Update("UpdateRole", ("description", "maxSessionDuration"), {"RoleName": "{name}"}),

@@ -635,7 +635,13 @@ class _Operation:
     def _desired_members(self, field: str) -> list[Any]:
         members = self.kind.members[field]
         shape = self._member_shape(members)
-        items = [to_api(i, shape, f"spec.{field}") if shape is not None else i for i in self.spec[field] or []]
+        value = self.spec[field]
+        if members.map_items:
+            key, item_value = members.map_items
+            raw: list[Any] = [{key: k, item_value: v} for k, v in (value or {}).items()]
+        else:
+            raw = [{members.wrap: i} for i in value or []] if members.wrap else list(value or [])
+        items = [to_api(i, shape, f"spec.{field}") if shape is not None else i for i in raw]
         return members.explode(items) if members.explode else items
 
     def _observed_members(self, field: str, current: dict[str, Any]) -> list[Any]:
@@ -644,7 +650,12 @@ class _Operation:
             observed = self.call(members.listing, current=current)
         else:
             observed = _get(current, self.kind.observe.get(field, ""))
-        items = _as_list(observed)
+        items = [i for entry in _as_list(observed) for i in (entry if isinstance(entry, list) else [entry])]
+        if members.detail is not None:
+            items = [self.call(members.detail, current=current, item=item) for item in items]
+        if members.where:
+            wanted = self.render(members.where, current=current)
+            items = [i for i in items if isinstance(i, dict) and all(i.get(k) == v for k, v in wanted.items())]
         return members.explode(items) if members.explode else items
 
     def _member_shape(self, members: Members) -> Any:

@@ -91,6 +91,11 @@ class Members:
     member's shape of the add operation and passed as it (a dict item is merged into the parameters when
     ``member`` is ``"*"``). ``explode`` splits items into the unit AWS stores (one CIDR per SG rule).
     ``key`` picks what identifies an item for ``remove``.
+
+    Where ACK's field is not a list of API items: ``wrap`` makes each scalar ``{wrap: item}`` (a subnet's route
+    table ids become association-shaped items), ``map_items`` makes a map ``[{key: k, value: v}]`` (IAM
+    inline policies: name -> document). Where the listing is not the items: ``detail`` reads each listed item
+    in full (``{item}``), ``where`` keeps only the items whose fields equal their templates.
     """
 
     add: Call
@@ -100,6 +105,10 @@ class Members:
     explode: Callable[[list[Any]], list[Any]] | None = None
     key: Callable[[Any], Any] | None = None
     clear_on_delete: bool = False  # remove every item before deleting the owner (IAM role policies)
+    wrap: str = ""
+    map_items: tuple[str, str] | None = None
+    detail: Call | None = None
+    where: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
