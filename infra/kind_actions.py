@@ -40,6 +40,12 @@ OPERATION_ACTIONS: dict[tuple[str, str], str] = {
     ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
     ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
     ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutBucketCors"): "s3:PutBucketCORS",
+    ("s3", "GetBucketCors"): "s3:GetBucketCORS",
+    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "PutBucketAccelerateConfiguration"): "s3:PutAccelerateConfiguration",
+    ("s3", "GetBucketAccelerateConfiguration"): "s3:GetAccelerateConfiguration",
     ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
 }
 

@@ -191,6 +191,31 @@ def test_s3_bucket(provider: AwsProvider) -> None:
     finish(provider, bucket)
 
 
+def test_s3_bucket_sub_resources(provider: AwsProvider) -> None:
+    """ACK's Bucket fields backed by their own Put/GetBucket* calls, set at create and changed in place."""
+    s3 = boto3.client("s3", region_name=REGION)
+    cors = {"corsRules": [{"allowedMethods": ["GET"], "allowedOrigins": ["https://shop.example"], "maxAgeSeconds": 300}]}
+    lifecycle = {"rules": [{"id": "expire-tmp", "status": "Enabled", "filter": {"prefix": "tmp/"}, "expiration": {"days": 7}}]}
+    spec = {
+        "name": "kroless-site",
+        "cors": cors,
+        "lifecycle": lifecycle,
+        "ownershipControls": {"rules": [{"objectOwnership": "BucketOwnerEnforced"}]},
+        "website": {"indexDocument": {"suffix": "index.html"}},
+        "accelerate": {"status": "Enabled"},
+    }
+    bucket = manifest("Bucket", "site", spec, service="s3")
+    longer = {"rules": [{**lifecycle["rules"][0], "expiration": {"days": 30}}]}
+    round_trip(provider, bucket, {"lifecycle": longer, "accelerate": {"status": "Suspended"}})
+    assert s3.get_bucket_cors(Bucket="kroless-site")["CORSRules"][0]["AllowedOrigins"] == ["https://shop.example"]
+    assert s3.get_bucket_lifecycle_configuration(Bucket="kroless-site")["Rules"][0]["Expiration"] == {"Days": 30}
+    controls = s3.get_bucket_ownership_controls(Bucket="kroless-site")["OwnershipControls"]
+    assert controls["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert s3.get_bucket_website(Bucket="kroless-site")["IndexDocument"] == {"Suffix": "index.html"}
+    assert s3.get_bucket_accelerate_configuration(Bucket="kroless-site")["Status"] == "Suspended"
+    finish(provider, bucket)
+
+
 def test_bucket_of_someone_else_conflicts(provider: AwsProvider) -> None:
     from kroless.providers.base import ConflictError
 

@@ -161,3 +161,19 @@ def test_rules_cover_every_sample() -> None:
         detail = json.loads(path.read_text())["detail"]
         service = cloudtrail.service_of(detail["eventSource"])
         assert detail["eventName"] in patterns[service], path.name
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "event_name"),
+    [
+        ("s3", "PutPublicAccessBlock", "PutBucketPublicAccessBlock"),
+        ("s3", "PutBucketLifecycleConfiguration", "PutBucketLifecycle"),
+        ("s3", "PutBucketAccelerateConfiguration", "PutAccelerateConfiguration"),
+        ("s3", "PutBucketCors", "PutBucketCors"),
+        ("lambda", "UpdateFunctionCode", "UpdateFunctionCode20150331v2"),
+        ("rds", "DeleteDBInstance", "DeleteDBInstance"),
+    ],
+)
+def test_cloudtrail_names_the_calls_as_the_services_log_them(service: str, operation: str, event_name: str) -> None:
+    assert cloudtrail.event_names(service, operation) == [event_name]
+    assert cloudtrail.operation_of(service, event_name) == operation

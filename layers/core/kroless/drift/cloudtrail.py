@@ -3,7 +3,8 @@
 Naming: kroless's kind table speaks botocore (service ``elbv2``, operation ``DeleteLoadBalancer``);
 CloudTrail speaks the service's endpoint prefix (``eventSource`` ``elasticloadbalancing.amazonaws.com``,
 EventBridge ``source`` ``aws.elasticloadbalancing``) and the API operation name, except Lambda, whose
-event names carry the API version (``DeleteFunction20150331``, ``UpdateFunctionCode20150331v2``).
+event names carry the API version (``DeleteFunction20150331``, ``UpdateFunctionCode20150331v2``), and a few
+S3 bucket calls logged under their older names (``PutBucketLifecycle`` for PutBucketLifecycleConfiguration).
 Both directions are here, so the EventBridge rules (infra/drift.py) and the drift function agree.
 """
 
@@ -33,6 +34,13 @@ LAMBDA_EVENT_NAMES: dict[str, str] = {
     "PutFunctionConcurrency": "PutFunctionConcurrency20171031",
     "TagResource": "TagResource20170331v2",
 }
+# S3 bucket calls CloudTrail logs under another name ("Amazon S3 CloudTrail events").
+S3_EVENT_NAMES: dict[str, str] = {
+    "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+    "PutBucketLifecycleConfiguration": "PutBucketLifecycle",
+    "PutBucketAccelerateConfiguration": "PutAccelerateConfiguration",
+}
+_S3_OPERATION_OF = {name: operation for operation, name in S3_EVENT_NAMES.items()}
 _VERSION_SUFFIX = re.compile(r"^(?P<op>[A-Za-z]+?)(?P<version>20\d{6}(v\d+)?)$")
 
 
@@ -56,6 +64,8 @@ def event_names(service: str, operation: str) -> list[str]:
     """The CloudTrail ``eventName`` values of one botocore operation."""
     if service == "lambda" and operation in LAMBDA_EVENT_NAMES:
         return [LAMBDA_EVENT_NAMES[operation]]
+    if service == "s3" and operation in S3_EVENT_NAMES:
+        return [S3_EVENT_NAMES[operation]]
     return [operation]
 
 
@@ -65,6 +75,8 @@ def operation_of(service: str, event_name: str) -> str:
         match = _VERSION_SUFFIX.match(event_name)
         if match:
             return match.group("op")
+    if service == "s3":
+        return _S3_OPERATION_OF.get(event_name, event_name)
     return event_name
 
 

@@ -306,6 +306,15 @@ def _vpc_attribute(name: str) -> Attribute:
     )
 
 
+def _bucket_attribute(noun: str, member: str, result: str = "") -> Attribute:
+    """An S3 bucket sub-resource: PutBucket<noun> with ``member``, read back with GetBucket<noun>."""
+    return Attribute(
+        set=Call(f"PutBucket{noun}", {"Bucket": "{name}", member: "{value}"}),
+        get=Call(f"GetBucket{noun}", {"Bucket": "{name}"}, result),
+        member=member,
+    )
+
+
 def _subnet_attribute(member: str) -> Attribute:
     return Attribute(set=Call("ModifySubnetAttribute", {"SubnetId": "{id}", member: {"Value": "{value}"}}))
 
@@ -703,6 +712,12 @@ OTHERS: tuple[Kind, ...] = (
                 set=Call("PutBucketPolicy", {"Bucket": "{name}", "Policy": "{value}"}),
                 get=Call("GetBucketPolicy", {"Bucket": "{name}"}, "Policy"),
             ),
+            "cors": _bucket_attribute("Cors", "CORSConfiguration"),
+            "lifecycle": _bucket_attribute("LifecycleConfiguration", "LifecycleConfiguration"),
+            "ownershipControls": _bucket_attribute("OwnershipControls", "OwnershipControls", "OwnershipControls"),
+            "website": _bucket_attribute("Website", "WebsiteConfiguration"),
+            "logging": _bucket_attribute("Logging", "BucketLoggingStatus"),
+            "accelerate": _bucket_attribute("AccelerateConfiguration", "AccelerateConfiguration"),
         },
         exclude=("bucketNamespace",),
         status_calls={"location": Call("GetBucketLocation", {"Bucket": "{name}"}, "LocationConstraint")},
@@ -716,6 +731,10 @@ OTHERS: tuple[Kind, ...] = (
             "NoSuchPublicAccessBlockConfiguration",
             "ServerSideEncryptionConfigurationNotFoundError",
             "NoSuchBucketPolicy",
+            "NoSuchCORSConfiguration",
+            "NoSuchLifecycleConfiguration",
+            "OwnershipControlsNotFoundError",
+            "NoSuchWebsiteConfiguration",
         ),
     ),
 )
