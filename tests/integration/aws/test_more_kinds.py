@@ -174,6 +174,18 @@ def test_dynamodb_table(provider: AwsProvider) -> None:
         },
     )
     assert created["status"]["tableStatus"] == "ACTIVE"
+    # ACK's timeToLive and continuousBackups: their own calls, described in another shape than they are set
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    table["spec"]["timeToLive"] = {"attributeName": "expiresAt", "enabled": True}
+    table["spec"]["continuousBackups"] = {"pointInTimeRecoveryEnabled": True}
+    assert synced(provider.apply(table, OWNER)) == "True"
+    assert ddb.describe_time_to_live(TableName="votes")["TimeToLiveDescription"] == {
+        "AttributeName": "expiresAt",
+        "TimeToLiveStatus": "ENABLED",
+    }
+    backups = ddb.describe_continuous_backups(TableName="votes")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert synced(provider.apply(table, OWNER)) == "True"  # described back the same: nothing left to change
     with pytest.raises(ImmutableFieldError, match="spec.keySchema"):
         provider.apply(
             {**table, "spec": {**table["spec"], "keySchema": [{"attributeName": "x", "keyType": "HASH"}]}}, OWNER

@@ -635,6 +635,30 @@ OTHERS: tuple[Kind, ...] = (
             "resourcePolicy": "",
         },
         exclude=("warmThroughput", "globalTableSettingsReplicationMode", "globalTableSourceARN", "vectorIndexes"),
+        attributes={
+            "timeToLive": Attribute(
+                set=Call("UpdateTimeToLive", {"TableName": "{name}", "TimeToLiveSpecification": "{value}"}),
+                get=Call("DescribeTimeToLive", {"TableName": "{name}"}, "TimeToLiveDescription"),
+                member="TimeToLiveSpecification",
+                observed=lambda described: {
+                    "AttributeName": described.get("AttributeName"),
+                    "Enabled": described.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"),
+                },
+            ),
+            "continuousBackups": Attribute(
+                set=Call(
+                    "UpdateContinuousBackups",
+                    {"TableName": "{name}", "PointInTimeRecoverySpecification": "{value}"},
+                ),
+                get=Call(
+                    "DescribeContinuousBackups",
+                    {"TableName": "{name}"},
+                    "ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus",
+                ),
+                member="PointInTimeRecoverySpecification",
+                observed=lambda status: {"PointInTimeRecoveryEnabled": status == "ENABLED"},
+            ),
+        },
         updates=(
             Update(
                 "UpdateTable",

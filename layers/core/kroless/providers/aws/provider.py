@@ -612,8 +612,10 @@ class _Operation:
     def _attribute_value(self, field: str, current: dict[str, Any]) -> Any:
         attribute = self.kind.attributes[field]
         if attribute.get is not None:
-            return self.call(attribute.get, current=current)
-        return _get(current, self.kind.observe.get(field, ""))
+            value = self.call(attribute.get, current=current)
+        else:
+            value = _get(current, self.kind.observe.get(field, ""))
+        return attribute.observed(value) if attribute.observed is not None and value is not None else value
 
     def _attribute_desired(self, field: str) -> Any:
         attribute = self.kind.attributes[field]

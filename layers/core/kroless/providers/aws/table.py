@@ -81,6 +81,9 @@ class Attribute:
     # the value is a list of items the API merges into its own (ELBv2 attributes: ModifyLoadBalancerAttributes
     # changes the keys given, DescribeLoadBalancerAttributes lists them all): compared as a subset
     subset: bool = False
+    # where ``get`` describes the value in another shape than ``set`` takes (DynamoDB's TimeToLiveStatus
+    # "ENABLED" for Enabled: true): the described value in the set shape, for comparing
+    observed: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
