@@ -203,6 +203,16 @@ def test_s3_bucket(provider: AwsProvider) -> None:
     finish(provider, bucket)
 
 
+def test_s3_bucket_outside_us_east_1_gets_its_location(aws: None, refs: FakeReferences) -> None:
+    """Outside us-east-1 CreateBucket needs the region as LocationConstraint (ACK's s3 controller sets it)."""
+    provider = AwsProvider(refs, region="eu-west-1")
+    bucket = manifest("Bucket", "eu", {"name": "kroless-eu-assets"}, service="s3")
+    assert synced(provider.apply(bucket, OWNER)) == "True"
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    assert s3.get_bucket_location(Bucket="kroless-eu-assets")["LocationConstraint"] == "eu-west-1"
+    finish(provider, bucket)
+
+
 def test_s3_bucket_sub_resources(provider: AwsProvider) -> None:
     """ACK's Bucket fields backed by their own Put/GetBucket* calls, set at create and changed in place."""
     s3 = boto3.client("s3", region_name=REGION)

@@ -453,10 +453,17 @@ class LocalAws:
     """
 
     def __init__(
-        self, region: str = "us-west-2", *, account: str = "123456789012", execution_name_key: str = "executionName"
+        self,
+        region: str = "us-west-2",
+        *,
+        account: str = "123456789012",
+        execution_name_key: str = "executionName",
+        aws_managed_policies: bool = False,
     ) -> None:
         self.region = region
         self.account = account
+        # AWS's managed IAM policies (arn:aws:iam::aws:policy/...), as RGDs attach them; about 0.5 s to load
+        self.aws_managed_policies = aws_managed_policies
         self._state = _State(execution_name_key)
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -476,7 +483,11 @@ class LocalAws:
         }
         self._saved_env = {key: os.environ.get(key) for key in env}
         os.environ.update(env)
-        config: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        config: Any = {
+            "stepfunctions": {"execute_state_machine": True},
+            "lambda": {"use_docker": False},
+            "iam": {"load_aws_managed_policies": self.aws_managed_policies},
+        }
         self._mock = mock_aws(config=config)
         self._mock.start()
         install_patches()

@@ -73,7 +73,7 @@ class LocalCloud:
         drift_window: float = 60.0,
     ) -> None:
         self.region = region
-        self.aws = LocalAws(region)
+        self.aws = LocalAws(region, aws_managed_policies=True)
         self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
         self.log_level = log_level
         self.drift_window = drift_window

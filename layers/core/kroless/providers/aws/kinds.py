@@ -696,7 +696,8 @@ OTHERS: tuple[Kind, ...] = (
     Kind(
         service="s3",
         kind="Bucket",
-        create=Call("CreateBucket"),
+        # the spec's createBucketConfiguration, when given, replaces the region's
+        create=Call("CreateBucket", {"CreateBucketConfiguration": "{bucket_configuration}"}),
         read=Call("HeadBucket", {"Bucket": "{name}"}),
         delete=Call("DeleteBucket", {"Bucket": "{name}"}),
         name="name",

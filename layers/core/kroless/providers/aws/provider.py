@@ -198,6 +198,8 @@ class _Operation:
             "object": f"{namespace}/{self.ref.name}",
             "spec": {**self.kind.defaults, **self.spec},
             "region": self.p.region,
+            # S3's CreateBucketConfiguration outside us-east-1 (where AWS takes none), as ACK's s3 controller sets it
+            "bucket_configuration": None if self.p.region == "us-east-1" else {"LocationConstraint": self.p.region},
             "account": self.p.account,  # called only when a template needs it (one STS call per provider)
             **{key: (lambda key=key: self._lookup_value(key)) for key in self.kind.lookups},
             **{key: (lambda key=key: self._derived_value(key)) for key in self.kind.derived},
