@@ -4,6 +4,8 @@ the templates attach them), the Kubernetes emulator, the state store and the in-
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,18 @@ class Example:
     kind: str
     spec: Callable[[Network], dict[str, Any]]
     status: tuple[str, ...] = ()  # status fields that must be set once ACTIVE
+    setup: Callable[[Any], None] | None = None  # what the account needs beforehand (a session is passed)
+
+
+def lambda_code_bucket(session: Any) -> None:
+    """The serverless-microservice example deploys its functions' code from a bucket the user owns."""
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="microservice-code", CreateBucketConfiguration={"LocationConstraint": REGION})
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as code:
+        code.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return {'statusCode': 200}\n")
+    for key in ("logic.zip", "authorizer.zip"):
+        s3.put_object(Bucket="microservice-code", Key=key, Body=archive.getvalue())
 
 
 EXAMPLES = {
@@ -73,6 +87,24 @@ EXAMPLES = {
             "securityGroupIDs": [net.security_group],
         },
         ("networkingInfo",),
+    ),
+    "eks-cluster-mgmt-vpc": Example(
+        ("eks-cluster-mgmt/charts/kro/resource-groups/eks/rg-vpc.yaml",),
+        "Vpc",
+        lambda net: {"name": "demo", "region": REGION},
+        ("vpcID", "publicSubnet1ID", "publicSubnet2ID", "privateSubnet1ID", "privateSubnet2ID"),
+    ),
+    "serverless-microservice": Example(
+        ("serverless-microservice/microservice.yaml",),
+        "Microservice",
+        lambda net: {
+            "region": REGION,
+            "lambda": {
+                "codeBucketName": "microservice-code",
+                "authorizerPasswordParameterARN": f"arn:aws:ssm:{REGION}:123456789012:parameter/api-password",
+            },
+        },
+        setup=lambda_code_bucket,
     ),
     "aws-accounts-factory-network": Example(
         ("aws-accounts-factory/01-network-stack.yaml",),
@@ -134,6 +166,8 @@ def _tagged_by_kroless(session: Any) -> list[str]:
 def test_kro_aws_example_reconciles_verbatim_and_deletes_cleanly(account: dict[str, Any], name: str) -> None:
     example = EXAMPLES[name]
     control: ControlPlane = account["control"]
+    if example.setup is not None:
+        example.setup(account["session"])
     for relative in example.rgds:
         for document in load_path(str(account["examples"] / relative)):
             control.register(document.body, file=document.file)

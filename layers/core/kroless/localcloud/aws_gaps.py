@@ -3,7 +3,8 @@
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
 caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup,
 ElastiCache ModifyCacheCluster, API Gateway v2 UpdateStage and GetAuthorizers; and bugs: RDS
-ModifyDBSubnetGroup removes the group from moto's store (it pops it and never puts it back), ElastiCache
+ModifyDBSubnetGroup removes the group from moto's store (it pops it and never puts it back), EC2
+DescribeNatGateways ignores ``tag:`` filters (every NAT gateway matches), ElastiCache
 DeleteCacheCluster leaves the cluster "deleting" for ever (here it goes after ``delete_after``). :func:`install` adds them to moto's ElastiCache
 backend as real response handlers, so botocore calls them over moto's normal path (serialised by the
 service model like any other moto answer). Never imported by the production path: AWS has these
@@ -212,6 +213,7 @@ def install() -> None:
         return describe_cache_clusters(self)
 
     _fix_modify_db_subnet_group()
+    _fix_nat_gateway_tag_filters()
     _add_apigatewayv2()
     ElastiCacheResponse.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]
     ElastiCacheResponse.describe_cache_clusters = describe_cache_clusters_purged  # type: ignore[method-assign]
@@ -279,6 +281,21 @@ def _add_apigatewayv2() -> None:
 
     ApiGatewayV2Response.update_stage = update_stage  # type: ignore[attr-defined]
     ApiGatewayV2Response.get_authorizers = get_authorizers  # type: ignore[attr-defined]
+
+
+def _fix_nat_gateway_tag_filters() -> None:
+    from moto.ec2.models.nat_gateways import NatGatewayBackend
+
+    original = NatGatewayBackend.describe_nat_gateways
+
+    def describe_nat_gateways(self: Any, filters: Any, nat_gateway_ids: list[str] | None) -> Any:
+        found = original(self, filters, nat_gateway_ids)
+        for name, values in (filters or {}).items():
+            if name.startswith("tag:"):  # moto 5.2.5 drops these: every NAT gateway would match
+                found = [n for n in found if n.get_filter_value(name) in values]
+        return found
+
+    NatGatewayBackend.describe_nat_gateways = describe_nat_gateways  # type: ignore[method-assign]
 
 
 def _fix_modify_db_subnet_group() -> None:
