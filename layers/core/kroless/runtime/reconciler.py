@@ -97,7 +97,7 @@ class Reconciler:
         graph = self.graphs(instance.rgd)
         nodes = {_item_id(r): r for r in self.store.get_nodes(key)}
         state = _Pass(key, instance.generation, graph, instance, nodes)
-        state.context["schema"] = instance.manifest
+        state.context["schema"] = instance.as_object()
         for node_id in graph.nodes:
             record = nodes.get(node_id)
             if record is not None and record.state == NodeState.SYNCED and record.observed is not None:

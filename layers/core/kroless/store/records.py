@@ -75,6 +75,7 @@ class InstanceRecord:
     execution: str | None
     created_at: str
     updated_at: str
+    uid: str = ""  # assigned at the first admission, as the API server assigns metadata.uid
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> InstanceRecord:
@@ -92,7 +93,17 @@ class InstanceRecord:
             execution=item.get("currentExecution"),
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
+            uid=item.get("uid", ""),
         )
+
+    def as_object(self) -> dict[str, Any]:
+        """The instance as the Kubernetes API serves it to Kro's expressions (``schema``): the manifest plus the
+        metadata the API server assigns (uid, generation, creationTimestamp), which templates may read:
+        ``random.seededString(10, schema.metadata.uid)``."""
+        metadata = dict(self.manifest.get("metadata") or {})
+        assigned = {"uid": self.uid, "generation": self.generation, "creationTimestamp": self.created_at}
+        metadata.update({k: v for k, v in assigned.items() if v and k not in metadata})
+        return {**self.manifest, "metadata": metadata}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -307,6 +308,7 @@ class StateStore:
             .set("state", InstanceState.IN_PROGRESS.value)
             .set("updatedAt", now)
             .set_if_absent("createdAt", now)
+            .set_if_absent("uid", str(uuid.uuid4()))
             .set_if_absent("deletionRequested", False)
             .increment("generation")
         )

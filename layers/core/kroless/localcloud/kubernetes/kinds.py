@@ -69,6 +69,8 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True, "pvc"),
     _k("", "v1", "PersistentVolume", "persistentvolumes", False, "pv"),
     _k("", "v1", "Endpoints", "endpoints", True, "ep", status=False),
+    _k("", "v1", "ResourceQuota", "resourcequotas", True, "quota"),
+    _k("", "v1", "LimitRange", "limitranges", True, "limits", status=False),
     _k("apps", "v1", "Deployment", "deployments", True, "deploy"),
     _k("apps", "v1", "StatefulSet", "statefulsets", True, "sts"),
     _k("apps", "v1", "DaemonSet", "daemonsets", True, "ds"),

@@ -97,6 +97,9 @@ def simulated_status(group: str, kind: str, obj: dict[str, Any], changed_at: flo
     if key == ("networking.k8s.io", "Ingress"):
         namespace = obj["metadata"].get("namespace", "default")
         return {"loadBalancer": {"ingress": [{"hostname": f"{name}-{namespace}.ingress.localcloud.kroless"}]} if ready else {}}
+    if key == ("", "ResourceQuota"):  # the quota controller: hard as set, nothing used in an empty namespace
+        hard = dict(spec.get("hard") or {})
+        return {"hard": hard, "used": {resource: "0" for resource in hard}}
     if key == ("", "Namespace"):
         terminating = bool(obj["metadata"].get("deletionTimestamp"))
         return {"phase": "Terminating" if terminating else "Active"}
