@@ -44,6 +44,18 @@ class Example:
     spec: Callable[[Network], dict[str, Any]]
     status: tuple[str, ...] = ()  # status fields that must be set once ACTIVE
     setup: Callable[[Any], None] | None = None  # what the account needs beforehand (a session is passed)
+    tagging_api: bool = True  # False: none of its kinds is listed by the tagging API (IAM, EKS pod identity)
+
+
+def eks_cluster(name: str) -> Callable[[Any], None]:
+    """podidenity and data-processor attach to an EKS cluster that exists already."""
+
+    def create(session: Any) -> None:
+        trust = '{"Version":"2012-10-17","Statement":[]}'
+        role = session.client("iam").create_role(RoleName=f"{name}-cluster", AssumeRolePolicyDocument=trust)
+        session.client("eks").create_cluster(name=name, roleArn=role["Role"]["Arn"], resourcesVpcConfig={})
+
+    return create
 
 
 def lambda_code_bucket(session: Any) -> None:
@@ -105,6 +117,29 @@ EXAMPLES = {
             },
         },
         setup=lambda_code_bucket,
+    ),
+    "podidenity": Example(
+        ("podidenity/rg.yaml",),
+        "PodIdentity",
+        lambda net: {"name": "reader", "policyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+        ("serviceAccount",),
+        setup=eks_cluster("kro"),
+        tagging_api=False,
+    ),
+    "data-processor": Example(
+        ("data-processor/eda-eks-data-processor.yaml",),
+        "EdaEksDataProcessor",
+        lambda net: {
+            "environment": {
+                "accountId": "123456789012",
+                "region": REGION,
+                "oidcProvider": f"oidc.eks.{REGION}.amazonaws.com/id/EXAMPLE",
+            },
+            "input": {"bucket": "kroless-eda-input"},
+            "script": {"bucket": "kroless-eda-scripts"},
+            "lake": {"bucket": "kroless-eda-lake"},
+        },
+        setup=eks_cluster("eks-eda"),
     ),
     "aws-accounts-factory-network": Example(
         ("aws-accounts-factory/01-network-stack.yaml",),
@@ -181,7 +216,8 @@ def test_kro_aws_example_reconciles_verbatim_and_deletes_cleanly(account: dict[s
     assert result["state"] == "ACTIVE", result["status"].get("conditions")
     for status_field in example.status:
         assert result["status"].get(status_field), (status_field, result["status"])
-    assert _tagged_by_kroless(account["session"])  # the resources exist, with kroless's ownership tags
+    if example.tagging_api:
+        assert _tagged_by_kroless(account["session"])  # the resources exist, with kroless's ownership tags
 
     assert control.delete(instance) == {"state": "DELETED"}
     assert account["store"].list_instances() == []

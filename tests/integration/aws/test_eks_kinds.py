@@ -1,5 +1,5 @@
-"""EKS: Cluster and Nodegroup round trips on moto; PodIdentityAssociation and Addon with botocore's Stubber
-(moto 5.2.5 has no pod identity associations and no add-ons)."""
+"""EKS: Cluster and Nodegroup round trips on moto; PodIdentityAssociation and Addon with botocore's Stubber (the
+exact requests), and AccessEntry and Addon against the operations the local cloud adds to moto (which has none)."""
 
 from __future__ import annotations
 
@@ -203,3 +203,34 @@ def test_addon_stubbed() -> None:
     eks.add_client_error("describe_addon", expected_params=key, **NOT_FOUND)
     assert provider.delete(m) is True
     eks.assert_no_pending_responses()
+
+
+def test_access_entry_and_addon_on_the_local_cloud(provider: AwsProvider, refs: FakeReferences) -> None:
+    """The same kinds against moto plus the local cloud's EKS access entries and add-ons (moto has neither)."""
+    eks = boto3.client("eks", region_name=REGION)
+    role = _role(provider, refs, "cluster-role", "eks.amazonaws.com")
+    eks.create_cluster(name="demo", roleArn=role["status"]["ackResourceMetadata"]["arn"], resourcesVpcConfig={})
+    principal = role["status"]["ackResourceMetadata"]["arn"]
+    view = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+    entry = manifest(
+        "AccessEntry",
+        "dev",
+        {
+            "clusterName": "demo",
+            "principalARN": principal,
+            "kubernetesGroups": ["viewers"],
+            "accessPolicies": [{"policyARN": view, "accessScope": {"type": "namespace", "namespaces": ["apps"]}}],
+        },
+        service="eks",
+    )
+    round_trip(provider, entry, {"kubernetesGroups": ["editors"]})
+    described = eks.describe_access_entry(clusterName="demo", principalArn=principal)["accessEntry"]
+    assert described["kubernetesGroups"] == ["editors"]
+    policies = eks.list_associated_access_policies(clusterName="demo", principalArn=principal)
+    assert [p["policyArn"] for p in policies["associatedAccessPolicies"]] == [view]
+    finish(provider, entry)
+
+    addon = manifest("Addon", "agent", {"name": "eks-pod-identity-agent", "addonVersion": "v1.3.4-eksbuild.1", "clusterName": "demo"}, service="eks")
+    round_trip(provider, addon, {"addonVersion": "v1.3.5-eksbuild.2"})
+    assert eks.describe_addon(clusterName="demo", addonName="eks-pod-identity-agent")["addon"]["addonVersion"] == "v1.3.5-eksbuild.2"
+    finish(provider, addon)

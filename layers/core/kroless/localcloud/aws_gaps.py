@@ -2,7 +2,8 @@
 
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
 caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup,
-ElastiCache ModifyCacheCluster, API Gateway v2 UpdateStage and GetAuthorizers; and bugs: RDS
+ElastiCache ModifyCacheCluster, API Gateway v2 UpdateStage and GetAuthorizers, EKS access entries (and their
+access policies), pod identity associations and add-ons; and bugs: RDS
 ModifyDBSubnetGroup removes the group from moto's store (it pops it and never puts it back), EC2
 DescribeNatGateways ignores ``tag:`` filters (every NAT gateway matches), ElastiCache
 DeleteCacheCluster leaves the cluster "deleting" for ever (here it goes after ``delete_after``). :func:`install` adds them to moto's ElastiCache
@@ -215,6 +216,7 @@ def install() -> None:
     _fix_modify_db_subnet_group()
     _fix_nat_gateway_tag_filters()
     _add_apigatewayv2()
+    _add_eks()
     ElastiCacheResponse.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]
     ElastiCacheResponse.describe_cache_clusters = describe_cache_clusters_purged  # type: ignore[method-assign]
     ElastiCacheResponse.modify_cache_cluster = modify_cache_cluster  # type: ignore[attr-defined]
@@ -309,3 +311,239 @@ def _fix_modify_db_subnet_group() -> None:
         return group
 
     RDSBackend.modify_db_subnet_group = modify_db_subnet_group  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- EKS access entries, pod identities, add-ons
+# moto 5.2.5 routes none of these; the local cloud stores them per cluster on moto's EKS backend.
+
+_EKS_ROUTES = {
+    "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations$": "pod identity",
+    "{0}/clusters/(?P<name>[^/]+)/pod-identity-associations/(?P<associationId>[^/]+)$": "pod identity",
+    "{0}/clusters/(?P<name>[^/]+)/access-entries$": "access entry",
+    "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>[^/]+)$": "access entry",
+    "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>[^/]+)/access-policies$": "access policy",
+    "{0}/clusters/(?P<name>[^/]+)/access-entries/(?P<principalArn>[^/]+)/access-policies/(?P<policyArn>.+)$": "policy",
+    "{0}/clusters/(?P<name>[^/]+)/addons$": "addon",
+    "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)$": "addon",
+    "{0}/clusters/(?P<name>[^/]+)/addons/(?P<addonName>[^/]+)/update$": "addon",
+}
+
+
+def _add_eks() -> None:
+    """CRUD for EKS AccessEntry (with its access policies), PodIdentityAssociation and Addon, as the API has them."""
+    import json
+    import uuid
+    from urllib.parse import unquote
+
+    import moto.eks.urls as eks_urls
+    from moto.eks.models import EKSBackend
+    from moto.eks.responses import EKSResponse
+
+    class Failure(Exception):
+        def __init__(self, status: int, error_type: str, message: str) -> None:
+            super().__init__(message)
+            self.reply = (status, {"x-amzn-ErrorType": error_type, "Content-Type": "application/json"}, json.dumps({"message": message}))
+
+    def _not_found(message: str) -> Exception:
+        return Failure(404, "ResourceNotFoundException", message)
+
+    def _in_use(message: str) -> Exception:
+        return Failure(409, "ResourceInUseException", message)
+
+    def store(backend: EKSBackend, cluster: str, kind: str) -> dict[str, dict[str, Any]]:
+        if cluster not in backend.clusters:
+            raise _not_found(f"No cluster found for name: {cluster}.")
+        per_cluster: dict[str, dict[str, dict[str, Any]]] = backend.__dict__.setdefault("_kroless_eks", {})
+        return per_cluster.setdefault(f"{cluster}/{kind}", {})
+
+    def found(items: dict[str, dict[str, Any]], key: str, what: str) -> dict[str, Any]:
+        if key not in items:
+            raise _not_found(f"{what} {key} not found")
+        return items[key]
+
+    def now() -> str:
+        return dt.datetime.now(dt.UTC).isoformat()
+
+    def arn(self: Any, kind: str, cluster: str, suffix: str) -> str:
+        return f"arn:aws:eks:{self.region}:{self.current_account}:{kind}/{cluster}/{suffix}"
+
+    def reply(body: dict[str, Any]) -> Any:
+        return 200, {"Content-Type": "application/json"}, json.dumps(body, default=str)
+
+    def params(self: Any) -> dict[str, Any]:
+        return json.loads(self.body or "{}")
+
+    def path(self: Any, group: str) -> str:
+        match = re.search(r"/clusters/(?P<name>[^/]+)(/[a-z-]+/(?P<key>[^/]+))?(/access-policies/(?P<policy>.+))?", self.path)
+        assert match is not None
+        return unquote(match.group(group) or "")
+
+    # -- pod identity associations
+    def pod_identities(self: Any) -> Any:
+        cluster, key = path(self, "name"), path(self, "key")
+        items = store(self.eks_backend, cluster, "pod-identity")
+        method = self.method
+        if method == "POST" and not key:
+            body = params(self)
+            if any(a["namespace"] == body["namespace"] and a["serviceAccount"] == body["serviceAccount"] for a in items.values()):
+                raise _in_use("Association already exists for this service account")
+            association_id = "a-" + uuid.uuid4().hex[:17]
+            item = {
+                "clusterName": cluster,
+                "namespace": body["namespace"],
+                "serviceAccount": body["serviceAccount"],
+                "roleArn": body["roleArn"],
+                "associationId": association_id,
+                "associationArn": arn(self, "podidentityassociation", cluster, association_id),
+                "tags": body.get("tags") or {},
+                "disableSessionTags": bool(body.get("disableSessionTags", False)),
+                "createdAt": now(),
+                "modifiedAt": now(),
+            }
+            if body.get("targetRoleArn"):
+                item["targetRoleArn"] = body["targetRoleArn"]
+            items[association_id] = item
+            return reply({"association": item})
+        if method == "GET" and not key:
+            query = {k: v[0] for k, v in self.querystring.items()}
+            listed = [
+                {k: a[k] for k in ("clusterName", "namespace", "serviceAccount", "associationArn", "associationId")}
+                for a in items.values()
+                if all(a.get(k) == v for k, v in query.items() if k in ("namespace", "serviceAccount"))
+            ]
+            return reply({"associations": listed})
+        item = found(items, key, "Pod identity association")
+        if method == "POST":
+            item.update({k: v for k, v in params(self).items() if k in ("roleArn", "disableSessionTags", "targetRoleArn")})
+            item["modifiedAt"] = now()
+        elif method == "DELETE":
+            del items[key]
+        return reply({"association": item})
+
+    # -- access entries and their access policies
+    def access_entries(self: Any) -> Any:
+        cluster, principal = path(self, "name"), path(self, "key")
+        items = store(self.eks_backend, cluster, "access-entry")
+        method = self.method
+        if method == "POST" and not principal:
+            body = params(self)
+            if body["principalArn"] in items:
+                raise _in_use("The specified access entry resource is already in use on this cluster.")
+            entry = {
+                "clusterName": cluster,
+                "principalArn": body["principalArn"],
+                "kubernetesGroups": body.get("kubernetesGroups") or [],
+                "accessEntryArn": arn(self, "access-entry", cluster, uuid.uuid4().hex[:12]),
+                "createdAt": now(),
+                "modifiedAt": now(),
+                "tags": body.get("tags") or {},
+                "username": body.get("username") or body["principalArn"],
+                "type": body.get("type") or "STANDARD",
+                "_policies": {},
+            }
+            items[entry["principalArn"]] = entry
+            return reply({"accessEntry": _public(entry)})
+        entry = found(items, principal, "Access entry")
+        if method == "POST":
+            entry.update({k: v for k, v in params(self).items() if k in ("kubernetesGroups", "username")})
+            entry["modifiedAt"] = now()
+        elif method == "DELETE":
+            del items[principal]
+            return reply({})
+        return reply({"accessEntry": _public(entry)})
+
+    def access_policies(self: Any) -> Any:
+        cluster, principal = path(self, "name"), path(self, "key")
+        entry = found(store(self.eks_backend, cluster, "access-entry"), principal, "Access entry")
+        policies: dict[str, Any] = entry["_policies"]
+        if self.method == "POST":
+            body = params(self)
+            policy = {"policyArn": body["policyArn"], "accessScope": body.get("accessScope") or {"type": "cluster"}, "associatedAt": now(), "modifiedAt": now()}
+            policies[body["policyArn"]] = policy
+            return reply({"clusterName": cluster, "principalArn": principal, "associatedAccessPolicy": policy})
+        if self.method == "DELETE":
+            found(policies, path(self, "policy"), "Access policy")
+            del policies[path(self, "policy")]
+            return reply({})
+        return reply({"clusterName": cluster, "principalArn": principal, "associatedAccessPolicies": list(policies.values())})
+
+    # -- add-ons
+    def addons(self: Any) -> Any:
+        cluster, name = path(self, "name"), path(self, "key")
+        items = store(self.eks_backend, cluster, "addon")
+        method = self.method
+        if method == "POST" and not name:
+            body = params(self)
+            if body["addonName"] in items:
+                raise _in_use(f"Addon {body['addonName']} already exists")
+            addon = {
+                "addonName": body["addonName"],
+                "clusterName": cluster,
+                "status": "ACTIVE",
+                "addonVersion": body.get("addonVersion") or "v1.0.0-eksbuild.1",
+                "health": {"issues": []},
+                "addonArn": arn(self, "addon", cluster, f"{body['addonName']}/{uuid.uuid4().hex[:8]}"),
+                "createdAt": now(),
+                "modifiedAt": now(),
+                "tags": body.get("tags") or {},
+            }
+            for key in ("serviceAccountRoleArn", "configurationValues", "podIdentityAssociations"):
+                if body.get(key):
+                    addon[key] = body[key]
+            items[addon["addonName"]] = addon
+            return reply({"addon": addon})
+        addon = found(items, name, "Addon")
+        if method == "POST":  # .../update
+            changed = {k: v for k, v in params(self).items() if k in ("addonVersion", "serviceAccountRoleArn", "configurationValues", "podIdentityAssociations")}
+            addon.update(changed)
+            addon["modifiedAt"] = now()
+            update = {"id": str(uuid.uuid4()), "status": "Successful", "type": "AddonUpdate", "params": [], "createdAt": now(), "errors": []}
+            return reply({"update": update})
+        if method == "DELETE":
+            del items[name]
+        return reply({"addon": addon})
+
+    handlers = {"pod identity": pod_identities, "access entry": access_entries, "access policy": access_policies, "policy": access_policies, "addon": addons}
+
+    def route(kind: str) -> Any:
+        def dispatch(request: Any, full_url: str, headers: Any) -> Any:
+            response = EKSResponse()
+            response.setup_class(request, full_url, headers)
+            try:
+                return handlers[kind](response)
+            except Failure as failure:
+                return failure.reply
+
+        return dispatch
+
+    for pattern, kind in _EKS_ROUTES.items():
+        eks_urls.url_paths[pattern] = route(kind)
+
+    tag_cluster, untag_cluster = EKSBackend.tag_resource, EKSBackend.untag_resource
+
+    def tagged(backend: EKSBackend, resource_arn: str) -> dict[str, Any] | None:
+        for items in backend.__dict__.get("_kroless_eks", {}).values():
+            for item in items.values():
+                if resource_arn in (item.get("associationArn"), item.get("accessEntryArn"), item.get("addonArn")):
+                    return item
+        return None
+
+    def tag_resource(self: EKSBackend, resource_arn: str, tags: dict[str, str]) -> None:
+        item = tagged(self, resource_arn)
+        if item is None:
+            return tag_cluster(self, resource_arn, tags)  # moto tags clusters only
+        item.setdefault("tags", {}).update(tags)
+
+    def untag_resource(self: EKSBackend, resource_arn: str, tag_keys: list[str]) -> None:
+        item = tagged(self, resource_arn)
+        if item is None:
+            return untag_cluster(self, resource_arn, tag_keys)
+        for key in tag_keys:
+            item.get("tags", {}).pop(key, None)
+
+    EKSBackend.tag_resource = tag_resource  # type: ignore[method-assign]
+    EKSBackend.untag_resource = untag_resource  # type: ignore[method-assign]
+
+
+def _public(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if not k.startswith("_")}

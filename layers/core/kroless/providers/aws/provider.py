@@ -490,11 +490,13 @@ class _Operation:
     # ---- calls -------------------------------------------------------------------------------------
 
     def api(self, op: str, params: dict[str, Any]) -> dict[str, Any]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ParamValidationError
 
         method = getattr(self.client, _snake(op))
         try:
             return dict(method(**params))
+        except ParamValidationError as exc:  # a template value AWS would refuse: the node's error, not a crash
+            raise ProviderError(f"{self.ref}: {op}: {exc}") from exc
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
