@@ -4,53 +4,35 @@ Kubernetes API emulator, the DynamoDB state store, the in-process driver."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
 from kroless.demo import DOGS_VS_CATS
-from kroless.localcloud import aws_gaps
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
-from kroless.providers.aws import AwsProvider
-from kroless.providers.kubernetes import KubernetesProvider
 from kroless.runtime.control import ControlPlane
-from kroless.runtime.references import StoreReferences
-from kroless.store import InstanceKey, StateStore, create_table
+from kroless.store import InstanceKey, StateStore
 from tests.conftest import EXAMPLES
-
-REGION = "us-west-2"
+from tests.e2e.conftest import Account
 
 
 @pytest.fixture
-def cloud(kro_examples: Path) -> Iterator[dict[str, Any]]:
-    with mock_aws(), KubernetesEmulator(ready_delay=0.05) as k8s:
-        aws_gaps.install()
-        session = boto3.session.Session(region_name=REGION)
-        dynamodb = session.client("dynamodb")
-        create_table(dynamodb, "kroless-state")
-        store = StateStore("kroless-state", dynamodb)
-        control = ControlPlane(store, kubernetes=KubernetesProvider.from_host(k8s.url), poll=0.02, node_timeout=30)
-        control.providers.aws = AwsProvider(StoreReferences(store, control.providers), session=session, region=REGION)
-        ec2 = session.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
-                "SubnetId"
-            ]
-            for i, zone in enumerate("ab")
-        ]
-        for relative in DOGS_VS_CATS:
-            for document in load_path(str(kro_examples / relative)):
-                control.register(document.body, file=document.file)
-        app = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
-        app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
-        yield {"control": control, "k8s": k8s, "session": session, "store": store, "app": app, "vpc": vpc}
+def cloud(account: Account, kro_examples: Path) -> dict[str, Any]:
+    for relative in DOGS_VS_CATS:
+        for document in load_path(str(kro_examples / relative)):
+            account.control.register(document.body, file=document.file)
+    app = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
+    app["spec"]["vpcID"], app["spec"]["subnetIDs"] = account.vpc, account.subnets
+    return {
+        "control": account.control,
+        "k8s": account.k8s,
+        "session": account.session,
+        "store": account.store,
+        "app": app,
+        "vpc": account.vpc,
+    }
 
 
 def test_dogs_vs_cats_reconciles_to_active_and_deletes_cleanly(cloud: dict[str, Any]) -> None:
@@ -83,7 +65,7 @@ def test_dogs_vs_cats_reconciles_to_active_and_deletes_cleanly(cloud: dict[str, 
     assert rds.describe_db_instances()["DBInstances"] == []
     assert rds.describe_db_subnet_groups()["DBSubnetGroups"] == []
     remaining = [g["GroupName"] for g in session.client("ec2").describe_security_groups()["SecurityGroups"]]
-    assert set(remaining) == {"default"}  # only the VPCs' default groups
+    assert set(remaining) == {"default", "web"}  # only the VPCs' default groups and the account's own
     assert session.client("elasticache").describe_serverless_caches()["ServerlessCaches"] == []
     leftovers = [o for o in cloud["k8s"].cluster.objects() if o["kind"] != "Namespace"]
     assert leftovers == []

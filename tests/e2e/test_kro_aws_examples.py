@@ -1,47 +1,27 @@
 """Kro's own AWS examples, verbatim, reconciled to ACTIVE and deleted with nothing left: the RGDs exactly as
-Kro ships them, an instance of each, moto behind real botocore calls (AWS's managed IAM policies loaded, as
-the templates attach them), the Kubernetes emulator, the state store and the in-process driver."""
+Kro ships them and an instance of each, in the in-process account of tests/e2e/conftest.py."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from kroless.localcloud import aws_gaps
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
-from kroless.providers.aws import AwsProvider
 from kroless.providers.base import INSTANCE_TAG
-from kroless.providers.kubernetes import KubernetesProvider
-from kroless.runtime.control import ControlPlane
-from kroless.runtime.references import StoreReferences
-from kroless.store import StateStore, create_table
-
-REGION = "us-west-2"
-
-
-@dataclass
-class Network:
-    """What an instance of an example may need from the account already (a VPC, subnets, a group)."""
-
-    vpc: str
-    subnets: list[str]
-    security_group: str
+from tests.e2e.conftest import REGION, Account
 
 
 @dataclass(frozen=True)
 class Example:
     rgds: tuple[str, ...]  # relative to kro-examples/aws, registered in this order (nested APIs first)
     kind: str
-    spec: Callable[[Network], dict[str, Any]]
+    spec: Callable[[Account], dict[str, Any]]
     status: tuple[str, ...] = ()  # status fields that must be set once ACTIVE
     setup: Callable[[Any], None] | None = None  # what the account needs beforehand (a session is passed)
     tagging_api: bool = True  # False: none of its kinds is listed by the tagging API (IAM, EKS pod identity)
@@ -155,34 +135,6 @@ EXAMPLES = {
 }
 
 
-@pytest.fixture
-def account(kro_examples: Path) -> Iterator[dict[str, Any]]:
-    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}), KubernetesEmulator(ready_delay=0.05) as k8s:
-        aws_gaps.install()
-        session = boto3.session.Session(region_name=REGION)
-        dynamodb = session.client("dynamodb")
-        create_table(dynamodb, "kroless-state")
-        store = StateStore("kroless-state", dynamodb)
-        control = ControlPlane(store, kubernetes=KubernetesProvider.from_host(k8s.url), poll=0.02, node_timeout=30)
-        control.providers.aws = AwsProvider(StoreReferences(store, control.providers), session=session, region=REGION)
-        ec2 = session.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{zone}")["Subnet"][
-                "SubnetId"
-            ]
-            for i, zone in enumerate("ab")
-        ]
-        group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-        yield {
-            "control": control,
-            "store": store,
-            "session": session,
-            "network": Network(vpc, subnets, group),
-            "examples": kro_examples / "aws",
-        }
-
-
 def _tagged_by_kroless(session: Any) -> list[str]:
     """Every live resource the tagging API knows that still carries kroless's ownership tag (a deleted NAT
     gateway stays listed, in state "deleted", for about an hour on AWS as in moto: it is gone)."""
@@ -198,27 +150,29 @@ def _tagged_by_kroless(session: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_kro_aws_example_reconciles_verbatim_and_deletes_cleanly(account: dict[str, Any], name: str) -> None:
+def test_kro_aws_example_reconciles_verbatim_and_deletes_cleanly(
+    account: Account, kro_examples: Path, name: str
+) -> None:
     example = EXAMPLES[name]
-    control: ControlPlane = account["control"]
+    control = account.control
     if example.setup is not None:
-        example.setup(account["session"])
+        example.setup(account.session)
     for relative in example.rgds:
-        for document in load_path(str(account["examples"] / relative)):
+        for document in load_path(str(kro_examples / "aws" / relative)):
             control.register(document.body, file=document.file)
     instance = {
         "apiVersion": "kro.run/v1alpha1",
         "kind": example.kind,
         "metadata": {"name": "demo", "namespace": "default"},
-        "spec": example.spec(account["network"]),
+        "spec": example.spec(account),
     }
     result = control.apply(instance)
     assert result["state"] == "ACTIVE", result["status"].get("conditions")
     for status_field in example.status:
         assert result["status"].get(status_field), (status_field, result["status"])
     if example.tagging_api:
-        assert _tagged_by_kroless(account["session"])  # the resources exist, with kroless's ownership tags
+        assert _tagged_by_kroless(account.session)  # the resources exist, with kroless's ownership tags
 
     assert control.delete(instance) == {"state": "DELETED"}
-    assert account["store"].list_instances() == []
-    assert _tagged_by_kroless(account["session"]) == []
+    assert account.store.list_instances() == []
+    assert _tagged_by_kroless(account.session) == []

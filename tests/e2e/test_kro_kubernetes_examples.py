@@ -1,21 +1,18 @@
 """Kro's own Kubernetes examples, verbatim, reconciled to ACTIVE and deleted with nothing left: the RGDs as
-Kro ships them, an instance of each, the Kubernetes API emulator, the state store and the in-process driver."""
+Kro ships them, an instance of each, the Kubernetes API emulator, the state store and the in-process driver
+(tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
-from kroless.providers.kubernetes import KubernetesProvider
 from kroless.runtime.control import ControlPlane
-from kroless.store import StateStore, create_table
+from tests.e2e.conftest import Account
 
 # example -> (RGD files relative to kro-examples/kubernetes, nested APIs first; instance kind; instance spec)
 EXAMPLES: dict[str, tuple[tuple[str, ...], str, dict[str, Any]]] = {
@@ -38,13 +35,8 @@ EXAMPLES: dict[str, tuple[tuple[str, ...], str, dict[str, Any]]] = {
 
 
 @pytest.fixture
-def cluster(kro_examples: Path) -> Iterator[dict[str, Any]]:
-    with mock_aws(), KubernetesEmulator(ready_delay=0.05) as k8s:
-        dynamodb = boto3.client("dynamodb", region_name="us-west-2")
-        create_table(dynamodb, "kroless-state")
-        store = StateStore("kroless-state", dynamodb)
-        control = ControlPlane(store, kubernetes=KubernetesProvider.from_host(k8s.url), poll=0.02, node_timeout=30)
-        yield {"control": control, "k8s": k8s, "store": store, "examples": kro_examples / "kubernetes"}
+def cluster(account: Account, kro_examples: Path) -> dict[str, Any]:
+    return {"control": account.control, "k8s": account.k8s, "store": account.store, "examples": kro_examples / "kubernetes"}
 
 
 def _objects(k8s: KubernetesEmulator) -> set[tuple[str, str, str]]:
