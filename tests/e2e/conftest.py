@@ -32,6 +32,7 @@ class Account:
     vpc: str  # a VPC with two subnets and a security group, as an instance may need from the account
     subnets: list[str]
     security_group: str
+    hosted_zone: str = ""  # set by a test that needs a Route 53 zone
 
 
 @pytest.fixture

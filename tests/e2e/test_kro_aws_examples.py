@@ -23,24 +23,34 @@ class Example:
     kind: str
     spec: Callable[[Account], dict[str, Any]]
     status: tuple[str, ...] = ()  # status fields that must be set once ACTIVE
-    setup: Callable[[Any], None] | None = None  # what the account needs beforehand (a session is passed)
-    tagging_api: bool = True  # False: none of its kinds is listed by the tagging API (IAM, EKS pod identity)
+    setup: Callable[[Account], None] | None = None  # what the account (or its cluster) needs beforehand
+    tagging_api: bool = True  # False: none of its kinds is listed by moto's tagging API (IAM, EKS)
 
 
-def eks_cluster(name: str) -> Callable[[Any], None]:
+def eks_cluster(name: str) -> Callable[[Account], None]:
     """podidenity and data-processor attach to an EKS cluster that exists already."""
 
-    def create(session: Any) -> None:
+    def create(account: Account) -> None:
         trust = '{"Version":"2012-10-17","Statement":[]}'
-        role = session.client("iam").create_role(RoleName=f"{name}-cluster", AssumeRolePolicyDocument=trust)
-        session.client("eks").create_cluster(name=name, roleArn=role["Role"]["Arn"], resourcesVpcConfig={})
+        role = account.session.client("iam").create_role(RoleName=f"{name}-cluster", AssumeRolePolicyDocument=trust)
+        account.session.client("eks").create_cluster(name=name, roleArn=role["Role"]["Arn"], resourcesVpcConfig={})
 
     return create
 
 
-def lambda_code_bucket(session: Any) -> None:
+def argocd_namespace(account: Account) -> None:
+    """eks-cluster-mgmt registers each new cluster with the Argo CD of the management cluster it runs in."""
+    account.k8s.cluster.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}})
+
+
+def hosted_zone(account: Account) -> None:
+    zone = account.session.client("route53").create_hosted_zone(Name="example.com", CallerReference="kroless")
+    account.hosted_zone = zone["HostedZone"]["Id"].split("/")[-1]
+
+
+def lambda_code_bucket(account: Account) -> None:
     """The serverless-microservice example deploys its functions' code from a bucket the user owns."""
-    s3 = session.client("s3")
+    s3 = account.session.client("s3")
     s3.create_bucket(Bucket="microservice-code", CreateBucketConfiguration={"LocationConstraint": REGION})
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as code:
@@ -121,6 +131,43 @@ EXAMPLES = {
         },
         setup=eks_cluster("eks-eda"),
     ),
+    "ingress-triangle": Example(
+        ("ingress-triangle/ingress-triangle.yaml",),
+        "IngressTriangle",
+        lambda account: {
+            "name": "shop",
+            "namespace": "default",
+            "subDomain": "shop",
+            "ingressClassName": "alb",
+            "hostedZoneID": account.hosted_zone,
+        },
+        ("certificateARN",),
+        setup=hosted_zone,
+    ),
+    "eks-cluster-mgmt": Example(
+        (
+            "eks-cluster-mgmt/charts/kro/resource-groups/eks/rg-vpc.yaml",
+            "eks-cluster-mgmt/charts/kro/resource-groups/eks/rg-eks-basic.yaml",
+            "eks-cluster-mgmt/charts/kro/resource-groups/eks/rg-eks.yaml",
+        ),
+        "EksCluster",
+        lambda account: {"name": "demo", "accountId": "123456789012", "managementAccountId": "123456789012"},
+        setup=argocd_namespace,
+    ),
+    "aws-accounts-factory-eks": Example(
+        ("aws-accounts-factory/02-eks-cluster-stack.yaml",),
+        "EKSClusterStack",
+        lambda account: {
+            "clusterName": "demo",
+            "region": REGION,
+            "version": "1.31",
+            "subnetIds": account.subnets,
+            "securityGroupIds": [account.security_group],
+            "nodeInstanceType": "t3.medium",
+        },
+        ("clusterArn", "clusterEndpoint"),
+        tagging_api=False,
+    ),
     "aws-accounts-factory-network": Example(
         ("aws-accounts-factory/01-network-stack.yaml",),
         "NetworkStack",
@@ -156,7 +203,7 @@ def test_kro_aws_example_reconciles_verbatim_and_deletes_cleanly(
     example = EXAMPLES[name]
     control = account.control
     if example.setup is not None:
-        example.setup(account.session)
+        example.setup(account)
     for relative in example.rgds:
         for document in load_path(str(kro_examples / "aws" / relative)):
             control.register(document.body, file=document.file)

@@ -410,6 +410,10 @@ class Cluster:
             metadata.pop("namespace", None)
         for server_field in ("managedFields", "selfLink"):
             metadata.pop(server_field, None)
+        for string_map in ("labels", "annotations"):  # map[string]string in Go: a JSON null decodes to ""
+            values = metadata.get(string_map)
+            if isinstance(values, dict):
+                metadata[string_map] = {key: "" if value is None else value for key, value in values.items()}
         return obj
 
     def _validate(self, kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None) -> None:
