@@ -7,7 +7,6 @@ from kroless.render.resolve import (
     evaluate_condition,
     expand_for_each,
     render_node,
-    render_status,
     resolve_status,
 )
 
@@ -18,6 +17,5 @@ __all__ = [
     "evaluate_condition",
     "expand_for_each",
     "render_node",
-    "render_status",
     "resolve_status",
 ]

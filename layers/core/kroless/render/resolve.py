@@ -133,14 +133,10 @@ def expand_for_each(
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*dimensions)]
 
 
-def render_status(graph: Graph, context: Context) -> dict[str, Any]:
-    """Kro's soft resolve of the instance status: fields whose data is pending are omitted."""
-    return resolve_status(graph, context)[0]
-
-
 def resolve_status(graph: Graph, context: Context) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """(status, pending): the soft-resolved status and, for each field still pending, the resource ids
-    whose data it waits on (a load balancer's hostname that arrives after its Ingress was ready)."""
+    """(status, pending): Kro's soft resolve of the instance status (fields whose data is pending are omitted)
+    and, for each pending field, the resource ids whose data it waits on (a load balancer's hostname that
+    arrives after its Ingress was ready)."""
     scope = ["schema", *graph.nodes]
     status: dict[str, Any] = {}
     pending: dict[str, list[str]] = {}

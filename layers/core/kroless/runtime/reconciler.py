@@ -421,7 +421,6 @@ def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, delet
     state = reconciler.load(key)
     if state is None:
         return {"state": "DELETED"}
-    instance_state, status, conditions = project_status(state, generation, deleting=deleting)
+    instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting)
     reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
-    pending = [] if deleting else sorted(resolve_status(state.graph, state.context)[1])
-    return {"state": instance_state.value, "status": status, "pendingStatus": pending}
+    return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}

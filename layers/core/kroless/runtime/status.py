@@ -11,7 +11,7 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from kroless.graph import Graph
-from kroless.render import render_status
+from kroless.render import resolve_status
 from kroless.runtime.states import DONE, InstanceState, NodeState
 
 if TYPE_CHECKING:
@@ -55,15 +55,16 @@ def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False)
 
 def project_status(
     state: _Pass, generation: int, *, deleting: bool = False
-) -> tuple[InstanceState, dict[str, Any], list[dict[str, Any]]]:
-    """(state, status, conditions) of an instance from its recorded node states."""
+) -> tuple[InstanceState, dict[str, Any], list[dict[str, Any]], dict[str, list[str]]]:
+    """(state, status, conditions, pending) of an instance from its recorded node states; ``pending``: the
+    status fields still waiting on data, with the resource ids they wait on."""
     graph = state.graph
     states = {
         rid: str(state.nodes[rid].state)
         for rid in graph.nodes
         if rid in state.nodes and state.nodes[rid].generation == generation
     }
-    status = render_status(graph, state.context)
+    status, pending = resolve_status(graph, state.context)
     current = instance_state(graph, states, deleting)
     previous = {c["type"]: c for c in (state.instance.conditions or [])}
     not_ready = [rid for rid in graph.topological_order if states.get(rid) not in DONE]
@@ -98,7 +99,7 @@ def project_status(
             current = InstanceState.ERROR
     status["state"] = current.value
     status["conditions"] = conditions
-    return current, status, conditions
+    return current, status, conditions, pending
 
 
 def _authored_conditions(
