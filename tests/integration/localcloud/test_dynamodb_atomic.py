@@ -40,3 +40,49 @@ def test_only_one_of_many_concurrent_conditional_puts_wins() -> None:
         assert len(wins) == 1
         item = dynamodb.get_item(TableName="t", Key={"pk": {"S": "heal"}})["Item"]
         assert item["by"]["N"] == str(wins[0])
+
+
+def test_a_read_never_sees_an_item_an_update_is_still_creating() -> None:
+    """moto's UpdateItem stores a new item's key before its attributes; DynamoDB never shows that state."""
+    with LocalAws() as aws:
+        dynamodb = aws.client("dynamodb")
+        dynamodb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        done = threading.Event()
+        partial: list[dict[str, object]] = []
+
+        def write() -> None:
+            client = aws.client("dynamodb")
+            for n in range(300):
+                client.update_item(
+                    TableName="t",
+                    Key={"pk": {"S": "instance"}, "sk": {"S": f"NODE#{n:04d}"}},
+                    UpdateExpression="SET generation = :g, #s = :s",
+                    ExpressionAttributeNames={"#s": "state"},
+                    ExpressionAttributeValues={":g": {"N": "1"}, ":s": {"S": "SYNCED"}},
+                )
+            done.set()
+
+        def read() -> None:
+            client = aws.client("dynamodb")
+            while not done.is_set():
+                items = client.query(
+                    TableName="t",
+                    KeyConditionExpression="pk = :pk",
+                    ExpressionAttributeValues={":pk": {"S": "instance"}},
+                )["Items"]
+                partial.extend(item for item in items if "generation" not in item)
+
+        threads = [threading.Thread(target=write), threading.Thread(target=read), threading.Thread(target=read)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert partial == []

@@ -15,9 +15,10 @@ without Docker, then patches the few moto internals that stop the production pat
   integrations send ``StateMachineArn`` where botocore expects ``stateMachineArn`` (the child is never
   started; moto then fails with ``'StateMachineArn'``). Restored for the ``states`` integration only.
 
-* DynamoDB: a write with a condition is atomic on AWS; moto's backend is not when handlers run in threads
-  (two ``attribute_not_exists`` puts could both succeed). Writes are serialised so conditional writes (the
-  state store's generations, the drift debounce) behave as on AWS.
+* DynamoDB: each request is atomic on AWS; moto's backend is not when handlers run in threads (two
+  ``attribute_not_exists`` puts could both succeed, and an UpdateItem that creates an item stores its key
+  first and its attributes after, so a concurrent read can see a key-only item). Requests are serialised so
+  conditional writes (the state store's generations, the drift debounce) and reads behave as on AWS.
 
 Every patch is undone on exit. Development, demos and tests only: production is AWS.
 """
@@ -384,17 +385,26 @@ _ORIGINALS: dict[str, Any] = {}
 
 
 _DYNAMODB_LOCK = threading.RLock()
-_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_DYNAMODB_REQUESTS = (
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+    "get_item",  # BatchGetItem goes through it too
+    "query",
+    "scan",
+)
 
 
 def _atomic(name: str) -> Callable[..., Any]:
-    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
-        # DynamoDB applies each write, its condition check included, atomically. moto's backend does not
-        # when Lambda handlers run in threads (as they do here): two conditional writes could both pass.
+    def request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # DynamoDB applies each request atomically (a write with its condition check; a read sees whole
+        # items). moto's backend does not when Lambda handlers run in threads, as they do here.
         with _DYNAMODB_LOCK:
             return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
 
-    return write
+    return request
 
 
 def _targets() -> dict[str, tuple[Any, str, Any]]:
@@ -409,7 +419,7 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
         for name in _CLIENT_MODULES
     }
-    atomic_writes = {f"dynamodb {name}": (DynamoDBBackend, name, _atomic(name)) for name in _DYNAMODB_WRITES}
+    atomic_writes = {f"dynamodb {name}": (DynamoDBBackend, name, _atomic(name)) for name in _DYNAMODB_REQUESTS}
     return {
         **clients,
         **atomic_writes,
