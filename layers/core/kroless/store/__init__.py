@@ -8,7 +8,8 @@ Table layout (keys ``pk``/``sk``, both strings; on-demand; TTL on ``expiresAt``)
     INSTANCE#<group>/<version>/<kind>/<ns>/<name>  INSTANCE               rgdName, manifest, manifestHash,
                                                                           generation, observedGeneration,
                                                                           state, status, conditions,
-                                                                          deletionRequested, currentExecution
+                                                                          deletionRequested, currentExecution,
+                                                                          uid (assigned at first admission)
                                                    NODE#<id>[#<index>]    state, generation, observed,
                                                                           desired, appliedHash, physicalId,
                                                                           error, startedAt, readyAt,
