@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "layers" / "core"))
 
@@ -40,32 +38,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from kroless.demo import DOGS_VS_CATS, kro_examples
+    from kroless.demo import dogs_vs_cats_active, kro_examples
     from kroless.drift import scene
     from kroless.localcloud.cloud import LocalCloud
-    from kroless.model import load_path
 
     with LocalCloud(kubernetes_ready_delay=0.05, drift_window=0.5) as cloud:
-        ec2 = cloud.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{cloud.region}{z}")["Subnet"]["SubnetId"]
-            for i, z in enumerate("ab")
-        ]
-        for relative in DOGS_VS_CATS:
-            for document in load_path(str(kro_examples() / relative)):
-                cloud.put("ResourceGraphDefinition Applied", document.body)
-                cloud.settle()
-        app = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
-        app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
-        cloud.put("Instance Applied", app)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            instances = cloud.store.list_instances()
-            if len(instances) == 6 and all(i.state == "ACTIVE" for i in instances):
-                break
-            time.sleep(0.1)
-        cloud.settle()
+        dogs_vs_cats_active(cloud, kro_examples())
         seconds = []
         for _ in range(args.runs):
             time.sleep(0.6)  # past the debounce window

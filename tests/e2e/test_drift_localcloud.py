@@ -10,14 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from kroless.demo import DOGS_VS_CATS
+from kroless.demo import dogs_vs_cats_active
 from kroless.drift import scene
-from kroless.model import load_path
 from kroless.statemachine import state_machine_name
-from kroless.store import InstanceKey
-from tests.conftest import EXAMPLES, KRO_EXAMPLES
+from tests.conftest import KRO_EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -28,27 +25,7 @@ def app() -> Iterator[dict[str, Any]]:
         pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
     kro_examples: Path = KRO_EXAMPLES
     with LocalCloud(kubernetes_ready_delay=0.05) as cloud:
-        ec2 = cloud.client("ec2")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-        subnets = [
-            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{cloud.region}{z}")["Subnet"]["SubnetId"]
-            for i, z in enumerate("ab")
-        ]
-        for relative in DOGS_VS_CATS:
-            for document in load_path(str(kro_examples / relative)):
-                cloud.put("ResourceGraphDefinition Applied", document.body)
-                cloud.settle()
-        manifest = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
-        manifest["spec"]["vpcID"], manifest["spec"]["subnetIDs"] = vpc, subnets
-        key = InstanceKey.from_manifest(manifest)
-        cloud.put("Instance Applied", manifest)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            instances = cloud.store.list_instances()
-            if len(instances) == 6 and all(i.state == "ACTIVE" for i in instances):
-                break
-            time.sleep(0.1)
-        cloud.settle()
+        key = dogs_vs_cats_active(cloud, kro_examples, timeout=180)
         assert all(i.state == "ACTIVE" for i in cloud.store.list_instances()), cloud.aws.async_errors
         yield {"cloud": cloud, "key": key}
 

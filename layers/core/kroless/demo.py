@@ -62,6 +62,29 @@ def _network(cloud: Any) -> tuple[str, list[str]]:
     return vpc, subnets
 
 
+def dogs_vs_cats_active(cloud: LocalCloud, examples: Path, *, timeout: float = 300) -> InstanceKey:
+    """The demo's stack without its narration (benchmarks, tests): register the six RGDs, apply the app in a
+    new VPC, wait until it and its five nested instances are ACTIVE; returns the app's key."""
+    from kroless.store import InstanceKey
+
+    vpc, subnets = _network(cloud)
+    for relative in DOGS_VS_CATS:
+        for document in load_path(str(examples / relative)):
+            cloud.put("ResourceGraphDefinition Applied", document.body)
+            cloud.settle()
+    app: dict[str, Any] = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
+    app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
+    cloud.put("Instance Applied", app)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        instances = cloud.store.list_instances()
+        if len(instances) == len(DOGS_VS_CATS) and all(i.state == "ACTIVE" for i in instances):
+            break
+        time.sleep(0.1)
+    cloud.settle()
+    return InstanceKey.from_manifest(app)
+
+
 def _leftovers(cloud: Any) -> list[str]:
     """Everything the stack could have created that still exists (empty when deletion was complete)."""
     left = [f"instance {i.key}" for i in cloud.store.list_instances()]
