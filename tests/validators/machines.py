@@ -1,0 +1,29 @@
+"""The generated machines the validators check, compiled as the deployed compile function would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kroless.graph import Graph
+from kroless.statemachine import StateMachineOptions, compile_state_machine
+from tests.unit.statemachine.asl_walk import FINALIZE_ARN, RECONCILE_ARN
+
+# A table name as CloudFormation generates one (the stack's output StateTableName)
+TABLE = "Kroless-StateTable0C3F8A1E-1QW2E3R4T5Y6U"
+
+
+def compile_machine(
+    graph: Graph,
+    options: StateMachineOptions | None = None,
+    *,
+    table_name: str = TABLE,
+    reconcile_arn: str = RECONCILE_ARN,
+    finalize_arn: str = FINALIZE_ARN,
+) -> dict[str, Any]:
+    return compile_state_machine(
+        graph,
+        table_name=table_name,
+        reconcile_function_arn=reconcile_arn,
+        finalize_function_arn=finalize_arn,
+        options=options or StateMachineOptions(),
+    )
