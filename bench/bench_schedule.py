@@ -28,7 +28,7 @@ from kroless.statemachine import (  # noqa: E402
     plan_levels,
 )
 from kroless.statemachine.plan import gate_count, plan_dag  # noqa: E402
-from tests.integration.statemachine.fake import FakeReconciler, state_transitions  # noqa: E402
+from tests.integration.statemachine.fake import TABLE, FakeReconciler, state_transitions  # noqa: E402
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 
 SCALE = 3.0  # seconds per delay unit: larger makes the 1 s poll granularity a smaller share
@@ -64,6 +64,7 @@ def run(
     plan = plan_levels(deps, graph.topological_order) if levels else None
     definition = compile_state_machine(
         graph,
+        table_name=TABLE,
         reconcile_function_arn=fake.reconcile_arn,
         finalize_function_arn=fake.finalize_arn,
         options=OPTIONS,

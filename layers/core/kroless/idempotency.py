@@ -7,11 +7,11 @@ expiring through the table's TTL attribute.
 
 from __future__ import annotations
 
-import os
 import warnings
 
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
+from kroless.services import table_from_environment
 from kroless.store import TTL_ATTRIBUTE
 
 # A replayed event is answered from its record without running the handler body, so it adds no metric, and
@@ -22,7 +22,7 @@ warnings.filterwarnings("ignore", message="No application metrics to publish", c
 def persistence(function: str) -> DynamoDBPersistenceLayer:
     """One persistence layer per decorated function (powertools keeps per-function state in it)."""
     return DynamoDBPersistenceLayer(
-        table_name=os.environ.get("KROLESS_TABLE", "kroless-state"),
+        table_name=table_from_environment(),
         key_attr="pk",
         sort_key_attr="sk",
         static_pk_value=f"IDEMPOTENCY#{function}",

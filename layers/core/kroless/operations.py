@@ -11,9 +11,10 @@ from typing import Any
 
 from kroless.compiler import validate_instance_document
 from kroless.errors import KrolessError
+from kroless.graph import Graph
 from kroless.runtime.reconciler import finalize as finalize_instance
 from kroless.runtime.states import InstanceKey, NodeState
-from kroless.services import Services
+from kroless.services import Services, Settings
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
 RGD_DELETED = "ResourceGraphDefinition Deleted"
@@ -42,18 +43,27 @@ def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
 # -- compile -----------------------------------------------------------------------------------------
 
 
+def state_machine_definition(settings: Settings, graph: Graph) -> dict[str, Any]:
+    """The definition of an RGD's state machine in the deployment ``settings`` describe (its table, its
+    functions): what the compile function creates, and what ``kroless graph -o asl`` prints."""
+    from kroless.statemachine import compile_state_machine
+
+    return compile_state_machine(
+        graph,
+        table_name=settings.table_name,
+        reconcile_function_arn=settings.reconcile_function_arn,
+        finalize_function_arn=settings.finalize_function_arn,
+    )
+
+
 def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
     """Validate and store an RGD, then create or update its state machine."""
-    from kroless.statemachine import compile_state_machine, state_machine_name
+    from kroless.statemachine import state_machine_name
 
     # The state machine first, the registry entry last: once an RGD is visible, instances of it can start.
     graph = services.registry.validate(manifest)
     settings = services.settings
-    definition = compile_state_machine(
-        graph,
-        reconcile_function_arn=settings.reconcile_function_arn,
-        finalize_function_arn=settings.finalize_function_arn,
-    )
+    definition = state_machine_definition(settings, graph)
     name = state_machine_name(graph)
     arn = services.state_machine_arn(graph)
     body = json.dumps(definition)

@@ -11,10 +11,12 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from kroless.errors import KrolessError
 from kroless.graph import Graph
 from kroless.runtime.nested import NestedInstances
 from kroless.runtime.providers import ProviderSet
@@ -63,7 +65,7 @@ class Settings:
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         return cls(
-            table_name=env.get("KROLESS_TABLE", "kroless-state"),
+            table_name=table_from_environment(env),
             event_bus=env.get("KROLESS_EVENT_BUS", "kroless"),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             state_machine_prefix=env.get("KROLESS_STATE_MACHINE_PREFIX", STATE_MACHINE_PREFIX),
@@ -77,6 +79,15 @@ class Settings:
             state_machine_log_level=(env.get("KROLESS_STATE_MACHINE_LOG_LEVEL") or "ERROR").upper(),
             state_machine_tracing=env.get("KROLESS_STATE_MACHINE_TRACING", "").lower() in ("1", "true", "yes"),
         )
+
+
+def table_from_environment(env: Mapping[str, str] | None = None) -> str:
+    """The deployed state table (``KROLESS_TABLE``). No default: CloudFormation names the table, and a guessed
+    name would only fail later, in a state machine's gate, far from the cause."""
+    table = (os.environ if env is None else env).get("KROLESS_TABLE")
+    if not table:
+        raise KrolessError("KROLESS_TABLE is not set: the name of the deployed state table (stack output StateTableName)")
+    return table
 
 
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")

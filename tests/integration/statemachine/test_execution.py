@@ -19,7 +19,7 @@ if importlib.util.find_spec("kroless.localcloud.aws") is None:  # pragma: no cov
     )
 
 from kroless.localcloud.aws import LocalAws  # noqa: E402
-from tests.integration.statemachine.fake import FakeReconciler  # noqa: E402
+from tests.integration.statemachine.fake import TABLE, FakeReconciler  # noqa: E402
 
 DOGS_VS_CATS = {
     "postgres": [],
@@ -44,7 +44,9 @@ def dogs_vs_cats() -> Graph:
 
 def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = FAST) -> dict[str, Any]:
     return compile_state_machine(
-        graph, reconcile_function_arn=fake.reconcile_arn, finalize_function_arn=fake.finalize_arn, options=options
+        graph,
+        table_name=TABLE,
+        reconcile_function_arn=fake.reconcile_arn, finalize_function_arn=fake.finalize_arn, options=options
     )
 
 

@@ -19,6 +19,7 @@ from kroless.model import Document, load_path
 ARN = "arn:aws:lambda:us-west-2:123456789012:function:"
 RECONCILE_ARN = ARN + "kroless-reconcile"
 FINALIZE_ARN = ARN + "kroless-finalize"
+TABLE = "Kroless-StateTable-EXAMPLE"  # CloudFormation names the deployed table
 
 
 def node_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -29,6 +29,7 @@ from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
 from tests.unit.statemachine.asl_walk import (
     FINALIZE_ARN,
     RECONCILE_ARN,
+    TABLE,
     ancestors,
     closure,
     compile_graph,
@@ -46,6 +47,7 @@ UPDATE = os.environ.get("KROLESS_UPDATE_GOLDEN") == "1"
 def compile_default(graph: Graph, **options: Any) -> dict[str, Any]:
     return compile_state_machine(
         graph,
+        table_name=TABLE,
         reconcile_function_arn=RECONCILE_ARN,
         finalize_function_arn=FINALIZE_ARN,
         options=StateMachineOptions(**options),
@@ -183,7 +185,7 @@ def test_dogs_vs_cats_shape() -> None:
         assert names[f"{node} wait"]["Type"] == "Wait"
         assert names[f"{node} check"]["Parameters"]["Payload"]["mode"] == "check"
         assert names[f"{node} delete"]["Parameters"]["Payload"]["mode"] == "delete"
-    assert names["workerapp awaits redis"]["Parameters"]["TableName"] == "kroless-state"
+    assert names["workerapp awaits redis"]["Parameters"]["TableName"] == TABLE
 
 
 def test_state_names_are_unique_and_short() -> None:

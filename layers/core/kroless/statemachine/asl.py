@@ -78,7 +78,8 @@ DONE = "Done"
 
 @dataclass(frozen=True)
 class StateMachineOptions:
-    table_name: str = "kroless-state"
+    """How the machine behaves (timeouts, polling, form); where it runs (table, functions) is passed apart."""
+
     node_timeout_seconds: int = 30 * 60
     node_timeouts: Mapping[str, int] = field(default_factory=dict)  # per resource id (e.g. an RDS instance)
     first_wait_seconds: int = 2  # readiness polls back off 2, 4, 8, ... up to max_wait_seconds
@@ -136,8 +137,11 @@ def _duration(seconds: int) -> str:
 class _Builder:
     """Emits states into one global namespace (Step Functions wants state names unique machine-wide)."""
 
-    def __init__(self, graph: Graph, reconcile_arn: str, finalize_arn: str, options: StateMachineOptions) -> None:
+    def __init__(
+        self, graph: Graph, table_name: str, reconcile_arn: str, finalize_arn: str, options: StateMachineOptions
+    ) -> None:
         self.graph = graph
+        self.table_name = table_name
         self.reconcile_arn = reconcile_arn
         self.finalize_arn = finalize_arn
         self.options = options
@@ -310,7 +314,7 @@ class _Builder:
             "Type": "Task",
             "Resource": DYNAMODB_GET_ITEM,
             "Parameters": {
-                "TableName": self.options.table_name,
+                "TableName": self.table_name,
                 "Key": {"pk": {"S.$": "States.Format('INSTANCE#{}', $.instance)"}, "sk": sort_key},
                 "ConsistentRead": True,
                 "ProjectionExpression": "#state, #generation",
@@ -610,14 +614,17 @@ def deletion_dependencies(graph: Graph) -> dict[str, list[str]]:
 def compile_state_machine(
     graph: Graph,
     *,
+    table_name: str,
     reconcile_function_arn: str,
     finalize_function_arn: str,
     options: StateMachineOptions | None = None,
     apply_plan: Block | None = None,
     delete_plan: Block | None = None,
 ) -> dict[str, Any]:
-    """The ASL definition (a dict; ``json.dumps`` it) of ``kroless-<rgd>``: reconcile and delete modes.
+    """The ASL definition (a dict; ``json.dumps`` it) of an RGD's machine: reconcile and delete modes.
 
+    ``table_name`` is the deployed state table (the gates read it) and the ARNs the deployed functions: no
+    defaults, since a CloudFormation stack names them (:func:`kroless.operations.state_machine_definition`).
     ``apply_plan``/``delete_plan`` override the schedules (the benchmark compares a level-by-level one).
     """
     options = options or StateMachineOptions()
@@ -631,10 +638,10 @@ def compile_state_machine(
         raise ValueError(f"unknown state machine form {options.form!r}")
     definition = None
     if options.form != "generic":
-        builder = _Builder(graph, reconcile_function_arn, finalize_function_arn, options)
+        builder = _Builder(graph, table_name, reconcile_function_arn, finalize_function_arn, options)
         definition = builder.build(apply_plan, delete_plan)
     if definition is None or (options.form == "auto" and definition_size(definition) > DEFINITION_LIMIT):
-        builder = _Builder(graph, reconcile_function_arn, finalize_function_arn, options)
+        builder = _Builder(graph, table_name, reconcile_function_arn, finalize_function_arn, options)
         items = (
             builder.generic_items(graph.topological_order, dependencies),
             builder.generic_items(reverse_order, deletion_dependencies(graph)),

@@ -1,0 +1,65 @@
+"""The compile function's work (operations.apply_rgd) with the deployment's settings, against moto: the state
+machine it creates is wired to the deployed stack's table, functions and name prefix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from kroless import operations
+from kroless.services import Services, Settings
+from kroless.store import create_table
+from tests.unit.statemachine.asl_walk import node_tasks, rgd_document
+
+REGION = "us-west-2"
+ACCOUNT = "123456789012"
+# A CloudFormation-generated table name, as `cdk deploy` creates it (never "kroless-state")
+TABLE = "Kroless-StateTable-ABC123"
+FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
+# Dogs-vs-Cats' shape: the worker needs both stores, so it gates on them through the state table
+DOGS_VS_CATS = {"postgres": [], "redis": [], "voteapp": ["redis"], "resultapp": ["postgres"], "workerapp": ["redis", "postgres"]}
+
+
+def deployment_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "table_name": TABLE,
+        "region": REGION,
+        "reconcile_function_arn": FUNCTION + "Kroless-ReconcileNode-XYZ",
+        "finalize_function_arn": FUNCTION + "Kroless-Finalize-XYZ",
+        "state_machine_role_arn": f"arn:aws:iam::{ACCOUNT}:role/Kroless-StateMachineRole-XYZ",
+    }
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": REGION}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        create_table(boto3.client("dynamodb", region_name=REGION), TABLE)
+        yield
+
+
+def deployed(settings: Settings) -> Services:
+    return Services(settings, session=boto3.session.Session(region_name=REGION))
+
+
+def created_definition(services: Services, machine: str) -> dict[str, Any]:
+    sfn = services.sfn
+    arn = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == machine)
+    return dict(json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]))
+
+
+def test_every_gate_reads_the_deployed_table(aws: None) -> None:
+    services = deployed(deployment_settings())
+    manifest = rgd_document("dogsvscats", list(DOGS_VS_CATS), DOGS_VS_CATS).body
+    result = operations.apply_rgd(services, manifest)
+    definition = created_definition(services, result["stateMachine"])
+    gates = [state for _, state in node_tasks(definition) if state.get("Resource") == "arn:aws:states:::dynamodb:getItem"]
+    assert gates, "the graph is not series-parallel: its machine must gate on the state table"
+    assert {gate["Parameters"]["TableName"] for gate in gates} == {TABLE}
