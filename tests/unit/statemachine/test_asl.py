@@ -18,6 +18,7 @@ from moto import mock_aws
 from kroless.graph import Graph
 from kroless.statemachine import (
     DEFINITION_LIMIT,
+    LAMBDA_INVOKE,
     StateMachineOptions,
     compile_state_machine,
     definition_json,
@@ -197,15 +198,21 @@ def test_state_names_are_unique_and_short() -> None:
 
 def test_retry_and_catch() -> None:
     definition = compile_default(_dogs_vs_cats())
-    task = dict(node_tasks(definition))["postgres"]
-    assert task["Retry"][0]["ErrorEquals"] == [
+    lambda_tasks = [state for _, state in node_tasks(definition) if state.get("Resource") == LAMBDA_INVOKE]
+    # AWS's recommended list for lambda:invoke (and CDK's default), then kroless's own throttling errors
+    aws_recommended = [
+        "Lambda.ClientExecutionTimeoutException",
         "Lambda.ServiceException",
         "Lambda.AWSLambdaException",
         "Lambda.SdkClientException",
-        "Lambda.TooManyRequestsException",
-        "StoreThrottledError",
-        "ThrottlingException",
     ]
+    for task in lambda_tasks:
+        assert task["Retry"][0]["ErrorEquals"] == [
+            *aws_recommended,
+            "Lambda.TooManyRequestsException",
+            "StoreThrottledError",
+            "ThrottlingException",
+        ]
     catch = definition["States"]["Reconcile"]["Catch"]
     assert [c["ErrorEquals"] for c in catch] == [["Kroless.Superseded"], ["States.ALL"]]
     assert [c["Next"] for c in catch] == ["Superseded", "Record failure"]

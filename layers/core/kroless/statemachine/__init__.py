@@ -7,6 +7,7 @@ the resource ids; :mod:`~kroless.statemachine.simulate` runs a definition on a v
 
 from kroless.statemachine.asl import (
     DEFINITION_LIMIT,
+    LAMBDA_INVOKE,
     StateMachineOptions,
     compile_state_machine,
     definition_json,
@@ -18,6 +19,7 @@ from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, plan_leve
 
 __all__ = [
     "DEFINITION_LIMIT",
+    "LAMBDA_INVOKE",
     "Block",
     "Par",
     "Seq",

@@ -41,7 +41,9 @@ from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, reverse
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
+# AWS's recommended retry list for lambda:invoke (CDK's default too), then throttling, kroless's own included
 TRANSIENT_ERRORS = [
+    "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
