@@ -40,7 +40,9 @@ def run_script(node: str, script: str, *args: str, stdin: str | None = None, tim
     try:
         report: dict[str, Any] = json.loads(proc.stdout)
     except json.JSONDecodeError:
-        raise AssertionError(f"{script} exited {proc.returncode} without a report:\n{proc.stdout}\n{proc.stderr}") from None
+        raise AssertionError(
+            f"{script} exited {proc.returncode} without a report:\n{proc.stdout}\n{proc.stderr}"
+        ) from None
     report["exit_status"] = proc.returncode
     report["stderr"] = proc.stderr
     return report

@@ -1,0 +1,211 @@
+#!/usr/bin/env node
+// Run generated state machines in npm aws-local-stepfunctions (an ASL interpreter written to AWS's
+// specification, independent of moto's) with scripted task results, and print what each run did as JSON.
+//
+//   node tools/asl/run.js < runs.json
+//
+// stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT}, ...]}
+// stdout: {"interpreter": "aws-local-stepfunctions@<version>",
+//          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT", "output": ..., "error": "...",
+//                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...]}}}
+//
+// Every Task is overridden by its state name (taskResourceLocalHandlers) and every Wait takes 0 ms
+// (waitTimeOverrides), so a run takes milliseconds whatever the definition's waits say.
+//
+// SCRIPT, the scripted behaviour of the functions and the state table (tests/validators/scenarios.py
+// implements the same for moto's interpreter; keep the two alike):
+//   nodes:    {"<node id>": {"polls": N, "error": "<message>", "superseded": true}}
+//             The reconcile function, per node and phase (apply/check vs delete), answers
+//             WAITING_FOR_READINESS (DELETING) to its first N calls and SYNCED (DELETED) after; "error"
+//             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true.
+//   gates:    {"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}
+//             What the state table's item of that node looks like to its i-th getItem (the last repeats):
+//             no item, or the item's state for this generation ("older"/"newer": SYNCED by generation -1/+1).
+//             A node without a script reads "ready" (apply) or "absent" (delete).
+//   refresh:  K: the finalize function (mode reconcile) asks for K status refreshes before it is done.
+"use strict";
+
+// aws-local-stepfunctions 3 is built for Node 22 (engines); Node 20 lacks Promise.withResolvers, which its
+// Task state uses for the task timeout. This polyfill is the only gap on Node 20.
+if (typeof Promise.withResolvers !== "function") {
+  Promise.withResolvers = function withResolvers() {
+    let resolve;
+    let reject;
+    const promise = new this((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+const fs = require("fs");
+const Module = require("module");
+const path = require("path");
+
+// The library, loaded with a handle on the internals this runner fixes (the bundle exports StateMachine only).
+function loadInterpreter() {
+  const entry = require.resolve("aws-local-stepfunctions");
+  const version = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), "..", "package.json"), "utf8")).version;
+  const source = fs.readFileSync(entry, "utf8") +
+    "\nmodule.exports.__internals = { FailStateAction, FailStateError, StatesRuntimeError, processPayloadTemplate };\n";
+  const bundle = new Module(entry, module);
+  bundle.filename = entry;
+  bundle.paths = Module._nodeModulePaths(path.dirname(entry));
+  bundle._compile(source, entry);
+  const { StateMachine, __internals: internals } = bundle.exports;
+  const { FailStateAction, FailStateError, StatesRuntimeError, processPayloadTemplate } = internals;
+  // AWS: a Fail state's ErrorPath and CausePath take a reference path *or an intrinsic function* returning a
+  // string (States.Format, States.JsonToString, States.ArrayGetItem, ...). aws-local-stepfunctions 3.0.0
+  // evaluates them as JSONPath only and fails the run with States.Runtime ("does not point to a value") on
+  // an intrinsic. Evaluate them as a payload template field does, which covers both.
+  FailStateAction.prototype.execute = async function execute(input, context) {
+    const state = this.stateDefinition;
+    const resolve = (field, fixed) => {
+      if (state[field] === undefined) return fixed;
+      const value = processPayloadTemplate({ "value.$": state[field] }, input, context).value;
+      if (typeof value !== "string") {
+        throw new StatesRuntimeError(`${field} '${state[field]}' evaluated to ${JSON.stringify(value)}, not a string`);
+      }
+      return value;
+    };
+    throw new FailStateError(resolve("ErrorPath", state.Error), resolve("CausePath", state.Cause));
+  };
+  return { StateMachine, version };
+}
+
+const { StateMachine, version: interpreterVersion } = loadInterpreter();
+
+const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
+const DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem";
+
+function* allStates(scope) {
+  for (const [name, state] of Object.entries(scope.States || {})) {
+    yield [name, state];
+    for (const branch of state.Branches || []) yield* allStates(branch);
+    const processor = state.ItemProcessor || state.Iterator;
+    if (processor) yield* allStates(processor);
+  }
+}
+
+class Script {
+  constructor(script, input) {
+    this.nodes = script.nodes || {};
+    this.gates = script.gates || {};
+    this.refresh = script.refresh || 0;
+    this.deleting = input.mode === "delete";
+    this.calls = new Map(); // "<node> <phase>" -> calls so far
+    this.reads = new Map(); // "<sk>" -> reads so far
+  }
+
+  reconcile(payload) {
+    const { node, mode } = payload;
+    const phase = mode === "delete" ? "delete" : "apply";
+    const key = `${node} ${phase}`;
+    const count = this.calls.get(key) || 0;
+    this.calls.set(key, count + 1);
+    const behaviour = this.nodes[node] || {};
+    if (behaviour.superseded) return { state: "IN_PROGRESS", superseded: true, message: "generation superseded" };
+    if (behaviour.error !== undefined) return { state: "ERROR", message: behaviour.error };
+    if (count < (behaviour.polls || 0)) {
+      return { state: phase === "delete" ? "DELETING" : "WAITING_FOR_READINESS", message: `${node} not ready (${count + 1})` };
+    }
+    return { state: phase === "delete" ? "DELETED" : "SYNCED", message: "" };
+  }
+
+  finalize(payload) {
+    if (payload.mode === "reconcile" && this.refresh > 0) {
+      return { state: "ACTIVE", refreshSeconds: 1, refreshAttempt: 1, pendingStatus: ["status.url"] };
+    }
+    if (payload.mode === "refresh" && payload.attempt < this.refresh) {
+      return { state: "ACTIVE", refreshSeconds: 1, refreshAttempt: payload.attempt + 1, pendingStatus: ["status.url"] };
+    }
+    return { state: payload.mode === "reconcile" || payload.mode === "refresh" ? "ACTIVE" : payload.mode };
+  }
+
+  getItem(params, generation) {
+    const sk = params.Key.sk.S;
+    const node = sk.replace(/^NODE#/, "");
+    const script = this.gates[node] || [this.deleting ? "absent" : "ready"];
+    const count = this.reads.get(sk) || 0;
+    this.reads.set(sk, count + 1);
+    const step = script[Math.min(count, script.length - 1)];
+    if (step === "absent") return {};
+    const states = { waiting: "WAITING_FOR_READINESS", ready: "SYNCED", deleting: "DELETING", deleted: "DELETED",
+      older: "SYNCED", newer: "SYNCED" };
+    if (!(step in states)) throw new Error(`unknown gate step ${step}`);
+    const gen = generation + (step === "older" ? -1 : step === "newer" ? 1 : 0);
+    // the item as DynamoDB returns it under ProjectionExpression "#state, #generation"
+    return { Item: { state: { S: states[step] }, generation: { N: String(gen) } } };
+  }
+}
+
+function overrides(definition, script, input) {
+  const tasks = {};
+  const waits = {};
+  for (const [name, state] of allStates(definition)) {
+    if (state.Type === "Wait") waits[name] = 0;
+    if (state.Type !== "Task") continue;
+    if (state.Resource === LAMBDA_INVOKE) {
+      tasks[name] = async (params) => {
+        const fn = params.FunctionName;
+        const payload = params.Payload;
+        const result = /reconcile/.test(fn) ? script.reconcile(payload) : /finalize/.test(fn) ? script.finalize(payload)
+          : null;
+        if (result === null) throw new Error(`no scripted function ${fn}`);
+        return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
+      };
+    } else if (state.Resource === DYNAMODB_GET_ITEM) {
+      tasks[name] = async (params) => script.getItem(params, input.generation);
+    } else {
+      throw new Error(`state ${name}: no scripted resource ${state.Resource}`);
+    }
+  }
+  return { taskResourceLocalHandlers: tasks, waitTimeOverrides: waits };
+}
+
+async function runOne(run) {
+  const script = new Script(run.script || {}, run.input);
+  // The definitions were checked by asl-validator already (validate.js); this one checks again with the
+  // version aws-local-stepfunctions bundles.
+  const machine = new StateMachine(run.definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input) });
+  const entered = [];
+  const collect = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === "StateEntered") entered.push({ name: event.state.name, input: event.state.input });
+    }
+  })();
+  const report = { entered };
+  try {
+    report.output = await execution.result;
+    report.status = "SUCCEEDED";
+  } catch (err) {
+    const cause = err.cause || err;
+    report.status = err.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED";
+    report.error = cause.name;
+    report.cause = cause.message;
+  }
+  await collect;
+  return report;
+}
+
+async function main() {
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  const { runs } = JSON.parse(text);
+  const results = {};
+  for (const run of runs) {
+    try {
+      results[run.id] = await runOne(run);
+    } catch (err) {
+      results[run.id] = { status: "RUNNER_ERROR", error: err.name, cause: String(err.stack || err), entered: [] };
+    }
+  }
+  process.stdout.write(JSON.stringify({ interpreter: `aws-local-stepfunctions@${interpreterVersion}`, runs: results }) + "\n");
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err.stack || err) + "\n");
+  process.exitCode = 2;
+});
