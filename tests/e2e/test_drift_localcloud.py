@@ -13,7 +13,7 @@ import pytest
 
 from kroless.demo import dogs_vs_cats_active
 from kroless.drift import scene
-from kroless.statemachine import state_machine_name
+from kroless.services import services
 from tests.conftest import KRO_EXAMPLES
 
 
@@ -44,7 +44,7 @@ def test_status_fields_that_arrive_after_readiness_fill_in(app: dict[str, Any]) 
     assert status.get("voteURL") == "pets-vote-ingress-default.ingress.localcloud.kroless", status
     assert status.get("resultURL") == "pets-result-ingress-default.ingress.localcloud.kroless", status
     sfn = cloud.client("stepfunctions")
-    machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == state_machine_name("dogsvscats-app.kro.run"))
+    machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == services().state_machine_name("dogsvscats-app.kro.run"))
     (execution,) = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
     wait_for = time.monotonic() + 60
     while sfn.describe_execution(executionArn=execution["executionArn"])["status"] == "RUNNING" and time.monotonic() < wait_for:

@@ -58,14 +58,12 @@ def state_machine_definition(settings: Settings, graph: Graph) -> dict[str, Any]
 
 def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
     """Validate and store an RGD, then create or update its state machine."""
-    from kroless.statemachine import state_machine_name
-
     # The state machine first, the registry entry last: once an RGD is visible, instances of it can start.
     graph = services.registry.validate(manifest)
     settings = services.settings
     definition = state_machine_definition(settings, graph)
-    name = state_machine_name(graph)
-    arn = services.state_machine_arn(graph)
+    name = services.state_machine_name(graph.name)
+    arn = services.state_machine_arn(graph.name)
     body = json.dumps(definition)
     common = {"definition": body, "roleArn": settings.state_machine_role_arn, **settings.state_machine_configuration()}
     try:

@@ -7,22 +7,22 @@ Kubernetes provider at its API emulator and the clients at moto).
 
 from __future__ import annotations
 
-import hashlib
+import contextvars
 import json
 import os
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from kroless.errors import KrolessError
-from kroless.graph import Graph
 from kroless.runtime.nested import NestedInstances
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.reconciler import Reconciler
 from kroless.runtime.references import StoreReferences
 from kroless.runtime.registry import RGDRegistry
+from kroless.statemachine.names import execution_name, state_machine_name
 from kroless.store import InstanceKey, StateStore
 
 EVENT_SOURCE_REQUESTS = "kroless"
@@ -88,26 +88,6 @@ def table_from_environment(env: Mapping[str, str] | None = None) -> str:
     if not table:
         raise KrolessError("KROLESS_TABLE is not set: the name of the deployed state table (stack output StateTableName)")
     return table
-
-
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
-
-
-def execution_name(key: InstanceKey, generation: int, mode: str = "reconcile", parent: str | None = None) -> str:
-    """Deterministic, so a replayed event never starts a second execution for one generation.
-
-    ``<name>-<namespace>-g<generation>`` (``-delete`` for deletions; ``--of-<parent>`` for a nested child so
-    the console shows the link), Step Functions' charset, at most 80 characters.
-    """
-    parts = [key.name, key.namespace if not key.cluster_scoped else "cluster", f"g{generation}"]
-    name = "-".join(parts) + ("-delete" if mode == "delete" else "")
-    if parent:
-        name += "--of-" + parent.replace("/", "-")
-    name = _NAME_CHARS.sub("-", name)
-    if len(name) > 80:
-        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-        name = f"{name[:71]}-{digest}"
-    return name
 
 
 class Services:
@@ -185,19 +165,19 @@ class Services:
     def account(self) -> str:
         return str(self.client("sts").get_caller_identity()["Account"])
 
-    def state_machine_arn(self, rgd: str | Graph) -> str:
-        """The ARN of an RGD's state machine (by registered name, or from a graph not yet registered)."""
-        from kroless.statemachine import state_machine_name
+    def state_machine_name(self, rgd: str) -> str:
+        return state_machine_name(rgd, self.settings.state_machine_prefix)
 
-        graph = self.registry.graph(rgd) if isinstance(rgd, str) else rgd
-        return f"arn:aws:states:{self.settings.region}:{self.account}:stateMachine:{state_machine_name(graph)}"
+    def state_machine_arn(self, rgd: str) -> str:
+        """The ARN of an RGD's state machine (registered or not yet: the name is all it takes)."""
+        return f"arn:aws:states:{self.settings.region}:{self.account}:stateMachine:{self.state_machine_name(rgd)}"
 
     def start_execution(self, key: InstanceKey, generation: int, *, mode: str = "reconcile", parent: str | None = None) -> str:
         """Start the RGD's state machine for one instance generation; an existing execution is reused."""
         instance = self.store.get_instance(key)
         if instance is None:
             return ""
-        name = execution_name(key, generation, mode, parent)
+        name = execution_name(key, generation, deleting=mode == "delete", parent=parent)
         payload = {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "mode": mode}
         arn = self.state_machine_arn(instance.rgd)
         try:
@@ -220,14 +200,29 @@ class Services:
 
 
 _services: Services | None = None
+# The local cloud runs every function in one process: each handler call sees its own function's services.
+_scoped: contextvars.ContextVar[Services | None] = contextvars.ContextVar("kroless_services", default=None)
 
 
 def services() -> Services:
     """The process-wide services (one per warm Lambda container)."""
     global _services
+    scoped = _scoped.get()
+    if scoped is not None:
+        return scoped
     if _services is None:
         _services = Services(Settings.from_environment())
     return _services
+
+
+@contextmanager
+def use_services(value: Services) -> Iterator[None]:
+    """``services()`` returns ``value`` in this context (one function's handler call in the local cloud)."""
+    token = _scoped.set(value)
+    try:
+        yield
+    finally:
+        _scoped.reset(token)
 
 
 def set_services(value: Services | None) -> None:

@@ -63,3 +63,16 @@ def test_every_gate_reads_the_deployed_table(aws: None) -> None:
     gates = [state for _, state in node_tasks(definition) if state.get("Resource") == "arn:aws:states:::dynamodb:getItem"]
     assert gates, "the graph is not series-parallel: its machine must gate on the state table"
     assert {gate["Parameters"]["TableName"] for gate in gates} == {TABLE}
+
+
+def test_a_configured_prefix_names_the_machine_and_its_executions(aws: None) -> None:
+    """IAM grants the functions ``<prefix>*`` only: every machine and execution must be under that prefix."""
+    services = deployed(deployment_settings(state_machine_prefix="acme-kro-"))
+    manifest = rgd_document("webapp.acme.dev", ["a"], {"a": []}).body
+    result = operations.apply_rgd(services, manifest)
+    assert result["stateMachine"] == "acme-kro-webapp-acme-dev"
+    created_definition(services, "acme-kro-webapp-acme-dev")
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Synthetic", "metadata": {"name": "shop"}, "spec": {"name": "shop"}}
+    started = operations.apply_instance(services, instance)
+    assert ":stateMachine:" not in started["execution"]
+    assert started["execution"].startswith(f"arn:aws:states:{REGION}:{ACCOUNT}:execution:acme-kro-webapp-acme-dev:shop-")

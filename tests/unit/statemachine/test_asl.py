@@ -16,6 +16,7 @@ import pytest
 from moto import mock_aws
 
 from kroless.graph import Graph
+from kroless.services import STATE_MACHINE_PREFIX as PREFIX
 from kroless.statemachine import (
     DEFINITION_LIMIT,
     LAMBDA_INVOKE,
@@ -24,6 +25,7 @@ from kroless.statemachine import (
     definition_json,
     definition_size,
     deletion_dependencies,
+    names,
     state_machine_name,
 )
 from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
@@ -112,7 +114,7 @@ def test_every_definition_passes_create_state_machine(sfn: Any) -> None:
     role = "arn:aws:iam::123456789012:role/kroless-sfn"
     names = set()
     for _, graph in EXAMPLE_GRAPHS:
-        name = state_machine_name(graph)
+        name = state_machine_name(graph.name, PREFIX)
         if name in names:
             continue
         names.add(name)
@@ -189,11 +191,23 @@ def test_dogs_vs_cats_shape() -> None:
     assert names["workerapp awaits redis"]["Parameters"]["TableName"] == TABLE
 
 
-def test_state_names_are_unique_and_short() -> None:
+@pytest.mark.parametrize("form", ["named", "generic"])
+def test_every_example_machine_keeps_aws_name_rules(form: str) -> None:
+    """The machine's name, and its state names: unique machine-wide, 1-80 characters (names.check_*)."""
     for _, graph in EXAMPLE_GRAPHS:
-        names = [name for name, _ in node_tasks(compile_default(graph))]
-        assert len(names) == len(set(names)), graph.name
-        assert max(len(n) for n in names) <= 80
+        names.check_state_machine_name(state_machine_name(graph.name, PREFIX))
+        states = [name for name, _ in node_tasks(compile_default(graph, form=form))]
+        assert len(states) == len(set(states)), graph.name
+        for state in states:
+            names.check_state_name(state)
+
+
+def test_a_long_resource_id_gets_state_names_within_the_limit() -> None:
+    long_id = "r" + "x" * 90
+    graph = compile_graph(rgd_document("long-ids", [long_id, "b"], {long_id: [], "b": [long_id]}))
+    states = [name for name, _ in node_tasks(compile_default(graph))]
+    assert all(len(state) <= 80 for state in states)
+    assert any(state.startswith("rxxxx") and re.search(r"-[0-9a-f]{8}$", state) for state in states)
 
 
 def test_retry_and_catch() -> None:
@@ -232,17 +246,16 @@ def test_timeouts_and_backoff() -> None:
     assert "resource postgres not ready after 1h" in states["postgres timed out"]["CausePath"]
 
 
-@pytest.mark.parametrize(
-    ("rgd", "expected"),
-    [
-        ("dogsvscats-app.kro.run", "kroless-dogsvscats-app-kro-run"),
-        ("a" * 100, "kroless-" + "a" * 63 + "~"),
-    ],
-)
-def test_state_machine_name(rgd: str, expected: str) -> None:
-    name = state_machine_name(rgd)
-    assert name.startswith(expected) and len(name) <= 80
-    assert re.fullmatch(r"[A-Za-z0-9_~-]+", name)
+LONGEST_RGD_NAME = "r" * 200 + ".example.com"  # Kubernetes allows 253 characters
+
+
+def test_a_long_rgd_name_gets_a_machine_step_functions_accepts(sfn: Any) -> None:
+    name = state_machine_name(LONGEST_RGD_NAME, PREFIX)
+    assert re.fullmatch(r"[0-9A-Za-z_-]{1,80}", name) and name.startswith("kroless-rrrr")
+    assert state_machine_name(LONGEST_RGD_NAME.replace(".com", ".org"), PREFIX) != name  # cut names stay apart
+    graph = compile_graph(rgd_document(LONGEST_RGD_NAME, ["a"], {"a": []}))
+    role = "arn:aws:iam::123456789012:role/kroless-sfn"
+    sfn.create_state_machine(name=name, definition=definition_json(compile_default(graph)), roleArn=role)
 
 
 def test_large_graphs_use_the_generic_form_under_one_megabyte() -> None:

@@ -1,8 +1,8 @@
-"""The state machine compiler: a compiled graph in, the Amazon States Language of ``kroless-<rgd>`` out.
+"""The state machine compiler: a compiled graph in, the Amazon States Language of ``<prefix><rgd>`` out.
 
 :mod:`~kroless.statemachine.plan` turns the DAG into a schedule (nested sequence/parallel where the graph is
 series-parallel, gated chains elsewhere); :mod:`~kroless.statemachine.asl` writes it as states named after
-the resource ids; :mod:`~kroless.statemachine.simulate` runs a definition on a virtual clock (tests, bench).
+the resource ids, within AWS's name rules (:mod:`~kroless.statemachine.names`); :mod:`~kroless.statemachine.simulate` runs a definition on a virtual clock (tests, bench).
 """
 
 from kroless.statemachine.asl import (
@@ -13,8 +13,8 @@ from kroless.statemachine.asl import (
     definition_json,
     definition_size,
     deletion_dependencies,
-    state_machine_name,
 )
+from kroless.statemachine.names import execution_name, state_machine_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, plan_levels
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "definition_json",
     "definition_size",
     "deletion_dependencies",
+    "execution_name",
     "plan_dag",
     "plan_levels",
     "state_machine_name",

@@ -1,4 +1,4 @@
-"""Compile a graph into the Amazon States Language definition of its state machine ``kroless-<rgd>``.
+"""Compile a graph into the Amazon States Language definition of its state machine ``<prefix><rgd>``.
 
 One machine per RGD serves both reconcile and delete (``"mode": "delete"`` in the execution input picks the
 deletion branch): one execution namespace per instance, so executions named ``<instance>-<generation>``
@@ -29,14 +29,13 @@ Pass with intrinsic functions, Parallel, Fail, Succeed. No ``.waitForTaskToken``
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.graph import Graph
+from kroless.statemachine.names import state_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, reverse
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -60,7 +59,6 @@ DYNAMODB_TRANSIENT_ERRORS = [
 SUPERSEDED_ERROR = "Kroless.Superseded"
 NODE_ERROR = "Kroless.NodeError"
 TIMEOUT_ERROR = "Kroless.NodeTimeout"
-MAX_STATE_NAME = 80  # Step Functions' limit on state (and state machine) names
 DEFINITION_LIMIT = 1_000_000  # 1 MB; the API request also carries the name and role
 
 # Top-level states start with a capital letter: resource ids are lowerCamelCase, so they never collide.
@@ -115,21 +113,6 @@ class StateMachineOptions:
         return max(count, 1)
 
 
-def state_machine_name(graph: Graph | str) -> str:
-    """``kroless-<rgd name>`` within Step Functions' rules (1-80 of ``A-Za-z0-9-_``, the set that also
-    allows CloudWatch logging); a name cut to fit keeps a hash of the whole so two RGDs never share one."""
-    rgd = graph if isinstance(graph, str) else graph.name
-    name = "kroless-" + re.sub(r"[^A-Za-z0-9_-]", "-", rgd)
-    return _fit(name)
-
-
-def _fit(name: str) -> str:
-    if len(name) <= MAX_STATE_NAME:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return name[: MAX_STATE_NAME - 9] + "~" + digest
-
-
 def _duration(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
@@ -155,7 +138,7 @@ class _Builder:
         self.uses_gates = False
 
     def name(self, wanted: str) -> str:
-        name = _fit(wanted)
+        name = state_name(wanted)
         if name in self.names:
             raise ValueError(f"duplicate state name {name!r}")
         self.names.add(name)
