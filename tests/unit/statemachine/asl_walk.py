@@ -36,6 +36,40 @@ def node_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]
     yield from walk(definition["States"])
 
 
+def scopes(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The machine and each Parallel branch and Map processor in it: each has its own StartAt and States."""
+    yield definition
+    for state in definition["States"].values():
+        for branch in state.get("Branches", []):
+            yield from scopes(branch)
+        if "ItemProcessor" in state:
+            yield from scopes(state["ItemProcessor"])
+
+
+def transitions(state: dict[str, Any]) -> list[str]:
+    """Where a state can go next in its scope: Next, a Choice's rules and Default, a Catch."""
+    targets = [state.get("Next"), state.get("Default")]
+    targets += [rule.get("Next") for rule in state.get("Choices", [])]
+    targets += [catcher.get("Next") for catcher in state.get("Catch", [])]
+    return [target for target in targets if target]
+
+
+def unreachable_states(definition: dict[str, Any]) -> list[str]:
+    """States no path from their scope's StartAt reaches (AWS refuses such a machine)."""
+    unreachable = []
+    for scope in scopes(definition):
+        states = scope["States"]
+        reached: set[str] = set()
+        pending = [scope["StartAt"]]
+        while pending:
+            name = pending.pop()
+            if name not in reached and name in states:
+                reached.add(name)
+                pending.extend(transitions(states[name]))
+        unreachable += [name for name in states if name not in reached]
+    return unreachable
+
+
 def _payload(state: dict[str, Any]) -> dict[str, Any]:
     return state.get("Parameters", {}).get("Payload", {})
 

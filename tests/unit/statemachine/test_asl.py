@@ -41,6 +41,7 @@ from tests.unit.statemachine.asl_walk import (
     random_dag,
     rgd_document,
     starts_after,
+    unreachable_states,
 )
 
 GOLDEN = DATA / "asl"
@@ -122,6 +123,21 @@ def test_every_definition_passes_create_state_machine(sfn: Any) -> None:
             definition = definition_json(compile_default(graph, form=form))
             sfn.create_state_machine(name=f"{name[:70]}-{form[0]}", definition=definition, roleArn=role)
     assert len(sfn.list_state_machines()["stateMachines"]) == 2 * len(names)
+
+
+@pytest.mark.parametrize("form", ["named", "generic"])
+@pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
+def test_every_state_is_reachable(file: str, graph: Graph, form: str) -> None:
+    """AWS refuses a machine with a state no transition reaches (moto accepts it)."""
+    assert unreachable_states(compile_default(graph, form=form)) == []
+
+
+def test_a_graph_without_resources_has_no_unreachable_state() -> None:
+    """Kro's kubernetes/defaults example: nothing to reconcile, so nothing can be superseded."""
+    graph = compile_graph(rgd_document("empty", [], {}))
+    definition = compile_default(graph)
+    assert unreachable_states(definition) == []
+    assert definition["States"]["Reconcile"]["Type"] == "Pass"
 
 
 @pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])

@@ -530,8 +530,11 @@ class _Builder:
             REMOVE_INSTANCE: {**self.finalize("delete"), "Catch": catch_all, "End": True},
             RECORD_FAILURE: {**self.finalize("error", **{"error.$": "$.error"}), "Next": FAILED},
             FAILED: {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
-            SUPERSEDED: {"Type": "Succeed", "Comment": "a newer generation of the instance took over"},
         }
+        # Only a Parallel's Catch leads to Superseded: a graph with nothing to reconcile or delete has none,
+        # and AWS refuses a state that no transition reaches.
+        if "Parallel" in (reconcile["Type"], delete["Type"]):
+            states[SUPERSEDED] = {"Type": "Succeed", "Comment": "a newer generation of the instance took over"}
         graph = self.graph
         return {
             "Comment": f"kroless: reconcile and delete {graph.kind} instances (RGD {graph.name}). Generated; do not edit.",
