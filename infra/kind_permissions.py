@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,11 @@ def service_resources(stack: Stack, service: str) -> list[str]:
     return [f"arn:{partition}:{service}:{region}:{account}:*"]
 
 
+def statement_id(*words: str) -> str:
+    """A Sid AWS accepts in an identity policy: letters and digits only (``emr-containers`` -> ``EmrContainers``)."""
+    return "".join(part[:1].upper() + part[1:] for word in words for part in re.split(r"[^A-Za-z0-9]+", word))
+
+
 class KindPermissions(Construct):
     """One statement per service: its actions on its resources in this account/region; plus one statement
     of the actions AWS authorizes only on ``*`` (EC2 Describe*)."""
@@ -49,7 +55,7 @@ class KindPermissions(Construct):
             if scoped:
                 resources = service_resources(stack, service)
                 statements.append(
-                    iam.PolicyStatement(sid=f"Kinds{service.capitalize()}", actions=scoped, resources=resources)
+                    iam.PolicyStatement(sid=statement_id("Kinds", service), actions=scoped, resources=resources)
                 )
                 for resource in resources:
                     acknowledged.append(

@@ -133,6 +133,23 @@ class KrolessStack(Stack):
         fn["compile"].add_environment("KROLESS_STATE_MACHINE_LOG_LEVEL", config.state_machine_log_level)
         fn["compile"].add_environment("KROLESS_STATE_MACHINE_TRACING", "true" if config.tracing else "false")
 
+        # -- drift: CloudTrail rules -> drift function; the resync schedule -> resync function ---------------
+        self.drift = Drift(
+            self,
+            "Drift",
+            DriftProps(
+                kinds=kinds,
+                layer=self.core_layer.layer,
+                runtime=runtime,
+                architecture=architecture,
+                environment=environment,
+                dead_letter_queue=self.dead_letters,
+                reconcile_role=roles["reconcile_node"],
+                log_retention=retention,
+                log_level=config.log_level,
+                tracing=config.tracing,
+            ),
+        )
         self.routing = EventRouting(
             self,
             "Events",
@@ -140,7 +157,7 @@ class KrolessStack(Stack):
                 compile_function=fn["compile"],
                 admit_function=fn["admit"],
                 dead_letter_queue=self.dead_letters,
-                controller_roles=[roles["admit"], roles["finalize"]],
+                controller_roles=[roles["admit"], roles["finalize"], *self.drift.roles.values()],
                 bus_name=config.bus_name,
             ),
         )
@@ -209,23 +226,6 @@ class KrolessStack(Stack):
             self,
             "ClientAccess",
             ClientAccessProps(bus=bus, table=table, table_key=self.state.key, state_machine_prefix=prefix),
-        )
-        # -- drift: CloudTrail rules -> drift function; the resync schedule -> resync function ---------------
-        self.drift = Drift(
-            self,
-            "Drift",
-            DriftProps(
-                kinds=kinds,
-                layer=self.core_layer.layer,
-                runtime=runtime,
-                architecture=architecture,
-                environment=environment,
-                dead_letter_queue=self.dead_letters,
-                reconcile_role=roles["reconcile_node"],
-                log_retention=retention,
-                log_level=config.log_level,
-                tracing=config.tracing,
-            ),
         )
         # finalize settles drift seen while a heal ran (re-reads, may start a trailing heal): same as drift
         fn["finalize"].add_environment("KROLESS_RECONCILE_ROLE_ARN", roles["reconcile_node"].role_arn)

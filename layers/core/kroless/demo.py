@@ -117,14 +117,22 @@ def _wait_for_status(cloud: LocalCloud, key: InstanceKey, fields: tuple[str, ...
 def main() -> int:
     from kroless.cli.cloud import _follow
     from kroless.cli.target import Target
-    from kroless.localcloud.cloud import BUS, TABLE, LocalCloud
+    from kroless.localcloud.cloud import LocalCloud
     from kroless.store import InstanceKey
 
     examples = kro_examples()
     started = time.monotonic()
     step("Starting the local cloud (moto: EventBridge, Step Functions, Lambda, DynamoDB, EC2, RDS, ElastiCache; Kubernetes API emulator)")
     with LocalCloud(kubernetes_ready_delay=1.0) as cloud:
-        target = Target("local", cloud.session, bus=BUS, table=TABLE, region=cloud.region, kubernetes_url=cloud.kubernetes.url)
+        target = Target(
+            "local",
+            cloud.session,
+            bus=cloud.bus,
+            table=cloud.table,
+            region=cloud.region,
+            state_machine_prefix=cloud.outputs["StateMachinePrefix"],
+            kubernetes_url=cloud.kubernetes.url,
+        )
         vpc, subnets = _network(cloud)
         print(f"  VPC {vpc}, subnets {', '.join(subnets)}")
 

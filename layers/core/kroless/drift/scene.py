@@ -45,7 +45,7 @@ def _executions(cloud: Any, key: InstanceKey) -> set[str]:
 
 
 def _last_heal(cloud: Any, key: InstanceKey) -> str:
-    item = cloud.client("dynamodb").get_item(TableName="kroless-state", Key={"pk": {"S": key.pk}, "sk": {"S": "INSTANCE"}})
+    item = cloud.client("dynamodb").get_item(TableName=cloud.table, Key={"pk": {"S": key.pk}, "sk": {"S": "INSTANCE"}})
     return str(item.get("Item", {}).get("lastHealReason", {}).get("S", ""))
 
 

@@ -103,7 +103,7 @@ class _State:
             try:
                 fn()
             except Exception as exc:  # an async delivery has no caller to raise to: keep it for the test
-                LOG.warning("local cloud: %s failed: %s", what, exc)
+                LOG.warning("local cloud: %s failed: %s", what, _first_line(exc))
                 with self.lock:
                     self.async_errors.append(f"{what}: {type(exc).__name__}: {exc}")
 
@@ -215,7 +215,14 @@ def _patched_invoke(
 def _async_invoke(fn: _Function, raw: bytes) -> None:
     payload, errored = _run_handler(fn, raw, ASYNC_PAYLOAD_LIMIT)
     if errored:  # AWS would retry twice and then drop or dead-letter it; locally we surface it
-        raise RuntimeError(payload.decode())
+        error = json.loads(payload)
+        raise RuntimeError(f"{error.get('errorType')}: {error.get('errorMessage')}")
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error as one readable line for the console (moto's XML error bodies span several)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 # ---------------------------------------------------------------- EventBridge
@@ -364,18 +371,27 @@ _CLIENT_MODULES = [
     f"{_SFN_PARSER}.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
     f"{_SFN_PARSER}.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
 ]
-_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS: dict[tuple[str, str, str], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
 def _cached_boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-    # moto ignores the state's credentials (it always signs with fixed fake keys), so they are not in the key.
+    # A task's call is signed as the state machine's role (moto's own client signs with fixed fake keys, which
+    # IAM enforcement refuses): one client per (region, service, role).
+    role_arn = getattr(state_credentials, "role_arn", None) or ""
     with _CLIENTS_LOCK:
-        client = _CLIENTS.get((region, service))
+        client = _CLIENTS.get((region, service, role_arn))
         if client is None:
             from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
 
-            client = _CLIENTS[(region, service)] = boto_client_for(region, service, state_credentials)
+            client = boto_client_for(region, service, state_credentials)
+            if role_arn:
+                from kroless.localcloud import iam
+
+                client._request_signer._credentials = iam.role_credentials(
+                    role_arn.split(":")[4], role_arn, "kroless-state-machine"
+                )
+            _CLIENTS[(region, service, role_arn)] = client
         return client
 
 
@@ -561,6 +577,14 @@ class LocalAws:
         with self._state.lock:
             self._state.functions[(self.account, self.region, name)] = _Function(name, arn, handler, memory_mb, timeout)
         return str(arn)
+
+    def attach_handler(self, name: str, handler: Handler, *, memory_mb: int = 512, timeout: int = 60) -> str:
+        """Route the invocations of the existing function ``name`` (created by CloudFormation, say) to
+        ``handler(event, context)`` in this process."""
+        arn = str(self.client("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"])
+        with self._state.lock:
+            self._state.functions[(self.account, self.region, name)] = _Function(name, arn, handler, memory_mb, timeout)
+        return arn
 
     def _default_role(self) -> str:
         iam = self.client("iam")

@@ -20,37 +20,42 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kroless.localcloud import aws_gaps
+from kroless.localcloud import aws_gaps, cloudformation, iam, stack
 from kroless.localcloud.aws import LocalAws
 from kroless.localcloud.kubernetes import KubernetesEmulator
-from kroless.services import Services, Settings, set_services
-from kroless.store import StateStore, create_table
+from kroless.services import Services, Settings, set_services, use_services
+from kroless.store import StateStore
 
-FUNCTIONS_DIR = Path(__file__).resolve().parents[4] / "functions"
-FUNCTIONS = ("compile", "admit", "reconcile_node", "finalize", "drift", "resync")
-TABLE = "kroless-state"
-BUS = "kroless"
-STATE_MACHINE_LOG_GROUP = "/aws/vendedlogs/states/kroless"  # as the CDK stack names it
+# Local settings on top of the deployed functions' environment: what only the local cloud has.
+LOCAL_ENVIRONMENT = {"POWERTOOLS_METRICS_DISABLED": "true"}  # no CloudWatch agent to read EMF from the logs
 
 
-def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
-    """The ``handler`` of ``functions/<name>/app.py``, imported from its file as Lambda would."""
-    path = functions_dir / name / "app.py"
-    spec = importlib.util.spec_from_file_location(f"kroless_function_{name}", path)
+def load_handler(code: Path, handler: str = "app.handler", environment: dict[str, str] | None = None) -> Any:
+    """The handler of a function's code directory (``<module>.<function>``), imported from its file as Lambda
+    does, with the function's environment in ``os.environ`` while its module is imported."""
+    module_name, _, attribute = handler.rpartition(".")
+    path = code / f"{module_name}.py"
+    spec = importlib.util.spec_from_file_location(f"kroless_function_{code.name}_{module_name}", path)
     if spec is None or spec.loader is None:
         raise RuntimeError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    handler = module.handler
+    saved = dict(os.environ)
+    os.environ.update(environment or {})
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    function = getattr(module, attribute)
     metrics = getattr(module, "metrics", None)
     if metrics is None:
-        return handler
+        return function
 
     def run(event: Any, context: Any) -> Any:
         # With POWERTOOLS_METRICS_DISABLED nothing is flushed, so metrics pile up in the process (and
         # powertools prints them all once a metric reaches 100 values): drop them after each invocation.
         try:
-            return handler(event, context)
+            return function(event, context)
         finally:
             metrics.clear_metrics()
 
@@ -58,9 +63,11 @@ def load_handler(name: str, functions_dir: Path = FUNCTIONS_DIR) -> Any:
 
 
 class LocalCloud:
-    """``with LocalCloud() as cloud:`` gives an AWS (moto) and a Kubernetes API with kroless deployed.
+    """``with LocalCloud() as cloud:`` gives an AWS (moto) with the kroless stack deployed from the CDK app, IAM
+    enforced, and a Kubernetes API.
 
-    Clients from :attr:`session` reach moto; :attr:`kubernetes` is the API emulator.
+    Clients from :attr:`session` act as the account's administrator; :attr:`outputs` are the stack's outputs
+    (what ``kroless --target aws`` reads); :attr:`kubernetes` is the API emulator.
     """
 
     def __init__(
@@ -70,25 +77,38 @@ class LocalCloud:
         kubernetes_ready_delay: float = 0.5,
         kubernetes_state: str | None = None,
         log_level: str = "WARNING",
-        drift_window: float = 60.0,
+        drift_window: float | None = None,
+        app_dir: Path | None = None,
     ) -> None:
         self.region = region
         self.aws = LocalAws(region, aws_managed_policies=True)
         self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
         self.log_level = log_level
         self.drift_window = drift_window
+        self.app_dir = app_dir or stack.find_app()
+        self.outputs: dict[str, str] = {}
+        self.functions: dict[str, str] = {}  # short name (compile, admit, ...) -> function name
         self.function_arns: dict[str, str] = {}
+        self.roles: dict[str, str] = {}  # short name -> execution role ARN
         self._saved_env: dict[str, str | None] = {}
 
     def __enter__(self) -> LocalCloud:
         # moto's ASL interpreter logs every caught state error (and whole parsed programs) at ERROR level;
         # the execution history already has them, so keep the console for kroless's own output.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
+        logging.getLogger("moto.cloudformation").setLevel(logging.CRITICAL)
+        assembly = stack.synthesize(self.app_dir, stack.local_context(self.app_dir, known_services()))
         self.aws.__enter__()
         try:
             aws_gaps.install()
+            cloudformation.install()
+            iam.install()
+            self._act_as_administrator()
             self.kubernetes.start()
-            self._deploy()
+            self.outputs = stack.deploy(self.session, assembly, self.aws.account, self.region)
+            self._attach_handlers(assembly)
+            set_services(Services(Settings.from_environment(self._common_environment()), session=self.session))
+            iam.enforce()
         except BaseException:
             self.__exit__()
             raise
@@ -97,12 +117,28 @@ class LocalCloud:
     def __exit__(self, *exc: object) -> None:
         set_services(None)
         self.kubernetes.stop()
-        self.aws.__exit__(*exc)
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        try:
+            self.aws.__exit__(*exc)
+        finally:
+            iam.uninstall()
+            cloudformation.uninstall()
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _act_as_administrator(self) -> None:
+        """Sign as the account's administrator outside the functions (as ``cdk deploy`` and the CLI would)."""
+        import boto3
+
+        credentials = iam.create_administrator(self.aws.account)
+        env = {"AWS_ACCESS_KEY_ID": credentials.access_key, "AWS_SECRET_ACCESS_KEY": credentials.secret_key}
+        self._saved_env.update({key: os.environ.get(key) for key in (*env, "AWS_SESSION_TOKEN")})
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        os.environ.update(env)
+        boto3.DEFAULT_SESSION = None  # a default session built earlier caches other credentials
+        self.administrator = credentials
 
     @property
     def session(self) -> Any:
@@ -114,69 +150,65 @@ class LocalCloud:
         return self.aws.client(service)
 
     @property
+    def table(self) -> str:
+        return self.outputs["StateTableName"]
+
+    @property
+    def bus(self) -> str:
+        return self.outputs["EventBusName"]
+
+    @property
     def store(self) -> StateStore:
-        return StateStore(TABLE, self.client("dynamodb"))
-
-    def _deploy(self) -> None:
-        """What ``cdk deploy`` creates, in moto: table, bus, rules, functions, the state machines' role."""
-        create_table(self.client("dynamodb"), TABLE)
-        events = self.client("events")
-        events.create_event_bus(Name=BUS)
-        role = self._state_machine_role()
-        logs = self.client("logs")
-        logs.create_log_group(logGroupName=STATE_MACHINE_LOG_GROUP)
-        log_group_arn = logs.describe_log_groups(logGroupNamePrefix=STATE_MACHINE_LOG_GROUP)["logGroups"][0]["arn"]
-        env = {
-            "KROLESS_TABLE": TABLE,
-            "KROLESS_EVENT_BUS": BUS,
-            "KROLESS_KUBERNETES_URL": self.kubernetes.url,
-            "KROLESS_STATE_MACHINE_ROLE_ARN": role,
-            "KROLESS_STATE_MACHINE_LOG_GROUP_ARN": log_group_arn,
-            "POWERTOOLS_LOG_LEVEL": self.log_level,
-            "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_METRICS_NAMESPACE": "kroless",
-        }
-        for name in FUNCTIONS:
-            self.function_arns[name] = f"arn:aws:lambda:{self.region}:{self.aws.account}:function:kroless-{name}"
-        env["KROLESS_RECONCILE_FUNCTION_ARN"] = self.function_arns["reconcile_node"]
-        # the role kroless's functions run as: CloudTrail events it signs are never drift
-        env["KROLESS_RECONCILE_ROLE_ARN"] = self.reconcile_role_arn
-        env["KROLESS_DRIFT_WINDOW_SECONDS"] = str(self.drift_window)
-        env["KROLESS_FINALIZE_FUNCTION_ARN"] = self.function_arns["finalize"]
-        self._saved_env = {key: os.environ.get(key) for key in env}
-        os.environ.update(env)
-        set_services(Services(Settings.from_environment(), session=self.session))
-        for name in FUNCTIONS:
-            self.aws.register_function(f"kroless-{name}", load_handler(name), environment=env, timeout=900)
-        routes = {"compile": "ResourceGraphDefinition", "admit": "Instance"}
-        for function, prefix in routes.items():
-            rule = f"kroless-{function}"
-            pattern = {"source": ["kroless"], "detail-type": [{"prefix": f"{prefix} "}]}
-            events.put_rule(Name=rule, EventBusName=BUS, EventPattern=json.dumps(pattern))
-            events.put_targets(
-                Rule=rule, EventBusName=BUS, Targets=[{"Id": function, "Arn": self.function_arns[function]}]
-            )
-        self._drift_rules(events)
-
-    def _drift_rules(self, events: Any) -> None:
-        """The CloudTrail rules on the default bus, as infra/drift.py declares them (one per service)."""
-        from kroless.drift.cloudtrail import DETAIL_TYPE, bus_source, event_names, event_source
-        from kroless.drift.identity import watched_calls
-
-        for service, operations in watched_calls().items():
-            names = sorted({n for op in operations for n in event_names(service, op)})
-            pattern = {
-                "source": [bus_source(service)],
-                "detail-type": [DETAIL_TYPE],
-                "detail": {"eventSource": [event_source(service)], "eventName": names},
-            }
-            rule = f"kroless-drift-{service}"
-            events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
-            events.put_targets(Rule=rule, Targets=[{"Id": "drift", "Arn": self.function_arns["drift"]}])
+        return StateStore(self.table, self.client("dynamodb"))
 
     @property
     def reconcile_role_arn(self) -> str:
-        return f"arn:aws:iam::{self.aws.account}:role/kroless-reconcile"
+        return self.roles["reconcile_node"]
+
+    def _local_environment(self) -> dict[str, str]:
+        env = {**LOCAL_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL": self.log_level, "KROLESS_KUBERNETES_URL": self.kubernetes.url}
+        if self.drift_window is not None:
+            env["KROLESS_DRIFT_WINDOW_SECONDS"] = str(self.drift_window)
+        return env
+
+    def _common_environment(self) -> dict[str, str]:
+        return {"KROLESS_TABLE": self.table, "KROLESS_EVENT_BUS": self.bus, "AWS_REGION": self.region,
+                "KROLESS_STATE_MACHINE_PREFIX": self.outputs.get("StateMachinePrefix", "kroless-"),
+                **self._local_environment()}
+
+    def _attach_handlers(self, assembly: stack.CloudAssembly) -> None:
+        """Run each deployed function's code in this process: its handler from the function's asset, its
+        environment as deployed (plus the Lambda runtime's variables and the local settings), signing as its
+        execution role."""
+        lam = self.client("lambda")
+        by_name = {self.outputs[key]: short for key, short in _FUNCTION_OUTPUTS.items() if key in self.outputs}
+        shared: dict[str, str] = {}
+        for function in stack.stack_functions(self.session, assembly).values():
+            config = lam.get_function_configuration(FunctionName=function["name"])
+            environment = {
+                **config.get("Environment", {}).get("Variables", {}),
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_LAMBDA_FUNCTION_NAME": config["FunctionName"],
+                **self._local_environment(),
+            }
+            handler = load_handler(function["code"], function["handler"], environment)
+            credentials = iam.role_credentials(self.aws.account, config["Role"], config["FunctionName"])
+            function_services = Services(Settings.from_environment(environment))
+            self.aws.attach_handler(
+                config["FunctionName"], _as_function(handler, credentials, function_services),
+                memory_mb=config["MemorySize"], timeout=config["Timeout"],
+            )
+            short = by_name.get(config["FunctionName"], config["FunctionName"])
+            self.functions[short] = config["FunctionName"]
+            self.function_arns[short] = config["FunctionArn"]
+            self.roles[short] = config["Role"]
+            shared.update({k: v for k, v in environment.items() if k.startswith("KROLESS_")})
+        # Code that reads settings from os.environ at call time sees the deployed values too (and powertools
+        # reads POWERTOOLS_METRICS_DISABLED when it flushes).
+        shared.update(LOCAL_ENVIRONMENT)
+        self._saved_env.update({key: os.environ.get(key) for key in shared})
+        os.environ.update(shared)
 
     def inject_cloudtrail(self, event: dict[str, Any]) -> str:
         """Deliver a CloudTrail event (:func:`kroless.drift.samples.cloudtrail_event`) to the default bus,
@@ -199,21 +231,12 @@ class LocalCloud:
     def resync(self) -> dict[str, Any]:
         """Invoke the resync function as its schedule does; returns its result."""
         response = self.client("lambda").invoke(
-            FunctionName=self.function_arns["resync"], Payload=json.dumps({"source": "aws.scheduler"}).encode()
+            FunctionName=self.functions["resync"], Payload=json.dumps({"source": "aws.scheduler"}).encode()
         )
         payload = json.loads(response["Payload"].read() or b"{}")
         if response.get("FunctionError"):
             raise RuntimeError(f"resync failed: {payload}")
         return dict(payload)
-
-    def _state_machine_role(self) -> str:
-        iam = self.client("iam")
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-        }
-        role = iam.create_role(RoleName="kroless-state-machines", AssumeRolePolicyDocument=json.dumps(trust))
-        return str(role["Role"]["Arn"])
 
     def put(self, detail_type: str, manifest: dict[str, Any]) -> str:
         """Send a request event to the bus, as ``kroless apply`` does; returns the event id."""
@@ -223,7 +246,7 @@ class LocalCloud:
                     "Source": "kroless",
                     "DetailType": detail_type,
                     "Detail": json.dumps({"manifest": manifest}),
-                    "EventBusName": BUS,
+                    "EventBusName": self.bus,
                 }
             ]
         )
@@ -235,3 +258,31 @@ class LocalCloud:
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until event deliveries and asynchronous invocations have finished."""
         self.aws.drain(timeout)
+
+
+# stack outputs naming each function -> the short name the local cloud and its users know it by
+_FUNCTION_OUTPUTS = {
+    "CompileFunctionName": "compile",
+    "AdmitFunctionName": "admit",
+    "ReconcileNodeFunctionName": "reconcile_node",
+    "FinalizeFunctionName": "finalize",
+    "DriftFunctionName": "drift",
+    "ResyncFunctionName": "resync",
+}
+
+
+def _as_function(handler: Any, credentials: Any, function_services: Services) -> Any:
+    """The handler as Lambda runs it: signing as the function's role, with the function's own settings."""
+
+    def run(event: Any, context: Any) -> Any:
+        with iam.acting_as(credentials), use_services(function_services):
+            return handler(event, context)
+
+    return run
+
+
+def known_services() -> list[str]:
+    """Every ACK service kroless has kinds for: the local cloud allows them all."""
+    from kroless.providers.aws.kinds import all_kinds
+
+    return sorted({kind.service for kind in all_kinds()})
