@@ -177,7 +177,7 @@ class Services:
         instance = self.store.get_instance(key)
         if instance is None:
             return ""
-        name = execution_name(key, generation, deleting=mode == "delete", parent=parent)
+        name = execution_name(key, instance.uid, generation, deleting=mode == "delete", parent=parent)
         payload = {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "mode": mode}
         arn = self.state_machine_arn(instance.rgd)
         try:

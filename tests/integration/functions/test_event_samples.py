@@ -75,8 +75,9 @@ def test_rgd_applied_registers_and_creates_the_state_machine(cloud: LocalCloud) 
 
 def test_instance_applied_starts_the_execution_and_reaches_active(cloud: LocalCloud) -> None:
     result = invoke(cloud, "admit", sample("instance-applied.json"))
-    assert result["generation"] == 1 and result["execution"].endswith(":sessions-default-g1")
     record = wait_for(lambda: (r := cloud.store.get_instance(CACHE)) and r.state == "ACTIVE" and r)
+    # the uid's first characters set this life of the instance apart from any earlier one of the same name
+    assert result["generation"] == 1 and result["execution"].endswith(f":sessions-default-{record.uid[:8]}-g1")
     assert record.status["endpoint"] == "redis://sessions-cache:6379"
     reconciled = wait_for(lambda: [e for e in emitted(cloud) if e["detail-type"] == "Instance Reconciled"])
     expected = sample("instance-reconciled.json")
@@ -125,8 +126,9 @@ def test_rgd_deletion_is_refused_while_instances_live(cloud: LocalCloud) -> None
 
 
 def test_instance_then_rgd_deleted(cloud: LocalCloud) -> None:
+    uid = cloud.store.get_instance(CACHE).uid
     result = invoke(cloud, "admit", sample("instance-deleted.json"))
-    assert result["execution"].endswith(":sessions-default-g2-delete")
+    assert result["execution"].endswith(f":sessions-default-{uid[:8]}-g2-delete")
     wait_for(lambda: cloud.store.get_instance(CACHE) is None)
     assert [o for o in cloud.kubernetes.cluster.objects() if o["kind"] != "Namespace"] == []
     event = sample("rgd-deleted.json")

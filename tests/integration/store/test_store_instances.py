@@ -44,6 +44,20 @@ def test_generation_rules(store: StateStore, key: InstanceKey, webapp: Manifest)
     assert store.admit_instance(key, "webapp", webapp(replicas=2)) == 4, "going back is a change too"
 
 
+def test_uid_stays_for_a_life_and_is_new_for_the_next(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+    """Execution names carry the uid: a re-created instance (generation 1 again) must not reuse its old names."""
+    store.admit_instance(key, "webapp", webapp())
+    first = store.get_instance(key)
+    assert first is not None and first.uid
+    store.admit_instance(key, "webapp", webapp(replicas=3))
+    assert store.get_instance(key).uid == first.uid  # type: ignore[union-attr]
+    store.request_deletion(key)
+    store.delete_instance(key)
+    assert store.admit_instance(key, "webapp", webapp()) == 1
+    again = store.get_instance(key)
+    assert again is not None and again.uid and again.uid != first.uid
+
+
 def test_status_write_is_guarded_by_generation(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
     store.admit_instance(key, "webapp", webapp())
     conditions = [{"type": "Ready", "status": "True", "reason": "AllResourcesReady"}]

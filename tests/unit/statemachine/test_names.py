@@ -37,15 +37,26 @@ def test_a_cut_machine_name_keeps_its_prefix_whole() -> None:
     assert AWS_NAME.fullmatch(name) and name.startswith(prefix)
 
 
-def test_execution_names() -> None:
-    assert execution_name(KEY, 3) == "shop-default-g3"
-    assert execution_name(KEY, 4, deleting=True) == "shop-default-g4-delete"
+UID = "3f2a9c1b-8d4e-4f6a-9b0c-1d2e3f4a5b6c"
+
+
+def test_execution_names_are_readable() -> None:
+    assert execution_name(KEY, UID, 3) == "shop-default-3f2a9c1b-g3"
+    assert execution_name(KEY, UID, 4, deleting=True) == "shop-default-3f2a9c1b-g4-delete"
     cluster = InstanceKey("kro.run", "v1alpha1", "Tenant", "_", "acme")
-    assert execution_name(cluster, 1, parent="default/app") == "acme-cluster-g1--of-default-app"
+    assert execution_name(cluster, UID, 1, parent="default/app") == "acme-cluster-3f2a9c1b-g1--of-default-app"
+
+
+def test_each_life_of_an_instance_has_its_own_execution_names() -> None:
+    """Re-created, an instance starts at generation 1 again, with a new uid: Step Functions keeps its earlier
+    life's names taken for 90 days."""
+    again = "0b1c2d3e-0000-4000-8000-000000000000"
+    assert execution_name(KEY, UID, 1) != execution_name(KEY, again, 1)
+    assert execution_name(KEY, UID, 2, deleting=True) != execution_name(KEY, again, 2, deleting=True)
 
 
 def test_long_execution_names_are_cut_apart() -> None:
     long = InstanceKey("kro.run", "v1alpha1", "WebApp", "n" * 63, "s" * 253)
-    first, second = execution_name(long, 1), execution_name(long, 2)
-    assert AWS_NAME.fullmatch(first) and AWS_NAME.fullmatch(second)
-    assert first != second
+    names_ = {execution_name(long, uid, generation) for uid in (UID, "0" * 36) for generation in (1, 2)}
+    assert len(names_) == 4
+    assert all(AWS_NAME.fullmatch(name) for name in names_)

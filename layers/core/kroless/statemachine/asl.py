@@ -1,8 +1,8 @@
 """Compile a graph into the Amazon States Language definition of its state machine ``<prefix><rgd>``.
 
 One machine per RGD serves both reconcile and delete (``"mode": "delete"`` in the execution input picks the
-deletion branch): one execution namespace per instance, so executions named ``<instance>-<generation>``
-stay unique and ordered across applies and deletes, one resource for the CDK app and IAM, one place for the
+deletion branch): one execution namespace per instance, so executions named after the instance, its uid and
+generation (:func:`~kroless.statemachine.names.execution_name`) stay unique and ordered across applies and deletes, one resource for the CDK app and IAM, one place for the
 operator to look. Execution input: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>", "generation": N}``.
 
 The per-node Lambda contract (reconcile function), payload ``{"instance", "generation", "node", "mode"}``

@@ -22,6 +22,7 @@ NAME_RULE = "1-80 characters of [0-9A-Za-z_-]"
 _NAME = re.compile(r"[0-9A-Za-z_-]{1,80}")
 _NOT_A_NAME_CHARACTER = re.compile(r"[^0-9A-Za-z_-]")
 _HASH = 8  # hex digits of the hash a shortened name ends with
+UID_FRAGMENT = 8  # characters of an instance's uid in its execution names (a uuid4's first 32 bits)
 
 
 class InvalidNameError(KrolessError):
@@ -66,12 +67,18 @@ def check_state_machine_name(name: str) -> str:
 # -- executions --------------------------------------------------------------------------------------
 
 
-def execution_name(key: InstanceKey, generation: int, *, deleting: bool = False, parent: str | None = None) -> str:
-    """``<name>-<namespace>-g<generation>`` (``-delete`` for a deletion, ``--of-<parent>`` for a nested child
-    so the console shows the link). Deterministic, so a replayed event starts no second execution for one
-    generation."""
-    parts = [key.name, "cluster" if key.cluster_scoped else key.namespace, f"g{generation}"]
-    name = "-".join(parts) + ("-delete" if deleting else "")
+def execution_name(
+    key: InstanceKey, uid: str, generation: int, *, deleting: bool = False, parent: str | None = None
+) -> str:
+    """``<name>-<namespace>-<uid fragment>-g<generation>`` (``-delete`` for a deletion, ``--of-<parent>`` for a
+    nested child so the console shows the link).
+
+    Deterministic, so a replayed event starts no second execution for one generation. The instance's uid is
+    new for each life of the instance: a re-created instance starts again at generation 1, and without it
+    would get its earlier life's names, which Step Functions keeps taken for 90 days.
+    """
+    parts = [key.name, "cluster" if key.cluster_scoped else key.namespace, uid[:UID_FRAGMENT], f"g{generation}"]
+    name = "-".join(part for part in parts if part) + ("-delete" if deleting else "")
     if parent:
         name += "--of-" + parent
     return check_execution_name(shorten(_name_characters(name)))
