@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+import yaml
 from moto import mock_aws
 
 from kroless import operations
+from kroless.cli.main import main
 from kroless.services import Services, Settings
 from kroless.store import create_table
 from tests.unit.statemachine.asl_walk import node_tasks, rgd_document
@@ -76,3 +79,23 @@ def test_a_configured_prefix_names_the_machine_and_its_executions(aws: None) -> 
     started = operations.apply_instance(services, instance)
     assert ":stateMachine:" not in started["execution"]
     assert started["execution"].startswith(f"arn:aws:states:{REGION}:{ACCOUNT}:execution:acme-kro-webapp-acme-dev:shop-")
+
+
+def test_graph_asl_prints_what_the_compile_function_creates(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = deployment_settings()
+    services = deployed(settings)
+    manifest = rgd_document("dogsvscats", list(DOGS_VS_CATS), DOGS_VS_CATS).body
+    created = created_definition(services, operations.apply_rgd(services, manifest)["stateMachine"])
+    document = tmp_path / "rgd.yaml"
+    document.write_text(yaml.safe_dump(manifest, sort_keys=False))
+    flags = [
+        "--table", settings.table_name,
+        "--reconcile-function-arn", settings.reconcile_function_arn,
+        "--finalize-function-arn", settings.finalize_function_arn,
+    ]  # fmt: skip
+    code = main(["graph", "-f", str(document), "-o", "asl", *flags])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out) == created

@@ -128,6 +128,34 @@ def test_graph_drawings(capsys: pytest.CaptureFixture[str], fmt: str, marker: st
     assert marker in out
 
 
+def test_graph_asl_prints_the_state_machine_definition(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "graph", "-f", str(EXAMPLES / "webapp" / "cache-rgd.yaml"), "-o", "asl", "--table", "T1")
+    assert code == 0, err
+    definition = json.loads(out)
+    assert definition["StartAt"] == "Mode?"
+    assert "RGD cache.kroless.dev" in definition["Comment"]
+    tasks = [s for s in definition["States"]["Reconcile"]["Branches"][0]["States"].values() if s["Type"] == "Task"]
+    # the functions the deployment would name: placeholders when no flag gives them
+    assert {t["Parameters"]["FunctionName"] for t in tasks} == {"${ReconcileFunctionArn}"}
+    assert definition["States"]["Finalize"]["Parameters"]["FunctionName"] == "${FinalizeFunctionArn}"
+
+
+def test_graph_asl_of_several_rgds_is_a_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "graph", "-f", str(EXAMPLES / "webapp"), "-o", "asl")
+    assert code == 0, err
+    comments = [definition["Comment"] for definition in json.loads(out)]
+    assert len(comments) == 2 and any("RGD webapp.kroless.dev" in c for c in comments)
+
+
+def test_graph_help_says_what_the_asl_placeholders_are(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["graph", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "asl" in text
+    for placeholder in ("${StateTableName}", "${ReconcileFunctionArn}", "${FinalizeFunctionArn}"):
+        assert placeholder in text
+
+
 def test_schema_prints_the_crd(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "schema", "-f", str(EXAMPLES / "webapp" / "webapp-rgd.yaml"))
     assert code == 0

@@ -73,16 +73,40 @@ def validate(args: argparse.Namespace) -> int:
     return _report(problems)
 
 
+# graph -o asl: flag -> (placeholder when not given, what it is)
+ASL_PLACEHOLDERS = {
+    "table": ("${StateTableName}", "the state table the gates read (the stack's output StateTableName)"),
+    "reconcile-function-arn": ("${ReconcileFunctionArn}", "the reconcile function (ARN or name) each node task invokes"),
+    "finalize-function-arn": ("${FinalizeFunctionArn}", "the finalize function (ARN or name)"),
+}
+
+
 def graph(args: argparse.Namespace) -> int:
     graphs, _, code = _graphs_or_fail(args)
     if code:
         return code
+    if args.output == "asl":
+        emit([_state_machine_definition(args, g) for g in graphs], "json")
+        return 0
     if args.output == "json":
         emit([g.to_summary() for g in graphs], "json")
         return 0
     draw = _mermaid if args.output == "mermaid" else _dot
     sys.stdout.write("\n".join(draw(g) for g in graphs))
     return 0
+
+
+def _state_machine_definition(args: argparse.Namespace, graph: Graph) -> dict[str, Any]:
+    """What the compile function creates for ``graph`` in a deployment with the flags' settings."""
+    from kroless.operations import state_machine_definition
+    from kroless.services import Settings
+
+    settings = Settings(
+        table_name=args.table,
+        reconcile_function_arn=args.reconcile_function_arn,
+        finalize_function_arn=args.finalize_function_arn,
+    )
+    return state_machine_definition(settings, graph)
 
 
 def _mermaid(graph: Graph) -> str:

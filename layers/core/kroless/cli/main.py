@@ -20,9 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="validate RGDs (and instances of them) in files or folders")
     validate.add_argument("-f", "--filename", action="append", required=True, metavar="PATH")
 
-    graph = commands.add_parser("graph", help="the dependency graph of an RGD")
+    graph = commands.add_parser(
+        "graph", help="the dependency graph of an RGD, or (-o asl) the state machine the compile function creates"
+    )
     graph.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
-    graph.add_argument("-o", "--output", choices=["json", "mermaid", "dot"], default="json")
+    graph.add_argument("-o", "--output", choices=["json", "mermaid", "dot", "asl"], default="json")
+    _asl_arguments(graph)
 
     schema = commands.add_parser("schema", help="the CRD Kro would generate for an RGD")
     schema.add_argument("-f", "--filename", action="append", required=True, metavar="FILE")
@@ -40,6 +43,22 @@ def _parser() -> argparse.ArgumentParser:
             help="Kro feature gates, e.g. CELOmitFunction=true (alpha, off by default as in Kro)",
         )
     return parser
+
+
+def _asl_arguments(graph: argparse.ArgumentParser) -> None:
+    """What the deployed stack names: ``-o asl`` writes it into the definition as the compile function does.
+    Without a flag, a placeholder in CloudFormation's DefinitionSubstitutions syntax stands in."""
+    from kroless.cli.commands import ASL_PLACEHOLDERS
+
+    group = graph.add_argument_group(
+        "-o asl",
+        "the state machine definition (Amazon States Language, JSON) the compile function creates for each RGD, "
+        "with what the deployed stack names in it",
+    )
+    for flag, (placeholder, what) in ASL_PLACEHOLDERS.items():
+        group.add_argument(
+            f"--{flag}", default=placeholder, metavar=flag.split("-")[-1].upper(), help=f"{what}; default: {placeholder}"
+        )
 
 
 def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
