@@ -31,7 +31,7 @@ def handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
         if event.detail_type == operations.RGD_DELETED:
             result = operations.delete_rgd(services(), manifest)
         else:
-            result = operations.apply_rgd(services(), manifest)
+            result = operations.apply_rgd(services(), manifest, event_id=event.id)
     except KrolessError as err:
         metrics.add_metric(name="RgdRejected", unit=MetricUnit.Count, value=1)
         logger.error("RGD rejected", extra={"error": err.located()})

@@ -6,6 +6,7 @@ one of these. Keeping the work here lets the local cloud and the tests call the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -56,8 +57,35 @@ def state_machine_definition(settings: Settings, graph: Graph) -> dict[str, Any]
     )
 
 
-def apply_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
-    """Validate and store an RGD, then create or update its state machine."""
+def apply_rgd(services: Services, manifest: dict[str, Any], *, event_id: str = "") -> dict[str, Any]:
+    """Validate and store an RGD, then create or update its state machine.
+
+    A failure is recorded before it is raised (:meth:`~kroless.store.StateStore.reject_rgd`, under the
+    request's ``event_id``): ``kroless apply`` waits for the RGD and reports the reason at once.
+    """
+    try:
+        result = _register_rgd(services, manifest)
+    except Exception as err:
+        _reject_rgd(services, manifest, event_id, err)
+        raise
+    services.store.clear_rgd_rejection(result["rgd"])
+    return result
+
+
+def _reject_rgd(services: Services, manifest: dict[str, Any], event_id: str, err: Exception) -> None:
+    name = (manifest.get("metadata") or {}).get("name")
+    if not name:
+        return
+    if isinstance(err, KrolessError):
+        # where in the RGD (resource, path) and what, not the file name the registry compiled it under
+        reason = KrolessError(err.message, resource_id=err.resource_id, path=err.path).located()
+    else:
+        reason = str(err)  # e.g. Step Functions refusing the machine: "An error occurred (AccessDenied) ..."
+    with contextlib.suppress(Exception):  # a store that fails too must not hide the error being raised
+        services.store.reject_rgd(name, manifest, reason, event_id=event_id)
+
+
+def _register_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
     # The state machine first, the registry entry last: once an RGD is visible, instances of it can start.
     graph = services.registry.validate(manifest)
     settings = services.settings

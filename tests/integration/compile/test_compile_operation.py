@@ -4,6 +4,7 @@ machine it creates is wired to the deployed stack's table, functions and name pr
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,13 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from kroless import operations
 from kroless.cli.main import main
+from kroless.cli.registration import wait_registered
+from kroless.errors import KrolessError
 from kroless.services import Services, Settings
 from kroless.store import create_table
 from tests.unit.statemachine.asl_walk import node_tasks, rgd_document
@@ -99,3 +103,39 @@ def test_graph_asl_prints_what_the_compile_function_creates(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert json.loads(out) == created
+
+
+def test_a_compile_failure_is_reported_at_once_with_its_reason(aws: None) -> None:
+    """`kroless apply` waits for the RGD to be registered: a rejected one ends the wait at once, with the
+    reason, instead of after the timeout (600 s by default)."""
+    services = deployed(deployment_settings())
+    manifest = rgd_document("typo", ["a"], {"a": []}).body
+    manifest["spec"]["resources"][0]["template"]["data"] = {"k": "${spc.version}"}  # Kro's eks-reused typo
+    with pytest.raises(KrolessError, match=r"unknown identifiers: \[spc\]"):
+        operations.apply_rgd(services, manifest, event_id="event-1")
+    started = time.monotonic()
+    with pytest.raises(KrolessError) as reported:
+        wait_registered(services.store, manifest, "event-1", timeout=30)
+    assert time.monotonic() - started < 2
+    assert str(reported.value).startswith('resourcegraphdefinition "typo": resource "a": ')
+    assert str(reported.value).endswith("references unknown identifiers: [spc]")
+
+
+def test_a_refused_state_machine_is_reported_with_step_functions_reason(aws: None) -> None:
+    services = deployed(deployment_settings(state_machine_role_arn="not-a-role"))
+    manifest = rgd_document("refused", ["a"], {"a": []}).body
+    with pytest.raises(ClientError):
+        operations.apply_rgd(services, manifest, event_id="event-2")
+    with pytest.raises(KrolessError, match=r'^resourcegraphdefinition "refused": An error occurred \(\w+\) when calling the CreateStateMachine'):
+        wait_registered(services.store, manifest, "event-2", timeout=30)
+    assert services.store.get_rgd("refused") is None
+
+
+def test_a_later_success_clears_the_rejection(aws: None) -> None:
+    services = deployed(deployment_settings(state_machine_role_arn="not-a-role"))
+    manifest = rgd_document("retried", ["a"], {"a": []}).body
+    with pytest.raises(ClientError):
+        operations.apply_rgd(services, manifest, event_id="event-3")
+    operations.apply_rgd(deployed(deployment_settings()), manifest, event_id="event-4")
+    assert services.store.get_rgd_rejection("retried") is None
+    wait_registered(services.store, manifest, "event-4", timeout=30)

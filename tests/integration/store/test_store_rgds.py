@@ -64,3 +64,20 @@ def test_list_and_delete(store: StateStore) -> None:
     assert store.delete_rgd("mid") is False
     assert store.get_rgd("mid") is None
     assert [r.name for r in store.list_rgds()] == ["alpha", "zeta"]
+
+
+def test_a_rejection_stays_beside_the_registered_rgd(store: StateStore) -> None:
+    """The compile function's failure for a new document: the registered one stays, listing is unchanged."""
+    store.put_rgd("webapp", DOC, COMPILED)
+    changed = {**DOC, "spec": {**DOC["spec"], "resources": []}}
+    store.reject_rgd("webapp", changed, "why not", event_id="event-1")
+    rejection = store.get_rgd_rejection("webapp")
+    assert rejection is not None
+    assert (rejection.event_id, rejection.reason, rejection.rejected_at) == ("event-1", "why not", "2026-03-01T12:00:00.000Z")
+    assert rejection.content_hash != store.get_rgd("webapp").content_hash  # type: ignore[union-attr]
+    assert [r.document for r in store.list_rgds()] == [DOC]
+    store.clear_rgd_rejection("webapp")
+    assert store.get_rgd_rejection("webapp") is None
+    store.reject_rgd("webapp", changed, "again", event_id="event-2")
+    assert store.delete_rgd("webapp")
+    assert store.get_rgd_rejection("webapp") is None

@@ -5,6 +5,9 @@ Table layout (keys ``pk``/``sk``, both strings; on-demand; TTL on ``expiresAt``)
     pk                                             sk                     what
     RGD#<name>                                     RGD                    document, compiled summary,
                                                                           contentHash, state, revision
+                                                   REJECTED               eventId, contentHash, reason,
+                                                                          rejectedAt (the compile function's
+                                                                          last failure)
     INSTANCE#<group>/<version>/<kind>/<ns>/<name>  INSTANCE               rgdName, manifest, manifestHash,
                                                                           generation, observedGeneration,
                                                                           state, status, conditions,
@@ -47,6 +50,7 @@ from kroless.store.records import (
     NodeState,
     Owner,
     RgdRecord,
+    RgdRejection,
     RgdState,
 )
 from kroless.store.redact import redact_secrets
@@ -73,6 +77,7 @@ __all__ = [
     "Owner",
     "OwnershipConflictError",
     "RgdRecord",
+    "RgdRejection",
     "RgdState",
     "StaleGenerationError",
     "StateStore",

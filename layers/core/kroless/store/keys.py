@@ -2,7 +2,7 @@
 
 Every item has a string partition key ``pk`` and sort key ``sk``::
 
-    RGD#<name>                                             RGD
+    RGD#<name>                                             RGD | REJECTED
     INSTANCE#<group>/<version>/<kind>/<namespace>/<name>   INSTANCE | NODE#<id> | NODE#<id>#<index>
                                                            | DRIFT#<iso time>#<id> | EXEC#<name>
                                                            | ALIAS#<id>[#<index>]#<identifier> | HEAL
@@ -21,6 +21,7 @@ CLUSTER_SCOPE = "_"
 RGD_PREFIX = "RGD#"
 INSTANCE_PREFIX = "INSTANCE#"
 RGD_SK = "RGD"
+REJECTED_SK = "REJECTED"  # why the compile function could not register an RGD's latest document
 INSTANCE_SK = "INSTANCE"
 NODE_PREFIX = "NODE#"
 DRIFT_PREFIX = "DRIFT#"

@@ -61,6 +61,22 @@ class RgdRecord:
 
 
 @dataclass(frozen=True)
+class RgdRejection:
+    """The compile function's last failure to register an RGD: which request (event id), which document
+    (its hash), why."""
+
+    name: str
+    event_id: str
+    content_hash: str
+    reason: str
+    rejected_at: str
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> RgdRejection:
+        return cls(item["name"], item["eventId"], item["contentHash"], item["reason"], item["rejectedAt"])
+
+
+@dataclass(frozen=True)
 class InstanceRecord:
     key: InstanceKey
     rgd: str

@@ -46,6 +46,7 @@ from kroless.store.keys import (
     INSTANCE_PREFIX,
     INSTANCE_SK,
     NODE_PREFIX,
+    REJECTED_SK,
     RGD_SK,
     InstanceKey,
     alias_sk,
@@ -64,6 +65,7 @@ from kroless.store.records import (
     NodeState,
     Owner,
     RgdRecord,
+    RgdRejection,
     RgdState,
 )
 from kroless.store.redact import redact_secrets
@@ -277,7 +279,8 @@ class StateStore:
         return sorted((RgdRecord.from_item(i) for i in items), key=lambda r: r.name)
 
     def delete_rgd(self, name: str) -> bool:
-        """Remove an RGD's item; returns whether it existed. Its instances are not touched."""
+        """Remove an RGD's item (and any rejection); returns whether it existed. Its instances are not touched."""
+        self.clear_rgd_rejection(name)
         response = self._call(
             "delete_item",
             TableName=self.table_name,
@@ -285,6 +288,27 @@ class StateStore:
             ReturnValues="ALL_OLD",
         )
         return bool(response.get("Attributes"))
+
+    def reject_rgd(self, name: str, document: dict[str, Any], reason: str, *, event_id: str) -> None:
+        """Record why the request ``event_id`` could not register ``document``, for whoever waits for it
+        (``kroless apply``). An item of its own: a rejected document never replaces the registered one."""
+        item = {
+            "pk": rgd_pk(name),
+            "sk": REJECTED_SK,
+            "name": name,
+            "eventId": event_id,
+            "contentHash": canonical_hash(document),
+            "reason": reason,
+            "rejectedAt": self._now(),
+        }
+        self._put(item, f"RGD {name} rejection")
+
+    def get_rgd_rejection(self, name: str) -> RgdRejection | None:
+        item = self._get({"pk": {"S": rgd_pk(name)}, "sk": {"S": REJECTED_SK}})
+        return RgdRejection.from_item(item) if item else None
+
+    def clear_rgd_rejection(self, name: str) -> None:
+        self._call("delete_item", TableName=self.table_name, Key={"pk": {"S": rgd_pk(name)}, "sk": {"S": REJECTED_SK}})
 
     # ── instances ──────────────────────────────────────────────────────────────────────────────────────
 

@@ -1,6 +1,6 @@
-"""An instance's lives on the local cloud, as a user sees them: applied, deleted and applied again under the
-same name (Step Functions keeps an execution name taken for 90 days, so each life needs its own names), and
-an RGD whose name is as long as a user may make it."""
+"""The local cloud tried as a new user would: an instance applied, deleted and applied again under the same
+name (Step Functions keeps an execution name taken for 90 days, so each life needs its own names), an RGD
+whose name is as long as a user may make it, and an RGD the compile function rejects."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from kroless.cli.registration import wait_registered
+from kroless.errors import KrolessError
 from kroless.store import InstanceKey, InstanceRecord, StateStore
 from tests.unit.statemachine.asl_walk import rgd_document
 
@@ -92,3 +94,17 @@ def test_an_rgd_with_a_79_character_name_registers_and_reconciles(cloud: Any) ->
     apply_until_active(cloud, manifest)
     assert config_maps(cloud, "long") == ["long-a"]
     delete_until_gone(cloud, manifest)
+
+
+def test_a_rejected_rgd_is_reported_at_once_with_its_reason(cloud: Any) -> None:
+    """What ``kroless apply`` waits on: the compile function (under its own role) records why it rejected the
+    request, and the wait ends at once with that reason instead of after its timeout."""
+    document = rgd_document("typo.kroless.dev", ["a"], {"a": []}).body
+    document["spec"]["schema"]["kind"] = "Typo"
+    document["spec"]["resources"][0]["template"]["data"] = {"k": "${spc.version}"}  # Kro's eks-reused typo
+    event_id = cloud.put("ResourceGraphDefinition Applied", document)
+    started = time.monotonic()
+    with pytest.raises(KrolessError, match=r'^resourcegraphdefinition "typo.kroless.dev": resource "a": .*\[spc\]'):
+        wait_registered(cloud.store, document, event_id, timeout=120)
+    assert time.monotonic() - started < 30
+    assert cloud.store.get_rgd("typo.kroless.dev") is None
