@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "layers" / "core"))
 import yaml  # noqa: E402
 
 from kroless.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
-from kroless.localcloud.cloud import FUNCTIONS, LocalCloud  # noqa: E402
+from kroless.localcloud.cloud import LocalCloud  # noqa: E402
 from kroless.model import load_path  # noqa: E402
 from kroless.store import InstanceKey  # noqa: E402
 
@@ -88,8 +88,8 @@ def import_times(repeats: int = 5) -> dict[str, float]:
     """Median wall time of importing each handler module in a fresh interpreter (python -X importtime total)."""
     out: dict[str, float] = {}
     env = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core"), "KROLESS_TABLE": "kroless-state", "AWS_DEFAULT_REGION": "us-west-2"}
-    for name in FUNCTIONS:
-        path = REPO / "functions" / name / "app.py"
+    for path in sorted((REPO / "functions").glob("*/app.py")):
+        name = path.parent.name
         code = (
             "import importlib.util,time;t=time.perf_counter();"
             f"s=importlib.util.spec_from_file_location('h',{str(path)!r});m=importlib.util.module_from_spec(s);"

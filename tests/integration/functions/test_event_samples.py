@@ -1,5 +1,5 @@
-"""Every sample in events/ replayed through its function on the local cloud (moto's Lambda API calling
-the real handlers), in the order a user would send them."""
+"""Every sample in events/ replayed through its function on the local cloud (the deployed stack's functions,
+moto's Lambda API calling the real handlers as their own roles), in the order a user would send them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.cloud import BUS, LocalCloud
+from kroless.localcloud.cloud import LocalCloud
 from kroless.services import services
 from kroless.store import InstanceKey
 from tests.conftest import REPO
@@ -24,7 +24,7 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def invoke(cloud: LocalCloud, function: str, event: dict[str, Any]) -> dict[str, Any]:
-    response = cloud.client("lambda").invoke(FunctionName=f"kroless-{function}", Payload=json.dumps(event))
+    response = cloud.client("lambda").invoke(FunctionName=cloud.functions[function], Payload=json.dumps(event))
     payload = json.loads(response["Payload"].read())
     assert "FunctionError" not in response, payload
     return payload  # type: ignore[no-any-return]
@@ -48,8 +48,8 @@ def cloud() -> Iterator[LocalCloud]:
         arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events = local.client("events")
         pattern = {"source": ["kroless.controller"]}
-        events.put_rule(Name="watch", EventBusName=BUS, EventPattern=json.dumps(pattern))
-        events.put_targets(Rule="watch", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+        events.put_rule(Name="watch", EventBusName=local.bus, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule="watch", EventBusName=local.bus, Targets=[{"Id": "q", "Arn": arn}])
         local.queue = queue  # type: ignore[attr-defined]
         yield local
 
@@ -97,7 +97,7 @@ def test_an_invalid_instance_is_refused_and_announced(cloud: LocalCloud) -> None
     event = sample("instance-applied.json")
     event["id"] = "a-different-event"
     event["detail"]["manifest"]["spec"]["memoryMiB"] = 1
-    response = cloud.client("lambda").invoke(FunctionName="kroless-admit", Payload=json.dumps(event))
+    response = cloud.client("lambda").invoke(FunctionName=cloud.functions["admit"], Payload=json.dumps(event))
     error = json.loads(response["Payload"].read())
     assert response["FunctionError"] == "Unhandled"
     assert "spec.memoryMiB" in error["errorMessage"]
@@ -112,7 +112,7 @@ def test_a_rejected_value_never_reaches_events_or_logs(cloud: LocalCloud, capsys
     event["id"] = "a-secret-in-the-wrong-field"
     event["detail"]["manifest"]["metadata"]["name"] = "leaky"
     event["detail"]["manifest"]["spec"]["memoryMiB"] = "hunter2-password"
-    response = cloud.client("lambda").invoke(FunctionName="kroless-admit", Payload=json.dumps(event))
+    response = cloud.client("lambda").invoke(FunctionName=cloud.functions["admit"], Payload=json.dumps(event))
     error = json.loads(response["Payload"].read())
     assert "spec.memoryMiB: Invalid value: (value hidden)" in error["errorMessage"]
     failed = wait_for(lambda: [e for e in emitted(cloud) if e["detail-type"] == "Instance Failed"])
@@ -121,7 +121,7 @@ def test_a_rejected_value_never_reaches_events_or_logs(cloud: LocalCloud, capsys
 
 
 def test_rgd_deletion_is_refused_while_instances_live(cloud: LocalCloud) -> None:
-    response = cloud.client("lambda").invoke(FunctionName="kroless-compile", Payload=json.dumps(sample("rgd-deleted.json")))
+    response = cloud.client("lambda").invoke(FunctionName=cloud.functions["compile"], Payload=json.dumps(sample("rgd-deleted.json")))
     assert "still has 1 instance" in json.loads(response["Payload"].read())["errorMessage"]
 
 

@@ -64,44 +64,49 @@ class Target:
         return f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}#/v2/executions/details/{execution_arn}"
 
 
-def local_target(state_dir: str) -> Target:
+def local_target(state_dir: str, stack: str = DEFAULT_STACK) -> Target:
+    """The local cloud's deployed stack, read exactly as on AWS (its outputs), signing as its administrator."""
     import boto3
 
     from kroless.localcloud.server import start_background
 
     record = start_background(state_dir)
-    # moto accepts any credentials; never pick up a real profile for the local cloud
+    # never a real profile for the local cloud: the administrator the local cloud created
     session = boto3.session.Session(
-        aws_access_key_id="local", aws_secret_access_key="local", region_name=record["region"]
+        aws_access_key_id=record["accessKeyId"],
+        aws_secret_access_key=record["secretAccessKey"],
+        region_name=record["region"],
     )
-    return Target(
-        "local",
-        session,
-        bus="kroless",
-        table="kroless-state",
-        region=record["region"],
-        endpoint_url=record["endpoint"],
-        kubernetes_url=record["kubernetes"],
-    )
+    return stack_target("local", session, stack, endpoint_url=record["endpoint"], kubernetes_url=record["kubernetes"])
 
 
 def aws_target(stack: str, region: str | None) -> Target:
     import boto3
 
     session = boto3.session.Session(region_name=region or os.environ.get("AWS_REGION"))
+    return stack_target("aws", session, stack)
+
+
+def stack_target(
+    name: str, session: Any, stack: str, *, endpoint_url: str | None = None, kubernetes_url: str | None = None
+) -> Target:
+    """The target a deployed kroless stack's outputs describe."""
+    cloudformation = session.client("cloudformation", endpoint_url=endpoint_url)
     try:
-        outputs = session.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
+        outputs = cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
     except Exception as err:  # noqa: BLE001 - any SDK failure means the same thing to the user
         raise KrolessError(f"cannot read the outputs of stack {stack}: {err} (deploy it with `cdk deploy`)") from None
     values = {o["OutputKey"]: o["OutputValue"] for o in outputs}
-    missing = [key for key in (OUTPUT_BUS, OUTPUT_TABLE) if key not in values]
+    missing = [key for key in (OUTPUT_BUS, OUTPUT_TABLE, OUTPUT_PREFIX) if key not in values]
     if missing:
         raise KrolessError(f"stack {stack} has no output(s) {', '.join(missing)}: is it a kroless stack?")
     return Target(
-        "aws",
+        name,
         session,
         bus=values[OUTPUT_BUS],
         table=values[OUTPUT_TABLE],
         region=session.region_name,
-        state_machine_prefix=values.get(OUTPUT_PREFIX, "kroless-"),
+        state_machine_prefix=values[OUTPUT_PREFIX],
+        endpoint_url=endpoint_url,
+        kubernetes_url=kubernetes_url,
     )

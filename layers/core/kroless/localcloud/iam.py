@@ -216,7 +216,7 @@ def request_resources(service: str, action: str, request: Any, region: str, acco
     return []
 
 
-def _bus_policy_denies(request: Any, principal_role: str | None, region: str, account: str) -> str | None:
+def _bus_policy_denies(request: Any, principal: str, region: str, account: str) -> str | None:
     """The bus's resource policy for PutEvents: the Sid of a Deny statement that applies to one entry."""
     from moto.events.models import events_backends
 
@@ -226,9 +226,11 @@ def _bus_policy_denies(request: Any, principal_role: str | None, region: str, ac
         policy = backend.event_buses[bus].policy if bus in backend.event_buses else None
         if not policy:
             continue
-        context = {"events:source": entry.get("Source", ""), "events:detail-type": entry.get("DetailType", "")}
-        if principal_role:
-            context["aws:PrincipalArn"] = principal_role
+        context = {
+            "events:source": entry.get("Source", ""),
+            "events:detail-type": entry.get("DetailType", ""),
+            "aws:PrincipalArn": principal,
+        }
         for statement in _list(json.loads(policy).get("Statement", [])):
             if statement.get("Effect") != "Deny" or not _concerns(statement, "events:PutEvents"):
                 continue
@@ -246,6 +248,13 @@ def _request_class() -> type:
     class KrolessIAMRequest(IAMRequest):  # type: ignore[misc]
         """moto's request check with IAM's action names, derived resources and the bus policy."""
 
+        def _create_aws_request(self) -> Any:
+            # moto re-signs a bodiless GET/DELETE with its parsed parameters as the payload, so every Lambda
+            # and EKS read fails with SignatureDoesNotMatch; AWS signs the empty payload the client sent.
+            if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+                self._data = b""
+            return super()._create_aws_request()
+
         def check_action_permitted(self, resource: str) -> None:
             self._action = ACTION_NAMES.get(self._action, self._action)
             if self._action == "sts:GetCallerIdentity":
@@ -259,10 +268,10 @@ def _request_class() -> type:
                 if not allowed(policies, self._action, arn):
                     raise _denied(self._access_key.arn, self._action, arn)
             if self._action == "events:PutEvents":
-                role = None
+                principal = self._access_key.arn  # an IAM user's ARN; a role session's is its role's
                 if isinstance(self._access_key, AssumedRoleAccessKey):
-                    role = f"arn:aws:iam::{account}:role/{self._access_key._owner_role_name}"
-                sid = _bus_policy_denies(request, role, region, account)
+                    principal = f"arn:aws:iam::{account}:role/{self._access_key._owner_role_name}"
+                sid = _bus_policy_denies(request, principal, region, account)
                 if sid:
                     raise _denied(self._access_key.arn, self._action, resources[0] if resources else "the bus", sid)
 

@@ -94,8 +94,12 @@ def serve(state_dir: str, port: int = 0) -> None:
             "endpoint": f"http://{host}:{bound}",
             "kubernetes": cloud.kubernetes.url,
             "region": cloud.region,
+            # the local administrator's keys (IAM is enforced: other keys are refused); the file is the user's own
+            "accessKeyId": cloud.administrator.access_key,
+            "secretAccessKey": cloud.administrator.secret_key,
         }
         tmp = endpoint_file(state_dir).with_suffix(".tmp")
+        tmp.touch(mode=0o600)
         tmp.write_text(json.dumps(record))
         tmp.replace(endpoint_file(state_dir))
         try:

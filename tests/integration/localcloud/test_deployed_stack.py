@@ -1,0 +1,119 @@
+"""The local cloud is the CDK app deployed: the stack's own names, roles and policies, with IAM enforced.
+
+What a first `cdk deploy` would trip over must fail here first: a state machine naming a table the stack does
+not have, a function calling what its role does not allow, a bus policy refusing kroless's own events.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from kroless.localcloud import iam
+from kroless.localcloud.cloud import LocalCloud
+from kroless.localcloud.stack import STACK_NAME
+from kroless.model import load_path
+from tests.conftest import REPO
+
+GATED_RGDS = [REPO / "examples" / "webapp" / "cache-rgd.yaml", REPO / "examples" / "webapp" / "webapp-rgd.yaml"]
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    with LocalCloud(kubernetes_ready_delay=0.05) as local:
+        yield local
+
+
+def _wait(check: Any, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {check}")
+
+
+def _tasks(states: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for state in states.values():
+        if state.get("Type") == "Task":
+            yield state
+        for branch in state.get("Branches", []):
+            yield from _tasks(branch["States"])
+        if "ItemProcessor" in state or "Iterator" in state:
+            yield from _tasks((state.get("ItemProcessor") or state["Iterator"])["States"])
+
+
+def test_everything_comes_from_the_deployed_stack(cloud: LocalCloud) -> None:
+    stack = cloud.client("cloudformation").describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    # CloudFormation names the table: no function may assume "kroless-state"
+    assert cloud.table.startswith(f"{STACK_NAME}-StateTable") and cloud.table != "kroless-state"
+    lam = cloud.client("lambda")
+    for short, name in cloud.functions.items():
+        config = lam.get_function_configuration(FunctionName=name)
+        assert config["Environment"]["Variables"]["KROLESS_TABLE"] == cloud.table, short
+        assert config["Role"] == cloud.roles[short]
+    assert set(cloud.functions) == {"compile", "admit", "reconcile_node", "finalize", "drift", "resync"}
+
+
+def test_every_gate_of_every_machine_reads_the_stack_table(cloud: LocalCloud) -> None:
+    for path in GATED_RGDS:
+        for document in load_path(str(path)):
+            cloud.put("ResourceGraphDefinition Applied", document.body)
+    cloud.settle()
+    assert cloud.aws.async_errors == []
+    sfn = cloud.client("stepfunctions")
+    machines = sfn.list_state_machines()["stateMachines"]
+    assert {m["name"] for m in machines} == {"kroless-cache-kroless-dev", "kroless-webapp-kroless-dev"}
+    gates = []
+    for machine in machines:
+        definition = json.loads(sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"])
+        gates += [t for t in _tasks(definition["States"]) if t["Resource"] == "arn:aws:states:::dynamodb:getItem"]
+        assert machine["name"].startswith(cloud.outputs["StateMachinePrefix"])
+    assert gates, "webapp's graph needs gates (a node waiting on a dependency outside its branch)"
+    assert {g["Parameters"]["TableName"] for g in gates} == {cloud.outputs["StateTableName"]}
+
+
+def test_requests_signed_with_unknown_keys_are_refused(cloud: LocalCloud) -> None:
+    stranger = boto3.client("dynamodb", region_name=cloud.region, aws_access_key_id="AKIASTRANGER", aws_secret_access_key="x")
+    with pytest.raises(ClientError) as refused:
+        stranger.describe_table(TableName=cloud.table)
+    # (AWS answers UnrecognizedClientException; moto's XML error body reaches botocore as a bare 403)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "security token included in the request is invalid" in str(refused.value)
+
+
+def test_a_function_may_do_only_what_its_role_allows(cloud: LocalCloud) -> None:
+    # the admit function's role reads and writes the table, never deletes it
+    admit = iam.role_credentials(cloud.aws.account, cloud.roles["admit"])
+    with iam.acting_as(admit):
+        dynamodb = boto3.client("dynamodb", region_name=cloud.region)
+        dynamodb.get_item(TableName=cloud.table, Key={"pk": {"S": "nothing"}, "sk": {"S": "here"}})
+        with pytest.raises(ClientError) as denied:
+            dynamodb.delete_table(TableName=cloud.table)
+        with pytest.raises(ClientError) as other_table:
+            dynamodb.get_item(TableName="kroless-state", Key={"pk": {"S": "a"}, "sk": {"S": "b"}})
+    assert "is not authorized to perform: dynamodb:DeleteTable" in str(denied.value)
+    assert f"{cloud.roles['admit'].rsplit('/', 1)[1]}" in str(denied.value)
+    assert "on resource: arn:aws:dynamodb:us-west-2:123456789012:table/kroless-state" in str(other_table.value)
+
+
+def test_the_bus_takes_controller_events_only_from_krolesss_emitters(cloud: LocalCloud) -> None:
+    entry = {"Source": "kroless.controller", "DetailType": "Drift Detected", "Detail": "{}", "EventBusName": cloud.bus}
+    for emitter in ("admit", "finalize", "drift", "resync"):  # drift and resync emit Drift Detected
+        with iam.acting_as(iam.role_credentials(cloud.aws.account, cloud.roles[emitter])):
+            response = boto3.client("events", region_name=cloud.region).put_events(Entries=[entry])
+        assert response["FailedEntryCount"] == 0, emitter
+    # anyone else (even the account's administrator, whose own policy allows everything) is refused
+    with pytest.raises(ClientError) as denied:
+        cloud.client("events").put_events(Entries=[entry])
+    assert "explicit deny in a resource-based policy (cdk-OnlyKrolessEmitsControllerEvents)" in str(denied.value)
+    request = {**entry, "Source": "kroless", "DetailType": "Instance Applied"}
+    assert cloud.client("events").put_events(Entries=[request])["FailedEntryCount"] == 0
