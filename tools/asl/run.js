@@ -4,20 +4,22 @@
 //
 //   node tools/asl/run.js < runs.json
 //
-// stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT}, ...]}
+// stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT, "validate": true}, ...]}
 // stdout: {"interpreter": "aws-local-stepfunctions@<version>",
 //          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT", "output": ..., "error": "...",
 //                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...]}}}
 //
-// Every Task is overridden by its state name (taskResourceLocalHandlers) and every Wait takes 0 ms
-// (waitTimeOverrides), so a run takes milliseconds whatever the definition's waits say.
+// Every Task is overridden by its state name (taskResourceLocalHandlers), and every Wait and Retry interval
+// takes 0 ms (waitTimeOverrides, retryIntervalOverrides), so a run takes milliseconds whatever the definition
+// says.
 //
 // SCRIPT, the scripted behaviour of the functions and the state table (tests/validators/scenarios.py
 // implements the same for moto's interpreter; keep the two alike):
 //   nodes:    {"<node id>": {"polls": N, "error": "<message>", "superseded": true}}
 //             The reconcile function, per node and phase (apply/check vs delete), answers
 //             WAITING_FOR_READINESS (DELETING) to its first N calls and SYNCED (DELETED) after; "error"
-//             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true.
+//             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true;
+//             "throttle": T raises ThrottlingException on the node's first T calls (not counted as polls).
 //   gates:    {"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}
 //             What the state table's item of that node looks like to its i-th getItem (the last repeats):
 //             no item, or the item's state for this generation ("older"/"newer": SYNCED by generation -1/+1).
@@ -71,11 +73,30 @@ function loadInterpreter() {
     };
     throw new FailStateError(resolve("ErrorPath", state.Error), resolve("CausePath", state.Cause));
   };
+  // The states entered, recorded as each is entered. The documented eventLogs generator is no record of them
+  // for nested scopes: a Parallel branch's or Map iteration's events are forwarded to the root log
+  // asynchronously, so they arrive after their parent moved on, and those still queued when the root
+  // execution ends are dropped (a 2-level Parallel lost most of its states). Every branch and iteration runs
+  // as a StateMachine given the root's run options, so a callback there (`recordEntered`) sees them all.
+  const execute = StateMachine.prototype.execute;
+  StateMachine.prototype.execute = function recordingExecute(input, options, cleanupFn) {
+    const record = options.runOptions && options.runOptions.recordEntered;
+    if (record) {
+      const logger = options.eventLogger;
+      const dispatch = logger.dispatchStateEnteredEvent;
+      logger.dispatchStateEnteredEvent = function dispatchStateEnteredEvent(stateName, stateType, stateInput) {
+        record(stateName, stateInput);
+        return dispatch.call(this, stateName, stateType, stateInput);
+      };
+    }
+    return execute.call(this, input, options, cleanupFn);
+  };
   return { StateMachine, version };
 }
 
 const { StateMachine, version: interpreterVersion } = loadInterpreter();
 
+const MAX_STATES = 5000; // states entered before a run counts as looping for ever
 const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
 const DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem";
 
@@ -96,15 +117,23 @@ class Script {
     this.deleting = input.mode === "delete";
     this.calls = new Map(); // "<node> <phase>" -> calls so far
     this.reads = new Map(); // "<sk>" -> reads so far
+    this.throttled = new Map(); // "<node>" -> calls that raised ThrottlingException
   }
 
   reconcile(payload) {
     const { node, mode } = payload;
     const phase = mode === "delete" ? "delete" : "apply";
     const key = `${node} ${phase}`;
+    const behaviour = this.nodes[node] || {};
+    const throttled = this.throttled.get(node) || 0;
+    if (throttled < (behaviour.throttle || 0)) {
+      this.throttled.set(node, throttled + 1);
+      const error = new Error("Rate exceeded");
+      error.name = "ThrottlingException"; // as Step Functions names a function error: its errorType
+      throw error;
+    }
     const count = this.calls.get(key) || 0;
     this.calls.set(key, count + 1);
-    const behaviour = this.nodes[node] || {};
     if (behaviour.superseded) return { state: "IN_PROGRESS", superseded: true, message: "generation superseded" };
     if (behaviour.error !== undefined) return { state: "ERROR", message: behaviour.error };
     if (count < (behaviour.polls || 0)) {
@@ -143,8 +172,10 @@ class Script {
 function overrides(definition, script, input) {
   const tasks = {};
   const waits = {};
+  const retries = {};
   for (const [name, state] of allStates(definition)) {
     if (state.Type === "Wait") waits[name] = 0;
+    if (state.Retry) retries[name] = 0;
     if (state.Type !== "Task") continue;
     if (state.Resource === LAMBDA_INVOKE) {
       tasks[name] = async (params) => {
@@ -161,32 +192,37 @@ function overrides(definition, script, input) {
       throw new Error(`state ${name}: no scripted resource ${state.Resource}`);
     }
   }
-  return { taskResourceLocalHandlers: tasks, waitTimeOverrides: waits };
+  return { taskResourceLocalHandlers: tasks, waitTimeOverrides: waits, retryIntervalOverrides: retries };
 }
 
 async function runOne(run) {
   const script = new Script(run.script || {}, run.input);
-  // The definitions were checked by asl-validator already (validate.js); this one checks again with the
-  // version aws-local-stepfunctions bundles.
-  const machine = new StateMachine(run.definition, { validationOptions: { checkArn: true, checkPaths: true } });
-  const execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input) });
+  // "validate": false skips the check by the asl-validator version aws-local-stepfunctions bundles (slow on
+  // big definitions; validate.js checks them all with the pinned one).
+  const validationOptions = run.validate === false ? { noValidate: true } : { checkArn: true, checkPaths: true };
+  const machine = new StateMachine(run.definition, { validationOptions });
   const entered = [];
-  const collect = (async () => {
-    for await (const event of execution.eventLogs) {
-      if (event.type === "StateEntered") entered.push({ name: event.state.name, input: event.state.input });
+  let runaway = false;
+  let execution = null;
+  const recordEntered = (name, input) => {
+    entered.push({ name, input: JSON.parse(JSON.stringify(input)) });
+    // with waits at 0 ms a loop that never ends (a gate that never passes) would spin until TimeoutSeconds
+    if (entered.length > MAX_STATES && !runaway) {
+      runaway = true;
+      setImmediate(() => execution.abort());
     }
-  })();
+  };
+  execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input), recordEntered });
   const report = { entered };
   try {
     report.output = await execution.result;
     report.status = "SUCCEEDED";
   } catch (err) {
     const cause = err.cause || err;
-    report.status = err.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED";
+    report.status = runaway ? "RUNAWAY" : err.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED";
     report.error = cause.name;
     report.cause = cause.message;
   }
-  await collect;
   return report;
 }
 

@@ -1,0 +1,149 @@
+"""Generated machines run in two independent ASL interpreters, moto's (the local cloud's) and npm
+aws-local-stepfunctions (written to AWS's specification), with the same scripted functions and table, and
+must take the same path.
+
+What is compared, and why not the plain sequence of states: Parallel branches run concurrently, so the
+machine-wide order of StateEntered events is not determined (neither on AWS). What the machine does determine:
+within one scope (the machine, each Parallel branch) states run one at a time, so each scope's sequence of
+states, with each state's input, must be equal; and across scopes a branch runs between its Parallel's entry
+and the next state of the Parallel's own scope (checked on each run's global order). When a branch fails, AWS
+stops its siblings wherever they are, so a sibling's sequence need only be a prefix of the other run's.
+Everything a run does is scripted (scenarios.py), and waits take no time, so the runs are deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from kroless.graph import Graph
+from kroless.localcloud.aws import LocalAws
+from kroless.statemachine import StateMachineOptions
+from tests.conftest import EXAMPLES, KRO_EXAMPLES
+from tests.unit.statemachine.asl_walk import example_graphs
+from tests.validators.machines import TABLE, compile_machine
+from tests.validators.nodejs import require, run_script
+from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits
+
+DOGS = "dogsvscats-app.kro.run"  # Kro's aws/dogsvscats-appstack: two branches and a gated third
+EMPTY = "kubernetes/defaults/rg.yaml"  # Kro's RGD with resources: []
+WEBAPP = "webapp.kroless.dev"  # examples/webapp: nested Parallels when deleting, gates when applying
+# redis may poll 3 times (2 + 4 + 8 s) before it times out, so a timeout is a short run
+OPTIONS = StateMachineOptions(node_timeouts={"redis": 10})
+
+# scenario id -> (machine, mode, script, expected status, expected error)
+SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
+    "dogs-ready": ("dogs", "apply", {}, "SUCCEEDED", None),
+    "dogs-polls": ("dogs", "apply", {"nodes": {"redis": {"polls": 2}, "workerapp": {"polls": 1}}}, "SUCCEEDED", None),
+    "dogs-refresh": ("dogs", "apply", {"refresh": 2}, "SUCCEEDED", None),
+    "dogs-throttle": (
+        "dogs",
+        "apply",
+        {"nodes": {"redis": {"throttle": 2}, "workerapp": {"throttle": 1}}},
+        "SUCCEEDED",
+        None,
+    ),
+    "dogs-error": (
+        "dogs",
+        "apply",
+        {"nodes": {"resultapp": {"error": "admission denied"}}},
+        "FAILED",
+        "Kroless.NodeError",
+    ),
+    "dogs-timeout": ("dogs", "apply", {"nodes": {"redis": {"polls": 99}}}, "FAILED", "Kroless.NodeTimeout"),
+    "dogs-superseded": ("dogs", "apply", {"nodes": {"voteapp": {"superseded": True}}}, "SUCCEEDED", None),
+    "dogs-gates": (
+        "dogs",
+        "apply",
+        {"gates": {"redis": ["absent", "waiting", "older", "ready"], "postgres": ["waiting", "ready"]}},
+        "SUCCEEDED",
+        None,
+    ),
+    "dogs-gate-newer": ("dogs", "apply", {"gates": {"postgres": ["waiting", "newer"]}}, "SUCCEEDED", None),
+    "dogs-delete": (
+        "dogs",
+        "delete",
+        {"nodes": {"postgres": {"polls": 1}, "voteapp": {"polls": 2}}},
+        "SUCCEEDED",
+        None,
+    ),
+    "dogs-delete-gates": ("dogs", "delete", {"gates": {"workerapp": ["deleted"]}}, "SUCCEEDED", None),
+    "dogs-delete-error": (
+        "dogs",
+        "delete",
+        {"nodes": {"redis": {"error": "finalizer stuck"}}},
+        "FAILED",
+        "Kroless.NodeError",
+    ),
+    "empty-apply": ("empty", "apply", {"refresh": 1}, "SUCCEEDED", None),
+    "empty-delete": ("empty", "delete", {}, "SUCCEEDED", None),
+    "webapp-gates": (
+        "webapp",
+        "apply",
+        {"nodes": {"service": {"polls": 1}}, "gates": {"cache": ["waiting", "ready"], "web": ["absent", "ready"]}},
+        "SUCCEEDED",
+        None,
+    ),
+    "webapp-delete": ("webapp", "delete", {"nodes": {"budget": {"polls": 2}, "web": {"polls": 1}}}, "SUCCEEDED", None),
+    "webapp-delete-error": (
+        "webapp",
+        "delete",
+        {"nodes": {"service": {"error": "denied"}}},
+        "FAILED",
+        "Kroless.NodeError",
+    ),
+    "generic-polls": ("generic", "apply", {"nodes": {"redis": {"polls": 2}}}, "SUCCEEDED", None),
+    "generic-delete": ("generic", "delete", {"nodes": {"postgres": {"polls": 1}}}, "SUCCEEDED", None),
+    "generic-error": ("generic", "apply", {"nodes": {"voteapp": {"error": "denied"}}}, "FAILED", "Kroless.NodeError"),
+}
+
+
+def _graphs() -> dict[str, Graph]:
+    if not KRO_EXAMPLES.is_dir():
+        pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
+    kro = example_graphs(KRO_EXAMPLES)
+    ours = example_graphs(EXAMPLES)
+    return {
+        "dogs": next(g for _, g in kro if g.name == DOGS),
+        "empty": next(g for f, g in kro if f == EMPTY),
+        "webapp": next(g for _, g in ours if g.name == WEBAPP),
+    }
+
+
+@pytest.fixture(scope="module")
+def runs() -> Iterator[tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]]]:
+    """Every scenario, run once in moto and once in node (one node process for all)."""
+    node = require("aws-local-stepfunctions")
+    graphs = _graphs()
+    with LocalAws() as cloud, instant_waits():
+        moto = MotoRunner(cloud, TABLE)
+        arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn}
+        machines = {name: compile_machine(graph, OPTIONS, **arns) for name, graph in graphs.items()}
+        machines["generic"] = compile_machine(graphs["dogs"], StateMachineOptions(form="generic"), **arns)
+        graphs["generic"] = graphs["dogs"]
+        scenarios = {
+            sid: Scenario(sid, machines[machine], list(graphs[machine].nodes), mode, script)
+            for sid, (machine, mode, script, _, _) in SCENARIOS.items()
+        }
+        with moto.scripted_reads():  # one at a time: running them together is no faster under the GIL
+            moto_results = {sid: moto.result(moto.start(scenario)) for sid, scenario in scenarios.items()}
+        stdin = {"runs": [scenario.run_spec() for scenario in scenarios.values()]}
+        report = run_script(node, "run.js", stdin=json.dumps(stdin))
+        yield scenarios, moto_results, report
+
+
+@pytest.mark.parametrize("scenario_id", list(SCENARIOS))
+def test_both_interpreters_take_the_same_path(
+    runs: tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]], scenario_id: str
+) -> None:
+    scenarios, moto_results, report = runs
+    scenario, moto, node = scenarios[scenario_id], moto_results[scenario_id], report["runs"][scenario_id]
+    assert node["status"] != "RUNNER_ERROR", node["cause"]
+    _, _, _, status, error = SCENARIOS[scenario_id]
+    # the scenario does what it says (two interpreters agreeing on a run that went wrong would prove little)
+    assert (moto["status"], moto.get("error")) == (status, error), moto
+    differences = compare(scenario.definition, moto, node)
+    assert differences == [], "\n".join(differences)
