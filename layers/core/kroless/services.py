@@ -187,7 +187,9 @@ class Services:
             return arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
     def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
-        self.events.put_events(
+        """Put one of kroless's own events on the bus. PutEvents reports a refused entry in its answer, not as
+        an error: raise it, or an event nobody received would pass for sent."""
+        response = self.events.put_events(
             Entries=[
                 {
                     "Source": EVENT_SOURCE_CONTROLLER,
@@ -197,6 +199,12 @@ class Services:
                 }
             ]
         )
+        if response.get("FailedEntryCount"):
+            entry = response["Entries"][0]
+            raise KrolessError(
+                f"{detail_type} was not put on bus {self.settings.event_bus}: "
+                f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}"
+            )
 
 
 _services: Services | None = None
