@@ -142,6 +142,7 @@ class MotoRunner:
         self.table = table
         self.scripts: dict[str, Script] = {}
         self.machines: dict[str, str] = {}  # definition text -> state machine ARN
+        self.started: dict[str, Script] = {}  # execution ARN -> its script
         self.sfn = cloud.client("stepfunctions")
         self.ddb = cloud.client("dynamodb")
         create_table(self.ddb, table)
@@ -200,6 +201,7 @@ class MotoRunner:
         started = self.sfn.start_execution(
             stateMachineArn=self.machines[text], name=scenario.id, input=json.dumps(scenario.input)
         )
+        self.started[started["executionArn"]] = script
         return str(started["executionArn"])
 
     def result(self, execution_arn: str) -> dict[str, Any]:
@@ -221,7 +223,10 @@ class MotoRunner:
             if not page.get("nextToken"):
                 break
             kwargs["nextToken"] = page["nextToken"]
+        script = self.started[execution_arn]
         result: dict[str, Any] = {"status": desc["status"], "entered": entered}
+        result["calls"], result["throttled"] = dict(script.calls), dict(script.throttled)
+        result["reads"] = {NODE_PREFIX + node: n for node, n in script.reads.items()}
         if "output" in desc:
             result["output"] = json.loads(desc["output"])
         if desc["status"] == "FAILED":
@@ -324,6 +329,8 @@ def compare(definition: dict[str, Any], moto: dict[str, Any], node: dict[str, An
       state's input. A branch whose Parallel was left by a failure elsewhere (its sibling failed or was
       superseded) may be cut short at any point, in either interpreter: there the shorter sequence must be
       a prefix of the longer. In a Map processor iterations interleave: the multiset of states is compared;
+    * the functions were called as often per node and phase, and the table read as often per item, unless a
+      failure may have stopped branches part way;
     * each run keeps the order across scopes that the machine guarantees (:func:`nesting_errors`).
     """
     diffs = []
@@ -360,6 +367,11 @@ def compare(definition: dict[str, Any], moto: dict[str, Any], node: dict[str, An
             if x["input"] != y["input"]:
                 diffs.append(f"input of {x['name']}: moto {x['input']!r} vs node {y['input']!r}")
                 break
+    # the same function calls and table reads, unless a failure may have stopped branches part way
+    if not any(states[e["name"]]["Type"] == "Fail" for run in (moto, node) for e in run["entered"]):
+        for key in ("calls", "reads", "throttled"):
+            if moto.get(key, {}) != node.get(key, {}):
+                diffs.append(f"{key}: moto {moto.get(key)} vs node {node.get(key)}")
     for name, run in (("moto", moto), ("node", node)):
         diffs += [f"{name}: {error}" for error in nesting_errors(definition, run["entered"])]
     return diffs

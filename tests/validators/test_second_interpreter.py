@@ -14,6 +14,8 @@ Everything a run does is scripted (scenarios.py), and waits take no time, so the
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +28,7 @@ from tests.conftest import EXAMPLES, KRO_EXAMPLES
 from tests.unit.statemachine.asl_walk import example_graphs
 from tests.validators.machines import TABLE, compile_machine
 from tests.validators.nodejs import require, run_script
-from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits
+from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits, scopes
 
 DOGS = "dogsvscats-app.kro.run"  # Kro's aws/dogsvscats-appstack: two branches and a gated third
 EMPTY = "kubernetes/defaults/rg.yaml"  # Kro's RGD with resources: []
@@ -145,5 +147,69 @@ def test_both_interpreters_take_the_same_path(
     _, _, _, status, error = SCENARIOS[scenario_id]
     # the scenario does what it says (two interpreters agreeing on a run that went wrong would prove little)
     assert (moto["status"], moto.get("error")) == (status, error), moto
+    throttles = {n: b["throttle"] for n, b in scenario.script.get("nodes", {}).items() if "throttle" in b}
+    assert moto["throttled"] == throttles  # and the Retry retried them: the run went on
     differences = compare(scenario.definition, moto, node)
     assert differences == [], "\n".join(differences)
+
+
+# moto takes about a second per run: all example machines (100 runs) compare in both only on request
+COMPARE_ALL = os.environ.get("KROLESS_COMPARE_ALL_MACHINES") == "1"
+
+
+def test_every_example_machine_runs_in_the_spec_interpreter() -> None:
+    """Every machine compiled from the examples, applied and deleted with every resource ready at once, runs to
+    the end in aws-local-stepfunctions and passes every resource's task (and, with
+    KROLESS_COMPARE_ALL_MACHINES=1, takes the same path in moto)."""
+    node = require("aws-local-stepfunctions")
+    graphs = [("examples/" + f, g) for f, g in example_graphs(EXAMPLES)]
+    if KRO_EXAMPLES.is_dir():
+        graphs += [("kro-examples/" + f, g) for f, g in example_graphs(KRO_EXAMPLES)]
+    with LocalAws() if COMPARE_ALL else _nothing() as cloud, instant_waits():
+        moto = MotoRunner(cloud, TABLE) if cloud else None
+        arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn} if moto else {}
+        scenarios = []
+        for i, (file, graph) in enumerate(graphs):
+            definition = compile_machine(graph, **arns)
+            slug = re.sub(r"[^A-Za-z0-9-]+", "-", file.removesuffix(".yaml"))[-60:]
+            for mode in ("apply", "delete"):
+                scenarios.append(Scenario(f"m{i}-{mode}-{slug}", definition, list(graph.nodes), mode))
+        specs = [{**scenario.run_spec(), "validate": False} for scenario in scenarios]  # validate.js checks them
+        report = run_script(node, "run.js", stdin=json.dumps({"runs": specs}))["runs"]
+        moto_results = {}
+        if moto is not None:
+            with moto.scripted_reads():
+                moto_results = {s.id: moto.result(moto.start(s)) for s in scenarios}
+    problems = []
+    for scenario in scenarios:
+        result = report[scenario.id]
+        names = [e["name"] for e in result["entered"]]
+        last = "Done" if scenario.mode == "apply" else "Remove instance"
+        if result["status"] != "SUCCEEDED" or not names or names[-1] != last:
+            problems.append(
+                f"{scenario.id}: {result['status']} {result.get('error')} {result.get('cause')} {names[-3:]}"
+            )
+            continue
+        node_mode = "delete" if scenario.mode == "delete" else "apply"
+        _, _, states = scopes(scenario.definition)
+        # each resource's first task (the one that starts its poll counter), not its re-checks
+        tasks = {
+            name
+            for name, state in states.items()
+            if state.get("Parameters", {}).get("Payload", {}).get("mode") == node_mode
+            and "polls" in state.get("ResultSelector", {})
+        }
+        if tasks - set(names):
+            problems.append(f"{scenario.id}: never entered {sorted(tasks - set(names))}")
+        if scenario.id in moto_results:
+            problems += [f"{scenario.id}: {d}" for d in compare(scenario.definition, moto_results[scenario.id], result)]
+    assert len(scenarios) >= 8
+    assert problems == [], "\n".join(problems)
+
+
+class _nothing:  # noqa: N801 - a context manager that provides None (no moto unless asked for)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

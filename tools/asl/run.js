@@ -7,7 +7,9 @@
 // stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT, "validate": true}, ...]}
 // stdout: {"interpreter": "aws-local-stepfunctions@<version>",
 //          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT", "output": ..., "error": "...",
-//                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...]}}}
+//                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...],
+//                            "calls": {"<node> <apply|delete>": N}, "reads": {"NODE#<id>": N},
+//                            "throttled": {"<node>": N}}}}
 //
 // Every Task is overridden by its state name (taskResourceLocalHandlers), and every Wait and Retry interval
 // takes 0 ms (waitTimeOverrides, retryIntervalOverrides), so a run takes milliseconds whatever the definition
@@ -214,6 +216,11 @@ async function runOne(run) {
   };
   execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input), recordEntered });
   const report = { entered };
+  const counters = () => ({
+    calls: Object.fromEntries(script.calls),
+    reads: Object.fromEntries(script.reads),
+    throttled: Object.fromEntries(script.throttled),
+  });
   try {
     report.output = await execution.result;
     report.status = "SUCCEEDED";
@@ -223,6 +230,7 @@ async function runOne(run) {
     report.error = cause.name;
     report.cause = cause.message;
   }
+  Object.assign(report, counters());
   return report;
 }
 
