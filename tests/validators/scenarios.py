@@ -95,14 +95,20 @@ class Script:
             raise ThrottlingException("Rate exceeded")
         count = self.calls[f"{node} {phase}"]
         self.calls[f"{node} {phase}"] += 1
+
+        def answer(state: str, message: str, superseded: bool = False) -> dict[str, Any]:
+            # the shape of the reconcile function's answer (NodeOutcome.to_payload)
+            return {"node": node, "state": state, "reason": "", "message": message, "superseded": superseded}
+
         if behaviour.get("superseded"):
-            return {"state": "IN_PROGRESS", "superseded": True, "message": "generation superseded"}
+            return answer("IN_PROGRESS", "generation superseded", True)
         if "error" in behaviour:
-            return {"state": "ERROR", "message": behaviour["error"]}
+            return answer("ERROR", behaviour["error"])
         if count < behaviour.get("polls", 0):
-            waiting = "DELETING" if phase == "delete" else "WAITING_FOR_READINESS"
-            return {"state": waiting, "message": f"{node} not ready ({count + 1})"}
-        return {"state": "DELETED" if phase == "delete" else "SYNCED", "message": ""}
+            return answer(
+                "DELETING" if phase == "delete" else "WAITING_FOR_READINESS", f"{node} not ready ({count + 1})"
+            )
+        return answer("DELETED" if phase == "delete" else "SYNCED", "")
 
     def finalize(self, payload: dict[str, Any]) -> dict[str, Any]:
         mode = payload["mode"]

@@ -136,12 +136,14 @@ class Script {
     }
     const count = this.calls.get(key) || 0;
     this.calls.set(key, count + 1);
-    if (behaviour.superseded) return { state: "IN_PROGRESS", superseded: true, message: "generation superseded" };
-    if (behaviour.error !== undefined) return { state: "ERROR", message: behaviour.error };
+    // the shape of the reconcile function's answer (NodeOutcome.to_payload)
+    const answer = (state, message, superseded = false) => ({ node, state, reason: "", message, superseded });
+    if (behaviour.superseded) return answer("IN_PROGRESS", "generation superseded", true);
+    if (behaviour.error !== undefined) return answer("ERROR", behaviour.error);
     if (count < (behaviour.polls || 0)) {
-      return { state: phase === "delete" ? "DELETING" : "WAITING_FOR_READINESS", message: `${node} not ready (${count + 1})` };
+      return answer(phase === "delete" ? "DELETING" : "WAITING_FOR_READINESS", `${node} not ready (${count + 1})`);
     }
-    return { state: phase === "delete" ? "DELETED" : "SYNCED", message: "" };
+    return answer(phase === "delete" ? "DELETED" : "SYNCED", "");
   }
 
   finalize(payload) {
