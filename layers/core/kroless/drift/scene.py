@@ -34,10 +34,11 @@ def _executions(cloud: Any, key: InstanceKey) -> set[str]:
     if record is None:
         return set()
     from kroless.services import services
+    from kroless.statemachine.names import execution_prefix
 
     sfn = cloud.client("stepfunctions")
     arn = services().state_machine_arn(record.rgd)
-    prefix = f"{key.name}-{key.namespace}-g"
+    prefix = execution_prefix(key, record.uid)
     names: set[str] = set()
     for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=arn):
         names.update(e["name"] for e in page["executions"] if e["name"].startswith(prefix))

@@ -77,11 +77,17 @@ def execution_name(
     new for each life of the instance: a re-created instance starts again at generation 1, and without it
     would get its earlier life's names, which Step Functions keeps taken for 90 days.
     """
-    parts = [key.name, "cluster" if key.cluster_scoped else key.namespace, uid[:UID_FRAGMENT], f"g{generation}"]
-    name = "-".join(part for part in parts if part) + ("-delete" if deleting else "")
+    name = f"{execution_prefix(key, uid)}{generation}" + ("-delete" if deleting else "")
     if parent:
         name += "--of-" + parent
     return check_execution_name(shorten(_name_characters(name)))
+
+
+def execution_prefix(key: InstanceKey, uid: str) -> str:
+    """What every execution name of one life of an instance starts with (before shortening), up to the
+    generation number: ``<name>-<namespace>-<uid fragment>-g``."""
+    parts = [key.name, "cluster" if key.cluster_scoped else key.namespace, uid[:UID_FRAGMENT]]
+    return "-".join(part for part in parts if part) + "-g"
 
 
 def check_execution_name(name: str) -> str:
