@@ -2,12 +2,15 @@
 
 One node process (tools/asl/validate.js) checks every definition: each RGD of ``examples/`` and of Kro's
 examples, in the form the compile function picks (``auto``) and in the generic (Map) form, plus a few
-definitions known to be wrong, so a validator that passes everything fails here too.
+definitions known to be wrong, so a validator that passes everything fails here too. ``kroless graph -o asl``
+prints the same definitions (so every example's ``graph -o asl`` passes asl-validator).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import re
 from pathlib import Path
@@ -15,20 +18,31 @@ from typing import Any
 
 import pytest
 
+from kroless.cli.main import main
+from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions
 from tests.conftest import EXAMPLES, KRO_EXAMPLES, REPO
-from tests.unit.statemachine.asl_walk import RECONCILE_ARN, example_graphs
-from tests.validators.machines import compile_machine
+from tests.unit.statemachine.asl_walk import FINALIZE_ARN, RECONCILE_ARN, example_graphs
+from tests.validators.machines import TABLE, compile_machine
 from tests.validators.nodejs import require, run_script, write_definitions
 
 
-def example_definitions() -> dict[str, dict[str, Any]]:
-    graphs = [("examples/" + file, graph) for file, graph in example_graphs(EXAMPLES)]
+def example_files() -> list[tuple[Path, str, Graph]]:
+    """(path, file key, graph) of every example RGD that compiles."""
+    found = [(EXAMPLES / file, "examples/" + file, graph) for file, graph in example_graphs(EXAMPLES)]
     if KRO_EXAMPLES.is_dir():
-        graphs += [("kro-examples/" + file, graph) for file, graph in example_graphs(KRO_EXAMPLES)]
+        found += [(KRO_EXAMPLES / file, "kro-examples/" + file, graph) for file, graph in example_graphs(KRO_EXAMPLES)]
+    return found
+
+
+def key_of(file: str, graph: Graph) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", f"{file.removesuffix('.yaml')}@{graph.name}")
+
+
+def example_definitions() -> dict[str, dict[str, Any]]:
     definitions = {}
-    for file, graph in graphs:
-        key = re.sub(r"[^A-Za-z0-9.-]+", "_", f"{file.removesuffix('.yaml')}@{graph.name}")
+    for _, file, graph in example_files():
+        key = key_of(file, graph)
         definitions[key] = compile_machine(graph)  # as the compile function creates it
         definitions[key + "@generic"] = compile_machine(graph, StateMachineOptions(form="generic"))
     return definitions
@@ -92,6 +106,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     result["examples"] = {paths[p]: errors for p, errors in result["results"].items() if p in paths}
     result["bad"] = {bad_paths[p]: errors for p, errors in result["results"].items() if p in bad_paths}
     result["expected"] = {k: code for k, (_, code) in bad.items()}
+    result["definitions"] = good
     return result
 
 
@@ -113,3 +128,26 @@ def test_known_bad_definitions_fail(report: dict[str, Any]) -> None:
     missed = {key: code for key, code in report["expected"].items() if code not in found.get(key, set())}
     assert missed == {}, f"validate.js did not report these: {missed}; it reported {found}"
     assert report["exit_status"] == 1
+
+
+def test_graph_o_asl_prints_the_validated_definitions(report: dict[str, Any]) -> None:
+    """``kroless graph -f FILE -o asl``, as a new user runs it on each example (no flags: placeholders for
+    what the stack names), prints the definitions validated above once the placeholders are filled in."""
+    filled = {
+        "${StateTableName}": TABLE,
+        "${ReconcileFunctionArn}": RECONCILE_ARN,
+        "${FinalizeFunctionArn}": FINALIZE_ARN,
+    }
+    mismatched = []
+    for path, file, graph in example_files():
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = main(["graph", "-f", str(path), "-o", "asl"])
+        assert status == 0, f"kroless graph -f {file} -o asl: {err.getvalue()}"
+        text = out.getvalue()
+        for placeholder, value in filled.items():
+            text = text.replace(placeholder, value)
+        printed = json.loads(text)
+        if report["definitions"][key_of(file, graph)] not in (printed if isinstance(printed, list) else [printed]):
+            mismatched.append(f"{file}: {graph.name}")
+    assert mismatched == []
