@@ -21,12 +21,14 @@
 //             The reconcile function, per node and phase (apply/check vs delete), answers
 //             WAITING_FOR_READINESS (DELETING) to its first N calls and SYNCED (DELETED) after; "error"
 //             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true;
-//             "throttle": T raises ThrottlingException on the node's first T calls (not counted as polls).
+//             "throttle": T raises ThrottlingException on the node's first T calls (not counted as polls);
+//             "answer": {...} is answered as it is (a malformed answer: a contract broken).
 //   gates:    {"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}
 //             What the state table's item of that node looks like to its i-th getItem (the last repeats):
 //             no item, or the item's state for this generation ("older"/"newer": SYNCED by generation -1/+1).
 //             A node without a script reads "ready" (apply) or "absent" (delete).
 //   refresh:  K: the finalize function (mode reconcile) asks for K status refreshes before it is done.
+//   finalize: {"<mode>": {...}}: the finalize function's answer in that mode, as it is.
 "use strict";
 
 // aws-local-stepfunctions 3 is built for Node 22 (engines); Node 20 lacks Promise.withResolvers, which its
@@ -116,6 +118,7 @@ class Script {
     this.nodes = script.nodes || {};
     this.gates = script.gates || {};
     this.refresh = script.refresh || 0;
+    this.finalizeAnswers = script.finalize || {};
     this.deleting = input.mode === "delete";
     this.calls = new Map(); // "<node> <phase>" -> calls so far
     this.reads = new Map(); // "<sk>" -> reads so far
@@ -138,6 +141,7 @@ class Script {
     this.calls.set(key, count + 1);
     // the shape of the reconcile function's answer (NodeOutcome.to_payload)
     const answer = (state, message, superseded = false) => ({ node, state, reason: "", message, superseded });
+    if (behaviour.answer !== undefined) return behaviour.answer; // as scripted, even if malformed
     if (behaviour.superseded) return answer("IN_PROGRESS", "generation superseded", true);
     if (behaviour.error !== undefined) return answer("ERROR", behaviour.error);
     if (count < (behaviour.polls || 0)) {
@@ -147,6 +151,7 @@ class Script {
   }
 
   finalize(payload) {
+    if (this.finalizeAnswers[payload.mode] !== undefined) return this.finalizeAnswers[payload.mode];
     if (payload.mode === "reconcile" && this.refresh > 0) {
       return { state: "ACTIVE", refreshSeconds: 1, refreshAttempt: 1, pendingStatus: ["status.url"] };
     }

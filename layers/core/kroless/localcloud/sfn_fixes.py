@@ -1,0 +1,90 @@
+"""Fixes to moto's ASL interpreter where it departs from what AWS documents, found by running the generated
+machines in a second interpreter (npm aws-local-stepfunctions, written to AWS's specification; tests/validators).
+
+* **States.ALL catches too much.** In moto's Retry and Catch, ``States.ALL`` matches every error. AWS: it
+  "cannot catch the States.DataLimitExceeded terminal error or Runtime error types", and a States.Runtime
+  error "isn't retriable, and will always cause the execution to fail" (Step Functions developer guide,
+  *Handling errors in Step Functions workflows*, Error names). So in moto a machine's ``Catch: States.ALL``
+  turned a runtime error (a path that selects nothing, a payload over 256 KB) into a handled failure where AWS
+  fails the execution. Here ``States.ALL`` matches neither; naming the error itself still matches it.
+* **A branch's States.* error became a ValueError.** When a Parallel branch or a Map iteration fails with a
+  ``States.*`` error (States.Runtime, States.Timeout, States.TaskFailed, ...), moto wraps its name in a
+  custom error name, which refuses the ``States.`` prefix: the execution then fails as States.Runtime with
+  the cause "ValueError(Custom Error Names MUST NOT begin with the prefix 'States.' ...)" whatever the branch
+  reported, and a Map's Catch sees that instead of the branch's error. AWS: the Parallel (Map) state fails with
+  the branch's error, which its Catch handles like any other. Here the branch's error keeps its name.
+
+:func:`install` and :func:`uninstall` are idempotent and only touch moto's classes and modules in this
+process; the local cloud installs them with its other moto patches (:mod:`kroless.localcloud.aws`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+UNCATCHABLE_BY_ALL = ("States.Runtime", "States.DataLimitExceeded")
+_PARSER = "moto.stepfunctions.parser.asl.component"
+# modules that name a failed branch's (iteration's) error with CustomErrorName
+_ERROR_NAMING_MODULES = (
+    f"{_PARSER}.state.exec.state_parallel.branches_decl",
+    f"{_PARSER}.state.exec.state_map.iteration.iteration_worker",
+)
+_ORIGINALS: dict[str, Any] = {}
+
+
+def _error_name(error_name: str | None) -> Any:
+    """The error name of a failed branch as moto's Catch and Retry compare it: ``States.*`` names too."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+
+    if error_name is None or not error_name.startswith("States."):
+        return CustomErrorName(error_name=error_name)
+    try:
+        return StatesErrorName.from_name(error_name)
+    except ValueError:  # a States.* name moto's grammar does not know (States.Http.Socket): keep it as it is
+        return ErrorName(error_name=error_name)
+
+
+def _error_equals_eval_body(self: Any, env: Any) -> None:
+    """ErrorEqualsDecl._eval_body, except that States.ALL does not match States.Runtime or States.DataLimitExceeded."""
+    error_name = env.stack[-1]
+    name = getattr(error_name, "error_name", None)
+    if name in UNCATCHABLE_BY_ALL and any(getattr(n, "error_name", None) == "States.ALL" for n in self.error_names):
+        env.stack.pop()
+        env.stack.append(any(getattr(n, "error_name", None) == name for n in self.error_names))
+        return
+    _ORIGINALS["error_equals"](self, env)
+
+
+def install() -> None:
+    """Apply the fixes (idempotent)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    if "error_equals" not in _ORIGINALS:
+        _ORIGINALS["error_equals"] = ErrorEqualsDecl.__dict__["_eval_body"]
+        ErrorEqualsDecl._eval_body = _error_equals_eval_body  # type: ignore[method-assign]
+    for name in _ERROR_NAMING_MODULES:
+        if name not in _ORIGINALS:
+            module = importlib.import_module(name)
+            _ORIGINALS[name] = module.CustomErrorName
+            setattr(module, "CustomErrorName", _error_name)  # noqa: B010 - a module attribute moto's code reads
+
+
+def uninstall() -> None:
+    """Restore moto's behaviour (idempotent)."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    if "error_equals" in _ORIGINALS:
+        ErrorEqualsDecl._eval_body = _ORIGINALS.pop("error_equals")  # type: ignore[method-assign]
+    for name in _ERROR_NAMING_MODULES:
+        if name in _ORIGINALS:
+            setattr(importlib.import_module(name), "CustomErrorName", _ORIGINALS.pop(name))  # noqa: B010
+
+
+def installed() -> bool:
+    return bool(_ORIGINALS)
+
+
+__all__ = ["UNCATCHABLE_BY_ALL", "install", "installed", "uninstall"]
