@@ -9,6 +9,10 @@ states, with each state's input, must be equal; and across scopes a branch runs 
 and the next state of the Parallel's own scope (checked on each run's global order). When a branch fails, AWS
 stops its siblings wherever they are, so a sibling's sequence need only be a prefix of the other run's.
 Everything a run does is scripted (scenarios.py), and waits take no time, so the runs are deterministic.
+
+moto runs with kroless.localcloud.sfn_fixes, as the local cloud does: where moto departed from AWS's documented
+semantics (scenario dogs-malformed-refresh), the fix is there; aws-local-stepfunctions' own gaps are filled in
+tools/asl/run.js (intrinsic functions in a Fail state's CausePath; its event log drops nested states).
 """
 
 from __future__ import annotations

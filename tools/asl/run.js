@@ -6,7 +6,7 @@
 //
 // stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT, "validate": true}, ...]}
 // stdout: {"interpreter": "aws-local-stepfunctions@<version>",
-//          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT", "output": ..., "error": "...",
+//          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "RUNAWAY", "output": ..., "error": "...",
 //                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...],
 //                            "calls": {"<node> <apply|delete>": N}, "reads": {"NODE#<id>": N},
 //                            "throttled": {"<node>": N}}}}
