@@ -3,7 +3,8 @@
 The provider (``kroless.providers.aws.kinds``) names every botocore operation it calls for a kind: create,
 read, delete, find, updates, attribute and member calls, tag reads and writes. The IAM action of an
 operation is ``<service prefix>:<OperationName>`` except where a service authorizes a call under another
-name (S3's bucket sub-resources); those exceptions are listed here, and a test checks that every operation
+name (S3's bucket sub-resources, API Gateway's HTTP verbs); those exceptions are listed in
+``kroless.providers.aws.iam_actions`` (the local cloud's IAM check uses them too), and a test checks that every operation
 of the table maps to an action this module knows.
 
 The reconcile function's role gets exactly these actions, nothing with a service-wide wildcard.
@@ -15,39 +16,8 @@ from collections.abc import Iterable, Sequence
 
 from kroless.drift.identity import READ_VERBS  # read-only calls: CloudTrail does not deliver them to EventBridge
 from kroless.providers.aws import kinds as provider_kinds
+from kroless.providers.aws.iam_actions import iam_action
 from kroless.providers.aws.table import Kind, kind_calls
-
-# botocore service name -> IAM service prefix, where they differ
-IAM_PREFIX: dict[str, str] = {
-    "stepfunctions": "states",
-    "elbv2": "elasticloadbalancing",
-    "apigatewayv2": "apigateway",
-}
-
-# API Gateway authorizes by HTTP verb on the resource path, not by operation name.
-_APIGATEWAY_VERBS: tuple[tuple[str, str], ...] = (
-    ("Create", "POST"),
-    ("Tag", "POST"),
-    ("Get", "GET"),
-    ("Update", "PATCH"),
-    ("Delete", "DELETE"),
-    ("Untag", "DELETE"),
-)
-
-# Operations IAM authorizes under another action name (AWS Service Authorization Reference).
-OPERATION_ACTIONS: dict[tuple[str, str], str] = {
-    ("s3", "HeadBucket"): "s3:ListBucket",
-    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
-    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
-    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
-    ("s3", "PutBucketCors"): "s3:PutBucketCORS",
-    ("s3", "GetBucketCors"): "s3:GetBucketCORS",
-    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
-    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
-    ("s3", "PutBucketAccelerateConfiguration"): "s3:PutAccelerateConfiguration",
-    ("s3", "GetBucketAccelerateConfiguration"): "s3:GetAccelerateConfiguration",
-    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
-}
 
 # Actions that AWS does not scope to a resource: IAM only accepts them with "Resource": "*".
 # (EC2's Describe* calls take no resource ARN; see "Actions, resources, and condition keys for Amazon EC2".)
@@ -93,17 +63,6 @@ def service_linked_roles(kinds: Iterable[Kind]) -> list[str]:
 def kind_operations(kind: Kind) -> set[str]:
     """Every botocore operation the provider may call for ``kind``."""
     return {call.op for call in kind_calls(kind)}
-
-
-def iam_action(service: str, operation: str) -> str:
-    """The IAM action for a botocore ``service`` operation."""
-    if (service, operation) in OPERATION_ACTIONS:
-        return OPERATION_ACTIONS[(service, operation)]
-    prefix = IAM_PREFIX.get(service, service)
-    if prefix == "apigateway":
-        verb = next((v for start, v in _APIGATEWAY_VERBS if operation.startswith(start)), "GET")
-        return f"apigateway:{verb}"
-    return f"{prefix}:{operation}"
 
 
 def all_kinds() -> tuple[Kind, ...]:

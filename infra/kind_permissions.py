@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra.kind_actions import actions_for, is_unscoped, passed_to_services, service_linked_roles
 from infra.nag import acknowledge, finding
+from kroless.providers.aws.iam_actions import IAM_PREFIX
 from kroless.providers.aws.table import Kind
 
 
@@ -24,10 +25,16 @@ class KindPermissionsProps:
 
 def service_resources(stack: Stack, service: str) -> list[str]:
     """Every resource of ``service`` in this account and region: instances are named by RGD authors at run
-    time, so no narrower ARN is known at deploy time. S3 bucket ARNs have no region or account; IAM is global."""
+    time, so no narrower ARN is known at deploy time. Some services' ARNs leave the region or the account out
+    (S3 buckets and Route 53 zones both; API Gateway the account; IAM and Organizations the region): a
+    statement in the usual shape would match none of their resources."""
     partition, region, account = stack.partition, stack.region, stack.account
-    if service == "s3":
-        return [f"arn:{partition}:s3:::*"]
+    if service in ("s3", "route53"):
+        return [f"arn:{partition}:{service}:::*"]
+    if service == "apigateway":
+        return [f"arn:{partition}:apigateway:{region}::*"]
+    if service == "organizations":
+        return [f"arn:{partition}:organizations::{account}:*"]
     if service == "iam":
         return [f"arn:{partition}:iam::{account}:role/*", f"arn:{partition}:iam::{account}:policy/*"]
     return [f"arn:{partition}:{service}:{region}:{account}:*"]
@@ -53,9 +60,11 @@ class KindPermissions(Construct):
             scoped = [a for a in actions if not is_unscoped(a)]
             unscoped.extend(a for a in actions if is_unscoped(a))
             if scoped:
-                resources = service_resources(stack, service)
+                # ARNs name the service by its IAM prefix (states, not stepfunctions; elasticloadbalancing)
+                prefix = IAM_PREFIX.get(service, service)
+                resources = service_resources(stack, prefix)
                 statements.append(
-                    iam.PolicyStatement(sid=statement_id("Kinds", service), actions=scoped, resources=resources)
+                    iam.PolicyStatement(sid=statement_id("Kinds", prefix), actions=scoped, resources=resources)
                 )
                 for resource in resources:
                     acknowledged.append(

@@ -1,42 +1,62 @@
-"""Kro's Dogs-vs-Cats stack, verbatim, reconciled to ACTIVE and deleted again with real parts:
-moto (real botocore calls, plus the operations moto lacks from kroless.localcloud.aws_gaps), the
-Kubernetes API emulator, the DynamoDB state store, the in-process driver."""
+"""Kro's Dogs-vs-Cats stack, verbatim, reconciled to ACTIVE and deleted again on the local cloud (the deployed
+stack, IAM enforced); and a crash between an AWS create and its state write, with the in-process driver
+(the fault is injected into the store object that driver uses)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
+from moto import mock_aws
 
 from kroless.demo import DOGS_VS_CATS
+from kroless.localcloud import aws_gaps
+from kroless.localcloud.cloud import LocalCloud
+from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
+from kroless.providers.aws import AwsProvider
+from kroless.providers.kubernetes import KubernetesProvider
 from kroless.runtime.control import ControlPlane
-from kroless.store import InstanceKey, StateStore
+from kroless.runtime.references import StoreReferences
+from kroless.store import InstanceKey, StateStore, create_table
 from tests.conftest import EXAMPLES
-from tests.e2e.conftest import Account
+from tests.e2e.conftest import REGION, Account, network
+
+
+def _registered(control: Any, store: StateStore, session: Any, k8s: Any, vpc: str, subnets: list[str], examples: Path) -> dict[str, Any]:
+    for relative in DOGS_VS_CATS:
+        for document in load_path(str(examples / relative)):
+            control.register(document.body, file=document.file)
+    app = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
+    app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
+    return {"control": control, "k8s": k8s, "session": session, "store": store, "app": app, "vpc": vpc}
 
 
 @pytest.fixture
 def cloud(account: Account, kro_examples: Path) -> dict[str, Any]:
-    for relative in DOGS_VS_CATS:
-        for document in load_path(str(kro_examples / relative)):
-            account.control.register(document.body, file=document.file)
-    app = yaml.safe_load((EXAMPLES / "dogsvscats" / "app.yaml").read_text())
-    app["spec"]["vpcID"], app["spec"]["subnetIDs"] = account.vpc, account.subnets
-    return {
-        "control": account.control,
-        "k8s": account.k8s,
-        "session": account.session,
-        "store": account.store,
-        "app": app,
-        "vpc": account.vpc,
-    }
+    return _registered(account.control, account.store, account.session, account.k8s, account.vpc, account.subnets, kro_examples)
+
+
+@pytest.fixture
+def inprocess(kro_examples: Path) -> Iterator[dict[str, Any]]:
+    """moto and the emulator with the in-process driver (runtime/control.py) instead of the state machines."""
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}), KubernetesEmulator(ready_delay=0.05) as k8s:
+        aws_gaps.install()
+        session = boto3.session.Session(region_name=REGION)
+        create_table(session.client("dynamodb"), "kroless-state")
+        store = StateStore("kroless-state", session.client("dynamodb"))
+        control = ControlPlane(store, kubernetes=KubernetesProvider.from_host(k8s.url), poll=0.02, node_timeout=30)
+        control.providers.aws = AwsProvider(StoreReferences(store, control.providers), session=session, region=REGION)
+        vpc, subnets, _ = network(session)
+        yield _registered(control, store, session, k8s, vpc, subnets, kro_examples)
 
 
 def test_dogs_vs_cats_reconciles_to_active_and_deletes_cleanly(cloud: dict[str, Any]) -> None:
-    control: ControlPlane = cloud["control"]
+    control: LocalCloud = cloud["control"]
     session = cloud["session"]
     result = control.apply(cloud["app"])
     assert result["state"] == "ACTIVE", result
@@ -71,9 +91,10 @@ def test_dogs_vs_cats_reconciles_to_active_and_deletes_cleanly(cloud: dict[str, 
     assert leftovers == []
 
 
-def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(cloud: dict[str, Any]) -> None:
+def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(inprocess: dict[str, Any]) -> None:
     """Crash between "created in AWS" and "recorded in the table": the retry finds the resource by its
     deterministic identity and adopts it; the account holds exactly one."""
+    cloud = inprocess
     control: ControlPlane = cloud["control"]
     store: StateStore = cloud["store"]
     original = store.put_node

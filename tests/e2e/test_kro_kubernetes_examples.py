@@ -1,6 +1,6 @@
 """Kro's own Kubernetes examples, verbatim, reconciled to ACTIVE and deleted with nothing left: the RGDs as
-Kro ships them, an instance of each, the Kubernetes API emulator, the state store and the in-process driver
-(tests/e2e/conftest.py)."""
+Kro ships them, an instance of each, on the local cloud (tests/e2e/conftest.py: the deployed stack's functions
+and state machines, the Kubernetes API emulator)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from kroless.localcloud.cloud import LocalCloud
 from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
-from kroless.runtime.control import ControlPlane
 from tests.e2e.conftest import Account
 
 # example -> (RGD files relative to kro-examples/kubernetes, nested APIs first; instance kind; instance spec)
@@ -46,7 +46,7 @@ def _objects(k8s: KubernetesEmulator) -> set[tuple[str, str, str]]:
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_kro_kubernetes_example_reconciles_verbatim_and_deletes_cleanly(cluster: dict[str, Any], name: str) -> None:
     files, kind, spec = EXAMPLES[name]
-    control: ControlPlane = cluster["control"]
+    control: LocalCloud = cluster["control"]
     documents = [d for relative in files for d in load_path(str(cluster["examples"] / relative))]
     for document in documents:
         control.register(document.body, file=document.file)
@@ -74,7 +74,7 @@ def test_kro_kubernetes_example_reconciles_verbatim_and_deletes_cleanly(cluster:
 def test_templates_read_the_metadata_the_api_server_assigns(cluster: dict[str, Any]) -> None:
     """cel-functions seeds a random string with ``schema.metadata.uid``: the instance gets a uid at its first
     admission (as from the API server), stable across generations, so the value never churns."""
-    control: ControlPlane = cluster["control"]
+    control: LocalCloud = cluster["control"]
     for document in load_path(str(cluster["examples"] / "cel-functions/rg.yaml")):
         control.register(document.body, file=document.file)
     instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Something", "metadata": {"name": "demo", "namespace": "default"}, "spec": {"name": "shop"}}

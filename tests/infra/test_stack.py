@@ -168,7 +168,7 @@ def test_bus_kroless_with_resource_policy(synth: Synth) -> None:
     assert len(allow) == 1 and allow[0]["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
     assert len(deny) == 1 and deny[0]["Condition"]["StringEquals"] == {"events:source": "kroless.controller"}
     allowed_emitters = {a["Fn::GetAtt"][0] for a in deny[0]["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
-    assert len(allowed_emitters) == 2  # the admit and finalize roles
+    assert len(allowed_emitters) == 4  # admit and finalize (outcomes), drift and resync (Drift Detected)
 
 
 def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:

@@ -20,6 +20,8 @@ def _index() -> dict[tuple[str, str], dict[str, Any]]:
     out = {}
     for path in ACK_CRDS.glob("*/*.yaml"):
         crd = yaml.safe_load(path.read_text())
+        if crd.get("kind") != "CustomResourceDefinition":  # each controller's generator.yaml lies beside them
+            continue
         service = crd["spec"]["group"].split(".")[0]
         out[(service, crd["spec"]["names"]["kind"])] = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     return out

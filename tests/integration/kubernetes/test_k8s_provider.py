@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kroless.localcloud.kubernetes import KubernetesEmulator
-from kroless.providers.base import ConflictError, ImmutableFieldError, Ownership, ProviderError
+from kroless.providers.base import ConflictError, ImmutableFieldError, NotReadyError, Ownership, ProviderError
 from kroless.providers.kubernetes import KubernetesProvider
 
 DELAY = 0.05
@@ -186,3 +186,14 @@ def _client_for(url: str) -> Any:
     configuration.host = url
     configuration.retries = 0
     return client.ApiClient(configuration)
+
+
+def test_an_object_whose_namespace_is_not_there_yet_waits_instead_of_failing(
+    provider: KubernetesProvider, emulator: KubernetesEmulator
+) -> None:
+    # Kro's saas-multi-tenant creates a Namespace and the objects in it as siblings, with no edge between them:
+    # run in parallel, the objects may come first. Kro requeues; the node waits and applies again.
+    with pytest.raises(NotReadyError, match="ConfigMap acme/settings.*namespace acme does not exist yet"):
+        provider.apply(configmap(namespace="acme"), OWNER)
+    emulator.cluster.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "acme"}})
+    assert provider.apply(configmap(namespace="acme"), OWNER)["metadata"]["namespace"] == "acme"

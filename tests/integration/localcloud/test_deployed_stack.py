@@ -117,3 +117,38 @@ def test_the_bus_takes_controller_events_only_from_krolesss_emitters(cloud: Loca
     assert "explicit deny in a resource-based policy (cdk-OnlyKrolessEmitsControllerEvents)" in str(denied.value)
     request = {**entry, "Source": "kroless", "DetailType": "Instance Applied"}
     assert cloud.client("events").put_events(Entries=[request])["FailedEntryCount"] == 0
+
+
+# A resource of each ACK service as AWS names it (Service Authorization Reference): the deployed statement of
+# the service must cover it, or every call of its kinds is AccessDenied on AWS.
+SAMPLE_ARNS = {
+    "KindsEc2": "arn:aws:ec2:us-west-2:123456789012:vpc/vpc-0abc",
+    "KindsRds": "arn:aws:rds:us-west-2:123456789012:db:pets-postgres",
+    "KindsElasticache": "arn:aws:elasticache:us-west-2:123456789012:serverlesscache:pets-redis",
+    "KindsDynamodb": "arn:aws:dynamodb:us-west-2:123456789012:table/orders",
+    "KindsS3": "arn:aws:s3:::my-bucket",
+    "KindsSns": "arn:aws:sns:us-west-2:123456789012:alerts",
+    "KindsLambda": "arn:aws:lambda:us-west-2:123456789012:function:logic",
+    "KindsEks": "arn:aws:eks:us-west-2:123456789012:cluster/dev",
+    "KindsRoute53": "arn:aws:route53:::hostedzone/Z0123456789",
+    "KindsAcm": "arn:aws:acm:us-west-2:123456789012:certificate/0a1b2c3d",
+    "KindsApigateway": "arn:aws:apigateway:us-west-2::/apis/a1b2c3",
+    "KindsElasticloadbalancing": "arn:aws:elasticloadbalancing:us-west-2:123456789012:loadbalancer/app/web/50dc6c",
+    "KindsEvents": "arn:aws:events:us-west-2:123456789012:rule/nightly",
+    "KindsStates": "arn:aws:states:us-west-2:123456789012:stateMachine:pipeline",
+    "KindsEmrContainers": "arn:aws:emr-containers:us-west-2:123456789012:/virtualclusters/abc",
+    "KindsOrganizations": "arn:aws:organizations::123456789012:account/o-abc/210987654321",
+    "KindsIam": "arn:aws:iam::123456789012:role/app",
+}
+
+
+def test_each_kind_statement_covers_its_services_resources(cloud: LocalCloud) -> None:
+    role = cloud.roles["reconcile_node"].rsplit("/", 1)[1]
+    client = cloud.client("iam")
+    documents = [client.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"] for n in client.list_role_policies(RoleName=role)["PolicyNames"]]
+    statements = {s["Sid"]: s for d in documents for s in d["Statement"] if s.get("Sid", "").startswith("Kinds")}
+    statements.pop("KindsDescribe")  # EC2 Describe*: Resource "*"
+    assert set(statements) == set(SAMPLE_ARNS), "a service without a sample ARN here"
+    for sid, statement in statements.items():
+        action = iam._list(statement["Action"])[0]
+        assert iam.allowed([{"Statement": [statement]}], action, SAMPLE_ARNS[sid]), (sid, statement["Resource"])

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from kroless.cli.output import emit
+from kroless.cli.registration import wait_registered
 from kroless.cli.target import Target, aws_target, local_target
 from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
@@ -56,8 +57,8 @@ def apply(args: argparse.Namespace) -> int:
         where = f"{document.file}: {document.name}"
         if is_rgd(document):
             graph = target.registry.validate(document.body, file=document.file)
-            target.put("ResourceGraphDefinition Applied", document.body)
-            _wait_rgd(target, document.body, args.timeout)
+            event_id = target.put("ResourceGraphDefinition Applied", document.body)
+            wait_registered(target.store, document.body, event_id, args.timeout)
             print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
             continue
         rgd = target.registry.apis().get((document.api_version, document.kind))
@@ -95,18 +96,6 @@ def _apply_plain(target: Target, document: Document) -> None:
     body["metadata"] = metadata
     provider.apply(body, Ownership(instance="kubectl", node="kubectl"), adopt=True)
     print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
-
-
-def _wait_rgd(target: Target, document: dict[str, Any], timeout: float) -> None:
-    """Until the compile function has stored this very document (and so created its state machine)."""
-    name = document["metadata"]["name"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = target.store.get_rgd(name)
-        if record is not None and record.document == document:
-            return
-        time.sleep(0.2)
-    raise KrolessError(f"ResourceGraphDefinition {name} was not registered within {timeout:.0f} s")
 
 
 def _follow(
@@ -267,7 +256,7 @@ def _print_executions(target: Target, record: InstanceRecord) -> None:
     from kroless.statemachine import state_machine_name
 
     sfn = target.client("stepfunctions")
-    name = state_machine_name(target.registry.graph(record.rgd))
+    name = state_machine_name(record.rgd, target.state_machine_prefix)
     account = target.client("sts").get_caller_identity()["Account"]
     arn = f"arn:aws:states:{target.region}:{account}:stateMachine:{name}"
     try:

@@ -17,14 +17,16 @@ import importlib.util
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from kroless.localcloud import aws_gaps, cloudformation, iam, stack
 from kroless.localcloud.aws import LocalAws
 from kroless.localcloud.kubernetes import KubernetesEmulator
+from kroless.runtime.registry import RGDRegistry
 from kroless.services import Services, Settings, set_services, use_services
-from kroless.store import StateStore
+from kroless.store import InstanceKey, StateStore
 
 # Local settings on top of the deployed functions' environment: what only the local cloud has.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_METRICS_DISABLED": "true"}  # no CloudWatch agent to read EMF from the logs
@@ -254,6 +256,49 @@ class LocalCloud:
         if "ErrorCode" in entry:
             raise RuntimeError(f"PutEvents failed: {entry['ErrorCode']}: {entry.get('ErrorMessage')}")
         return str(entry["EventId"])
+
+    # -- the requests a user sends, waited for as `kroless apply/delete` wait ---------------------------------
+
+    def register(self, document: dict[str, Any], *, file: str = "<rgd>", timeout: float = 60.0) -> None:
+        """Put ``ResourceGraphDefinition Applied`` and wait until the compile function registered it (its
+        reason, naming ``file``, when it refused it)."""
+        from kroless.cli.registration import wait_registered
+        from kroless.errors import KrolessError
+
+        event_id = self.put("ResourceGraphDefinition Applied", document)
+        try:
+            wait_registered(self.store, document, event_id, timeout, poll=0.05)
+        except KrolessError as err:
+            raise KrolessError(f"{file}: {err}") from None
+
+    def apply(self, manifest: dict[str, Any], *, timeout: float = 120.0) -> dict[str, Any]:
+        """Put ``Instance Applied`` and wait until the generation it admitted settles: ``{"state", "status"}``."""
+        key = self._key(manifest)
+        self.put("Instance Applied", manifest)
+        self.settle(timeout)  # the admit function has run (an unchanged spec admits no new generation)
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.store.get_instance(key)
+            if record is None:
+                return {"state": "NOT_ADMITTED", "status": {}, "errors": self.aws.async_errors}
+            settled = record.observed_generation == record.generation and record.state in ("ACTIVE", "ERROR")
+            if settled or time.monotonic() > deadline:
+                return {"state": record.state, "status": record.status}
+            time.sleep(0.05)
+
+    def delete(self, manifest: dict[str, Any], *, timeout: float = 120.0) -> dict[str, Any]:
+        """Put ``Instance Deleted`` and wait until the instance is gone: ``{"state": "DELETED"}``."""
+        key = self._key(manifest)
+        self.put("Instance Deleted", manifest)
+        deadline = time.monotonic() + timeout
+        while (record := self.store.get_instance(key)) is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return {"state": "DELETED"} if record is None else {"state": record.state, "status": record.status}
+
+    def _key(self, manifest: dict[str, Any]) -> InstanceKey:
+        registry = RGDRegistry(self.store)
+        graph = registry.graph(registry.rgd_for(manifest))
+        return InstanceKey.from_manifest(manifest, cluster_scoped=not graph.namespaced)
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until event deliveries and asynchronous invocations have finished."""

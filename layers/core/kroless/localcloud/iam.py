@@ -30,6 +30,8 @@ from typing import Any
 
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
+from kroless.providers.aws.iam_actions import action_for_prefix
+
 _CURRENT: contextvars.ContextVar[Credentials | None] = contextvars.ContextVar("kroless_local_identity", default=None)
 _ORIGINALS: dict[str, Any] = {}
 _ROLE_CREDENTIALS: dict[str, Credentials] = {}
@@ -38,8 +40,6 @@ _LOCK = threading.Lock()
 ADMINISTRATOR = "kroless-local-administrator"
 UNKNOWN_RESOURCE = "*"
 
-# API operations IAM authorizes under another action name (moto names the action after the operation).
-ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction", "lambda:InvokeAsync": "lambda:InvokeFunction"}
 
 
 class IdentityCredentials(Credentials):
@@ -242,21 +242,22 @@ def _bus_policy_denies(request: Any, principal: str, region: str, account: str) 
 # ---------------------------------------------------------------- the patched authorization
 
 
-def _request_class() -> type:
-    from moto.iam.access_control import AssumedRoleAccessKey, IAMRequest
+def _request_class(base: type) -> type:
+    from moto.iam.access_control import AssumedRoleAccessKey
 
-    class KrolessIAMRequest(IAMRequest):  # type: ignore[misc]
+    class KrolessRequest(base):  # type: ignore[misc, valid-type]
         """moto's request check with IAM's action names, derived resources and the bus policy."""
 
         def _create_aws_request(self) -> Any:
             # moto re-signs a bodiless GET/DELETE with its parsed parameters as the payload, so every Lambda
             # and EKS read fails with SignatureDoesNotMatch; AWS signs the empty payload the client sent.
-            if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+            if self._service != "s3" and not self._body and self._method in ("GET", "HEAD", "DELETE"):
                 self._data = b""
             return super()._create_aws_request()
 
         def check_action_permitted(self, resource: str) -> None:
-            self._action = ACTION_NAMES.get(self._action, self._action)
+            # moto names the action after the API operation; IAM authorizes some under another name
+            self._action = action_for_prefix(self._service, self._action.split(":", 1)[1])
             if self._action == "sts:GetCallerIdentity":
                 return
             account, region = self.account_id, self._region
@@ -275,7 +276,7 @@ def _request_class() -> type:
                 if sid:
                     raise _denied(self._access_key.arn, self._action, resources[0] if resources else "the bus", sid)
 
-    return KrolessIAMRequest
+    return KrolessRequest
 
 
 class _Request:
@@ -299,7 +300,16 @@ def _denied(principal: str, action: str, resource: str, sid: str | None = None) 
 
 
 def _authorize(self: Any, resource: str = UNKNOWN_RESOURCE) -> None:
-    self._authenticate_and_authorize_action(_request_class(), resource)
+    from moto.iam.access_control import IAMRequest
+
+    self._authenticate_and_authorize_action(_request_class(IAMRequest), resource)
+
+
+def _authorize_s3(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    from moto.iam.access_control import S3IAMRequest
+
+    arn = f"{bucket_name or '*'}/{key_name}" if key_name else (bucket_name or "*")
+    self._authenticate_and_authorize_action(_request_class(S3IAMRequest), f"arn:aws:s3:::{arn}")
 
 
 def _load_credentials(self: Any) -> Any:
@@ -318,6 +328,8 @@ def install() -> None:
     CredentialResolver.load_credentials = _load_credentials  # type: ignore[method-assign]
     _ORIGINALS["authorize"] = ActionAuthenticatorMixin.__dict__["_authenticate_and_authorize_normal_action"]
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize  # type: ignore[method-assign]
+    _ORIGINALS["authorize_s3"] = ActionAuthenticatorMixin.__dict__["_authenticate_and_authorize_s3_action"]
+    ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _authorize_s3  # type: ignore[method-assign]
 
 
 def enforce() -> None:
@@ -341,5 +353,6 @@ def uninstall() -> None:
         CredentialResolver.load_credentials = _ORIGINALS.pop("load_credentials")  # type: ignore[method-assign]
     if "authorize" in _ORIGINALS:
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _ORIGINALS.pop("authorize")  # type: ignore[method-assign]
+        ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _ORIGINALS.pop("authorize_s3")  # type: ignore[method-assign]
     with _LOCK:
         _ROLE_CREDENTIALS.clear()

@@ -26,6 +26,7 @@ from kroless.providers.base import (
     DELETION_POLICY_ANNOTATION,
     ConflictError,
     ImmutableFieldError,
+    NotReadyError,
     ObjectRef,
     Ownership,
     ProviderError,
@@ -279,12 +280,17 @@ class KubernetesProvider:
         if not isinstance(err, ApiException):
             host = self.api_client.configuration.host
             return ProviderError(f"{ref}: cannot reach the Kubernetes API at {host}: {type(err).__name__}: {err}")
-        message, reason = f"HTTP {err.status} {err.reason}", ""
+        message, reason, details = f"HTTP {err.status} {err.reason}", "", {}
         try:
             status = json.loads(err.body or "{}")
             message, reason = status.get("message") or message, status.get("reason") or ""
+            details = status.get("details") or {}
         except (TypeError, ValueError):
             pass
+        if err.status == 404 and details.get("kind") == "namespaces" and ref.namespace == details.get("name"):
+            # The object's namespace does not exist yet (often a sibling resource creating it, with no graph
+            # edge between them): Kro's controller requeues; the node waits and applies again.
+            return NotReadyError(f"{ref}: namespace {ref.namespace} does not exist yet")
         if ref.kind == "Secret":
             # An API message may quote the offending value; for a Secret that value is confidential.
             message = re.sub(r'Invalid value: ("(?:[^"\\]|\\.)*"|\S+)', "Invalid value: <redacted>", message)
