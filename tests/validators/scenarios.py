@@ -248,21 +248,6 @@ class MotoRunner:
 
 
 @contextmanager
-def moto_fixed() -> Iterator[None]:
-    """moto's interpreter with kroless.localcloud.sfn_fixes (as the local cloud runs it), if not on already."""
-    from kroless.localcloud import sfn_fixes
-
-    if sfn_fixes.installed():
-        yield
-        return
-    sfn_fixes.install()
-    try:
-        yield
-    finally:
-        sfn_fixes.uninstall()
-
-
-@contextmanager
 def instant_waits() -> Iterator[None]:
     """moto's Wait states and Retry intervals take no time (test-only: the node runner overrides every wait
     and retry interval to 0 ms alike).

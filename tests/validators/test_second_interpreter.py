@@ -32,7 +32,7 @@ from tests.conftest import EXAMPLES, KRO_EXAMPLES
 from tests.unit.statemachine.asl_walk import example_graphs
 from tests.validators.machines import TABLE, compile_machine
 from tests.validators.nodejs import require, run_script
-from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits, moto_fixed, scopes
+from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits, scopes
 
 DOGS = "dogsvscats-app.kro.run"  # Kro's aws/dogsvscats-appstack: two branches and a gated third
 EMPTY = "kubernetes/defaults/rg.yaml"  # Kro's RGD with resources: []
@@ -134,7 +134,7 @@ def runs() -> Iterator[tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]
     """Every scenario, run once in moto and once in node (one node process for all)."""
     node = require("aws-local-stepfunctions")
     graphs = _graphs()
-    with LocalAws() as cloud, instant_waits(), moto_fixed():
+    with LocalAws() as cloud, instant_waits():  # LocalAws runs moto with kroless.localcloud.sfn_fixes
         moto = MotoRunner(cloud, TABLE)
         arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn}
         machines = {name: compile_machine(graph, OPTIONS, **arns) for name, graph in graphs.items()}
@@ -179,7 +179,7 @@ def test_every_example_machine_runs_in_the_spec_interpreter() -> None:
     graphs = [("examples/" + f, g) for f, g in example_graphs(EXAMPLES)]
     if KRO_EXAMPLES.is_dir():
         graphs += [("kro-examples/" + f, g) for f, g in example_graphs(KRO_EXAMPLES)]
-    with LocalAws() if COMPARE_ALL else _nothing() as cloud, instant_waits(), moto_fixed():
+    with LocalAws() if COMPARE_ALL else _nothing() as cloud, instant_waits():
         moto = MotoRunner(cloud, TABLE) if cloud else None
         arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn} if moto else {}
         scenarios = []

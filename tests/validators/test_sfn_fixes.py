@@ -57,14 +57,12 @@ class Cloud:
 
 @pytest.fixture
 def cloud() -> Iterator[Cloud]:
-    with LocalAws() as aws:
-        sfn_fixes.install()
+    with LocalAws() as aws:  # installs the fixes with its other moto patches
         cloud = Cloud(aws)
         try:
             yield cloud
         finally:
             cloud.release.set()
-            sfn_fixes.uninstall()
 
 
 def runtime_error_caught_by_all(cloud: Cloud) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import ANY
 
 from kroless.providers.aws import AwsProvider
-from kroless.providers.base import ImmutableFieldError
+from kroless.providers.base import ImmutableFieldError, NotReadyError
 
 from .conftest import OWNER, REGION, FakeReferences, manifest, synced
 from .test_more_kinds import TRUST, finish, round_trip
@@ -234,3 +234,15 @@ def test_access_entry_and_addon_on_the_local_cloud(provider: AwsProvider, refs: 
     round_trip(provider, addon, {"addonVersion": "v1.3.5-eksbuild.2"})
     assert eks.describe_addon(clusterName="demo", addonName="eks-pod-identity-agent")["addon"]["addonVersion"] == "v1.3.5-eksbuild.2"
     finish(provider, addon)
+
+
+def test_an_access_entry_of_a_cluster_not_created_yet_waits(provider: AwsProvider, refs: FakeReferences) -> None:
+    """Kro's eks-cluster-mgmt names the cluster of its access entry by value, not by reference: no graph edge,
+    so on the state machines the entry may come first. ACK requeues; the node waits (NotReady), then creates."""
+    role = _role(provider, refs, "cluster-role", "eks.amazonaws.com")
+    principal = role["status"]["ackResourceMetadata"]["arn"]
+    entry = manifest("AccessEntry", "dev", {"clusterName": "later", "principalARN": principal}, service="eks")
+    with pytest.raises(NotReadyError, match="CreateAccessEntry: ResourceNotFoundException: No cluster found for name: later"):
+        provider.apply(entry, OWNER)
+    boto3.client("eks", region_name=REGION).create_cluster(name="later", roleArn=principal, resourcesVpcConfig={})
+    assert provider.apply(entry, OWNER)["status"]["ackResourceMetadata"]["arn"]

@@ -15,6 +15,8 @@ without Docker, then patches the few moto internals that stop the production pat
   integrations send ``StateMachineArn`` where botocore expects ``stateMachineArn`` (the child is never
   started; moto then fails with ``'StateMachineArn'``). Restored for the ``states`` integration only.
 
+* Step Functions interpreter: where moto departs from AWS's documented semantics (``States.ALL`` catching
+  runtime errors, a branch's ``States.*`` error renamed), :mod:`kroless.localcloud.sfn_fixes`.
 * DynamoDB: each request is atomic on AWS; moto's backend is not when handlers run in threads (two
   ``attribute_not_exists`` puts could both succeed, and an UpdateItem that creates an item stores its key
   first and its attributes after, so a concurrent read can see a key-only item). Requests are serialised so
@@ -41,6 +43,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
+
+from kroless.localcloud import sfn_fixes
 
 LOG = logging.getLogger(__name__)
 
@@ -452,6 +456,7 @@ def install_patches() -> None:
         if key not in _ORIGINALS:
             _ORIGINALS[key] = owner.__dict__[attr]
             setattr(owner, attr, replacement)
+    sfn_fixes.install()  # where moto's interpreter departs from AWS's documented semantics
 
 
 def uninstall_patches() -> None:
@@ -459,6 +464,7 @@ def uninstall_patches() -> None:
     for key, (owner, attr, _) in _targets().items():
         if key in _ORIGINALS:
             setattr(owner, attr, _ORIGINALS.pop(key))
+    sfn_fixes.uninstall()
     with _CLIENTS_LOCK:  # built under this mock; never reuse them under another
         _CLIENTS.clear()
 

@@ -282,7 +282,8 @@ def _request_class(base: type) -> type:
 class _Request:
     def __init__(self, path: str, body: Any) -> None:
         self.path = path.split("?", 1)[0]
-        self.body = body.decode() if isinstance(body, bytes) else body
+        # a body may be binary (a function's zip): only JSON bodies name resources here
+        self.body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
 
 
 def _document(policy: Any) -> dict[str, Any]:

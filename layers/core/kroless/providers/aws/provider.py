@@ -272,7 +272,12 @@ class _Operation:
         for token in ("ClientToken", "clientRequestToken"):
             if token in shape.members and token not in params:
                 params[token] = self._client_token()
-        response = self.api(kind.create.op, params)
+        try:
+            response = self.api(kind.create.op, params)
+        except _NotFound as missing:
+            # The create names another resource that is not there (yet): an EKS access entry of a cluster
+            # still being created, with no graph edge between them. ACK's controller requeues; the node waits.
+            raise NotReadyError(f"{self.ref}: {kind.create.op}: {missing}") from None
         self._keep_receipt(kind.create.op, response)
         created = _get(response, kind.create.result) if kind.create.result else None
         if kind.id and created is not None:
@@ -501,7 +506,7 @@ class _Operation:
             error = exc.response.get("Error", {})
             code = str(error.get("Code", ""))
             if code in self.kind.not_found:
-                raise _NotFound(code) from exc
+                raise _NotFound(f"{code}: {error.get('Message', '')}") from exc
             raise ProviderError(f"{self.ref}: {op}: {code}: {error.get('Message', '')}") from exc
 
     def call(self, call: Call, **extra: Any) -> Any:
