@@ -1,6 +1,9 @@
 """An AWS account and a cluster for the end-to-end tests: the local cloud, i.e. the kroless stack deployed from
 the CDK app into moto with IAM enforced, its functions and state machines doing the work, the Kubernetes API
-emulator as the cluster. Requests go through the bus exactly as `kroless apply` sends them."""
+emulator as the cluster. Requests go through the bus exactly as `kroless apply` sends them.
+
+The machines' Wait states and Retry intervals take a tenth of their time here (TIME_SCALE): the same states
+run in the same order, the readiness polls and gates just come sooner."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.store import StateStore
 
 REGION = "us-west-2"
+TIME_SCALE = 0.1
 
 
 @dataclass
@@ -43,6 +47,6 @@ def network(session: Any) -> tuple[str, list[str], str]:
 
 @pytest.fixture
 def account() -> Iterator[Account]:
-    with LocalCloud(region=REGION, kubernetes_ready_delay=0.05) as cloud:
+    with LocalCloud(region=REGION, kubernetes_ready_delay=0.05, time_scale=TIME_SCALE) as cloud:
         session = cloud.session
         yield Account(cloud, cloud.store, session, cloud.kubernetes, *network(session))

@@ -13,6 +13,7 @@ import pytest
 from kroless.cli.registration import wait_registered
 from kroless.errors import KrolessError
 from kroless.store import InstanceKey, InstanceRecord, StateStore
+from tests.e2e.conftest import TIME_SCALE
 from tests.unit.statemachine.asl_walk import rgd_document
 
 # Kro's RGD is a Kubernetes object (names up to 253 characters); 79 leaves no room for a "kroless-" prefix
@@ -23,7 +24,7 @@ LONG_RGD_NAME = "configmaps-of-a-team-with-a-long-name-that-kubernetes-accepts.e
 def cloud() -> Iterator[Any]:
     from kroless.localcloud.cloud import LocalCloud
 
-    with LocalCloud(kubernetes_ready_delay=0.05) as local:
+    with LocalCloud(kubernetes_ready_delay=0.05, time_scale=TIME_SCALE) as local:
         yield local
 
 

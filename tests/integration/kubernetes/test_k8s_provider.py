@@ -160,7 +160,7 @@ def test_delete_leaves_an_object_another_instance_adopted(provider: KubernetesPr
 
 
 def test_errors_name_the_object_and_hide_secret_values(provider: KubernetesProvider) -> None:
-    with pytest.raises(ProviderError, match=r"ConfigMap nowhere/x: namespaces \"nowhere\" not found"):
+    with pytest.raises(ProviderError, match=r"ConfigMap nowhere/x: namespace nowhere does not exist yet"):
         provider.apply(configmap("x", namespace="nowhere"), OWNER)
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "labels": {"bad": "s3cr3t value!"}}, "stringData": {"password": "hunter2"}}
     with pytest.raises(ProviderError) as err:

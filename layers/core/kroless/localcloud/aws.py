@@ -95,8 +95,9 @@ class _Function:
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
 
-    def __init__(self, execution_name_key: str) -> None:
+    def __init__(self, execution_name_key: str, time_scale: float = 1.0) -> None:
         self.functions: dict[tuple[str, str, str], _Function] = {}
+        self.time_scale = time_scale
         self.execution_name_key = execution_name_key
         self.threads: list[threading.Thread] = []
         self.async_errors: list[str] = []
@@ -399,6 +400,31 @@ def _cached_boto_client_for(region: str, service: str, state_credentials: Any = 
         return client
 
 
+# ---------------------------------------------------------------- the interpreter's clock
+
+
+def _scaled(seconds: float) -> float:
+    state = _state()
+    return seconds * (state.time_scale if state is not None else 1.0)
+
+
+def _scaled_wait(self: Any, env: Any, wait_seconds: int) -> None:
+    # A Wait state sleeps time_scale of its seconds; stopping the execution still interrupts it.
+    if wait_seconds > 0:
+        env.program_state_event.wait(_scaled(wait_seconds))
+
+
+class _ScaledTime:
+    """The ``time`` module as moto's retrier sees it: Retry intervals sleep time_scale of their seconds."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(_scaled(seconds))
+
+
 # ---------------------------------------------------------------- patch bookkeeping
 
 _ORIGINALS: dict[str, Any] = {}
@@ -431,9 +457,11 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.dynamodb.models import DynamoDBBackend
     from moto.events.models import Rule
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
     clients = {
         f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
@@ -447,6 +475,8 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         "send_to_targets": (Rule, "send_to_targets", _patched_send_to_targets),
         "sfn_normalise_parameters": (StateTaskService, "_normalise_parameters", _patched_normalise_parameters),
         "sfn_normalise_response": (StateTaskService, "_normalise_response", _patched_normalise_response),
+        "sfn_wait": (WaitFunction, "_wait_interval", _scaled_wait),
+        "sfn_retry_clock": (retrier_decl, "time", _ScaledTime()),
     }
 
 
@@ -454,7 +484,7 @@ def install_patches() -> None:
     """Patch moto (idempotent). The patched methods fall back to moto's behaviour when no LocalAws is active."""
     for key, (owner, attr, replacement) in _targets().items():
         if key not in _ORIGINALS:
-            _ORIGINALS[key] = owner.__dict__[attr]
+            _ORIGINALS[key] = vars(owner)[attr]
             setattr(owner, attr, replacement)
     sfn_fixes.install()  # where moto's interpreter departs from AWS's documented semantics
 
@@ -491,12 +521,15 @@ class LocalAws:
         account: str = "123456789012",
         execution_name_key: str = "executionName",
         aws_managed_policies: bool = False,
+        time_scale: float = 1.0,
     ) -> None:
         self.region = region
         self.account = account
         # AWS's managed IAM policies (arn:aws:iam::aws:policy/...), as RGDs attach them; about 0.5 s to load
         self.aws_managed_policies = aws_managed_policies
-        self._state = _State(execution_name_key)
+        # Wait states and Retry intervals of the state machines sleep time_scale of their seconds (tests run
+        # the same machines faster; the demo keeps real time). Lambda-side clocks are not scaled.
+        self._state = _State(execution_name_key, time_scale)
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
 

@@ -1,13 +1,15 @@
-"""The local cloud: the production path, assembled in one process with no AWS account.
+"""The local cloud: the kroless stack deployed from the CDK app, in one process with no AWS account.
 
-What it runs for real: the four Lambda handlers from ``functions/`` (in process, through moto's Lambda
-API), the generated state machines (moto's Step Functions interpreter), the EventBridge bus and rules,
-the DynamoDB state table, and kroless's providers with real botocore calls against moto.
+``LocalCloud`` synthesizes ``infra/app.py`` and creates the stack in moto through CloudFormation
+(:mod:`kroless.localcloud.stack`), then runs each deployed function's handler (from its asset) in process with its
+deployed environment, signing as its own execution role, with moto's IAM authorization on
+(:mod:`kroless.localcloud.iam`). The generated state machines run in moto's Step Functions interpreter; every AWS
+call kroless makes is a real botocore call against moto.
 
-What it emulates: the Kubernetes API (:mod:`kroless.localcloud.kubernetes`, since no kube-apiserver runs
-here), CloudTrail delivery (:meth:`LocalCloud.inject_cloudtrail` puts the "AWS API Call via CloudTrail"
-event a real account would deliver on the default bus, where the drift rules route it to the drift
-function), the resync schedule (:meth:`LocalCloud.resync` invokes the resync function as the schedule
+What it emulates: the Kubernetes API (:mod:`kroless.localcloud.kubernetes`, since no kube-apiserver runs here;
+the functions reach it by URL), CloudTrail delivery (:meth:`LocalCloud.inject_cloudtrail` puts the "AWS API Call
+via CloudTrail" event a real account would deliver on the default bus, where the drift rules route it to the
+drift function), the resync schedule (:meth:`LocalCloud.resync` invokes the resync function as the schedule
 would), and the AWS operations moto lacks (:mod:`kroless.localcloud.aws_gaps`).
 """
 
@@ -81,9 +83,11 @@ class LocalCloud:
         log_level: str = "WARNING",
         drift_window: float | None = None,
         app_dir: Path | None = None,
+        time_scale: float = 1.0,
     ) -> None:
         self.region = region
-        self.aws = LocalAws(region, aws_managed_policies=True)
+        # time_scale < 1 runs the state machines' Wait states and Retry intervals faster (tests)
+        self.aws = LocalAws(region, aws_managed_policies=True, time_scale=time_scale)
         self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
         self.log_level = log_level
         self.drift_window = drift_window

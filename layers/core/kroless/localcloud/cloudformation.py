@@ -57,7 +57,7 @@ class _GapModel(CloudFormationModel):
         return self._attributes.get(attribute_name, self._physical_id)
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
     ) -> _GapModel:
         return cls.create(resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
@@ -67,7 +67,7 @@ class _GapModel(CloudFormationModel):
         raise NotImplementedError
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[override]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
         return None
@@ -109,19 +109,22 @@ class Schedule(_GapModel):
 
         name = properties.get("Name") or logical_id
         target = properties["Target"]
+        optional: dict[str, Any] = {
+            "description": properties.get("Description"),
+            "group_name": properties.get("GroupName"),
+            "schedule_expression_timezone": properties.get("ScheduleExpressionTimezone"),
+            "state": properties.get("State"),
+            "end_date": None,
+            "kms_key_arn": None,
+            "start_date": None,
+        }
         schedule = scheduler_backends[account_id][region_name].create_schedule(
-            description=properties.get("Description"),
-            end_date=None,
-            flexible_time_window=properties["FlexibleTimeWindow"],
-            group_name=properties.get("GroupName"),
-            kms_key_arn=None,
             name=name,
+            flexible_time_window=properties["FlexibleTimeWindow"],
             schedule_expression=properties["ScheduleExpression"],
-            schedule_expression_timezone=properties.get("ScheduleExpressionTimezone"),
-            start_date=None,
-            state=properties.get("State"),
             target=target,
             action_after_completion=None,
+            **optional,
         )
         return cls(name, {"Arn": schedule.arn})
 

@@ -56,15 +56,15 @@ class IdentityCredentials(Credentials):
     def get_frozen_credentials(self) -> ReadOnlyCredentials:
         return self._current().get_frozen_credentials()
 
-    @property  # type: ignore[override]
+    @property
     def access_key(self) -> str:
         return str(self._current().access_key)
 
-    @property  # type: ignore[override]
+    @property
     def secret_key(self) -> str:
         return str(self._current().secret_key)
 
-    @property  # type: ignore[override]
+    @property
     def token(self) -> str | None:
         return self._current().token
 
@@ -245,7 +245,7 @@ def _bus_policy_denies(request: Any, principal: str, region: str, account: str) 
 def _request_class(base: type) -> type:
     from moto.iam.access_control import AssumedRoleAccessKey
 
-    class KrolessRequest(base):  # type: ignore[misc, valid-type]
+    class KrolessRequest(base):
         """moto's request check with IAM's action names, derived resources and the bus policy."""
 
         def _create_aws_request(self) -> Any:
@@ -257,7 +257,7 @@ def _request_class(base: type) -> type:
 
         def check_action_permitted(self, resource: str) -> None:
             # moto names the action after the API operation; IAM authorizes some under another name
-            self._action = action_for_prefix(self._service, self._action.split(":", 1)[1])
+            self._action: str = action_for_prefix(self._service, str(self._action).split(":", 1)[1])
             if self._action == "sts:GetCallerIdentity":
                 return
             account, region = self.account_id, self._region
@@ -326,7 +326,7 @@ def install() -> None:
     if _ORIGINALS:
         return
     _ORIGINALS["load_credentials"] = CredentialResolver.load_credentials
-    CredentialResolver.load_credentials = _load_credentials  # type: ignore[method-assign]
+    CredentialResolver.load_credentials = _load_credentials
     _ORIGINALS["authorize"] = ActionAuthenticatorMixin.__dict__["_authenticate_and_authorize_normal_action"]
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _authorize  # type: ignore[method-assign]
     _ORIGINALS["authorize_s3"] = ActionAuthenticatorMixin.__dict__["_authenticate_and_authorize_s3_action"]
@@ -351,7 +351,7 @@ def uninstall() -> None:
     if "no_auth_count" in _ORIGINALS:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = _ORIGINALS.pop("no_auth_count")
     if "load_credentials" in _ORIGINALS:
-        CredentialResolver.load_credentials = _ORIGINALS.pop("load_credentials")  # type: ignore[method-assign]
+        CredentialResolver.load_credentials = _ORIGINALS.pop("load_credentials")
     if "authorize" in _ORIGINALS:
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _ORIGINALS.pop("authorize")  # type: ignore[method-assign]
         ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _ORIGINALS.pop("authorize_s3")  # type: ignore[method-assign]

@@ -280,7 +280,8 @@ class KubernetesProvider:
         if not isinstance(err, ApiException):
             host = self.api_client.configuration.host
             return ProviderError(f"{ref}: cannot reach the Kubernetes API at {host}: {type(err).__name__}: {err}")
-        message, reason, details = f"HTTP {err.status} {err.reason}", "", {}
+        message, reason = f"HTTP {err.status} {err.reason}", ""
+        details: dict[str, Any] = {}
         try:
             status = json.loads(err.body or "{}")
             message, reason = status.get("message") or message, status.get("reason") or ""
