@@ -20,13 +20,13 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m kroless.demo
+	$(BIN)/python -m kroless_cli.demo
 
 test: $(STAMP) $(NODE_STAMP) lint typecheck
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check layers functions infra tests bench tools
+	$(BIN)/ruff check layers cli functions infra tests bench tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

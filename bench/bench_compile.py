@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
 from kroless.compiler import compile_documents  # noqa: E402
 from kroless.model import Document, load_path  # noqa: E402
@@ -109,8 +109,8 @@ def main() -> None:
         rows.append((f"compile synthetic {size}-resource RGD", f"cold {cold:.2f} s, warm median {warm:.2f} s"))
 
     target = REPO / "examples" / "webapp" / "webapp-rgd.yaml"
-    command = [sys.executable, "-m", "kroless.cli.main", "validate", "-f", str(target)]
-    env = {**os.environ, "PYTHONPATH": str(REPO / "layers" / "core")}
+    command = [sys.executable, "-m", "kroless_cli.commands.main", "validate", "-f", str(target)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "layers" / "core"), str(REPO / "cli")])}
     wall = median_seconds(lambda: subprocess.run(command, check=True, capture_output=True, env=env), repeats=9)
     rows.append(("`kroless validate -f examples/webapp/webapp-rgd.yaml` (new process)", f"median {wall:.3f} s"))
 

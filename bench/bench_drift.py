@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
 
 def cold_import_ms() -> float:
@@ -38,9 +38,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from kroless.demo import dogs_vs_cats_active, kro_examples
-    from kroless.drift import scene
-    from kroless.localcloud.cloud import LocalCloud
+    from kroless_cli import drift_scene as scene
+    from kroless_cli.demo import dogs_vs_cats_active, kro_examples
+    from kroless_cli.localcloud.cloud import LocalCloud
 
     with LocalCloud(kubernetes_ready_delay=0.05, drift_window=0.5) as cloud:
         dogs_vs_cats_active(cloud, kro_examples())

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
-from kroless.localcloud.aws import LocalAws, wait_for_execution  # noqa: E402
+from kroless_cli.localcloud.aws import LocalAws, wait_for_execution  # noqa: E402
 
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
 

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
 import yaml  # noqa: E402
 
-from kroless.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
-from kroless.localcloud.cloud import LocalCloud  # noqa: E402
 from kroless.model import load_path  # noqa: E402
 from kroless.store import InstanceKey  # noqa: E402
+from kroless_cli.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
+from kroless_cli.localcloud.cloud import LocalCloud  # noqa: E402
 
 
 def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:

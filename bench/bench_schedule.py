@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_schedule.py [--quick]
 
-Runs the real generated definitions in moto's ASL interpreter (kroless.localcloud.aws.LocalAws) with a
+Runs the real generated definitions in moto's ASL interpreter (kroless_cli.localcloud.aws.LocalAws) with a
 fake reconcile function that makes each node ready a fixed delay after its apply (delay units of SCALE
 seconds; think of a unit as a minute). Readiness polls wait 1 s and gates poll every 1 s, so each measured makespan
 includes up to ~1 s of discovery lag per node on the path plus the interpreter's own overhead.
@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 sys.path.insert(0, str(REPO))
 
-from kroless.localcloud.aws import LocalAws  # noqa: E402
 from kroless.statemachine import (  # noqa: E402
     StateMachineOptions,
     compile_state_machine,
@@ -28,6 +27,7 @@ from kroless.statemachine import (  # noqa: E402
     plan_levels,
 )
 from kroless.statemachine.plan import gate_count, plan_dag  # noqa: E402
+from kroless_cli.localcloud.aws import LocalAws  # noqa: E402
 from tests.integration.statemachine.fake import TABLE, FakeReconciler, state_transitions  # noqa: E402
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "layers" / "core"))
+sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
 from kroless.drift.cloudtrail import event_names  # noqa: E402
 from kroless.drift.identity import _PLACEHOLDER, Address, addresses  # noqa: E402
-from kroless.drift.samples import cloudtrail_event  # noqa: E402
+from kroless_cli.drift_samples import cloudtrail_event  # noqa: E402
 
 ACCOUNT = "111122223333"
 REGION = "us-west-2"

@@ -16,8 +16,10 @@ client), test folders, ``__pycache__``. Lambda's limit is 250 MB unzipped; ours 
     python layers/core/build_layer.py --arch x86_64 --out /tmp/layer
     python layers/core/build_layer.py --dry-run             # print the pip command, build nothing
 
-A stamp file records the inputs (requirements, architecture, Python version, the kroless sources); an
-unchanged build is skipped unless ``--force``.
+A stamp file records the inputs (requirements, architecture, Python version, the sources of ``layers/core/kroless``
+and nothing else, so editing the CLI or the local cloud in ``cli/kroless_cli`` rebuilds nothing); an unchanged
+build is skipped unless ``--force``. The package is copied from its folder, never pip-installed from the project
+(which would bring ``kroless_cli`` along).
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ PRUNE = (
 )
 # Directory names removed wherever they occur.
 PRUNE_DIRS = {"__pycache__", "tests", "test"}
-# Parts of the kroless package the Lambda functions never import (the local cloud is for development).
+# The kroless package is copied as it is: it holds only production code (the command line, the local cloud and
+# the demo are the sibling package kroless_cli in cli/, never copied, never hashed). Only build leftovers go.
 PACKAGE_IGNORE = ("__pycache__", "*.pyc", "*.egg-info")
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.cloud import LocalCloud
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.store import StateStore
+from kroless_cli.localcloud.cloud import LocalCloud
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 REGION = "us-west-2"
 TIME_SCALE = 0.1

@@ -13,16 +13,16 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from kroless.demo import DOGS_VS_CATS
-from kroless.localcloud import aws_gaps
-from kroless.localcloud.cloud import LocalCloud
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
 from kroless.providers.aws import AwsProvider
 from kroless.providers.kubernetes import KubernetesProvider
-from kroless.runtime.control import ControlPlane
 from kroless.runtime.references import StoreReferences
 from kroless.store import InstanceKey, StateStore, create_table
+from kroless_cli.control import ControlPlane
+from kroless_cli.demo import DOGS_VS_CATS
+from kroless_cli.localcloud import aws_gaps
+from kroless_cli.localcloud.cloud import LocalCloud
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 from tests.conftest import EXAMPLES
 from tests.e2e.conftest import REGION, Account, network
 
@@ -43,7 +43,7 @@ def cloud(account: Account, kro_examples: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def inprocess(kro_examples: Path) -> Iterator[dict[str, Any]]:
-    """moto and the emulator with the in-process driver (runtime/control.py) instead of the state machines."""
+    """moto and the emulator with the in-process driver (kroless_cli/control.py) instead of the state machines."""
     with mock_aws(config={"iam": {"load_aws_managed_policies": True}}), KubernetesEmulator(ready_delay=0.05) as k8s:
         aws_gaps.install()
         session = boto3.session.Session(region_name=REGION)

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from kroless.demo import dogs_vs_cats_active
-from kroless.drift import scene
 from kroless.services import services
+from kroless_cli import drift_scene as scene
+from kroless_cli.demo import dogs_vs_cats_active
 from tests.conftest import KRO_EXAMPLES
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[dict[str, Any]]:
-    from kroless.localcloud.cloud import LocalCloud
+    from kroless_cli.localcloud.cloud import LocalCloud
 
     if not KRO_EXAMPLES.is_dir():
         pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.cloud import LocalCloud
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.model import load_path
+from kroless_cli.localcloud.cloud import LocalCloud
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 from tests.e2e.conftest import Account
 
 # example -> (RGD files relative to kro-examples/kubernetes, nested APIs first; instance kind; instance spec)

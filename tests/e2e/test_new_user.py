@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from kroless.cli.registration import wait_registered
 from kroless.errors import KrolessError
 from kroless.store import InstanceKey, InstanceRecord, StateStore
+from kroless_cli.commands.registration import wait_registered
 from tests.e2e.conftest import TIME_SCALE
 from tests.unit.statemachine.asl_walk import rgd_document
 
@@ -22,7 +22,7 @@ LONG_RGD_NAME = "configmaps-of-a-team-with-a-long-name-that-kubernetes-accepts.e
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[Any]:
-    from kroless.localcloud.cloud import LocalCloud
+    from kroless_cli.localcloud.cloud import LocalCloud
 
     with LocalCloud(kubernetes_ready_delay=0.05, time_scale=TIME_SCALE) as local:
         yield local

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -62,6 +63,41 @@ def test_prune_drops_the_async_client_tests_and_caches(tmp_path: Path) -> None:
 def test_inputs_digest_changes_with_the_architecture() -> None:
     module = _module()
     assert module.inputs_digest("arm64", "3.12") != module.inputs_digest("x86_64", "3.12")
+
+
+def test_inputs_digest_reads_only_the_production_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Editing the CLI or the local cloud (cli/kroless_cli) rebuilds no layer; editing kroless does."""
+    module = _module()
+    assert module.PACKAGE == REPO / "layers" / "core" / "kroless"
+    package = tmp_path / "layers" / "core" / "kroless"
+    development = tmp_path / "cli" / "kroless_cli" / "localcloud"
+    for path in (package / "services.py", development / "cloud.py"):
+        path.parent.mkdir(parents=True)
+        path.write_text("x = 1\n")
+    monkeypatch.setattr(module, "PACKAGE", package)
+    before = module.inputs_digest("arm64", "3.12")
+    (development / "cloud.py").write_text("x = 2\n")
+    (development / "aws.py").write_text("y = 1\n")
+    assert module.inputs_digest("arm64", "3.12") == before
+    (package / "services.py").write_text("x = 2\n")
+    assert module.inputs_digest("arm64", "3.12") != before
+
+
+def test_build_copies_only_the_kroless_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layer's own code is layers/core/kroless copied as it is (pip installs only the pinned wheels, never the
+    project, which would bring kroless_cli along); no CLI, local cloud or demo in it."""
+    module = _module()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(module, "subprocess", SimpleNamespace(run=lambda command, **_: calls.append(command)))
+    report = module.build(tmp_path / "layer", "arm64", "3.12")
+    site = tmp_path / "layer" / "python"
+    assert [c[c.index("-r") + 1] for c in calls] == [str(module.REQUIREMENTS)]
+    assert sorted(p.name for p in site.iterdir()) == ["kroless"]
+    layer = {str(p.relative_to(site / "kroless")) for p in (site / "kroless").rglob("*.py")}
+    source = {str(p.relative_to(module.PACKAGE)) for p in module.PACKAGE.rglob("*.py")}
+    assert layer == source and "services.py" in layer
+    assert not any(name.startswith(("cli/", "localcloud/")) or name == "demo.py" for name in layer)
+    assert report["digest"] == module.inputs_digest("arm64", "3.12")
 
 
 @pytest.mark.skipif(

@@ -265,7 +265,7 @@ def test_alarm_on_failed_executions_of_kroless_machines(synth: Synth) -> None:
 
 def test_outputs_for_the_cli(synth: Synth) -> None:
     from infra.app import STACK_NAME
-    from kroless.cli import main, target
+    from kroless_cli.commands import main, target
 
     outputs = synth.json["Outputs"]
     for key in (

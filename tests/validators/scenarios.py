@@ -218,7 +218,7 @@ class MotoRunner:
         return str(started["executionArn"])
 
     def result(self, execution_arn: str) -> dict[str, Any]:
-        from kroless.localcloud.aws import wait_for_execution
+        from kroless_cli.localcloud.aws import wait_for_execution
 
         try:
             desc = wait_for_execution(self.sfn, execution_arn, timeout=RUNAWAY_SECONDS)

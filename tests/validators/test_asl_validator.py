@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from kroless.cli.main import main
 from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions
+from kroless_cli.commands.main import main
 from tests.conftest import EXAMPLES, KRO_EXAMPLES, REPO
 from tests.unit.statemachine.asl_walk import FINALIZE_ARN, RECONCILE_ARN, example_graphs
 from tests.validators.machines import TABLE, compile_machine

@@ -10,7 +10,7 @@ and the next state of the Parallel's own scope (checked on each run's global ord
 stops its siblings wherever they are, so a sibling's sequence need only be a prefix of the other run's.
 Everything a run does is scripted (scenarios.py), and waits take no time, so the runs are deterministic.
 
-moto runs with kroless.localcloud.sfn_fixes, as the local cloud does: where moto departed from AWS's documented
+moto runs with kroless_cli.localcloud.sfn_fixes, as the local cloud does: where moto departed from AWS's documented
 semantics (scenario dogs-malformed-refresh), the fix is there; aws-local-stepfunctions' own gaps are filled in
 tools/asl/run.js (intrinsic functions in a Fail state's CausePath; its event log drops nested states).
 """
@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 
 from kroless.graph import Graph
-from kroless.localcloud.aws import LocalAws
 from kroless.statemachine import StateMachineOptions
+from kroless_cli.localcloud.aws import LocalAws
 from tests.conftest import EXAMPLES, KRO_EXAMPLES
 from tests.unit.statemachine.asl_walk import example_graphs
 from tests.validators.machines import TABLE, compile_machine
@@ -86,7 +86,7 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
     ),
     # a contract broken (refreshSeconds without refreshAttempt): "Refresh status" cannot build its payload, a
     # States.Runtime error, which its Catch (States.ALL) cannot handle on AWS: the execution fails. moto 5.2.5
-    # caught it (and succeeded) until kroless.localcloud.sfn_fixes
+    # caught it (and succeeded) until kroless_cli.localcloud.sfn_fixes
     "dogs-malformed-refresh": (
         "dogs",
         "apply",
@@ -134,7 +134,7 @@ def runs() -> Iterator[tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]
     """Every scenario, run once in moto and once in node (one node process for all)."""
     node = require("aws-local-stepfunctions")
     graphs = _graphs()
-    with LocalAws() as cloud, instant_waits():  # LocalAws runs moto with kroless.localcloud.sfn_fixes
+    with LocalAws() as cloud, instant_waits():  # LocalAws runs moto with kroless_cli.localcloud.sfn_fixes
         moto = MotoRunner(cloud, TABLE)
         arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn}
         machines = {name: compile_machine(graph, OPTIONS, **arns) for name, graph in graphs.items()}

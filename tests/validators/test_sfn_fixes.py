@@ -1,4 +1,4 @@
-"""kroless.localcloud.sfn_fixes: moto's interpreter handles errors as AWS documents (see the module's docstring).
+"""kroless_cli.localcloud.sfn_fixes: moto's interpreter handles errors as AWS documents (see the module's docstring).
 
 Each fix has a machine here that moto 5.2.5 runs differently without it (test_moto_still_needs_the_fixes
 says so, and fails once a moto release makes a fix unnecessary).
@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud import sfn_fixes
-from kroless.localcloud.aws import LocalAws, wait_for_execution
+from kroless_cli.localcloud import sfn_fixes
+from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
 
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]

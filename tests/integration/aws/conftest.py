@@ -53,7 +53,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(key, value)
-    from kroless.localcloud import aws_gaps
+    from kroless_cli.localcloud import aws_gaps
 
     aws_gaps.install()  # moto plus what it lacks: the local cloud's AWS
     with mock_aws():

@@ -1,5 +1,5 @@
 """What Kro's Dogs-vs-Cats stack needs, end to end on moto: SecurityGroup, DBSubnetGroup, DBInstance,
-ServerlessCache (the last through kroless.localcloud.aws_gaps: moto has no serverless caches)."""
+ServerlessCache (the last through kroless_cli.localcloud.aws_gaps: moto has no serverless caches)."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def test_db_instance_waits_for_its_references(provider: AwsProvider, refs: FakeR
 
 @pytest.fixture
 def gaps(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
-    from kroless.localcloud import aws_gaps
+    from kroless_cli.localcloud import aws_gaps
 
     monkeypatch.setitem(aws_gaps.SETTINGS, "ready_after", 0.0)
     monkeypatch.setitem(aws_gaps.SETTINGS, "delete_after", 0.0)

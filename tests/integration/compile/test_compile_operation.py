@@ -16,11 +16,11 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from kroless import operations
-from kroless.cli.main import main
-from kroless.cli.registration import wait_registered
 from kroless.errors import KrolessError
 from kroless.services import Services, Settings
 from kroless.store import create_table
+from kroless_cli.commands.main import main
+from kroless_cli.commands.registration import wait_registered
 from tests.unit.statemachine.asl_walk import node_tasks, rgd_document
 
 REGION = "us-west-2"

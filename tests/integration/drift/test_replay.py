@@ -15,12 +15,12 @@ from moto import mock_aws
 
 from kroless.drift import cloudtrail, identity
 from kroless.drift.detect import DRIFT_DETECTED, handle_event, owners
-from kroless.drift.samples import cloudtrail_event, role_identity
 from kroless.drift.settings import DriftSettings
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.table import Kind
 from kroless.runtime.reconciler import physical_id
 from kroless.store import InstanceKey, StateStore, client_config, create_table
+from kroless_cli.drift_samples import cloudtrail_event, role_identity
 
 REPO = Path(__file__).resolve().parents[3]
 EVENTS = sorted((REPO / "events" / "cloudtrail").glob("*.json"))

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.cloud import LocalCloud
 from kroless.services import services
 from kroless.store import InstanceKey
+from kroless_cli.localcloud.cloud import LocalCloud
 from tests.conftest import REPO
 
 EVENTS = REPO / "events"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.providers.base import ConflictError, ImmutableFieldError, NotReadyError, Ownership, ProviderError
 from kroless.providers.kubernetes import KubernetesProvider
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 DELAY = 0.05
 OWNER = Ownership("team/web", "config")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud.aws import LocalAws, execution_history, wait_for_execution
+from kroless_cli.localcloud.aws import LocalAws, execution_history, wait_for_execution
 
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
 

@@ -15,10 +15,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from kroless.localcloud import iam
-from kroless.localcloud.cloud import LocalCloud
-from kroless.localcloud.stack import STACK_NAME
 from kroless.model import load_path
+from kroless_cli.localcloud import iam
+from kroless_cli.localcloud.cloud import LocalCloud
+from kroless_cli.localcloud.stack import STACK_NAME
 from tests.conftest import REPO
 
 GATED_RGDS = [REPO / "examples" / "webapp" / "cache-rgd.yaml", REPO / "examples" / "webapp" / "webapp-rgd.yaml"]
@@ -155,11 +155,11 @@ def test_each_kind_statement_covers_its_services_resources(cloud: LocalCloud) ->
 
 
 def test_the_resources_moto_cloudformation_lacks_are_created_as_the_template_says(cloud: LocalCloud) -> None:
-    """kroless.localcloud.cloudformation: each type moto's CloudFormation skips or breaks on."""
+    """kroless_cli.localcloud.cloudformation: each type moto's CloudFormation skips or breaks on."""
     body = cloud.client("cloudformation").get_template(StackName=STACK_NAME)["TemplateBody"]
     template = json.loads(body) if isinstance(body, str) else body  # botocore decodes a JSON body itself
     types = {r["Type"] for r in template["Resources"].values()}
-    from kroless.localcloud.cloudformation import GAPS
+    from kroless_cli.localcloud.cloudformation import GAPS
 
     assert set(GAPS) <= types  # no gap filled for a type the stack does not use
     # AWS::Events::EventBus Ref is the bus name (a rule on it), AWS::Events::EventBusPolicy its resource policy
@@ -188,7 +188,7 @@ def test_the_resources_moto_cloudformation_lacks_are_created_as_the_template_say
 def test_a_resource_type_nobody_can_create_fails_the_deployment() -> None:
     from moto import mock_aws
 
-    from kroless.localcloud import cloudformation
+    from kroless_cli.localcloud import cloudformation
 
     template = {"Resources": {"Pipe": {"Type": "AWS::Pipes::Pipe", "Properties": {}}}}
     with mock_aws():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from kroless.localcloud.aws import LocalAws
+from kroless_cli.localcloud.aws import LocalAws
 
 
 def test_only_one_of_many_concurrent_conditional_puts_wins() -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from kroless.localcloud import aws as localaws
-from kroless.localcloud.aws import LocalAws, wait_for_execution
+from kroless_cli.localcloud import aws as localaws
+from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
 
 from .conftest import Runner
 

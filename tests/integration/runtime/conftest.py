@@ -8,10 +8,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.providers.kubernetes import KubernetesProvider
-from kroless.runtime.control import ControlPlane
 from kroless.store import StateStore, create_table
+from kroless_cli.control import ControlPlane
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 REGION = "us-west-2"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kroless.localcloud.kubernetes import KubernetesEmulator
-from kroless.runtime.control import ControlPlane
+from kroless_cli.control import ControlPlane
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 RGD: dict[str, Any] = {
     "apiVersion": "kro.run/v1alpha1",

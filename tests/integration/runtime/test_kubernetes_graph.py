@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from kroless.errors import KrolessError
-from kroless.localcloud.kubernetes import KubernetesEmulator
-from kroless.runtime.control import ControlPlane
 from kroless.store import InstanceKey, StateStore
+from kroless_cli.control import ControlPlane
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 from tests.conftest import EXAMPLES
 
 WEBAPP = EXAMPLES / "webapp"

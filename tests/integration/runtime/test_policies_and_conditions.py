@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kroless.localcloud.kubernetes import KubernetesEmulator
-from kroless.runtime.control import ControlPlane
+from kroless_cli.control import ControlPlane
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 from tests.conftest import DATA
 
 

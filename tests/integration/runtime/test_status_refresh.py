@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from kroless.localcloud.kubernetes import Cluster, KubernetesEmulator
 from kroless.operations import STATUS_REFRESH, _status_refresh
 from kroless.providers.kubernetes import KubernetesProvider
-from kroless.runtime.control import ControlPlane
 from kroless.runtime.reconciler import finalize
 from kroless.store import InstanceKey, StateStore
+from kroless_cli.control import ControlPlane
+from kroless_cli.localcloud.kubernetes import Cluster, KubernetesEmulator
 
 RGD = {
     "apiVersion": "kro.run/v1alpha1",

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kroless.localcloud.aws import LocalAws, wait_for_execution
 from kroless.store import create_table
 from kroless.store.keys import INSTANCE_PREFIX, node_sk
+from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
 
 TABLE = "kroless-state"
 INSTANCE = "kro.run/v1alpha1/Test/default/demo"

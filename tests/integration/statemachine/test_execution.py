@@ -13,12 +13,12 @@ from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions, compile_state_machine
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
 
-if importlib.util.find_spec("kroless.localcloud.aws") is None:  # pragma: no cover
+if importlib.util.find_spec("kroless_cli.localcloud.aws") is None:  # pragma: no cover
     pytest.skip(
-        "kroless.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True
+        "kroless_cli.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True
     )
 
-from kroless.localcloud.aws import LocalAws  # noqa: E402
+from kroless_cli.localcloud.aws import LocalAws  # noqa: E402
 from tests.integration.statemachine.fake import TABLE, FakeReconciler  # noqa: E402
 
 DOGS_VS_CATS = {

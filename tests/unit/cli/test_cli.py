@@ -9,7 +9,7 @@ import sys
 import pytest
 import yaml
 
-from kroless.cli.main import main
+from kroless_cli.commands.main import main
 from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
 
 BAD = DATA / "bad"
@@ -192,7 +192,7 @@ def test_render_resolves_what_the_instance_decides(capsys: pytest.CaptureFixture
 
 def test_console_script_runs_without_traceback_on_bad_input() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "kroless.cli.main", "validate", "-f", str(BAD / "cycle.yaml")],
+        [sys.executable, "-m", "kroless_cli.commands.main", "validate", "-f", str(BAD / "cycle.yaml")],
         capture_output=True,
         text=True,
         check=False,

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from kroless.cli.cloud import _print_drift
 from kroless.store import InstanceKey
 from kroless.store.records import DriftRecord
+from kroless_cli.commands.cloud import _print_drift
 
 KEY = InstanceKey("kro.run", "v1alpha1", "RDSPostgres", "default", "pets-postgres")
 

@@ -12,7 +12,7 @@ from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, UnprocessibleEntityError
 
-from kroless.localcloud.kubernetes import KubernetesEmulator
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 DELAY = 0.05
 

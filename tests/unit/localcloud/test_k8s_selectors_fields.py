@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kroless.localcloud.kubernetes import fields
-from kroless.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
+from kroless_cli.localcloud.kubernetes import fields
+from kroless_cli.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
 
 LABELS = {"app": "web", "tier": "front", "env": "prod"}
 

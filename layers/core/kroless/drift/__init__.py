@@ -6,5 +6,4 @@
 - :mod:`~kroless.drift.detect`: the drift function's work (report, ``Drift Detected``, heal).
 - :mod:`~kroless.drift.heal`: heals as reconcile epochs, debounced per instance.
 - :mod:`~kroless.drift.compare` and :mod:`~kroless.drift.resync`: observed vs desired, the scheduled backstop.
-- :mod:`~kroless.drift.scene`: the demo's drift scene on the local cloud.
 """

@@ -12,13 +12,13 @@ from typing import Any
 from kroless.compiler import validate_instance_document
 from kroless.graph import Graph
 from kroless.providers.base import Provider
-from kroless.runtime.driver import LocalDriver
 from kroless.runtime.nested import NestedInstances
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.reconciler import Reconciler
 from kroless.runtime.registry import RGDRegistry
 from kroless.runtime.states import InstanceKey
 from kroless.store import StateStore
+from kroless_cli.driver import LocalDriver
 
 
 class ControlPlane:

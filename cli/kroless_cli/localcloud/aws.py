@@ -16,7 +16,7 @@ without Docker, then patches the few moto internals that stop the production pat
   started; moto then fails with ``'StateMachineArn'``). Restored for the ``states`` integration only.
 
 * Step Functions interpreter: where moto departs from AWS's documented semantics (``States.ALL`` catching
-  runtime errors, a branch's ``States.*`` error renamed), :mod:`kroless.localcloud.sfn_fixes`.
+  runtime errors, a branch's ``States.*`` error renamed), :mod:`kroless_cli.localcloud.sfn_fixes`.
 * DynamoDB: each request is atomic on AWS; moto's backend is not when handlers run in threads (two
   ``attribute_not_exists`` puts could both succeed, and an UpdateItem that creates an item stores its key
   first and its attributes after, so a concurrent read can see a key-only item). Requests are serialised so
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from kroless.localcloud import sfn_fixes
+from kroless_cli.localcloud import sfn_fixes
 
 LOG = logging.getLogger(__name__)
 
@@ -391,7 +391,7 @@ def _cached_boto_client_for(region: str, service: str, state_credentials: Any = 
 
             client = boto_client_for(region, service, state_credentials)
             if role_arn:
-                from kroless.localcloud import iam
+                from kroless_cli.localcloud import iam
 
                 client._request_signer._credentials = iam.role_credentials(
                     role_arn.split(":")[4], role_arn, "kroless-state-machine"

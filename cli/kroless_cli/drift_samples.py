@@ -1,7 +1,7 @@
 """CloudTrail events as EventBridge delivers them, built for the local cloud, the tests and events/cloudtrail/.
 
 moto emits no CloudTrail events: the local cloud injects the event a real account would deliver for the
-change a test or the demo makes (:meth:`kroless.localcloud.cloud.LocalCloud.inject_cloudtrail`). The shape
+change a test or the demo makes (:meth:`kroless_cli.localcloud.cloud.LocalCloud.inject_cloudtrail`). The shape
 follows CloudTrail's record format (eventVersion 1.09) inside EventBridge's envelope.
 """
 

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from kroless.localcloud.kubernetes.kinds import Kind
-from kroless.localcloud.kubernetes.store import ApiError, Cluster
+from kroless_cli.localcloud.kubernetes.kinds import Kind
+from kroless_cli.localcloud.kubernetes.store import ApiError, Cluster
 
 log = logging.getLogger(__name__)
 

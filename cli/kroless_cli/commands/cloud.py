@@ -12,13 +12,13 @@ import sys
 import time
 from typing import Any
 
-from kroless.cli.output import emit
-from kroless.cli.registration import wait_registered
-from kroless.cli.target import Target, aws_target, local_target
 from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
 from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+from kroless_cli.commands.output import emit
+from kroless_cli.commands.registration import wait_registered
+from kroless_cli.commands.target import Target, aws_target, local_target
 
 TERMINAL = {"ACTIVE", "ERROR"}
 
@@ -342,7 +342,7 @@ def _wait_gone(read: Any, timeout: float) -> bool:
 
 
 def local(args: argparse.Namespace) -> int:
-    from kroless.localcloud import server
+    from kroless_cli.localcloud import server
 
     if args.action == "up":
         record = server.start_background(args.state_dir)

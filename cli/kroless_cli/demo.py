@@ -26,10 +26,10 @@ import yaml
 from kroless.model import load_path
 
 if TYPE_CHECKING:
-    from kroless.localcloud.cloud import LocalCloud
     from kroless.store import InstanceKey
+    from kroless_cli.localcloud.cloud import LocalCloud
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]  # cli/kroless_cli/demo.py
 DOGS_VS_CATS = (
     "aws/rds-postgres/rg.yaml",
     "aws/elasticache-serverless/rg.yaml",
@@ -115,10 +115,10 @@ def _wait_for_status(cloud: LocalCloud, key: InstanceKey, fields: tuple[str, ...
 
 
 def main() -> int:
-    from kroless.cli.cloud import _follow
-    from kroless.cli.target import Target
-    from kroless.localcloud.cloud import LocalCloud
     from kroless.store import InstanceKey
+    from kroless_cli.commands.cloud import _follow
+    from kroless_cli.commands.target import Target
+    from kroless_cli.localcloud.cloud import LocalCloud
 
     examples = kro_examples()
     started = time.monotonic()
@@ -175,7 +175,7 @@ def main() -> int:
         print(f"  nested instances, each with its own execution: {', '.join(f'{c.key.kind}={c.state}' for c in children)}")
 
         step("Drift: break things behind kroless's back (CloudTrail events as a real account delivers them; the resync for Kubernetes)")
-        from kroless.drift.scene import drift_scene
+        from kroless_cli.drift_scene import drift_scene
 
         healed = drift_scene(cloud, target, key)
         if not all(h.restored for h in healed):

@@ -212,7 +212,7 @@ def _resource_class_from_type(resource_type: str) -> Any:
     if model is None and not resource_type.startswith(("Custom::", "AWS::CloudFormation::", "AWS::CDK::")):
         raise UnsupportedResourceType(
             f"the local cloud cannot create {resource_type}: neither moto's CloudFormation nor "
-            "kroless.localcloud.cloudformation supports it"
+            "kroless_cli.localcloud.cloudformation supports it"
         )
     return model
 

@@ -1,6 +1,6 @@
 """``kroless local up``: the local cloud as a small local server, so state lives across CLI calls.
 
-One process runs :class:`~kroless.localcloud.cloud.LocalCloud` and serves moto's API on a loopback port
+One process runs :class:`~kroless_cli.localcloud.cloud.LocalCloud` and serves moto's API on a loopback port
 (the same in-process backends the handlers use). The CLI then talks to it exactly as to AWS, with an
 endpoint URL. Kubernetes state is saved in the state folder after every write; the AWS side (moto) lives
 as long as the server does.
@@ -49,7 +49,7 @@ def start_background(state_dir: str | os.PathLike[str], timeout: float = 60.0) -
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     log = open(Path(state_dir) / "server.log", "ab")  # noqa: SIM115 - the child keeps it open
     subprocess.Popen(
-        [sys.executable, "-m", "kroless.localcloud.server", "--state-dir", str(state_dir)],
+        [sys.executable, "-m", "kroless_cli.localcloud.server", "--state-dir", str(state_dir)],
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -78,7 +78,7 @@ def stop(state_dir: str | os.PathLike[str], timeout: float = 20.0) -> bool:
 def serve(state_dir: str, port: int = 0) -> None:
     from moto.server import ThreadedMotoServer
 
-    from kroless.localcloud.cloud import LocalCloud
+    from kroless_cli.localcloud.cloud import LocalCloud
 
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()

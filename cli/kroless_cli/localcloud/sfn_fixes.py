@@ -15,7 +15,7 @@ machines in a second interpreter (npm aws-local-stepfunctions, written to AWS's 
   the branch's error, which its Catch handles like any other. Here the branch's error keeps its name.
 
 :func:`install` and :func:`uninstall` are idempotent and only touch moto's classes and modules in this
-process; the local cloud installs them with its other moto patches (:mod:`kroless.localcloud.aws`).
+process; the local cloud installs them with its other moto patches (:mod:`kroless_cli.localcloud.aws`).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kroless.drift.samples import cloudtrail_event, role_identity, user_identity
 from kroless.store import InstanceKey, StateStore
+from kroless_cli.drift_samples import cloudtrail_event, role_identity, user_identity
 
 
 @dataclass

@@ -5,14 +5,14 @@ label selectors, server-side apply with field managers and conflicts, CRDs that 
 resourceVersion/generation, and simulated workload status (a Deployment becomes available ``ready_delay``
 seconds after its last spec change) so readyWhen gates behave as on a cluster.
 
->>> from kroless.localcloud.kubernetes import KubernetesEmulator   # doctest: +SKIP
+>>> from kroless_cli.localcloud.kubernetes import KubernetesEmulator   # doctest: +SKIP
 >>> with KubernetesEmulator(ready_delay=0) as k8s:
 ...     k8s.url                      # 'http://127.0.0.1:<port>'
 ...     k8s.cluster.edit("apps/v1", "Deployment", "web", "default", change=lambda o: ...)  # drift
 """
 
-from kroless.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind
-from kroless.localcloud.kubernetes.server import KubernetesEmulator
-from kroless.localcloud.kubernetes.store import ApiError, Cluster
+from kroless_cli.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind
+from kroless_cli.localcloud.kubernetes.server import KubernetesEmulator
+from kroless_cli.localcloud.kubernetes.store import ApiError, Cluster
 
 __all__ = ["BUILTIN_KINDS", "ApiError", "Cluster", "Kind", "KubernetesEmulator"]

@@ -1,16 +1,16 @@
 """The local cloud: the kroless stack deployed from the CDK app, in one process with no AWS account.
 
 ``LocalCloud`` synthesizes ``infra/app.py`` and creates the stack in moto through CloudFormation
-(:mod:`kroless.localcloud.stack`), then runs each deployed function's handler (from its asset) in process with its
+(:mod:`kroless_cli.localcloud.stack`), then runs each deployed function's handler (from its asset) in process with its
 deployed environment, signing as its own execution role, with moto's IAM authorization on
-(:mod:`kroless.localcloud.iam`). The generated state machines run in moto's Step Functions interpreter; every AWS
+(:mod:`kroless_cli.localcloud.iam`). The generated state machines run in moto's Step Functions interpreter; every AWS
 call kroless makes is a real botocore call against moto.
 
-What it emulates: the Kubernetes API (:mod:`kroless.localcloud.kubernetes`, since no kube-apiserver runs here;
+What it emulates: the Kubernetes API (:mod:`kroless_cli.localcloud.kubernetes`, since no kube-apiserver runs here;
 the functions reach it by URL), CloudTrail delivery (:meth:`LocalCloud.inject_cloudtrail` puts the "AWS API Call
 via CloudTrail" event a real account would deliver on the default bus, where the drift rules route it to the
 drift function), the resync schedule (:meth:`LocalCloud.resync` invokes the resync function as the schedule
-would), and the AWS operations moto lacks (:mod:`kroless.localcloud.aws_gaps`).
+would), and the AWS operations moto lacks (:mod:`kroless_cli.localcloud.aws_gaps`).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kroless.localcloud import aws_gaps, cloudformation, iam, stack
-from kroless.localcloud.aws import LocalAws
-from kroless.localcloud.kubernetes import KubernetesEmulator
 from kroless.runtime.registry import RGDRegistry
 from kroless.services import Services, Settings, set_services, use_services
 from kroless.store import InstanceKey, StateStore
+from kroless_cli.localcloud import aws_gaps, cloudformation, iam, stack
+from kroless_cli.localcloud.aws import LocalAws
+from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 
 # Local settings on top of the deployed functions' environment: what only the local cloud has.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_METRICS_DISABLED": "true"}  # no CloudWatch agent to read EMF from the logs
@@ -217,7 +217,7 @@ class LocalCloud:
         os.environ.update(shared)
 
     def inject_cloudtrail(self, event: dict[str, Any]) -> str:
-        """Deliver a CloudTrail event (:func:`kroless.drift.samples.cloudtrail_event`) to the default bus,
+        """Deliver a CloudTrail event (:func:`kroless_cli.drift_samples.cloudtrail_event`) to the default bus,
         as CloudTrail does in a real account; returns the EventBridge event id."""
         response = self.client("events").put_events(
             Entries=[
@@ -266,8 +266,8 @@ class LocalCloud:
     def register(self, document: dict[str, Any], *, file: str = "<rgd>", timeout: float = 60.0) -> None:
         """Put ``ResourceGraphDefinition Applied`` and wait until the compile function registered it (its
         reason, naming ``file``, when it refused it)."""
-        from kroless.cli.registration import wait_registered
         from kroless.errors import KrolessError
+        from kroless_cli.commands.registration import wait_registered
 
         event_id = self.put("ResourceGraphDefinition Applied", document)
         try:

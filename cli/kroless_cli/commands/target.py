@@ -68,7 +68,7 @@ def local_target(state_dir: str, stack: str = DEFAULT_STACK) -> Target:
     """The local cloud's deployed stack, read exactly as on AWS (its outputs), signing as its administrator."""
     import boto3
 
-    from kroless.localcloud.server import start_background
+    from kroless_cli.localcloud.server import start_background
 
     record = start_background(state_dir)
     # never a real profile for the local cloud: the administrator the local cloud created

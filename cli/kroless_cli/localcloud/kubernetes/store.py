@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
 
-from kroless.localcloud.kubernetes import fields
-from kroless.localcloud.kubernetes.fields import Path
-from kroless.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind, kinds_of_crd
-from kroless.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
-from kroless.localcloud.kubernetes.status import simulated_status, timestamp
+from kroless_cli.localcloud.kubernetes import fields
+from kroless_cli.localcloud.kubernetes.fields import Path
+from kroless_cli.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind, kinds_of_crd
+from kroless_cli.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
+from kroless_cli.localcloud.kubernetes.status import simulated_status, timestamp
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 CRD_GROUP = "apiextensions.k8s.io"

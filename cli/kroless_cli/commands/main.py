@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def _asl_arguments(graph: argparse.ArgumentParser) -> None:
     """What the deployed stack names: ``-o asl`` writes it into the definition as the compile function does.
     Without a flag, a placeholder in CloudFormation's DefinitionSubstitutions syntax stands in."""
-    from kroless.cli.commands import ASL_PLACEHOLDERS
+    from kroless_cli.commands.commands import ASL_PLACEHOLDERS
 
     group = graph.add_argument_group(
         "-o asl",
@@ -99,7 +99,7 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from kroless.cli import cloud, commands
+    from kroless_cli.commands import cloud, commands
 
     handler = getattr(commands, args.command, None) or getattr(cloud, args.command)
     try:

@@ -5,7 +5,7 @@ and caches the cloud assembly by a digest of everything it reads, so only a chan
 or the library synthesizes again (about 9 s). :func:`deploy` does what the CDK CLI does with the assembly:
 checks the bootstrap version, publishes the file assets (the functions' code, the layer, the template) to
 the bootstrap bucket, and creates the stack with CloudFormation (moto's, with the gaps of
-:mod:`kroless.localcloud.cloudformation` filled). Every name, role, policy, rule and environment variable of
+:mod:`kroless_cli.localcloud.cloudformation` filled). Every name, role, policy, rule and environment variable of
 the local cloud comes from that stack.
 """
 
@@ -22,6 +22,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import kroless
+import kroless_cli
 
 STACK_NAME = "Kroless"
 BOOTSTRAP_QUALIFIER = "hnb659fds"  # the CDK's default qualifier
@@ -61,13 +64,23 @@ class CloudAssembly:
         raise KeyError(f"no asset published as {object_key} in {self.directory}")
 
 
+def _source_tree() -> Path:
+    """The repository ``kroless_cli`` is imported from, if it is a source tree: ``<repo>/cli/kroless_cli``."""
+    return Path(kroless_cli.__file__).resolve().parent.parent.parent
+
+
+def _package_dirs() -> list[Path]:
+    """The two packages' directories: ``kroless`` (what the Lambda layer holds) and ``kroless_cli``."""
+    return [Path(kroless.__file__).resolve().parent, Path(kroless_cli.__file__).resolve().parent]
+
+
 def find_app(start: Path | None = None) -> Path:
     """The directory holding ``cdk.json`` and ``infra/app.py``: ``$KROLESS_APP_DIR``, else the working directory
-    or one of its parents, else the source tree this package was installed from (an editable install)."""
+    or one of its parents, else the source tree ``kroless_cli`` was installed from (an editable install)."""
     if os.environ.get("KROLESS_APP_DIR"):
         return Path(os.environ["KROLESS_APP_DIR"]).resolve()
     here = (start or Path.cwd()).resolve()
-    candidates = [here, *here.parents, Path(__file__).resolve().parents[4]]
+    candidates = [here, *here.parents, _source_tree()]
     for candidate in candidates:
         if (candidate / "cdk.json").exists() and (candidate / "infra" / "app.py").exists():
             return candidate
@@ -81,14 +94,18 @@ def local_context(app_dir: Path, services: list[str]) -> dict[str, Any]:
 
 
 def _digest(app_dir: Path, context: dict[str, Any]) -> str:
-    """What a synthesis reads: the context, the app, the functions, the library, the pinned requirements."""
+    """What a synthesis reads: the context, the app, the functions, both packages (``kroless``, which the app and
+    the functions import, and ``kroless_cli``, whose settings such as :data:`LOCAL_CONTEXT` shape the
+    synthesis), the pinned requirements."""
     digest = hashlib.sha256(json.dumps(context, sort_keys=True).encode())
-    roots = [app_dir / "infra", app_dir / "functions", Path(__file__).resolve().parents[1]]
+    roots = [app_dir / "infra", app_dir / "functions", *_package_dirs()]
     files = [app_dir / "cdk.json", *(app_dir / name for name in ("requirements-core.txt", "requirements-dev.txt"))]
     for root in roots:
         files.extend(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in sorted(f for f in files if f.exists()):
-        digest.update(str(path.relative_to(app_dir) if path.is_relative_to(app_dir) else path.name).encode())
+    for path in sorted(set(f for f in files if f.exists())):
+        # a package installed outside app_dir (not editable) is named from its own folder: kroless/..., kroless_cli/...
+        name = next((path.relative_to(root.parent) for root in roots if path.is_relative_to(root)), path)
+        digest.update(str(path.relative_to(app_dir) if path.is_relative_to(app_dir) else name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -6,11 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from kroless.cli.output import emit
 from kroless.compiler import CompileResult, compile_documents
 from kroless.errors import KrolessError
 from kroless.graph import Graph, Options
 from kroless.model import Document, load_path
+from kroless_cli.commands.output import emit
 
 
 def _load(paths: list[str]) -> tuple[list[Document], list[str]]:
@@ -143,7 +143,7 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def render(args: argparse.Namespace) -> int:
-    from kroless.render.offline import render_instance
+    from kroless_cli.render_offline import render_instance
 
     graphs, result, code = _graphs_or_fail(args)
     if code or result is None:
