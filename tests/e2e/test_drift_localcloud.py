@@ -14,7 +14,7 @@ import pytest
 from kroless.services import services
 from kroless_cli import drift_scene as scene
 from kroless_cli.demo import dogs_vs_cats_active
-from tests.conftest import KRO_EXAMPLES
+from tests.conftest import KRO_EXAMPLES, missing
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def app() -> Iterator[dict[str, Any]]:
     from kroless_cli.localcloud.cloud import LocalCloud
 
     if not KRO_EXAMPLES.is_dir():
-        pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
+        missing(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
     kro_examples: Path = KRO_EXAMPLES
     with LocalCloud(kubernetes_ready_delay=0.05) as cloud:
         key = dogs_vs_cats_active(cloud, kro_examples, timeout=180)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, missing
 
 TOOLS = REPO / "tools" / "asl"
 NODE_MODULES = REPO / "node_modules"
@@ -20,7 +20,7 @@ def require(package: str) -> str:
     """The node binary, once ``package`` is installed; a missing node skips, a missing package fails."""
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed (the independent ASL checks run in node)")
+        missing("node is not installed (the independent ASL checks run in node)")
     if not (NODE_MODULES / package / "package.json").is_file():
         pytest.fail(f"npm package {package} is not installed: run `npm ci` (make test does)")
     return node

@@ -28,7 +28,7 @@ import pytest
 from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions
 from kroless_cli.localcloud.aws import LocalAws
-from tests.conftest import EXAMPLES, KRO_EXAMPLES
+from tests.conftest import EXAMPLES, KRO_EXAMPLES, missing
 from tests.unit.statemachine.asl_walk import example_graphs
 from tests.validators.machines import TABLE, compile_machine
 from tests.validators.nodejs import require, run_script
@@ -119,7 +119,7 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
 
 def _graphs() -> dict[str, Graph]:
     if not KRO_EXAMPLES.is_dir():
-        pytest.skip(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
+        missing(f"Kro's examples not found at {KRO_EXAMPLES} (set KRO_EXAMPLES)")
     kro = example_graphs(KRO_EXAMPLES)
     ours = example_graphs(EXAMPLES)
     return {

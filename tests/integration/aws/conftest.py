@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kroless.providers.base import Ownership
+from tests.conftest import missing
 
 from .crds import ACK_CRDS
 
@@ -38,7 +39,7 @@ class FakeReferences:
 @pytest.fixture
 def ack_crds() -> Path:
     if not ACK_CRDS.is_dir():
-        pytest.skip(f"ACK CRDs not found at {ACK_CRDS}")
+        missing(f"ACK CRDs not found at {ACK_CRDS}")
     return ACK_CRDS
 
 

@@ -7,10 +7,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, missing
 
 ACK_CRDS = Path(os.environ.get("ACK_CRDS", REPO.parent / "shared" / "ack-crds"))
 
@@ -29,7 +28,7 @@ def _index() -> dict[tuple[str, str], dict[str, Any]]:
 
 def ack_crd_schema(service: str, kind: str) -> dict[str, Any]:
     if not ACK_CRDS.is_dir():
-        pytest.skip(f"ACK CRDs not found at {ACK_CRDS} (set ACK_CRDS)")
+        missing(f"ACK CRDs not found at {ACK_CRDS} (set ACK_CRDS)")
     schema = _index().get((service, kind))
     assert schema is not None, f"no ACK CRD for {service}/{kind}"
     return schema

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -11,15 +10,9 @@ import pytest
 
 from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions, compile_state_machine
+from kroless_cli.localcloud.aws import LocalAws
+from tests.integration.statemachine.fake import TABLE, FakeReconciler
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
-
-if importlib.util.find_spec("kroless_cli.localcloud.aws") is None:  # pragma: no cover
-    pytest.skip(
-        "kroless_cli.localcloud.aws.LocalAws (in-process Lambda for moto) is not there yet", allow_module_level=True
-    )
-
-from kroless_cli.localcloud.aws import LocalAws  # noqa: E402
-from tests.integration.statemachine.fake import TABLE, FakeReconciler  # noqa: E402
 
 DOGS_VS_CATS = {
     "postgres": [],

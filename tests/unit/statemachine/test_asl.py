@@ -28,7 +28,7 @@ from kroless.statemachine import (
     names,
     state_machine_name,
 )
-from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
+from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES, missing
 from tests.unit.statemachine.asl_walk import (
     FINALIZE_ARN,
     RECONCILE_ARN,
@@ -94,7 +94,7 @@ def test_golden(file: str, graph: Graph) -> None:
 def test_no_stale_golden_files() -> None:
     expected = {golden_name(file, graph) for file, graph in EXAMPLE_GRAPHS}
     if not KRO_EXAMPLES.is_dir():
-        pytest.skip("Kro's examples are missing: their golden files cannot be checked")
+        missing("Kro's examples are missing: their golden files cannot be checked")
     assert sorted(p.name for p in GOLDEN.glob("*.json") if p.name not in expected) == []
 
 
@@ -178,7 +178,7 @@ def test_random_dags_keep_the_dag_order(seed: int) -> None:
 def _dogs_vs_cats() -> Graph:
     matches = [g for _, g in EXAMPLE_GRAPHS if g.name == "dogsvscats-app.kro.run"]
     if not matches:
-        pytest.skip("Kro's Dogs-vs-Cats example is missing")
+        missing("Kro's Dogs-vs-Cats example is missing")
     return matches[0]
 
 
