@@ -1,7 +1,10 @@
-"""``kroless``: compile and inspect Kro ResourceGraphDefinitions offline.
+"""``kroless``: the command line of kroless, with kubectl's habits.
 
-Commands (kubectl habits): ``validate``, ``graph``, ``schema``, ``render``. Every problem prints one line,
-``PATH: NAME: message``, and exits 1; a traceback means a bug in kroless.
+Offline (nothing deployed): ``validate``, ``graph`` (``-o asl``: the state machine the compile function would
+create), ``schema``, ``render``. Against a deployed stack (``--target aws``, read from its CloudFormation
+outputs) or the local cloud (the default, started by ``local up``): ``apply``, ``get``, ``describe``,
+``delete``. Every problem prints one line, ``PATH: NAME: message``, and exits 1; a traceback means a bug in
+kroless.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 :mod:`~kroless.statemachine.plan` turns the DAG into a schedule (nested sequence/parallel where the graph is
 series-parallel, gated chains elsewhere); :mod:`~kroless.statemachine.asl` writes it as states named after
-the resource ids, within AWS's name rules (:mod:`~kroless.statemachine.names`); :mod:`~kroless.statemachine.simulate` runs a definition on a virtual clock (tests, bench).
+the resource ids, within AWS's name rules (:mod:`~kroless.statemachine.names`). The local cloud runs the
+definitions in moto's interpreter; tests/validators also runs them in a second, independent interpreter.
 """
 
 from kroless.statemachine.asl import (
