@@ -20,6 +20,7 @@ from constructs import Construct
 from infra.event_routing import INSTANCE_DETAIL_TYPES, RGD_DETAIL_TYPES, SOURCE_REQUESTS
 from infra.execution_role import execution_arn, state_machine_arn
 from infra.nag import acknowledge, finding
+from kroless.settings import STATE_MACHINE_PREFIX
 from kroless.store.table import LISTING_INDEX
 
 
@@ -28,7 +29,7 @@ class ClientAccessProps:
     bus: events.IEventBus
     table: dynamodb.ITable
     table_key: kms.IKey | None = None
-    state_machine_prefix: str = "kroless-"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
 
 
 def put_events_statement(bus: events.IEventBus, detail_types: tuple[str, ...]) -> iam.PolicyStatement:

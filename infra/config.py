@@ -12,6 +12,8 @@ from typing import Any
 
 from constructs import Node
 
+from kroless.settings import EVENT_BUS, STATE_MACHINE_PREFIX
+
 ARCHITECTURES = ("arm64", "x86_64")
 STATE_MACHINE_LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
 PYTHON_VERSIONS = ("3.12", "3.13")
@@ -49,8 +51,8 @@ class DeploymentConfig:
     log_retention_days: int = 30
     log_level: str = "INFO"
     layer_asset_path: str | None = None  # a directory holding python/; None: build into cdk.out/layer
-    state_machine_prefix: str = "kroless-"
-    bus_name: str = "kroless"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
+    bus_name: str = EVENT_BUS
     retain_data: bool = True  # keep the table (and its key) when the stack is deleted
     alarm_topic_arn: str | None = None
 
@@ -71,8 +73,8 @@ class DeploymentConfig:
             log_retention_days=int(get("logRetentionDays") or 30),
             log_level=str(get("logLevel") or "INFO").upper(),
             layer_asset_path=get("layerAssetPath") or None,
-            state_machine_prefix=str(get("stateMachinePrefix") or "kroless-"),
-            bus_name=str(get("busName") or "kroless"),
+            state_machine_prefix=str(get("stateMachinePrefix") or STATE_MACHINE_PREFIX),
+            bus_name=str(get("busName") or EVENT_BUS),
             retain_data=_bool(get("retainData"), True),
             alarm_topic_arn=get("alarmTopicArn") or None,
         )

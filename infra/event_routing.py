@@ -13,9 +13,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kroless.settings import EVENT_BUS, EVENT_SOURCE_CONTROLLER, EVENT_SOURCE_REQUESTS
+
 # The event vocabulary (DESIGN.md "Events"); tests check these against kroless.operations and events/*.json.
-SOURCE_REQUESTS = "kroless"
-SOURCE_CONTROLLER = "kroless.controller"
+SOURCE_REQUESTS = EVENT_SOURCE_REQUESTS
+SOURCE_CONTROLLER = EVENT_SOURCE_CONTROLLER
 RGD_DETAIL_TYPES = ("ResourceGraphDefinition Applied", "ResourceGraphDefinition Deleted")
 INSTANCE_DETAIL_TYPES = ("Instance Applied", "Instance Deleted")
 CONTROLLER_DETAIL_TYPES = ("Instance Reconciled", "Instance Failed", "Drift Detected")
@@ -29,7 +31,7 @@ class EventRoutingProps:
     # Roles allowed to put kroless.controller events (what kroless itself emits); everyone else is denied
     # by the bus policy, so an "Instance Reconciled" on the bus always comes from kroless.
     controller_roles: Sequence[iam.IRole]
-    bus_name: str = "kroless"
+    bus_name: str = EVENT_BUS
 
 
 class EventRouting(Construct):

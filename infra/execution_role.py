@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.nag import acknowledge, finding
+from kroless.settings import STATE_MACHINE_PREFIX
 
 _COLON = ArnFormat.COLON_RESOURCE_NAME
 
@@ -36,7 +37,7 @@ class ExecutionRoleProps:
     finalize_function: lambda_.IFunction
     table: dynamodb.ITable
     table_key: kms.IKey | None = None
-    state_machine_prefix: str = "kroless-"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
 
 
 class StateMachineExecutionRole(Construct):

@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge
+from kroless.settings import METRICS_NAMESPACE
 
 REPO = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO / "functions"
@@ -60,7 +61,7 @@ class FunctionsProps:
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     log_level: str = "INFO"
     tracing: bool = False
-    metrics_namespace: str = "kroless"
+    metrics_namespace: str = METRICS_NAMESPACE
     specs: tuple[FunctionSpec, ...] = FUNCTIONS
     code_dir: Path = field(default=FUNCTIONS_DIR)
 

@@ -22,6 +22,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from kroless.settings import METRICS_NAMESPACE, STATE_MACHINE_PREFIX
+
 FAILED_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
 EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 
@@ -29,8 +31,8 @@ EXECUTION_STATUS_CHANGE = "Step Functions Execution Status Change"
 @dataclass(frozen=True)
 class ObservabilityProps:
     dead_letter_queue: sqs.IQueue
-    state_machine_prefix: str = "kroless-"
-    metrics_namespace: str = "kroless"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
+    metrics_namespace: str = METRICS_NAMESPACE
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
     alarm_topic_arn: str | None = None
 

@@ -29,6 +29,7 @@ from infra.kind_permissions import KindPermissions, KindPermissionsProps
 from infra.nag import acknowledge, finding
 from infra.observability import Observability, ObservabilityProps
 from infra.state_table import StateTable, StateTableProps
+from kroless.settings import NAME
 
 # What the compile function may do to the state machines it owns.
 STATE_MACHINE_ACTIONS = (
@@ -125,7 +126,7 @@ class KrolessStack(Stack):
         self.execution_logs = logs.LogGroup(
             self,
             "StateMachineLogs",
-            log_group_name=f"/aws/vendedlogs/states/{prefix.rstrip('-') or 'kroless'}",
+            log_group_name=f"/aws/vendedlogs/states/{prefix.rstrip('-') or NAME}",
             retention=retention,
             removal_policy=RemovalPolicy.DESTROY,
         )

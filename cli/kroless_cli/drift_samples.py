@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from kroless.clock import iso
 from kroless.drift.cloudtrail import DETAIL_TYPE, bus_source, event_names, event_source
 
 USER_AGENT = "aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.9"
@@ -66,7 +67,7 @@ def cloudtrail_event(
     """The "AWS API Call via CloudTrail" event of one botocore operation (eventName in CloudTrail's
     spelling, e.g. Lambda's versioned names)."""
     when = when or datetime.now(UTC)
-    stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = iso(when)
     event_id = event_id or str(uuid.uuid4())
     identity = identity or user_identity(account)
     detail = {

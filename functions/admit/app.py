@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import idempotency, operations
 from kroless.errors import KrolessError
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-admit")
-metrics = Metrics(namespace="kroless", service="admit")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="admit")
 
 
 @metrics.log_metrics

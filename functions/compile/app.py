@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import idempotency, operations
 from kroless.errors import KrolessError
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-compile")
-metrics = Metrics(namespace="kroless", service="compile")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="compile")
 
 
 @metrics.log_metrics

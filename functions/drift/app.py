@@ -12,9 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import idempotency
 from kroless.drift.detect import handle_event
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-drift")
-metrics = Metrics(namespace="kroless", service="drift")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="drift")
 
 
 @metrics.log_metrics

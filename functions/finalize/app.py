@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless import operations
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-finalize")
-metrics = Metrics(namespace="kroless", service="finalize")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="finalize")
 
 
 @metrics.log_metrics

@@ -11,9 +11,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless import operations
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-reconcile-node")
-metrics = Metrics(namespace="kroless", service="reconcile-node")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="reconcile-node")
 
 
 @metrics.log_metrics

@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless.drift.resync import resync
 from kroless.services import services
+from kroless.settings import METRICS_NAMESPACE
 
 logger = Logger(service="kroless-resync")
-metrics = Metrics(namespace="kroless", service="resync")
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="resync")
 
 
 @metrics.log_metrics

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from infra.event_routing import INSTANCE_DETAIL_TYPES, RGD_DETAIL_TYPES, SOURCE_CONTROLLER, SOURCE_REQUESTS
 from kroless import operations, services
+from kroless import settings as names
 from kroless.store.table import TTL_ATTRIBUTE, table_definition
 from tests.infra.conftest import Synth
 
@@ -102,7 +103,7 @@ def test_function_environment_is_what_settings_reads(synth: Synth) -> None:
         env = _function(synth, f"kroless-{name}")["Environment"]["Variables"]
         assert env["KROLESS_TABLE"] == {"Ref": table}
         assert env["KROLESS_EVENT_BUS"] == "kroless"
-        assert env["KROLESS_STATE_MACHINE_PREFIX"] == services.STATE_MACHINE_PREFIX
+        assert env["KROLESS_STATE_MACHINE_PREFIX"] == names.STATE_MACHINE_PREFIX
         assert env["KROLESS_EKS_CLUSTER"] == "dev"  # the first configured cluster
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "kroless"
         assert env["POWERTOOLS_LOG_LEVEL"] == "INFO"
@@ -156,8 +157,8 @@ def test_event_driven_functions_have_a_dead_letter_queue(synth: Synth) -> None:
 def test_event_vocabulary_matches_the_core(synth: Synth) -> None:
     assert set(RGD_DETAIL_TYPES) == {operations.RGD_APPLIED, operations.RGD_DELETED}
     assert set(INSTANCE_DETAIL_TYPES) == {operations.INSTANCE_APPLIED, operations.INSTANCE_DELETED}
-    assert SOURCE_REQUESTS == services.EVENT_SOURCE_REQUESTS
-    assert SOURCE_CONTROLLER == services.EVENT_SOURCE_CONTROLLER
+    assert SOURCE_REQUESTS == names.EVENT_SOURCE_REQUESTS
+    assert SOURCE_CONTROLLER == names.EVENT_SOURCE_CONTROLLER
 
 
 def test_bus_kroless_with_resource_policy(synth: Synth) -> None:

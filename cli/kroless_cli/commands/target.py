@@ -14,6 +14,7 @@ from typing import Any
 
 from kroless.errors import KrolessError
 from kroless.runtime.registry import RGDRegistry
+from kroless.settings import EVENT_SOURCE_REQUESTS, STATE_MACHINE_PREFIX
 from kroless.store import StateStore
 
 DEFAULT_STACK = "Kroless"
@@ -30,7 +31,7 @@ class Target:
     bus: str
     table: str
     region: str
-    state_machine_prefix: str = "kroless-"
+    state_machine_prefix: str = STATE_MACHINE_PREFIX
     endpoint_url: str | None = None
     kubernetes_url: str | None = None
 
@@ -49,7 +50,7 @@ class Target:
         body = json.dumps({"manifest": manifest})
         if len(body.encode()) > 1024 * 1024:
             raise KrolessError(f"the document is {len(body.encode())} bytes; an EventBridge event holds at most 1 MB")
-        entry = {"Source": "kroless", "DetailType": detail_type, "Detail": body, "EventBusName": self.bus}
+        entry = {"Source": EVENT_SOURCE_REQUESTS, "DetailType": detail_type, "Detail": body, "EventBusName": self.bus}
         response = self.client("events").put_events(Entries=[entry])
         result = response["Entries"][0]
         if "ErrorCode" in result:

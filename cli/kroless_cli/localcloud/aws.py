@@ -41,9 +41,11 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any
 
+from kroless.clock import iso
 from kroless_cli.localcloud import sfn_fixes
 
 LOG = logging.getLogger(__name__)
@@ -258,7 +260,7 @@ def _aws_event(original: dict[str, Any]) -> dict[str, Any]:
     """moto's internal event message as EventBridge delivers it (ISO time, no ingestion-time)."""
     event = {k: v for k, v in original.items() if k != "ingestion-time"}
     if isinstance(event.get("time"), int | float):
-        event["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(event["time"]))
+        event["time"] = iso(datetime.fromtimestamp(event["time"], UTC))
     return event
 
 

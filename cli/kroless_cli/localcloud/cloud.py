@@ -25,6 +25,7 @@ from typing import Any
 
 from kroless.runtime.registry import RGDRegistry
 from kroless.services import Services, Settings, set_services, use_services
+from kroless.settings import EVENT_SOURCE_REQUESTS, STATE_MACHINE_PREFIX
 from kroless.store import InstanceKey, StateStore
 from kroless_cli.localcloud import aws_gaps, cloudformation, iam, stack
 from kroless_cli.localcloud.aws import LocalAws
@@ -179,7 +180,7 @@ class LocalCloud:
 
     def _common_environment(self) -> dict[str, str]:
         return {"KROLESS_TABLE": self.table, "KROLESS_EVENT_BUS": self.bus, "AWS_REGION": self.region,
-                "KROLESS_STATE_MACHINE_PREFIX": self.outputs.get("StateMachinePrefix", "kroless-"),
+                "KROLESS_STATE_MACHINE_PREFIX": self.outputs.get("StateMachinePrefix", STATE_MACHINE_PREFIX),
                 **self._local_environment()}
 
     def _attach_handlers(self, assembly: stack.CloudAssembly) -> None:
@@ -249,7 +250,7 @@ class LocalCloud:
         response = self.client("events").put_events(
             Entries=[
                 {
-                    "Source": "kroless",
+                    "Source": EVENT_SOURCE_REQUESTS,
                     "DetailType": detail_type,
                     "Detail": json.dumps({"manifest": manifest}),
                     "EventBusName": self.bus,

@@ -24,8 +24,6 @@ INSTANCE_DELETED = "Instance Deleted"
 INSTANCE_RECONCILED = "Instance Reconciled"
 INSTANCE_FAILED = "Instance Failed"
 
-# Readiness polling: the wait after the n-th "not ready yet" (seconds), capped.
-BACKOFF = (2, 4, 8, 15, 30)
 # Status refresh: an ACTIVE instance whose status fields still wait on data (a load balancer hostname) is
 # re-read after these waits (seconds, about 9 minutes in all), then left to the resync.
 STATUS_REFRESH = (5, 10, 20, 40, 60, 120, 300)
@@ -138,7 +136,7 @@ def apply_instance(services: Services, manifest: dict[str, Any]) -> dict[str, An
         services.store.set_instance_status(key, generation, "ERROR", {"state": "ERROR"}, [condition])
         services.emit(INSTANCE_FAILED, {"instance": _summary(manifest), "generation": generation, "error": message})
         raise
-    return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
+    return {"instance": key.ref, "generation": generation, "execution": execution}
 
 
 def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -146,10 +144,10 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
     graph = registry.graph(registry.rgd_for(manifest))
     key = InstanceKey.from_manifest(manifest, cluster_scoped=not graph.namespaced)
     if services.store.get_instance(key) is None:
-        return {"instance": key.pk.removeprefix("INSTANCE#"), "deleted": True}
+        return {"instance": key.ref, "deleted": True}
     generation = services.store.request_deletion(key)
     execution = services.start_execution(key, generation, mode="delete")
-    return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
+    return {"instance": key.ref, "generation": generation, "execution": execution}
 
 
 # -- drift ---------------------------------------------------------------------------------------------
@@ -160,18 +158,18 @@ def heal_instance(services: Services, key: InstanceKey, reason: str, *, parent: 
     so the heal is its own execution and the gates order it as an apply. Nothing for a deleting instance."""
     generation = services.store.bump_generation(key, reason)
     if generation is None:
-        return {"instance": key.pk.removeprefix("INSTANCE#"), "skipped": "gone or being deleted"}
+        return {"instance": key.ref, "skipped": "gone or being deleted"}
     execution = services.start_execution(key, generation, parent=parent)
-    return {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "execution": execution}
+    return {"instance": key.ref, "generation": generation, "execution": execution}
 
 
 # -- the state machine's tasks ---------------------------------------------------------------------------
 
 
 def reconcile_node(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
-    """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome and
-    the seconds to wait before the next check (``waitSeconds``), from the attempt count."""
-    key = InstanceKey.parse("INSTANCE#" + payload["instance"])
+    """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome; the
+    state machine counts and times the readiness polls itself (``StateMachineOptions.waits``)."""
+    key = InstanceKey.from_ref(payload["instance"])
     generation = int(payload["generation"])
     node = str(payload["node"])
     mode = payload.get("mode", "apply")
@@ -179,16 +177,12 @@ def reconcile_node(services: Services, payload: dict[str, Any]) -> dict[str, Any
         outcome = services.reconciler.delete_node(key, generation, node)
     else:
         outcome = services.reconciler.reconcile_node(key, generation, node, check_only=mode == "check")
-    attempt = int(payload.get("attempt", 0))
-    result = outcome.to_payload()
-    result["attempt"] = attempt + 1
-    result["waitSeconds"] = BACKOFF[min(attempt, len(BACKOFF) - 1)]
-    return result
+    return outcome.to_payload()
 
 
 def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
     """Write the instance status for the generation and announce the outcome on the bus."""
-    key = InstanceKey.parse("INSTANCE#" + payload["instance"])
+    key = InstanceKey.from_ref(payload["instance"])
     generation = int(payload["generation"])
     mode = payload.get("mode", "reconcile")
     instance = services.store.get_instance(key)

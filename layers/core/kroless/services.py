@@ -22,19 +22,16 @@ from kroless.runtime.providers import ProviderSet
 from kroless.runtime.reconciler import Reconciler
 from kroless.runtime.references import StoreReferences
 from kroless.runtime.registry import RGDRegistry
+from kroless.settings import DEFAULT_REGION, EVENT_BUS, EVENT_SOURCE_CONTROLLER, STATE_MACHINE_PREFIX
 from kroless.statemachine.names import execution_name, state_machine_name
 from kroless.store import InstanceKey, StateStore
-
-EVENT_SOURCE_REQUESTS = "kroless"
-EVENT_SOURCE_CONTROLLER = "kroless.controller"
-STATE_MACHINE_PREFIX = "kroless-"
 
 
 @dataclass(frozen=True)
 class Settings:
     table_name: str
-    event_bus: str = "kroless"
-    region: str = "us-east-1"
+    event_bus: str = EVENT_BUS
+    region: str = DEFAULT_REGION
     state_machine_prefix: str = STATE_MACHINE_PREFIX
     # Kubernetes target: an EKS cluster name, a kubeconfig context, or a URL (the local cloud's emulator)
     eks_cluster: str | None = None
@@ -66,8 +63,8 @@ class Settings:
         env = dict(os.environ if env is None else env)
         return cls(
             table_name=table_from_environment(env),
-            event_bus=env.get("KROLESS_EVENT_BUS", "kroless"),
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            event_bus=env.get("KROLESS_EVENT_BUS", EVENT_BUS),
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             state_machine_prefix=env.get("KROLESS_STATE_MACHINE_PREFIX", STATE_MACHINE_PREFIX),
             eks_cluster=env.get("KROLESS_EKS_CLUSTER") or None,
             kubeconfig_context=env.get("KROLESS_KUBECONFIG_CONTEXT") or None,
@@ -178,7 +175,7 @@ class Services:
         if instance is None:
             return ""
         name = execution_name(key, instance.uid, generation, deleting=mode == "delete", parent=parent)
-        payload = {"instance": key.pk.removeprefix("INSTANCE#"), "generation": generation, "mode": mode}
+        payload = {"instance": key.ref, "generation": generation, "mode": mode}
         arn = self.state_machine_arn(instance.rgd)
         try:
             response = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))

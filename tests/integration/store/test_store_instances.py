@@ -151,3 +151,5 @@ def test_instance_key() -> None:
     assert key.pk == "INSTANCE#kro.run/v1alpha1/WebApp/default/shop"
     assert InstanceKey.parse(key.pk) == key and key.api_version == "kro.run/v1alpha1"
     assert InstanceKey.from_manifest(doc, cluster_scoped=True).pk == "INSTANCE#kro.run/v1alpha1/WebApp/_/shop"
+    # payloads and events name the instance without the table's prefix; the state machine adds it back
+    assert key.ref == "kro.run/v1alpha1/WebApp/default/shop" and InstanceKey.from_ref(key.ref) == key

@@ -16,7 +16,7 @@ import pytest
 from moto import mock_aws
 
 from kroless.graph import Graph
-from kroless.services import STATE_MACHINE_PREFIX as PREFIX
+from kroless.settings import STATE_MACHINE_PREFIX as PREFIX
 from kroless.statemachine import (
     DEFINITION_LIMIT,
     LAMBDA_INVOKE,

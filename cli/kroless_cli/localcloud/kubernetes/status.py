@@ -7,13 +7,15 @@ and writes the answer back (bumping resourceVersion) when it changed, so readyWh
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 from typing import Any
+
+from kroless.clock import iso
 
 
 def timestamp(seconds: float) -> str:
     """RFC 3339 in UTC, second precision, as the API server writes times."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+    return iso(datetime.fromtimestamp(seconds, UTC))
 
 
 def _condition(type_: str, status: bool, reason: str, message: str, at: float) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from kroless.clock import iso
+
 DETAIL_TYPE = "AWS API Call via CloudTrail"
 
 # botocore service name -> CloudTrail eventSource prefix, where they differ
@@ -111,7 +113,7 @@ class ApiCall:
             "eventId": self.event_id,
             "eventName": self.event_name,
             "eventSource": event_source(self.service),
-            "eventTime": self.event_time.isoformat().replace("+00:00", "Z"),
+            "eventTime": iso(self.event_time),
             "region": self.region,
             "who": self.who,
             "principalType": self.principal_type,

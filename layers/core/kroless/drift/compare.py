@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kroless.retry import THROTTLING_CODES
 from kroless.runtime.references import reconciling
 from kroless.services import Services
-from kroless.store import InstanceKey, NodeRecord, NodeState, redact_secrets
+from kroless.store import InstanceKey, NodeRecord, NodeState, StoreThrottledError, redact_secrets
 
-THROTTLING = ("Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-              "ProvisionedThroughputExceededException", "SlowDown", "RequestThrottled")
 T = TypeVar("T")
 
 
@@ -32,7 +31,7 @@ def with_backoff(call: Callable[[], T], *, attempts: int = 6, base: float = 0.2,
             response = getattr(exc, "response", None) or {}
             code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
             status = getattr(exc, "status", None)
-            throttled = code in THROTTLING or status == 429 or type(exc).__name__ == "StoreThrottledError"
+            throttled = code in THROTTLING_CODES or status == 429 or isinstance(exc, StoreThrottledError)
             if not throttled or attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0, min(cap, base * 2**attempt)))

@@ -41,7 +41,7 @@ def owners(services: Services, found: Iterable[Touched]) -> dict[Owner, Touched]
 
 
 def instance_name(key: InstanceKey) -> str:
-    return key.pk.removeprefix("INSTANCE#")
+    return key.ref
 
 
 def handle_event(services: Services, event: dict[str, Any], settings: DriftSettings | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from kroless.clock import iso
 from kroless.drift.compare import record_drift
 from kroless.drift.detect import DRIFT_DETECTED, instance_name
 from kroless.drift.heal import request_heal
@@ -73,7 +74,7 @@ def resync(
         key = instance.key
         now = datetime.now(UTC)
         for node, reason in reasons.items():
-            report = {"source": "resync", "node": node, "change": reason, "detectedAt": now.isoformat()}
+            report = {"source": "resync", "node": node, "change": reason, "detectedAt": iso(now, precise=True)}
             store.put_drift(key, node, report, at=now)
         summary = {"instance": instance_name(key), "nodes": sorted(reasons), "source": "resync", "change": "; ".join(reasons.values())}
         services.emit(DRIFT_DETECTED, summary)

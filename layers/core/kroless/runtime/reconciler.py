@@ -10,11 +10,11 @@ the state store; the caller (Step Functions, or the in-process driver) decides w
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kroless.clock import now_iso
 from kroless.errors import KrolessError
 from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
@@ -77,10 +77,6 @@ def _annotation(manifest: dict[str, Any], name: str) -> str:
     return str(annotations.get(name) or "")
 
 
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds")
-
-
 class Reconciler:
     def __init__(self, *, store: StateStore, graphs: GraphSource, providers: ProviderSet) -> None:
         self.store = store
@@ -131,9 +127,9 @@ class Reconciler:
         item = node_id if index is None else f"{node_id}#{index}"
         previous = state.nodes.get(item)
         if previous is None or previous.generation != state.generation or previous.started_at is None:
-            fields.setdefault("started_at", _now())
+            fields.setdefault("started_at", now_iso(precise=True))
         if node_state == NodeState.SYNCED and (previous is None or previous.state != NodeState.SYNCED):
-            fields.setdefault("ready_at", _now())
+            fields.setdefault("ready_at", now_iso(precise=True))
         fields.setdefault("error", None)
         aliases = fields.pop("aliases", None)
         state.nodes[item] = self.store.put_node(

@@ -7,19 +7,15 @@ does not change).
 
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING, Any
 
+from kroless.clock import now_iso
 from kroless.graph import Graph
 from kroless.render import resolve_status
 from kroless.runtime.states import DONE, InstanceState, NodeState
 
 if TYPE_CHECKING:
     from kroless.runtime.reconciler import _Pass
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _condition(
@@ -33,7 +29,7 @@ def _condition(
         "status": status,
         "reason": reason,
         "message": message,
-        "lastTransitionTime": _now() if changed else before["lastTransitionTime"],  # type: ignore[index]
+        "lastTransitionTime": now_iso() if changed else before["lastTransitionTime"],  # type: ignore[index]
         "observedGeneration": generation,
     }
 
@@ -129,7 +125,7 @@ def _authored_conditions(
             authored.append(
                 {
                     **condition,
-                    "lastTransitionTime": _now() if changed else before["lastTransitionTime"],  # type: ignore[index]
+                    "lastTransitionTime": now_iso() if changed else before["lastTransitionTime"],  # type: ignore[index]
                     "observedGeneration": generation,
                 }
             )

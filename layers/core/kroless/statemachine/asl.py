@@ -35,25 +35,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.graph import Graph
+from kroless.retry import DYNAMODB_THROTTLING_CODES, THROTTLING_EXCEPTION
 from kroless.statemachine.names import state_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, reverse
+from kroless.store.errors import StoreThrottledError
+from kroless.store.keys import INSTANCE_PREFIX, NODE_PREFIX, node_sk
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
 # AWS's recommended retry list for lambda:invoke (CDK's default too), then throttling, kroless's own included
+# (a function's uncaught error is named by its class: the store's, or botocore's class named by the code)
 TRANSIENT_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
-    "StoreThrottledError",
-    "ThrottlingException",
+    StoreThrottledError.__name__,
+    THROTTLING_EXCEPTION,
 ]
+# The dynamodb:getItem integration names DynamoDB's errors "DynamoDB.<code>"; a server error is transient too
 DYNAMODB_TRANSIENT_ERRORS = [
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.ThrottlingException",
-    "DynamoDB.RequestLimitExceeded",
+    *(f"DynamoDB.{code}" for code in DYNAMODB_THROTTLING_CODES),
     "DynamoDB.InternalServerErrorException",
 ]
 SUPERSEDED_ERROR = "Kroless.Superseded"
@@ -292,15 +295,16 @@ class _Builder:
         convert = self.name(f"{prefix} generation")
         newer = self.name(f"{prefix} newer?")
         if dependency is None:
-            sort_key: dict[str, str] = {"S.$": "States.Format('NODE#{}', States.ArrayGetItem($.deps, $.dep.i))"}
+            dependency_id = "States.ArrayGetItem($.deps, $.dep.i)"
+            sort_key: dict[str, str] = {"S.$": f"States.Format('{NODE_PREFIX}{{}}', {dependency_id})"}
         else:
-            sort_key = {"S": f"NODE#{dependency}"}
+            sort_key = {"S": node_sk(dependency)}
         states[get] = {
             "Type": "Task",
             "Resource": DYNAMODB_GET_ITEM,
             "Parameters": {
                 "TableName": self.table_name,
-                "Key": {"pk": {"S.$": "States.Format('INSTANCE#{}', $.instance)"}, "sk": sort_key},
+                "Key": {"pk": {"S.$": f"States.Format('{INSTANCE_PREFIX}{{}}', $.instance)"}, "sk": sort_key},
                 "ConsistentRead": True,
                 "ProjectionExpression": "#state, #generation",
                 "ExpressionAttributeNames": {"#state": "state", "#generation": "generation"},

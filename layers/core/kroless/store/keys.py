@@ -64,9 +64,20 @@ class InstanceKey:
             raise StoreError(f"not an instance partition key: {pk!r}")
         return cls(*parts)
 
+    @classmethod
+    def from_ref(cls, ref: str) -> InstanceKey:
+        """The key behind a payload reference ``g/v/k/ns/name`` (see ``ref``)."""
+        return cls.parse(INSTANCE_PREFIX + ref)
+
+    @property
+    def ref(self) -> str:
+        """``g/v/k/ns/name``: how payloads, events and executions name the instance (the partition key without
+        its prefix, so a state machine can rebuild the key with ``States.Format``)."""
+        return f"{self.group}/{self.version}/{self.kind}/{self.namespace}/{self.name}"
+
     @property
     def pk(self) -> str:
-        return f"{INSTANCE_PREFIX}{self.group}/{self.version}/{self.kind}/{self.namespace}/{self.name}"
+        return INSTANCE_PREFIX + self.ref
 
     @property
     def api_version(self) -> str:

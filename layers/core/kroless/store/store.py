@@ -5,16 +5,15 @@ build one per container, tests pass a moto-backed one). Concurrency is handled b
 by locks: generations only go up, and a write that carries an older generation than the stored one raises
 :class:`~kroless.store.errors.StaleGenerationError`.
 
-Retries: throttling (``ProvisionedThroughputExceededException``, ``ThrottlingException``,
-``RequestLimitExceeded``) is retried with backoff by botocore itself; build the client with
-:func:`client_config` (standard retry mode, 10 attempts) or :func:`make_client`. What is still throttled
-after that surfaces as :class:`~kroless.store.errors.StoreThrottledError`, which a Step Functions ``Retry``
-can match by name. ``BatchWriteItem`` leftovers (``UnprocessedItems``), which botocore does not retry, are
-retried here with exponential backoff.
+Retries: throttling (:data:`~kroless.retry.DYNAMODB_THROTTLING_CODES`) is retried with backoff by botocore
+itself; build the client with :func:`client_config` (standard retry mode, 10 attempts) or :func:`make_client`.
+What is still throttled after that surfaces as :class:`~kroless.store.errors.StoreThrottledError`, which a
+Step Functions ``Retry`` can match by name. ``BatchWriteItem`` leftovers (``UnprocessedItems``), which botocore
+does not retry, are retried here with exponential backoff.
 
 Example::
 
-    store = StateStore("kroless-state", make_client())
+    store = StateStore(table_from_environment(), make_client())  # kroless.services: CloudFormation names the table
     generation = store.admit_instance(InstanceKey.from_manifest(doc), "webapp", doc)
 """
 
@@ -28,6 +27,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kroless.clock import iso
+from kroless.retry import DYNAMODB_THROTTLING_CODES
 from kroless.store.codec import RawItem, canonical_hash, check_size, decode_item, encode, encode_item
 from kroless.store.errors import (
     InstanceDeletingError,
@@ -71,7 +72,6 @@ from kroless.store.records import (
 from kroless.store.redact import redact_secrets
 from kroless.store.table import LISTING_INDEX, OWNERSHIP_INDEX
 
-THROTTLING_CODES = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"})
 RGD_LIST_KEY = "RGD"
 BATCH_SIZE = 25  # BatchWriteItem's limit
 DRIFT_TTL = timedelta(days=14)
@@ -666,7 +666,7 @@ class StateStore:
         update = (
             _Update()
             .set("until", int((now + window).timestamp() * 1000))
-            .set("claimedAt", _iso(now))
+            .set("claimedAt", iso(now, precise=True))
             .set("expiresAt", int((now + window + DRIFT_TTL).timestamp()))
             .field("healGeneration", None)
         )
@@ -737,7 +737,7 @@ class StateStore:
         """Record a drift report (expires after ``ttl`` via the table's TTL). ``event_id`` (the CloudTrail
         event's id) keeps reports of one burst apart when they share a millisecond."""
         when = at or self._clock()
-        detected_at = _iso(when)
+        detected_at = iso(when, precise=True)
         item = {
             "pk": key.pk,
             "sk": f"{DRIFT_PREFIX}{detected_at}#{node_id}" + (f"#{event_id}" if event_id else ""),
@@ -751,7 +751,7 @@ class StateStore:
 
     def list_drift(self, key: InstanceKey, *, since: datetime | None = None) -> list[DriftRecord]:
         """Drift reports of an instance, oldest first (those at or after ``since`` only)."""
-        low = f"{DRIFT_PREFIX}{_iso(since)}" if since else DRIFT_PREFIX
+        low = f"{DRIFT_PREFIX}{iso(since, precise=True)}" if since else DRIFT_PREFIX
         items = self._paginate(
             "query",
             KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
@@ -805,7 +805,7 @@ class StateStore:
     # ── plumbing ───────────────────────────────────────────────────────────────────────────────────────
 
     def _now(self) -> str:
-        return _iso(self._clock())
+        return iso(self._clock(), precise=True)
 
     @staticmethod
     def _instance_key(key: InstanceKey) -> RawItem:
@@ -821,7 +821,7 @@ class StateStore:
             if code == "ConditionalCheckFailedException":
                 old = getattr(exc, "response", {}).get("Item")
                 raise _ConditionFailed(decode_item(old) if old else None) from exc
-            if code in THROTTLING_CODES:
+            if code in DYNAMODB_THROTTLING_CODES:
                 raise StoreThrottledError(
                     f"DynamoDB {operation} on {self.table_name} still throttled after retries: {exc}"
                 ) from exc
@@ -889,8 +889,3 @@ class StateStore:
                 raise StoreThrottledError(
                     f"{len(pending)} deletes in {self.table_name} still unprocessed after {max_rounds} rounds"
                 )
-
-
-def _iso(when: datetime) -> str:
-    """UTC, millisecond precision, ``Z`` suffix: sorts as text in time order."""
-    return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -43,6 +43,7 @@ from kroless.providers.base import (
     ProviderError,
     References,
 )
+from kroless.settings import DEFAULT_REGION
 
 OBJECT_TAG = "kroless:object"  # "<namespace>/<name>": identity of kinds whose id AWS generates
 MANAGED_TAGS = "kroless:managed-tags"  # marks of the spec tag keys kroless applied (module docstring)
@@ -64,7 +65,7 @@ class AwsProvider:
         import boto3  # lazily: the CLI and pure modules never pay for it
 
         self._session = session or boto3.session.Session(region_name=region)
-        self._region = region or self._session.region_name or "us-east-1"
+        self._region = region or self._session.region_name or DEFAULT_REGION
         self._references = references
         self._clients: dict[str, Any] = {}
         self._account: str | None = None

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from kroless.clock import iso
 from kroless.providers.aws.naming import ack_name, fold
 from kroless.providers.base import ProviderError
 
@@ -98,8 +99,7 @@ def from_api(value: Any, shape: Any) -> Any:
     if kind == "map" and isinstance(value, dict):
         return {k: from_api(v, shape.value) for k, v in value.items()}
     if isinstance(value, dt.datetime):
-        stamp = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso(value if value.tzinfo else value.replace(tzinfo=dt.UTC))
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(bytes(value)).decode()
     return value

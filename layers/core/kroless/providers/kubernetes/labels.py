@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from kroless.providers.base import Ownership
+from kroless.settings import NAME
 
-KRO_VERSION = "kroless"
-MANAGED_BY = "kroless"
+KRO_VERSION = NAME
+MANAGED_BY = NAME
 
 OWNED = "kro.run/owned"
 KRO_VERSION_LABEL = "kro.run/kro-version"

@@ -33,10 +33,11 @@ from kroless.providers.base import (
 )
 from kroless.providers.kubernetes import eks
 from kroless.providers.kubernetes.labels import instance_identity, is_owned_by, kro_labels, owner_of
+from kroless.settings import NAME
 
 log = logging.getLogger(__name__)
 
-FIELD_MANAGER = "kroless"
+FIELD_MANAGER = NAME
 ACK_GROUP_SUFFIX = ".services.k8s.aws"
 CRD_KEY = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
 # An EKS token is good for 15 minutes; refresh well before.
