@@ -7,7 +7,6 @@ not have, a function calling what its role does not allow, a bus policy refusing
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,16 +27,6 @@ GATED_RGDS = [REPO / "examples" / "webapp" / "cache-rgd.yaml", REPO / "examples"
 def cloud() -> Iterator[LocalCloud]:
     with LocalCloud(kubernetes_ready_delay=0.05) as local:
         yield local
-
-
-def _wait(check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {check}")
 
 
 def _tasks(states: dict[str, Any]) -> Iterator[dict[str, Any]]:
