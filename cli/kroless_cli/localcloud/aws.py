@@ -46,7 +46,7 @@ from io import BytesIO
 from typing import Any
 
 from kroless.clock import iso
-from kroless_cli.localcloud import sfn_fixes
+from kroless_cli.localcloud import iam, sfn_fixes
 
 LOG = logging.getLogger(__name__)
 
@@ -393,8 +393,6 @@ def _cached_boto_client_for(region: str, service: str, state_credentials: Any = 
 
             client = boto_client_for(region, service, state_credentials)
             if role_arn:
-                from kroless_cli.localcloud import iam
-
                 client._request_signer._credentials = iam.role_credentials(
                     role_arn.split(":")[4], role_arn, "kroless-state-machine"
                 )
@@ -499,6 +497,7 @@ def uninstall_patches() -> None:
     sfn_fixes.uninstall()
     with _CLIENTS_LOCK:  # built under this mock; never reuse them under another
         _CLIENTS.clear()
+    iam.forget_role_credentials()  # the clients' role sessions too
 
 
 def patches_installed() -> bool:

@@ -98,6 +98,12 @@ def role_credentials(account: str, role_arn: str, session_name: str = "kroless-l
         return _ROLE_CREDENTIALS[role_arn]
 
 
+def forget_role_credentials() -> None:
+    """Drop the cached role sessions: they belong to one mock's STS backend."""
+    with _LOCK:
+        _ROLE_CREDENTIALS.clear()
+
+
 def create_administrator(account: str) -> Credentials:
     """The local cloud's administrator (who deploys the stack, runs the CLI and the tests): an IAM user allowed
     everything, as the profile `cdk deploy` runs with usually is."""
@@ -355,5 +361,4 @@ def uninstall() -> None:
     if "authorize" in _ORIGINALS:
         ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _ORIGINALS.pop("authorize")  # type: ignore[method-assign]
         ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = _ORIGINALS.pop("authorize_s3")  # type: ignore[method-assign]
-    with _LOCK:
-        _ROLE_CREDENTIALS.clear()
+    forget_role_credentials()
