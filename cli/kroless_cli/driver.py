@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kroless.graph import Graph
-from kroless.runtime.reconciler import NodeOutcome, Reconciler, finalize
+from kroless.runtime.reconciler import NodeOutcome, Reconciler
+from kroless.runtime.status import finalize
 from kroless.runtime.states import DONE, FINAL, InstanceKey, NodeState
 
 

@@ -11,10 +11,11 @@ import json
 from typing import Any
 
 from kroless.compiler import validate_instance_document
+from kroless.drift.heal import after_reconcile
 from kroless.errors import KrolessError
 from kroless.graph import Graph
-from kroless.runtime.reconciler import finalize as finalize_instance
 from kroless.runtime.states import InstanceKey, NodeState
+from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
@@ -150,19 +151,6 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
     return {"instance": key.ref, "generation": generation, "execution": execution}
 
 
-# -- drift ---------------------------------------------------------------------------------------------
-
-
-def heal_instance(services: Services, key: InstanceKey, reason: str, *, parent: str | None = None) -> dict[str, Any]:
-    """Reconcile an instance again to undo drift: a new reconcile epoch (generation + 1, manifest unchanged),
-    so the heal is its own execution and the gates order it as an apply. Nothing for a deleting instance."""
-    generation = services.store.bump_generation(key, reason)
-    if generation is None:
-        return {"instance": key.ref, "skipped": "gone or being deleted"}
-    execution = services.start_execution(key, generation, parent=parent)
-    return {"instance": key.ref, "generation": generation, "execution": execution}
-
-
 # -- the state machine's tasks ---------------------------------------------------------------------------
 
 
@@ -207,8 +195,6 @@ def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
         services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})
     else:
         services.emit(INSTANCE_RECONCILED, {**summary, "state": result["state"]})
-    from kroless.drift.heal import after_reconcile
-
     after_reconcile(services, key)  # drift seen while this ran: re-read, heal again only if still drifted
     return {"state": result["state"], **_status_refresh(result, 0)}
 

@@ -18,7 +18,7 @@ from kroless.drift.detect import DRIFT_DETECTED, handle_event, owners
 from kroless.drift.settings import DriftSettings
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.table import Kind
-from kroless.runtime.reconciler import physical_id
+from kroless.providers.identity import identifiers, physical_id
 from kroless.store import InstanceKey, StateStore, client_config, create_table
 from kroless_cli.drift_samples import cloudtrail_event, role_identity
 
@@ -57,7 +57,7 @@ def services(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServices]:
 
 def _record(store: StateStore, kind: Kind, value: str, index: int) -> InstanceKey:
     """An instance whose node manages the kind's resource named/identified by ``value``, recorded as the
-    reconciler records it (physical_id + the aliases identity.identifiers derives from the kind table)."""
+    reconciler records it (physical_id + the aliases providers.identity.identifiers derives from the kind table)."""
     key = InstanceKey("kro.run", "v1alpha1", "DriftApp", "default", f"app{index}")
     store.admit_instance(key, "driftapp.kro.run", {"apiVersion": "kro.run/v1alpha1", "kind": "DriftApp", "metadata": {"name": key.name}})
     spec: dict[str, Any] = {}
@@ -81,7 +81,7 @@ def _record(store: StateStore, kind: Kind, value: str, index: int) -> InstanceKe
     manifest = {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": {"name": "res", "namespace": "default"}, "spec": spec}
     observed = {**manifest, "status": status}
     primary = physical_id(observed, manifest)
-    aliases = identity.identifiers(observed, manifest, primary)[1:]
+    aliases = identifiers(observed, manifest, primary)[1:]
     store.put_node(key, "res", 1, state="SYNCED", desired=manifest, observed=observed, physical_id=primary)
     store.put_aliases(key, "res", None, aliases)
     return key

@@ -9,7 +9,7 @@ import pytest
 
 from kroless.operations import STATUS_REFRESH, _status_refresh
 from kroless.providers.kubernetes import KubernetesProvider
-from kroless.runtime.reconciler import finalize
+from kroless.runtime.status import finalize
 from kroless.store import InstanceKey, StateStore
 from kroless_cli.control import ControlPlane
 from kroless_cli.localcloud.kubernetes import Cluster, KubernetesEmulator

@@ -35,12 +35,14 @@ def parent_of(services: Services, key: InstanceKey) -> str | None:
 
 
 def start_heal(services: Services, key: InstanceKey, reason: str) -> dict[str, Any]:
-    from kroless import operations
-
-    result = operations.heal_instance(services, key, reason, parent=parent_of(services, key))
-    if result.get("generation"):
-        services.store.set_heal_generation(key, int(result["generation"]))
-    return result
+    """Reconcile an instance again to undo drift: a new reconcile epoch (generation + 1, manifest unchanged),
+    so the heal is its own execution and the gates order it as an apply. Nothing for a deleting instance."""
+    generation = services.store.bump_generation(key, reason)
+    if generation is None:
+        return {"instance": key.ref, "skipped": "gone or being deleted"}
+    execution = services.start_execution(key, generation, parent=parent_of(services, key))
+    services.store.set_heal_generation(key, generation)
+    return {"instance": key.ref, "generation": generation, "execution": execution}
 
 
 def request_heal(

@@ -1,4 +1,4 @@
-"""Which resource a CloudTrail call touched, and the identifiers kroless records for its resources.
+"""Which resource a CloudTrail call touched.
 
 Derived from the AWS provider's per-kind table (:mod:`kroless.providers.aws.kinds`), the same table that
 drives the provider and the IAM policy: every call the provider makes for a kind names the parameter that
@@ -10,7 +10,7 @@ value by folded name and looks it up in the ownership index:
 
 * an ARN is looked up as it is (the node's ``physicalId``);
 * a name or a generated id is looked up as the alias ``alias:<service>/<Kind>/<value>``, which the
-  reconciler records beside the ARN (:func:`identifiers`).
+  reconciler records beside the ARN (:func:`kroless.providers.identity.identifiers`).
 
 Watched calls (the EventBridge rules' event names) are the table's mutating calls that carry an identity,
 plus the create call of a named kind (a create that reuses a managed name); a create of a kind whose id AWS
@@ -29,8 +29,8 @@ from kroless.drift.cloudtrail import ApiCall
 from kroless.providers.aws import kinds as kind_table
 from kroless.providers.aws.naming import fold
 from kroless.providers.aws.table import Kind, kind_calls
+from kroless.providers.identity import alias
 
-ALIAS_PREFIX = "alias:"
 READ_VERBS = ("Describe", "Get", "List", "Head")
 _PLACEHOLDER = re.compile(r"^\{(name|id|arn|current\.[A-Za-z0-9_.]*Arn)\}$")
 # CloudTrail spells a few parameters unlike the API member: S3's REST APIs log the bucket as bucketName;
@@ -97,10 +97,6 @@ def watched_calls(kinds: Iterable[Kind] | None = None) -> dict[str, list[str]]:
     return {service: sorted(ops) for service, ops in sorted(out.items())}
 
 
-def alias(kind: Kind, value: str) -> str:
-    return f"{ALIAS_PREFIX}{kind.service}/{kind.kind}/{value}"
-
-
 def _find(document: Any, keys: set[str]) -> list[str]:
     """String values under any of ``keys`` (folded), at the shallowest depth where one is found (a
     security group's own ``groupId`` wins over the ``groupId`` of a group its rules reference)."""
@@ -146,62 +142,3 @@ def touched(call: ApiCall) -> list[Touched]:
                 lookup.insert(0, value)
             out.append(Touched(address.kind, value, tuple(lookup)))
     return out
-
-
-# -- what the reconciler records --------------------------------------------------------------------------
-
-
-def _ack_kind(manifest: dict[str, Any]) -> Kind | None:
-    api_version = str(manifest.get("apiVersion", ""))
-    if not api_version.endswith(".services.k8s.aws/v1alpha1"):
-        return None
-    return kind_table.lookup(api_version.split(".")[0], str(manifest.get("kind", "")))
-
-
-def _get(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _generated_id(kind: Kind, observed: dict[str, Any], arn: str) -> str | None:
-    status = observed.get("status") or {}
-    if kind.recorded:
-        value = _get(observed, kind.recorded)
-        if value:
-            return str(value)
-    for field, path in kind.status_paths.items():
-        if path == kind.id and status.get(field):
-            return str(status[field])
-    if arn and "{id}" in kind.arn:
-        pattern = re.escape(kind.arn).replace(r"\{id\}", "(?P<id>[^/:]+)")
-        pattern = re.sub(r"\\\{[^}]*\\\}", "[^:/]*", pattern)
-        match = re.fullmatch(pattern, arn)
-        if match:
-            return match.group("id")
-    leaf = fold(kind.id.rsplit(".", 1)[-1])
-    for key, value in status.items():
-        if fold(key) in (leaf, leaf.removesuffix("id") + "id") and isinstance(value, str):
-            return value
-    return None
-
-
-def identifiers(observed: dict[str, Any], manifest: dict[str, Any], primary: str) -> list[str]:
-    """The identifiers of a node's resource for the ownership index: ``primary`` (the ARN, or the
-    Kubernetes identity ``<apiVersion>/<kind>/<ns>/<name>``) first, then the aliases CloudTrail events
-    name an AWS resource by (its name or generated id, e.g. the DB instance identifier, the group id)."""
-    out = [primary]
-    kind = _ack_kind(manifest)
-    if kind is None:
-        return out
-    if kind.name:
-        name = (manifest.get("spec") or {}).get(kind.name)
-        if isinstance(name, (str, int)) and str(name):
-            out.append(alias(kind, str(name)))
-    if kind.id:
-        generated = _generated_id(kind, observed, primary if primary.startswith("arn:") else "")
-        if generated:
-            out.append(alias(kind, generated))
-    return list(dict.fromkeys(out))

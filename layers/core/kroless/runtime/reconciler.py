@@ -5,7 +5,8 @@ inclusion; the template is resolved against the instance and the observed state 
 ("data pending" means wait, not fail); the provider applies it and reads it back; readyWhen on the
 observed object decides readiness (no readyWhen: ready once it exists). forEach expands to a collection
 (items pruned when they disappear); an externalRef is read, never written. The outcome is recorded in
-the state store; the caller (Step Functions, or the in-process driver) decides what runs next.
+the state store; the caller (the RGD's state machine) decides what runs next; :mod:`kroless.runtime.status`
+projects the instance status from the records.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kroless.providers.base import (
     ObjectRef,
     Ownership,
 )
+from kroless.providers.identity import identifiers, physical_id
 from kroless.render import evaluate_condition, expand_for_each, render_node, resolve_status
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
@@ -58,7 +60,7 @@ def _item_id(record: NodeRecord) -> str:
 
 
 @dataclass
-class _Pass:
+class InstancePass:
     """Everything one node step reads: the instance, its graph and the recorded node states."""
 
     key: InstanceKey
@@ -85,14 +87,14 @@ class Reconciler:
 
     # -- loading ------------------------------------------------------------------------------------------
 
-    def load(self, key: InstanceKey, generation: int | None = None) -> _Pass | None:
+    def load(self, key: InstanceKey, generation: int | None = None) -> InstancePass | None:
         """The instance at ``generation`` (None when a newer generation superseded it, or it is gone)."""
         instance = self.store.get_instance(key)
         if instance is None or (generation is not None and instance.generation != generation):
             return None
         graph = self.graphs(instance.rgd)
         nodes = {_item_id(r): r for r in self.store.get_nodes(key)}
-        state = _Pass(key, instance.generation, graph, instance, nodes)
+        state = InstancePass(key, instance.generation, graph, instance, nodes)
         state.context["schema"] = instance.as_object()
         for node_id in graph.nodes:
             record = nodes.get(node_id)
@@ -109,7 +111,7 @@ class Reconciler:
             return fresh if fresh is not None else observed
         return observed
 
-    def _owner(self, state: _Pass, node_id: str, index: int | None = None, size: int | None = None) -> Ownership:
+    def _owner(self, state: InstancePass, node_id: str, index: int | None = None, size: int | None = None) -> Ownership:
         key = state.key
         return Ownership(
             instance=key.name if key.cluster_scoped else f"{key.namespace}/{key.name}",
@@ -122,7 +124,7 @@ class Reconciler:
         )
 
     def _record(
-        self, state: _Pass, node_id: str, node_state: NodeState, index: int | None = None, **fields: Any
+        self, state: InstancePass, node_id: str, node_state: NodeState, index: int | None = None, **fields: Any
     ) -> None:
         item = node_id if index is None else f"{node_id}#{index}"
         previous = state.nodes.get(item)
@@ -159,7 +161,7 @@ class Reconciler:
             self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
             return NodeOutcome(node_id, NodeState.ERROR, "ReconcileError", err.located())
 
-    def _reconcile(self, state: _Pass, node: Node, check_only: bool) -> NodeOutcome:
+    def _reconcile(self, state: InstancePass, node: Node, check_only: bool) -> NodeOutcome:
         for dependency in node.dependencies:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
@@ -182,11 +184,11 @@ class Reconciler:
             return self._collection(state, node)
         return self._single(state, node, check_only)
 
-    def _wait(self, state: _Pass, node: Node, node_state: NodeState, reason: str, message: str) -> NodeOutcome:
+    def _wait(self, state: InstancePass, node: Node, node_state: NodeState, reason: str, message: str) -> NodeOutcome:
         self._record(state, node.id, node_state)
         return NodeOutcome(node.id, node_state, reason, message)
 
-    def _render(self, state: _Pass, node: Node, iterators: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def _render(self, state: InstancePass, node: Node, iterators: dict[str, Any] | None = None) -> dict[str, Any] | None:
         rendered = render_node(state.graph, node, state.context, iterators)
         if rendered.pending:
             return None
@@ -196,12 +198,12 @@ class Reconciler:
             metadata["namespace"] = state.key.namespace
         return manifest
 
-    def _apply(self, state: _Pass, manifest: dict[str, Any], owner: Ownership) -> dict[str, Any]:
+    def _apply(self, state: InstancePass, manifest: dict[str, Any], owner: Ownership) -> dict[str, Any]:
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
         adopt = _annotation(manifest, ADOPT_ANNOTATION).lower() == "true"
         return provider.apply(manifest, owner, adopt=adopt)
 
-    def _ready(self, state: _Pass, node: Node, observed: dict[str, Any], variable: str) -> bool:
+    def _ready(self, state: InstancePass, node: Node, observed: dict[str, Any], variable: str) -> bool:
         if self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
             child = observed.get("status") or {}
             if child.get("state") == "ERROR":
@@ -217,7 +219,7 @@ class Reconciler:
         context = {**state.context, variable: observed}
         return bool(evaluate_condition(state.graph, node, node.ready_when, context, variable=variable))
 
-    def _single(self, state: _Pass, node: Node, check_only: bool) -> NodeOutcome:
+    def _single(self, state: InstancePass, node: Node, check_only: bool) -> NodeOutcome:
         manifest = self._render(state, node)
         if manifest is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "template data is pending")
@@ -241,7 +243,7 @@ class Reconciler:
         )
         return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse", "" if ready else _ready_text(node))
 
-    def _collection(self, state: _Pass, node: Node) -> NodeOutcome:
+    def _collection(self, state: InstancePass, node: Node) -> NodeOutcome:
         bindings = expand_for_each(state.graph, node, state.context)
         if bindings is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "forEach is pending")
@@ -277,7 +279,7 @@ class Reconciler:
         self._record(state, node.id, node_state, observed=observed_items)
         return NodeOutcome(node.id, node_state, "" if all_ready else "ReadyWhenFalse")
 
-    def _external(self, state: _Pass, node: Node) -> NodeOutcome:
+    def _external(self, state: InstancePass, node: Node) -> NodeOutcome:
         manifest = self._render(state, node)
         if manifest is None:
             return self._wait(state, node, NodeState.IN_PROGRESS, "DataPending", "externalRef data is pending")
@@ -293,7 +295,7 @@ class Reconciler:
         self._record(state, node.id, node_state, observed=observed)
         return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
 
-    def _external_collection(self, state: _Pass, node: Node, manifest: dict[str, Any], provider: Any) -> NodeOutcome:
+    def _external_collection(self, state: InstancePass, node: Node, manifest: dict[str, Any], provider: Any) -> NodeOutcome:
         """Kro §5.11: a selector reads a list (namespace omitted = all namespaces); empty is still ready."""
         select = getattr(provider, "select", None)
         if select is None:
@@ -332,7 +334,7 @@ class Reconciler:
 
     # -- pruning and deletion -----------------------------------------------------------------------------
 
-    def _prune(self, state: _Pass, node: Node) -> None:
+    def _prune(self, state: InstancePass, node: Node) -> None:
         """An excluded node's objects from an earlier generation go away (Kro prunes through its ApplySet)."""
         if node.is_external:
             return
@@ -341,7 +343,7 @@ class Reconciler:
             self._delete_manifest(record.desired, self._owner(state, node.id))
         self._prune_items(state, node, keep=0)
 
-    def _prune_items(self, state: _Pass, node: Node, keep: int) -> None:
+    def _prune_items(self, state: InstancePass, node: Node, keep: int) -> None:
         for record in state.items_of(node.id):
             if record.index is not None and record.index >= keep:
                 if record.desired:
@@ -376,7 +378,7 @@ class Reconciler:
         self._record(state, node_id, node_state)
         return NodeOutcome(node_id, node_state)
 
-    def _delete_objects(self, state: _Pass, node_id: str) -> bool:
+    def _delete_objects(self, state: InstancePass, node_id: str) -> bool:
         gone = True
         record = state.nodes.get(node_id)
         if record is not None and record.desired and not self._delete_manifest(record.desired, self._owner(state, node_id)):
@@ -393,30 +395,7 @@ def _ready_text(node: Node) -> str:
     return "readyWhen is false: " + " && ".join(node.ready_when)
 
 
-def physical_id(observed: dict[str, Any], manifest: dict[str, Any]) -> str:
-    """The identifier drift events carry: the AWS ARN when there is one, else the Kubernetes identity."""
-    arn = ((observed.get("status") or {}).get("ackResourceMetadata") or {}).get("arn")
-    if arn:
-        return str(arn)
-    ref = ObjectRef.of(manifest)
-    return f"{ref.api_version}/{ref.kind}/{ref.namespace or '_'}/{ref.name}"
-
-
 def _identity(observed: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:
     """``physical_id`` (the ownership index's key) and the ``aliases`` drift events may name it by."""
-    from kroless.drift.identity import identifiers
-
     primary = physical_id(observed, manifest)
     return {"physical_id": primary, "aliases": identifiers(observed, manifest, primary)[1:]}
-
-
-def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False) -> dict[str, Any]:
-    """Project and store the instance status for ``generation`` (a stale generation is not written)."""
-    from kroless.runtime.status import project_status
-
-    state = reconciler.load(key)
-    if state is None:
-        return {"state": "DELETED"}
-    instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting)
-    reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
-    return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}

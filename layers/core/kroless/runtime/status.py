@@ -7,15 +7,15 @@ does not change).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kroless.clock import now_iso
+from kroless.errors import CELError
 from kroless.graph import Graph
+from kroless.graph.inspect import environment
 from kroless.render import resolve_status
-from kroless.runtime.states import DONE, InstanceState, NodeState
-
-if TYPE_CHECKING:
-    from kroless.runtime.reconciler import _Pass
+from kroless.runtime.reconciler import InstancePass, Reconciler
+from kroless.runtime.states import DONE, InstanceKey, InstanceState, NodeState
 
 
 def _condition(
@@ -50,7 +50,7 @@ def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False)
 
 
 def project_status(
-    state: _Pass, generation: int, *, deleting: bool = False
+    state: InstancePass, generation: int, *, deleting: bool = False
 ) -> tuple[InstanceState, dict[str, Any], list[dict[str, Any]], dict[str, list[str]]]:
     """(state, status, conditions, pending) of an instance from its recorded node states; ``pending``: the
     status fields still waiting on data, with the resource ids they wait on."""
@@ -99,11 +99,8 @@ def project_status(
 
 
 def _authored_conditions(
-    state: _Pass, builtins: list[dict[str, Any]], generation: int, previous: dict[str, dict[str, Any]]
+    state: InstancePass, builtins: list[dict[str, Any]], generation: int, previous: dict[str, dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], bool]:
-    from kroless.errors import CELError
-    from kroless.graph.inspect import environment
-
     graph = state.graph
     schema = {**state.context["schema"], "status": {"conditions": builtins}}
     context = {**state.context, "schema": schema, "runtime": {}}
@@ -130,3 +127,13 @@ def _authored_conditions(
                 }
             )
     return authored, degraded
+
+
+def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False) -> dict[str, Any]:
+    """Project and store the instance status for ``generation`` (a stale generation is not written)."""
+    state = reconciler.load(key)
+    if state is None:
+        return {"state": "DELETED"}
+    instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting)
+    reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
+    return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}
