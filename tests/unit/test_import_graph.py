@@ -40,8 +40,18 @@ def module_imports() -> dict[str, set[str]]:
         targets = {f"{n.module}.{alias.name}" for n in from_imports for alias in n.names}
         bare = {n.module for n in from_imports}
         targets.update(imported for _, imported in imported_names(tree) if imported not in bare)
-        graph[name] = {r for t in targets if t.startswith("kroless.") and (r := resolve(t)) and r != name}
+        modules = {r for t in targets if t.startswith("kroless.") and (r := resolve(t))}
+        graph[name] = (modules | {p for m in modules for p in packages_run(m, name)}) - {name}
     return graph
+
+
+def packages_run(module: str, importer: str) -> set[str]:
+    """Importing ``kroless.a.b.c`` first runs ``kroless.a``'s and ``kroless.a.b``'s ``__init__`` (those of the
+    importer's own packages are already running, so they add no edge)."""
+    parts = module.split(".")
+    parents = {".".join(parts[:i]) for i in range(2, len(parts))}
+    own = {".".join(importer.split(".")[:i]) for i in range(1, len(importer.split(".")))}
+    return {p for p in parents - own if p in NAMES}
 
 
 def grouped(graph: dict[str, set[str]], depth: int) -> dict[str, set[str]]:
@@ -68,6 +78,9 @@ def test_the_walk_finds_a_circle_hidden_in_a_function() -> None:
     graph = {"kroless.a": {"kroless.b"}, "kroless.b": {"kroless.a"}, "kroless.c": set()}
     assert set(cycle(graph)) == {"kroless.a", "kroless.b"}
     assert module_imports()["kroless.operations"] >= {"kroless.services", "kroless.drift.heal"}
+    # a submodule's import runs its package's __init__ (kroless.providers.aws re-exports the provider)
+    assert packages_run("kroless.providers.aws.naming", "kroless.providers.compare") == {"kroless.providers.aws"}
+    assert packages_run("kroless.providers.aws.naming", "kroless.providers.aws.provider") == set()
 
 
 @pytest.mark.parametrize("depth", [99, 3, 2], ids=["modules", "subpackages", "packages"])

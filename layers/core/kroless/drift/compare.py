@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kroless.providers.compare import differences
 from kroless.retry import THROTTLING_CODES
 from kroless.runtime.references import reconciling
 from kroless.services import Services
@@ -36,29 +37,6 @@ def with_backoff(call: Callable[[], T], *, attempts: int = 6, base: float = 0.2,
                 raise
             time.sleep(random.uniform(0, min(cap, base * 2**attempt)))
     raise AssertionError("unreachable")
-
-
-def differences(desired: Any, observed: Any, path: str = "") -> list[str]:
-    """Paths where ``observed`` lacks or changes what ``desired`` sets (a subset comparison)."""
-    if isinstance(desired, dict):
-        if not isinstance(observed, dict):
-            return [path or "."]
-        out: list[str] = []
-        for key, value in desired.items():
-            out += differences(value, observed.get(key), f"{path}.{key}" if path else str(key))
-        return out
-    if isinstance(desired, list):
-        if not isinstance(observed, list) or len(observed) != len(desired):
-            return [path]
-        out = []
-        for i, (d, o) in enumerate(zip(desired, observed, strict=True)):
-            out += differences(d, o, f"{path}[{i}]")
-        return out
-    if desired is None:
-        return []
-    if desired == observed or str(desired) == str(observed):
-        return []
-    return [path]
 
 
 def kubernetes_differences(desired: dict[str, Any], observed: dict[str, Any]) -> list[str]:

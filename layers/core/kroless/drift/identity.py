@@ -27,8 +27,8 @@ from typing import Any
 
 from kroless.drift.cloudtrail import ApiCall
 from kroless.providers.aws import kinds as kind_table
-from kroless.providers.aws.naming import fold
 from kroless.providers.aws.table import Kind, kind_calls
+from kroless.providers.compare import fold
 from kroless.providers.identity import alias
 
 READ_VERBS = ("Describe", "Get", "List", "Head")

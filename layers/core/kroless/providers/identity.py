@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 from kroless.providers.aws import kinds as kind_table
-from kroless.providers.aws.naming import fold
 from kroless.providers.aws.table import Kind
 from kroless.providers.base import ObjectRef
+from kroless.providers.compare import fold
 
 ALIAS_PREFIX = "alias:"
 

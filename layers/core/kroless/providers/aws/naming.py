@@ -52,6 +52,3 @@ def ack_name(member: str) -> str:
     return head + "".join(w for w, _ in out[1:])
 
 
-def fold(name: str) -> str:
-    """The key both spellings share: ``cidrIP``, ``CidrIp`` -> ``cidrip``."""
-    return name.replace("_", "").lower()

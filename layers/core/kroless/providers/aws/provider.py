@@ -28,7 +28,7 @@ import re
 from typing import Any
 
 from kroless.providers.aws import kinds as kind_table
-from kroless.providers.aws.naming import ack_name, fold
+from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.shapes import from_api, member_for, to_api
 from kroless.providers.aws.table import Call, Kind, Members, Update
 from kroless.providers.base import (
@@ -43,6 +43,7 @@ from kroless.providers.base import (
     ProviderError,
     References,
 )
+from kroless.providers.compare import contains, fold, same_items, satisfied
 from kroless.settings import DEFAULT_REGION
 
 OBJECT_TAG = "kroless:object"  # "<namespace>/<name>": identity of kinds whose id AWS generates
@@ -368,13 +369,13 @@ class _Operation:
         changed = []
         for field, value in self.spec.items():
             if field in kind.members:
-                if not _same_set(self._desired_members(field), self._observed_members(field, current)):
+                if not same_items(self._desired_members(field), self._observed_members(field, current)):
                     changed.append(field)
                 continue
             if field in kind.attributes:
                 observed = self._attribute_value(field, current)
                 desired = self._attribute_desired(field)
-                same = _subset if self.kind.attributes[field].subset else _same
+                same = contains if self.kind.attributes[field].subset else satisfied
                 if value is not None and (observed is None or not same(desired, observed)):
                     changed.append(field)
                 continue
@@ -387,7 +388,7 @@ class _Operation:
             if field in kind.remembered and field not in self._applied:  # never echoed: vs. last applied
                 previous = self.previous()
                 authored = (self.manifest.get("spec") or {}).get(field)  # as authored: refs unresolved
-                if previous is not None and not _same(authored, (previous.get("spec") or {}).get(field)):
+                if previous is not None and not satisfied(authored, (previous.get("spec") or {}).get(field)):
                     changed.append(field)
                 continue
             if field in kind.remembered:
@@ -405,7 +406,7 @@ class _Operation:
                 desired = [to_api(v, target, f"spec.{field}") for v in _as_list(value)]
             else:
                 desired = to_api(value, target, f"spec.{field}")
-            if not _same(desired, observed):
+            if not satisfied(desired, observed):
                 changed.append(field)
         if kind.tag_field not in self.spec and kind.tag is not None and self._tags_changed(current):
             changed.append(kind.tag_field)  # every spec tag removed: kroless's still to be untagged
@@ -683,10 +684,10 @@ class _Operation:
         members = self.kind.members[field]
         desired = self._desired_members(field)
         for item in observed:
-            if not any(_same(d, item) for d in desired):
+            if not any(satisfied(d, item) for d in desired):
                 self._member_call(members, members.remove, item)
         for item in desired:
-            if not any(_same(item, o) for o in observed):
+            if not any(satisfied(item, o) for o in observed):
                 self._member_call(members, members.add, item)
 
     def _member_call(self, members: Members, call: Call, item: Any) -> None:
@@ -756,7 +757,7 @@ class _Operation:
         if observed is None:
             return False
         desired = self._managed(self._user_tags())
-        return not _same(desired, observed) or bool(self._stale_tags(observed))
+        return not satisfied(desired, observed) or bool(self._stale_tags(observed))
 
     def _sync_tags(self, current: dict[str, Any]) -> None:
         """Untag what kroless applied and the spec dropped, then tag the spec's (see the module docstring)."""
@@ -1006,76 +1007,6 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
-
-
-def _normal(value: Any) -> Any:
-    """One spelling per value: JSON documents parsed, numbers as numbers, booleans as booleans."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text[:1] in ("{", "["):
-            try:
-                return _normal(json.loads(text))
-            except ValueError:
-                return value
-        if text.lower() in ("true", "false"):
-            return text.lower() == "true"
-        try:
-            number = float(text)
-        except ValueError:
-            return value
-        return int(number) if number.is_integer() and "." not in text else value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    return value
-
-
-def _same(desired: Any, observed: Any) -> bool:
-    """Does ``observed`` satisfy ``desired``? Only keys desired sets count; lists compare as multisets."""
-    desired, observed = _normal(desired), _normal(observed)
-    if desired is None:
-        return True
-    if isinstance(desired, dict):
-        if not isinstance(observed, dict):
-            return not desired or False
-        return all(_same(v, observed.get(_key_in(observed, k))) for k, v in desired.items())
-    if isinstance(desired, list):
-        return isinstance(observed, list) and _same_set(desired, observed)
-    if isinstance(observed, list | dict) or observed is None:
-        return desired in ("", [], {}, False) and not observed
-    return bool(desired == observed) or str(desired) == str(observed)
-
-
-def _key_in(observed: dict[str, Any], key: str) -> str:
-    if key in observed:
-        return key
-    return next((k for k in observed if fold(k) == fold(key)), key)
-
-
-def _subset(desired: Any, observed: Any) -> bool:
-    """Is every desired item among the observed ones (attributes the API merges into its full list)?"""
-    left = list(_as_list(observed))
-    for item in _as_list(desired):
-        match = next((i for i, o in enumerate(left) if _same(item, o)), None)
-        if match is None:
-            return False
-        left.pop(match)
-    return True
-
-
-def _same_set(desired: list[Any], observed: list[Any]) -> bool:
-    if len(desired) != len(observed):
-        return False
-    left = list(observed)
-    for item in desired:
-        match = next((i for i, o in enumerate(left) if _same(item, o)), None)
-        if match is None:
-            return False
-        left.pop(match)
-    return True
 
 
 def _tag_dict(tags: Any) -> dict[str, str]:

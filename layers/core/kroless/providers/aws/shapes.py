@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from kroless.clock import iso
-from kroless.providers.aws.naming import ack_name, fold
+from kroless.providers.aws.naming import ack_name
 from kroless.providers.base import ProviderError
+from kroless.providers.compare import fold
 
 # Called for a string member whose spec value is an object: ACK's SecretKeyReference
 # ({namespace, name, key}) -> the secret's value.
