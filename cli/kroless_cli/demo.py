@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from kroless.store import InstanceKey
     from kroless_cli.localcloud.cloud import LocalCloud
 
-REPO = Path(__file__).resolve().parents[2]  # cli/kroless_cli/demo.py
 DOGS_VS_CATS = (
     "aws/rds-postgres/rg.yaml",
     "aws/elasticache-serverless/rg.yaml",
@@ -40,9 +39,16 @@ DOGS_VS_CATS = (
 )
 
 
+def app_dir() -> Path:
+    """The kroless project the demo deploys (its CDK app, its examples/), as the local cloud finds it."""
+    from kroless_cli.localcloud.stack import find_app
+
+    return find_app()
+
+
 def kro_examples() -> Path:
-    """Kro's example RGDs: $KRO_EXAMPLES, else the shared/ folder beside the repository."""
-    path = Path(os.environ.get("KRO_EXAMPLES", REPO.parent / "shared" / "kro-examples"))
+    """Kro's example RGDs: $KRO_EXAMPLES, else the shared/ folder beside the project."""
+    path = Path(os.environ.get("KRO_EXAMPLES", app_dir().parent / "shared" / "kro-examples"))
     if not path.is_dir():
         raise SystemExit(f"Kro's examples not found at {path}: set KRO_EXAMPLES to a copy of kro's examples/")
     return path
@@ -72,7 +78,7 @@ def dogs_vs_cats_active(cloud: LocalCloud, examples: Path, *, timeout: float = 3
         for document in load_path(str(examples / relative)):
             cloud.put("ResourceGraphDefinition Applied", document.body)
             cloud.settle()
-    app: dict[str, Any] = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
+    app: dict[str, Any] = yaml.safe_load((app_dir() / "examples" / "dogsvscats" / "app.yaml").read_text())
     app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
     cloud.put("Instance Applied", app)
     deadline = time.monotonic() + timeout
@@ -148,7 +154,7 @@ def main() -> int:
                 order = " -> ".join(rgd.compiled["topologicalOrder"])
                 print(f"  {document.name:<32} state machine ready   order: {order}")
 
-        app: dict[str, Any] = yaml.safe_load((REPO / "examples" / "dogsvscats" / "app.yaml").read_text())
+        app: dict[str, Any] = yaml.safe_load((app_dir() / "examples" / "dogsvscats" / "app.yaml").read_text())
         app["spec"]["vpcID"], app["spec"]["subnetIDs"] = vpc, subnets
         key = InstanceKey.from_manifest(app)
         step(f"Applying DogsvsCatsApp {key.namespace}/{key.name} (EventBridge -> admit -> Step Functions -> one Lambda task per node)")

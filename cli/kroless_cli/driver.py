@@ -14,8 +14,8 @@ from typing import Any
 
 from kroless.graph import Graph
 from kroless.runtime.reconciler import NodeOutcome, Reconciler
-from kroless.runtime.status import finalize
 from kroless.runtime.states import DONE, FINAL, InstanceKey, NodeState
+from kroless.runtime.status import finalize
 
 
 class LocalDriver:
