@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -93,7 +91,6 @@ def main() -> int:
     print("|---|" + "---|" * len(labels))
     for measure in rows[labels[0]]:
         print(f"| {measure} | " + " | ".join(str(rows[label][measure]) for label in labels) + " |")
-    print(json.dumps(rows), file=sys.stderr if os.environ.get("QUIET") else sys.stdout)
     return 0
 
 

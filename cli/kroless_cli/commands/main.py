@@ -2,8 +2,9 @@
 
 Offline (nothing deployed): ``validate``, ``graph`` (``-o asl``: the state machine the compile function would
 create), ``schema``, ``render``. Against a deployed stack (``--target aws``, read from its CloudFormation
-outputs) or the local cloud (the default, started by ``local up``): ``apply``, ``get``, ``describe``,
-``delete``. Every problem prints one line, ``PATH: NAME: message``, and exits 1; a traceback means a bug in
+outputs) or the local cloud (the default): ``apply``, ``get``, ``describe``, ``delete``. The local cloud itself:
+``local up`` (the CDK stack deployed into an emulated account, served until ``local down``), ``local status``.
+Every problem prints one line, ``PATH: NAME: message``, and exits 1; a traceback means a bug in
 kroless.
 """
 
