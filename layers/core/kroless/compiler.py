@@ -14,6 +14,7 @@ from kroless.errors import KrolessError, SchemaError, ValidationError
 from kroless.graph import Graph, KindInfo, KindRegistry, Options, build_graph
 from kroless.graph.typecheck import instance_variable_schema
 from kroless.model import Document, ResourceGraphDefinition, parse_rgd
+from kroless.model.metadata import metadata_problems
 from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
 from kroless.simpleschema import to_openapi, validate_instance
 
@@ -152,9 +153,9 @@ def validate_instance_document(
         program = environment(frozenset(variables)).compile(rule)
         return bool(program.evaluate({"self": value, "oldSelf": old_value}))
 
-    metadata = body.get("metadata")
-    if not isinstance(metadata, dict) or not metadata.get("name"):
-        raise ValidationError(["metadata.name: Required value"])
+    problems = metadata_problems(body.get("metadata"), namespaced=graph.namespaced)
+    if problems:
+        raise ValidationError(problems)
     defaulted, violations = validate_instance(
         graph.spec_schema, body, old=old, rule_evaluator=evaluate_rule, redact_values=redact_values
     )

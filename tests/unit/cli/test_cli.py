@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
+from kroless.model import load_path
 from kroless_cli.commands.main import main
 from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES
 
@@ -216,3 +218,77 @@ def test_unknown_feature_gate_is_an_error(capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run(capsys, "validate", "-f", str(EXAMPLES), "--feature-gates", "Nope=true")
     assert code == 1
     assert "unknown feature gate(s): Nope" in err
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _laughs() -> str:
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n", 'invalid YAML: line 3: key "kind" already set in map'),
+        (f"apiVersion: v1\nkind: ConfigMap\ndata: {_nested(5000)}\n".encode(), "nested deeper than 100 levels"),
+        (_laughs().encode(), "excessive aliasing: more than 100000 values"),
+        (b"apiVersion: v1\nkind: ConfigMap\ndata: &d {x: [*d]}\n", "recursive document"),
+        (b"apiVersion: v1\nmetadata: {name: a}\n", "error validating data: [kind not set]"),
+        (b"metadata: {name: a}\n", "error validating data: [apiVersion not set, kind not set]"),
+        (b"apiVersion: v1\nkind: ConfigMap\ndata: {k: caf\xe9}\n", "not UTF-8 text: byte 0xe9 at offset 44"),
+    ],
+    ids=["duplicate-key", "5000-deep", "billion-laughs", "recursive-alias", "no-kind", "no-apiversion", "latin-1"],
+)
+def test_documents_no_api_server_takes_are_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "doc.yaml"
+    path.write_bytes(content)
+    code, out, err = run(capsys, "validate", "-f", str(path))
+    assert code == 1 and "Traceback" not in err
+    assert len(err.splitlines()) == 1 and err.startswith(f"{path}: ")
+    assert expected in err
+
+
+def test_a_key_repeated_with_the_same_value_is_accepted(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Kro's core-dns example repeats a Service's selector; the value does not change, so nothing is lost."""
+    path = tmp_path / "cm.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\ndata: {x: '1'}\n")
+    assert [d.body["data"] for d in load_path(str(path))] == [{"x": "1"}]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "expected"),
+    [
+        ({"name": "naïve-😀"}, 'metadata.name: Invalid value: "na\\xefve-\\U0001f600": a lowercase RFC 1123 subdomain'),
+        ({"name": "two\nlines"}, 'metadata.name: Invalid value: "two\\nlines": a lowercase RFC 1123 subdomain'),
+        ({"name": "x" * 300}, "metadata.name: Invalid value: \"" + "x" * 300 + '": must be no more than 253 characters'),
+        ({"name": "ok", "namespace": "NS!"}, 'metadata.namespace: Invalid value: "NS!": a lowercase RFC 1123 label'),
+        ({"name": "ok", "labels": {"bad key!": "v"}}, 'metadata.labels: Invalid value: "bad key!": name part must consist'),
+    ],
+    ids=["unicode", "newline", "300-characters", "namespace", "label-key"],
+)
+def test_instance_metadata_the_api_server_refuses_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, metadata: dict[str, object], expected: str
+) -> None:
+    rgd, _ = yaml.safe_load_all((BAD / "bad-instance.yaml").read_text())
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Sized", "metadata": metadata, "spec": {"name": "n"}}
+    path = tmp_path / "sized.yaml"
+    path.write_text(yaml.safe_dump_all([rgd, instance], allow_unicode=True))
+    code, _, err = run(capsys, "validate", "-f", str(path))
+    assert code == 1 and "Traceback" not in err
+    assert expected in err
+
+
+def test_an_rgd_name_kubernetes_refuses_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rgd, _ = yaml.safe_load_all((BAD / "bad-instance.yaml").read_text())
+    rgd["metadata"]["name"] = "Bad_Name!"
+    path = tmp_path / "rgd.yaml"
+    path.write_text(yaml.safe_dump(rgd))
+    code, out, err = run(capsys, "validate", "-f", str(path))
+    assert code == 1 and "valid" not in out
+    assert err.startswith(f'{path}: Bad_Name!: metadata.name: Invalid value: "Bad_Name!": a lowercase RFC 1123 subdomain')

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic import ValidationError as PydanticValidationError
 
 from kroless.errors import DocumentError
+from kroless.model.metadata import metadata_problems
 
 RGD_API_VERSION = "kro.run/v1alpha1"
 RGD_KIND = "ResourceGraphDefinition"
@@ -173,6 +174,9 @@ def parse_rgd(
     Repairs that are accepted with a warning are appended to ``warnings`` when given.
     """
     name = (document.get("metadata") or {}).get("name") if isinstance(document.get("metadata"), dict) else None
+    problems = metadata_problems(document.get("metadata"), namespaced=False)  # an RGD is cluster-scoped
+    if problems:
+        raise DocumentError(problems[0], file=file, name=name if isinstance(name, str) else None)
     context: dict[str, list[str]] = {"warnings": warnings if warnings is not None else []}
     try:
         return ResourceGraphDefinition.model_validate(document, context=context)
