@@ -6,10 +6,11 @@ import argparse
 import sys
 from typing import Any
 
-from kroless.compiler import CompileResult, compile_documents
+from kroless.compiler import CompileResult, compile_documents, is_rgd
 from kroless.errors import KrolessError
 from kroless.graph import Graph, Options
 from kroless.model import Document, load_path
+from kroless.schemas.kubernetes import builtin_schema
 from kroless_cli.commands.output import emit
 
 
@@ -70,7 +71,28 @@ def validate(args: argparse.Namespace) -> int:
             print(f"{compiled.file}: {compiled.graph.name}: valid ({len(compiled.graph.nodes)} resources)")
         for document, _, graph in result.instances:
             print(f"{document.file}: {document.name}: valid {graph.kind}")
+        problems += _unserved(result)
     return _report(problems)
+
+
+def _unserved(result: CompileResult) -> list[str]:
+    """Documents no API serves: neither a Kubernetes kind nor the API of an RGD among the files (kubectl: "no
+    matches for kind"). An instance is validated with its RGD, so its RGD must be given too."""
+    declared = set()
+    for document in result.documents:
+        schema = ((document.body.get("spec") or {}).get("schema") or {}) if is_rgd(document) else {}
+        if isinstance(schema, dict) and schema.get("kind"):
+            declared.add((f"{schema.get('group') or 'kro.run'}/{schema.get('apiVersion')}", schema["kind"]))
+    problems = []
+    for document in result.documents:
+        api = (document.api_version, document.kind)
+        if is_rgd(document) or api in declared or builtin_schema(*api) is not None:
+            continue
+        problems.append(
+            f'{document.file}: {document.name}: no matches for kind "{document.kind}" in version "{document.api_version}"'
+            " (neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)"
+        )
+    return problems
 
 
 # graph -o asl: flag -> (placeholder when not given, what it is)

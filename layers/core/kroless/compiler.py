@@ -42,6 +42,7 @@ class CompiledRGD:
 
 @dataclass
 class CompileResult:
+    documents: list[Document] = field(default_factory=list)  # everything given, RGDs or not
     compiled: list[CompiledRGD] = field(default_factory=list)  # in input order
     instances: list[tuple[Document, dict[str, Any], Graph]] = field(default_factory=list)  # (doc, defaulted, graph)
     problems: list[Problem] = field(default_factory=list)
@@ -100,7 +101,7 @@ def _warn_on_redefinition(
 
 
 def compile_documents(documents: list[Document], *, options: Options | None = None) -> CompileResult:
-    result = CompileResult()
+    result = CompileResult(documents=list(documents))
     kinds = KindRegistry()
     parsed: list[tuple[Document, ResourceGraphDefinition]] = []
     for document in documents:

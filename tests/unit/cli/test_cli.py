@@ -36,6 +36,8 @@ KRO_REJECTS = {
     # a bool where the Pod schema wants a string (nodeSelector is map[string]string)
     "aws/llm/llm.yaml": 'returns type "bool" but expected "string"',
 }
+# Kro's proposed `kind: Graph` (graph/rgd.yaml): no API serves it yet, so kubectl would find no matches for it
+NOT_RGDS = {"graph/rgd.yaml": 'no matches for kind "Graph" in version "kro.run/v1alpha1"'}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -44,11 +46,46 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_our_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES))
+def test_our_examples_validate(capsys: pytest.CaptureFixture[str], kro_examples: Path) -> None:
+    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES / "webapp"))
     assert code == 0, err
     assert "webapp.kroless.dev: valid (7 resources)" in out
     assert "shop: valid WebApp" in out
+    # the demo's instance is validated with Kro's RGDs it instantiates
+    code, out, err = run(
+        capsys,
+        "validate",
+        "-f",
+        str(EXAMPLES / "dogsvscats"),
+        "-f",
+        str(kro_examples / "aws"),
+        "-f",
+        str(kro_examples / "kubernetes"),
+    )
+    assert "pets: valid DogsvsCatsApp" in out
+
+
+def test_an_instance_without_its_rgd_is_not_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES / "dogsvscats" / "app.yaml"))
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f'{EXAMPLES / "dogsvscats" / "app.yaml"}: pets: no matches for kind "DogsvsCatsApp" in version "kro.run/v1alpha1" '
+        "(neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)"
+    ]
+
+
+def test_a_typo_in_kind_is_not_valid_and_a_kubernetes_kind_is_known(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "objects.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMapp\nmetadata: {name: b}\n"
+    )
+    code, _, err = run(capsys, "validate", "-f", str(path))
+    assert code == 1
+    assert err.splitlines() == [
+        f'{path}: b: no matches for kind "ConfigMapp" in version "v1" (neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)'
+    ]
 
 
 def test_every_kro_example_validates_except_those_kro_rejects(
@@ -56,9 +93,9 @@ def test_every_kro_example_validates_except_those_kro_rejects(
 ) -> None:
     code, out, err = run(capsys, "validate", "-f", str(KRO_EXAMPLES))
     problems = [line for line in err.splitlines() if ": warning: " not in line]
-    unexpected = [line for line in problems if not any(path in line for path in KRO_REJECTS)]
+    unexpected = [line for line in problems if not any(path in line for path in {**KRO_REJECTS, **NOT_RGDS})]
     assert unexpected == []
-    for path, message in KRO_REJECTS.items():
+    for path, message in {**KRO_REJECTS, **NOT_RGDS}.items():
         lines = [line for line in problems if path in line]
         assert len(lines) == 1 and message in lines[0], (path, lines)
     assert code == 1
@@ -70,8 +107,11 @@ def test_every_kro_example_validates_except_those_kro_rejects(
     ("file", "expected"),
     [
         ("malformed.yaml", ["malformed.yaml: invalid YAML: line 7 column 1"]),
-        ("unknown-field.yaml", ['unknown-field: resource "config": spec.resources[0].templat: unknown field "templat"']),
-        ("invalid-marker.yaml", ['invalid-marker: spec.schema.spec:', 'invalid marker key "minimun"']),
+        (
+            "unknown-field.yaml",
+            ['unknown-field: resource "config": spec.resources[0].templat: unknown field "templat"'],
+        ),
+        ("invalid-marker.yaml", ["invalid-marker: spec.schema.spec:", 'invalid marker key "minimun"']),
         ("cycle.yaml", ["cycle: ", "graph contains a cycle: second -> first -> second"]),
         (
             "unknown-identifier.yaml",
@@ -98,8 +138,7 @@ def test_invalid_instance_reports_every_violation_with_its_path(capsys: pytest.C
         f"{BAD / 'bad-instance.yaml'}: too-small: spec.name: Required value",
         f"{BAD / 'bad-instance.yaml'}: too-small: spec.replicas: Invalid value: 0: spec.replicas in body should be "
         "greater than or equal to 1",
-        f"{BAD / 'bad-instance.yaml'}: too-small: spec.size: Unsupported value: \"xl\": supported values: "
-        '"s", "m", "l"',
+        f'{BAD / "bad-instance.yaml"}: too-small: spec.size: Unsupported value: "xl": supported values: "s", "m", "l"',
     ]
 
 
@@ -131,7 +170,9 @@ def test_graph_drawings(capsys: pytest.CaptureFixture[str], fmt: str, marker: st
 
 
 def test_graph_asl_prints_the_state_machine_definition(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "graph", "-f", str(EXAMPLES / "webapp" / "cache-rgd.yaml"), "-o", "asl", "--table", "T1")
+    code, out, err = run(
+        capsys, "graph", "-f", str(EXAMPLES / "webapp" / "cache-rgd.yaml"), "-o", "asl", "--table", "T1"
+    )
     assert code == 0, err
     definition = json.loads(out)
     assert definition["StartAt"] == "Mode?"
@@ -225,7 +266,12 @@ def _nested(depth: int) -> str:
 
 
 def _laughs() -> str:
-    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata: {name: lol}",
+        "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]",
+    ]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
     return "\n".join(lines) + "\n"
 
@@ -233,7 +279,10 @@ def _laughs() -> str:
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n", 'invalid YAML: line 3: key "kind" already set in map'),
+        (
+            b"apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n",
+            'invalid YAML: line 3: key "kind" already set in map',
+        ),
         (f"apiVersion: v1\nkind: ConfigMap\ndata: {_nested(5000)}\n".encode(), "nested deeper than 100 levels"),
         (_laughs().encode(), "excessive aliasing: more than 100000 values"),
         (b"apiVersion: v1\nkind: ConfigMap\ndata: &d {x: [*d]}\n", "recursive document"),
@@ -266,9 +315,12 @@ def test_a_key_repeated_with_the_same_value_is_accepted(capsys: pytest.CaptureFi
     [
         ({"name": "naïve-😀"}, 'metadata.name: Invalid value: "na\\xefve-\\U0001f600": a lowercase RFC 1123 subdomain'),
         ({"name": "two\nlines"}, 'metadata.name: Invalid value: "two\\nlines": a lowercase RFC 1123 subdomain'),
-        ({"name": "x" * 300}, "metadata.name: Invalid value: \"" + "x" * 300 + '": must be no more than 253 characters'),
+        ({"name": "x" * 300}, 'metadata.name: Invalid value: "' + "x" * 300 + '": must be no more than 253 characters'),
         ({"name": "ok", "namespace": "NS!"}, 'metadata.namespace: Invalid value: "NS!": a lowercase RFC 1123 label'),
-        ({"name": "ok", "labels": {"bad key!": "v"}}, 'metadata.labels: Invalid value: "bad key!": name part must consist'),
+        (
+            {"name": "ok", "labels": {"bad key!": "v"}},
+            'metadata.labels: Invalid value: "bad key!": name part must consist',
+        ),
     ],
     ids=["unicode", "newline", "300-characters", "namespace", "label-key"],
 )
@@ -291,4 +343,6 @@ def test_an_rgd_name_kubernetes_refuses_is_refused(capsys: pytest.CaptureFixture
     path.write_text(yaml.safe_dump(rgd))
     code, out, err = run(capsys, "validate", "-f", str(path))
     assert code == 1 and "valid" not in out
-    assert err.startswith(f'{path}: Bad_Name!: metadata.name: Invalid value: "Bad_Name!": a lowercase RFC 1123 subdomain')
+    assert err.startswith(
+        f'{path}: Bad_Name!: metadata.name: Invalid value: "Bad_Name!": a lowercase RFC 1123 subdomain'
+    )
