@@ -154,7 +154,7 @@ def validate_instance_document(
         program = environment(frozenset(variables)).compile(rule)
         return bool(program.evaluate({"self": value, "oldSelf": old_value}))
 
-    problems = metadata_problems(body.get("metadata"), namespaced=graph.namespaced)
+    problems = metadata_problems(body.get("metadata"), namespaced=graph.namespaced) + _nul_strings(body.get("spec"), "spec")
     if problems:
         raise ValidationError(problems)
     defaulted, violations = validate_instance(
@@ -163,3 +163,15 @@ def validate_instance_document(
     if violations:
         raise ValidationError(violations)
     return defaulted
+
+
+def _nul_strings(value: Any, path: str) -> list[str]:
+    """Strings holding NUL are refused: CEL (cel-expr-python) would cut them there, and the value would reach
+    AWS or Kubernetes changed."""
+    if isinstance(value, str):
+        return [f"{path}: Invalid value: a string may not hold a NUL character (U+0000)"] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nul_strings(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nul_strings(v, f"{path}[{i}]")]
+    return []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -346,3 +348,43 @@ def test_an_rgd_name_kubernetes_refuses_is_refused(capsys: pytest.CaptureFixture
     assert err.startswith(
         f'{path}: Bad_Name!: metadata.name: Invalid value: "Bad_Name!": a lowercase RFC 1123 subdomain'
     )
+
+
+def test_render_writes_cel_bytes_as_base64_like_kubernetes_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A field set to Kro's hash.sha256(...) holds bytes; Go's JSON (and so Kro) writes []byte as base64."""
+    rgd = {
+        "apiVersion": "kro.run/v1alpha1",
+        "kind": "ResourceGraphDefinition",
+        "metadata": {"name": "hashed"},
+        "spec": {
+            "schema": {"apiVersion": "v1alpha1", "kind": "Hashed", "spec": {"text": "string"}},
+            "resources": [
+                {
+                    "id": "config",
+                    "template": {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {"name": "hashed"},
+                        "binaryData": {"digest": "${hash.sha256(schema.spec.text)}"},
+                    },
+                }
+            ],
+        },
+    }
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Hashed", "metadata": {"name": "h"}, "spec": {"text": "kro"}}
+    path = tmp_path / "hashed.yaml"
+    path.write_text(yaml.safe_dump_all([rgd, instance]))
+    code, out, err = run(capsys, "render", "-f", str(path), "-o", "json")
+    assert code == 0 and "Traceback" not in err, err
+    expected = base64.b64encode(hashlib.sha256(b"kro").digest()).decode()
+    assert f'"digest": "{expected}"' in out
+
+
+def test_an_instance_string_holding_nul_is_refused_not_cut(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rgd, _ = yaml.safe_load_all((BAD / "bad-instance.yaml").read_text())
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Sized", "metadata": {"name": "nul"}, "spec": {"name": "a\x00b"}}
+    path = tmp_path / "sized.yaml"
+    path.write_text(yaml.safe_dump_all([rgd, instance]))
+    code, _, err = run(capsys, "validate", "-f", str(path))
+    assert code == 1
+    assert err.splitlines() == [f"{path}: nul: spec.name: Invalid value: a string may not hold a NUL character (U+0000)"]

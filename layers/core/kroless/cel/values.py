@@ -4,7 +4,7 @@ Measured quirks of cel-expr-python 0.1.3 this module works around:
 
 * Python ``bytes`` (and ``str``) crossing into CEL are read as C strings: ``b"a\\x00b"`` arrives as
   ``b"a"``. ``bytearray`` is copied whole, so inputs and function results use ``bytearray``. (``str`` values
-  with an embedded NUL are still truncated: a known gap.)
+  with an embedded NUL are still truncated, so instances holding one are refused at admission.)
 * CEL ``bytes`` come back as ``bytearray``: outputs are turned back into ``bytes``.
 * ``omit()`` cannot return an opaque value, so it returns a one-key marker map which outputs turn into
   the :data:`OMIT` sentinel (wherever it appears, also nested in lists/maps).
@@ -16,6 +16,7 @@ Measured quirks of cel-expr-python 0.1.3 this module works around:
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -91,4 +92,16 @@ def from_cel(value: Any) -> Any:
         return [from_cel(v) for v in value]
     if isinstance(value, bytearray):
         return bytes(value)
+    return value
+
+
+def to_document(value: Any) -> Any:
+    """A CEL result as it is written into a manifest or a status: bytes become base64 text, as Go's JSON
+    encoding writes ``[]byte`` (Kro's ``hash.sha256(...)`` set as a field)."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {k: to_document(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_document(v) for v in value]
     return value

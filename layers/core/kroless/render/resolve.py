@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.cel import OMIT
+from kroless.cel.values import to_document
 from kroless.errors import CELError, DataPendingError
 from kroless.graph import fieldpath
 from kroless.graph.graph import Graph, Node
@@ -69,7 +70,7 @@ def render_fields(
         elif value is OMIT:
             omitted.append(item.path)
         else:
-            fieldpath.set_value(manifest, item.path, value)
+            fieldpath.set_value(manifest, item.path, to_document(value))
     # delete from the end so earlier list indexes stay valid
     for path in reversed(omitted):
         fieldpath.delete_value(manifest, path)
@@ -146,7 +147,7 @@ def resolve_status(graph: Graph, context: Context) -> tuple[dict[str, Any], dict
         except CELError:
             continue
         if resolved:
-            _set_creating(status, item.path, value)
+            _set_creating(status, item.path, to_document(value))
         else:
             pending[item.path] = [name for name in missing if name in graph.nodes]
     return status, pending
