@@ -15,7 +15,9 @@ from typing import Any
 from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
+from kroless.schemas.kubernetes import builtin_schema
 from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+from kroless_cli.commands.commands import no_matches
 from kroless_cli.commands.output import emit
 from kroless_cli.commands.registration import wait_registered
 from kroless_cli.commands.target import Target, aws_target, local_target
@@ -54,36 +56,46 @@ def apply(args: argparse.Namespace) -> int:
     target = target_of(args)
     documents = _documents(args.filename)
     for document in documents:
-        where = f"{document.file}: {document.name}"
-        if is_rgd(document):
-            graph = target.registry.validate(document.body, file=document.file)
-            event_id = target.put("ResourceGraphDefinition Applied", document.body)
-            wait_registered(target.store, document.body, event_id, args.timeout)
-            print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
-            continue
-        rgd = target.registry.apis().get((document.api_version, document.kind))
-        if rgd is None:
-            _apply_plain(target, document)
-            continue
-        graph = target.registry.graph(rgd)
-        defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
-        key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
-        before = target.store.get_instance(key)
-        target.put("Instance Applied", document.body)
-        print(f"{where}: {graph.kind} applied")
-        if args.wait:
-            record = _follow(target, key, before, args.timeout, graph.topological_order)
-            if record is None or record.state != "ACTIVE":
-                return 1
+        try:
+            code = _apply_one(args, target, document)
+        except KrolessError as err:
+            raise err.at(file=document.file, name=document.name) from None
+        if code:
+            return code
+    return 0
+
+
+def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> int:
+    where = f"{document.file}: {document.name}"
+    if is_rgd(document):
+        graph = target.registry.validate(document.body, file=document.file)
+        event_id = target.put("ResourceGraphDefinition Applied", document.body)
+        wait_registered(target.store, document.body, event_id, args.timeout)
+        print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
+        return 0
+    rgd = target.registry.apis().get((document.api_version, document.kind))
+    if rgd is None:
+        _apply_plain(target, document)
+        return 0
+    graph = target.registry.graph(rgd)
+    defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
+    key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
+    before = target.store.get_instance(key)
+    target.put("Instance Applied", document.body)
+    print(f"{where}: {graph.kind} applied")
+    if args.wait:
+        record = _follow(target, key, before, args.timeout, graph.topological_order)
+        if record is None or record.state != "ACTIVE":
+            return 1
     return 0
 
 
 def _apply_plain(target: Target, document: Document) -> None:
     """A plain Kubernetes object (e.g. what an externalRef reads): kubectl's job, done for the local cloud."""
+    if builtin_schema(document.api_version, document.kind) is None:
+        raise KrolessError(no_matches(document, "registered: apply its RGD first"))
     if target.kubernetes_url is None:
-        raise KrolessError(
-            f"{document.kind} is not an RGD or an instance of one; apply it with kubectl", file=document.file
-        )
+        raise KrolessError(f"{document.kind} is not an RGD or an instance of one; apply it with kubectl")
     from kroless.providers.base import Ownership
     from kroless.providers.kubernetes import KubernetesProvider
 

@@ -88,11 +88,16 @@ def _unserved(result: CompileResult) -> list[str]:
         api = (document.api_version, document.kind)
         if is_rgd(document) or api in declared or builtin_schema(*api) is not None:
             continue
-        problems.append(
-            f'{document.file}: {document.name}: no matches for kind "{document.kind}" in version "{document.api_version}"'
-            " (neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)"
-        )
+        problems.append(f"{document.file}: {document.name}: {no_matches(document, 'among the files given: give its RGD with -f')}")
     return problems
+
+
+def no_matches(document: Document, where: str) -> str:
+    """kubectl's answer for a kind no API serves, and where kroless looked for an RGD serving it."""
+    return (
+        f'no matches for kind "{document.kind}" in version "{document.api_version}"'
+        f" (neither a Kubernetes kind nor the API of an RGD {where})"
+    )
 
 
 # graph -o asl: flag -> (placeholder when not given, what it is)

@@ -6,13 +6,13 @@ DynamoDB table, executions from Step Functions. Only the endpoint differs.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from kroless.errors import KrolessError
+from kroless.eventbus import put_event
 from kroless.runtime.registry import RGDRegistry
 from kroless.settings import EVENT_SOURCE_REQUESTS, STATE_MACHINE_PREFIX
 from kroless.store import StateStore
@@ -47,17 +47,9 @@ class Target:
         return RGDRegistry(self.store)
 
     def put(self, detail_type: str, manifest: dict[str, Any]) -> str:
-        body = json.dumps({"manifest": manifest})
-        if len(body.encode()) > 1024 * 1024:
-            raise KrolessError(f"the document is {len(body.encode())} bytes; an EventBridge event holds at most 1 MB")
-        entry = {"Source": EVENT_SOURCE_REQUESTS, "DetailType": detail_type, "Detail": body, "EventBusName": self.bus}
-        response = self.client("events").put_events(Entries=[entry])
-        result = response["Entries"][0]
-        if "ErrorCode" in result:
-            raise KrolessError(
-                f"EventBridge refused the event: {result['ErrorCode']}: {result.get('ErrorMessage', '')}"
-            )
-        return str(result["EventId"])
+        """A request (apply/delete an RGD or an instance) on the bus; its event id."""
+        detail = {"manifest": manifest}
+        return put_event(self.client("events"), bus=self.bus, source=EVENT_SOURCE_REQUESTS, detail_type=detail_type, detail=detail)
 
     def console_url(self, execution_arn: str) -> str | None:
         if self.name != "aws":

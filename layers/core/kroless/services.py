@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any
 
 from kroless.errors import KrolessError
+from kroless.eventbus import put_event
 from kroless.runtime.nested import NestedInstances
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.reconciler import Reconciler
@@ -184,24 +185,8 @@ class Services:
             return arn.replace(":stateMachine:", ":execution:") + f":{name}"
 
     def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
-        """Put one of kroless's own events on the bus. PutEvents reports a refused entry in its answer, not as
-        an error: raise it, or an event nobody received would pass for sent."""
-        response = self.events.put_events(
-            Entries=[
-                {
-                    "Source": EVENT_SOURCE_CONTROLLER,
-                    "DetailType": detail_type,
-                    "Detail": json.dumps(detail),
-                    "EventBusName": self.settings.event_bus,
-                }
-            ]
-        )
-        if response.get("FailedEntryCount"):
-            entry = response["Entries"][0]
-            raise KrolessError(
-                f"{detail_type} was not put on bus {self.settings.event_bus}: "
-                f"{entry.get('ErrorCode')}: {entry.get('ErrorMessage', '')}"
-            )
+        """Put one of kroless's own events on the bus (:func:`kroless.eventbus.put_event`)."""
+        put_event(self.events, bus=self.settings.event_bus, source=EVENT_SOURCE_CONTROLLER, detail_type=detail_type, detail=detail)
 
 
 _services: Services | None = None
