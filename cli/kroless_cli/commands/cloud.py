@@ -358,10 +358,12 @@ def local(args: argparse.Namespace) -> int:
 
     if args.action == "up":
         record = server.start_background(args.state_dir)
+        if record.get("startedNow") and record.get("discarded"):
+            print(record["discarded"])
         print(f"local cloud running: AWS endpoint {record['endpoint']}, Kubernetes API {record['kubernetes']}")
     elif args.action == "down":
         print("local cloud stopped" if server.stop(args.state_dir) else "local cloud was not running")
     else:
-        current = server.running(args.state_dir)
-        print(f"running: {current}" if current else "not running")
+        current = server.running(args.state_dir)  # its administrator's keys stay in the state folder
+        print(f"running (pid {current['pid']}): AWS endpoint {current['endpoint']}, Kubernetes API {current['kubernetes']}" if current else "not running")
     return 0

@@ -2,8 +2,12 @@
 
 One process runs :class:`~kroless_cli.localcloud.cloud.LocalCloud` and serves moto's API on a loopback port
 (the same in-process backends the handlers use). The CLI then talks to it exactly as to AWS, with an
-endpoint URL. Kubernetes state is saved in the state folder after every write; the AWS side (moto) lives
-as long as the server does.
+endpoint URL.
+
+State lives as long as the server: the AWS side (moto) is in memory, so the Kubernetes side, saved in the state
+folder after every write, is not carried into the next server either (Kubernetes objects whose records, tables
+and state machines are gone would belong to nobody). A server that starts over saved state moves it aside to
+``kubernetes.json.previous`` and says so.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +26,7 @@ from typing import Any
 
 DEFAULT_STATE_DIR = ".kroless/local"
 ENDPOINT_FILE = "endpoint.json"
+KUBERNETES_STATE = "kubernetes.json"
 
 
 def endpoint_file(state_dir: str | os.PathLike[str]) -> Path:
@@ -35,10 +41,22 @@ def running(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     record: dict[str, Any] = json.loads(path.read_text())
     try:
         os.kill(int(record["pid"]), 0)
+        alive = _answers(str(record["endpoint"]))  # a killed server not yet reaped still passes os.kill
     except (OSError, ValueError, KeyError):
+        alive = False
+    if not alive:
         path.unlink(missing_ok=True)
         return None
     return record
+
+
+def _answers(endpoint: str) -> bool:
+    host, _, port = endpoint.removeprefix("http://").partition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1.0):
+            return True
+    except OSError:
+        return False
 
 
 def start_background(state_dir: str | os.PathLike[str], timeout: float = 60.0) -> dict[str, Any]:
@@ -47,6 +65,7 @@ def start_background(state_dir: str | os.PathLike[str], timeout: float = 60.0) -
     if record is not None:
         return record
     Path(state_dir).mkdir(parents=True, exist_ok=True)
+    endpoint_file(state_dir).unlink(missing_ok=True)  # a dead server's: wait for the new one's
     log = open(Path(state_dir) / "server.log", "ab")  # noqa: SIM115 - the child keeps it open
     subprocess.Popen(
         [sys.executable, "-m", "kroless_cli.localcloud.server", "--state-dir", str(state_dir)],
@@ -59,7 +78,7 @@ def start_background(state_dir: str | os.PathLike[str], timeout: float = 60.0) -
     while time.monotonic() < deadline:
         record = running(state_dir)
         if record is not None:
-            return record
+            return {**record, "startedNow": True}
         time.sleep(0.2)
     raise RuntimeError(f"the local cloud did not start within {timeout:.0f} s; see {Path(state_dir) / 'server.log'}")
 
@@ -84,7 +103,16 @@ def serve(state_dir: str, port: int = 0) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    with LocalCloud(kubernetes_state=str(Path(state_dir) / "kubernetes.json")) as cloud:
+    state = Path(state_dir) / KUBERNETES_STATE
+    discarded = None
+    if state.exists():
+        state.replace(state.with_name(f"{KUBERNETES_STATE}.previous"))
+        discarded = (
+            f"the previous local cloud's state was moved to {state.with_name(f'{KUBERNETES_STATE}.previous')}: "
+            "its AWS side lived in memory only, so this one starts empty"
+        )
+        print(discarded, flush=True)
+    with LocalCloud(kubernetes_state=str(state)) as cloud:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port or _free_port(), verbose=False)
         server.start()
         host, bound = server.get_host_and_port()
@@ -97,6 +125,7 @@ def serve(state_dir: str, port: int = 0) -> None:
             # the local administrator's keys (IAM is enforced: other keys are refused); the file is the user's own
             "accessKeyId": cloud.administrator.access_key,
             "secretAccessKey": cloud.administrator.secret_key,
+            **({"discarded": discarded} if discarded else {}),
         }
         tmp = endpoint_file(state_dir).with_suffix(".tmp")
         tmp.touch(mode=0o600)
@@ -111,8 +140,6 @@ def serve(state_dir: str, port: int = 0) -> None:
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
