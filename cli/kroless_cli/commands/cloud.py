@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+import textwrap
 import time
 from typing import Any
 
@@ -16,9 +17,10 @@ from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
 from kroless.schemas.kubernetes import builtin_schema
+from kroless.simpleschema.plural import pluralize
 from kroless.store import InstanceKey, InstanceRecord, NodeRecord
 from kroless_cli.commands.commands import no_matches
-from kroless_cli.commands.output import emit
+from kroless_cli.commands.output import emit, to_yaml
 from kroless_cli.commands.registration import wait_registered
 from kroless_cli.commands.target import Target, aws_target, local_target
 
@@ -54,7 +56,7 @@ def _age(timestamp: str | None) -> str:
 
 def apply(args: argparse.Namespace) -> int:
     target = target_of(args)
-    documents = _documents(args.filename)
+    documents = sorted(_documents(args.filename), key=lambda d: not is_rgd(d))  # RGDs first: their APIs, then instances
     for document in documents:
         try:
             code = _apply_one(args, target, document)
@@ -147,47 +149,69 @@ def _print_failure(record: InstanceRecord) -> None:
 # -- get / describe --------------------------------------------------------------------------------------
 
 
+RGD_NAMES = ("rgd", "rgds", "resourcegraphdefinition", "resourcegraphdefinitions", "resourcegraphdefinitions.kro.run")
+
+
 def _resolve_kind(target: Target, kind: str) -> str:
-    """An RGD name from what a user types for a kind: Kind, kind, plural or a short name."""
+    """An RGD name from what a user types for a resource type, as kubectl reads it: the kind, its plural (Kro's
+    pluralizer, the CRD's ``spec.names.plural``), a short name, or any of them with ``.<group>``."""
     wanted = kind.lower()
     for record in target.store.list_rgds():
         schema = record.document["spec"]["schema"]
-        names = {schema["kind"].lower(), schema["kind"].lower() + "s"}
+        group = schema.get("group") or "kro.run"
+        names = {schema["kind"].lower(), pluralize(schema["kind"].lower())}
         names |= {s.lower() for s in schema.get("shortNames") or []}
-        if wanted in names:
+        if wanted in names | {f"{name}.{group}" for name in names}:
             return record.name
     raise KrolessError(f'the server doesn\'t have a resource type "{kind}"')
 
 
+def _namespace(args: argparse.Namespace) -> str | None:
+    """kubectl's namespace: ``-n``, else ``default``; None for ``-A`` (every namespace)."""
+    if getattr(args, "all_namespaces", False):
+        return None
+    return str(args.namespace or "default")
+
+
+def _in_namespace(record: InstanceRecord, namespace: str | None) -> bool:
+    return namespace is None or record.key.cluster_scoped or record.key.namespace == namespace
+
+
+def _no_resources(namespace: str | None, cluster_scoped: bool) -> None:
+    where = "" if namespace is None or cluster_scoped else f" in {namespace} namespace"
+    print(f"No resources found{where}.", file=sys.stderr)
+
+
+def _as_list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
+
+
 def get(args: argparse.Namespace) -> int:
     target = target_of(args)
-    if args.kind.lower() in ("rgd", "rgds", "resourcegraphdefinition", "resourcegraphdefinitions"):
-        records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
-        if args.name and not records:
-            raise KrolessError(f'resourcegraphdefinitions "{args.name}" not found')
-        if args.output in ("yaml", "json"):
-            emit([r.document for r in records], args.output)
-            return 0
-        rows = [["NAME", "APIVERSION", "KIND", "STATE", "AGE"]]
-        for r in records:
-            schema = r.document["spec"]["schema"]
-            rows.append([r.name, schema["apiVersion"], schema["kind"], r.state, _age(r.created_at)])
-        _table(rows)
-        return 0
+    if args.kind.lower() in RGD_NAMES:
+        return _get_rgds(target, args)
     rgd = _resolve_kind(target, args.kind)
-    instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name)]
-    if args.namespace:
-        instances = [i for i in instances if i.key.namespace == args.namespace]
+    graph = target.registry.graph(rgd)
+    namespace = _namespace(args)
+    instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
     if args.name and not instances:
-        raise KrolessError(f'{args.kind} "{args.name}" not found')
+        raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
     if args.output in ("yaml", "json"):
-        emit([_instance_document(i) for i in instances], args.output)
+        documents = [_instance_document(i) for i in instances]
+        emit([documents[0] if args.name else _as_list(documents)], args.output)
         return 0
-    rows = [["NAMESPACE", "NAME", "STATE", "READY", "GENERATION", "AGE"]]
+    if args.output == "name":
+        for i in instances:
+            print(f"{graph.kind.lower()}.{graph.group}/{i.key.name}")
+        return 0
+    if not instances:
+        _no_resources(namespace, not graph.namespaced)
+        return 0
+    all_namespaces = namespace is None and graph.namespaced
+    rows = [["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"]]
     for i in instances:
         ready = next((c["status"] for c in i.conditions if c.get("type") == "Ready"), "Unknown")
-        row = [i.key.namespace, i.key.name, i.state, ready, str(i.generation), _age(i.created_at)]
-        rows.append(row)
+        rows.append([i.key.namespace] * all_namespaces + [i.key.name, i.state, ready, str(i.generation), _age(i.created_at)])
     if args.output == "wide":
         rows[0].append("MESSAGE")
         for row, i in zip(rows[1:], instances, strict=True):
@@ -196,8 +220,32 @@ def get(args: argparse.Namespace) -> int:
     return 0
 
 
+def _get_rgds(target: Target, args: argparse.Namespace) -> int:
+    records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
+    if args.name and not records:
+        raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
+    if args.output in ("yaml", "json"):
+        documents = [r.document for r in records]
+        emit([documents[0] if args.name else _as_list(documents)], args.output)
+        return 0
+    if args.output == "name":
+        for r in records:
+            print(f"resourcegraphdefinition.kro.run/{r.name}")
+        return 0
+    if not records:
+        _no_resources(None, True)
+        return 0
+    rows = [["NAME", "APIVERSION", "KIND", "STATE", "AGE"]]
+    for r in records:
+        schema = r.document["spec"]["schema"]
+        rows.append([r.name, schema["apiVersion"], schema["kind"], r.state, _age(r.created_at)])
+    _table(rows)
+    return 0
+
+
 def _instance_document(record: InstanceRecord) -> dict[str, Any]:
-    return {**record.manifest, "status": {**record.status, "state": record.state}}
+    """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
+    return {**record.as_object(), "status": {**record.status, "state": record.state}}
 
 
 def _table(rows: list[list[str]]) -> None:
@@ -209,11 +257,11 @@ def _table(rows: list[list[str]]) -> None:
 def describe(args: argparse.Namespace) -> int:
     target = target_of(args)
     rgd = _resolve_kind(target, args.kind)
-    matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name]
-    if args.namespace:
-        matches = [i for i in matches if i.key.namespace == args.namespace]
+    namespace = _namespace(args)
+    matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name and _in_namespace(i, namespace)]
     if not matches:
-        raise KrolessError(f'{args.kind} "{args.name}" not found')
+        graph = target.registry.graph(rgd)
+        raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
     record = matches[0]
     key = record.key
     print(f"Name:          {key.name}")
@@ -229,8 +277,7 @@ def describe(args: argparse.Namespace) -> int:
     status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
     if status:
         print("Status:")
-        for field, value in status.items():
-            print(f"  {field}: {value}")
+        print(textwrap.indent(to_yaml(status), "  "), end="")
     print("Resources:")
     rows = [["ID", "STATE", "GENERATION", "STARTED", "READY", "ERROR"]]
     for node in sorted(target.store.get_nodes(key), key=_node_order(target, record)):
@@ -305,7 +352,7 @@ def delete(args: argparse.Namespace) -> int:
             assert record is not None
             schema = record.document["spec"]["schema"]
             api_version = f"{schema.get('group') or 'kro.run'}/{schema['apiVersion']}"
-            metadata = {"name": args.name, "namespace": args.namespace or "default"}
+            metadata = {"name": args.name, "namespace": _namespace(args)}
             documents = [{"apiVersion": api_version, "kind": schema["kind"], "metadata": metadata}]
     else:
         raise KrolessError("delete needs -f FILE or KIND NAME")

@@ -1,0 +1,118 @@
+"""The kroless CLI as a kubectl user meets it, against `kroless local up`: namespaces, plurals, -A, -o name,
+lists, empty results, describe's status. (Issue 15, the CLI's half.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kroless_cli.commands.main import main
+from kroless_cli.localcloud import server
+
+RGD = """
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: policies.kro.run}
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: AppPolicy
+    spec: {color: string | default=blue}
+    status: {color: "${config.data.color}", labels: {app: "${config.metadata.name}"}}
+  resources:
+  - id: config
+    template:
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: "${schema.metadata.name}", namespace: "${schema.metadata.namespace}"}
+      data: {color: "${schema.spec.color}"}
+"""
+INSTANCES = """
+apiVersion: v1
+kind: Namespace
+metadata: {name: team-a}
+---
+apiVersion: kro.run/v1alpha1
+kind: AppPolicy
+metadata: {name: shop, namespace: default}
+spec: {color: red}
+---
+apiVersion: kro.run/v1alpha1
+kind: AppPolicy
+metadata: {name: billing, namespace: team-a}
+"""
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("manifests")
+    (folder / "instances.yaml").write_text(INSTANCES)  # instances first by name: apply still registers the RGD first
+    (folder / "rgd.yaml").write_text(RGD)
+    state = str(tmp_path_factory.mktemp("local"))
+    try:
+        assert main(["apply", "-f", str(folder), "--state-dir", state, "--timeout", "120"]) == 0
+        yield state
+    finally:
+        server.stop(state)
+
+
+def kroless(capsys: pytest.CaptureFixture[str], state: str, *args: str) -> tuple[int, str, str]:
+    code = main([*args, "--state-dir", state])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_get_without_a_namespace_is_the_default_namespace(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    code, out, _ = kroless(capsys, state, "get", "apppolicies")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "STATE", "READY", "GENERATION", "AGE"]
+    assert [line.split()[:3] for line in lines[1:]] == [["shop", "ACTIVE", "True"]]
+
+
+def test_get_all_namespaces_adds_the_namespace_column(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    code, out, _ = kroless(capsys, state, "get", "AppPolicy.kro.run", "-A")
+    assert code == 0
+    rows = [line.split()[:2] for line in out.splitlines()]
+    assert rows[0] == ["NAMESPACE", "NAME"] and sorted(rows[1:]) == [["default", "shop"], ["team-a", "billing"]]
+
+
+@pytest.mark.parametrize("kind", ["apppolicies", "AppPolicy", "apppolicies.kro.run", "apppolicy"])
+def test_the_kind_its_plural_and_its_group_name_the_same_type(capsys: pytest.CaptureFixture[str], state: str, kind: str) -> None:
+    code, out, _ = kroless(capsys, state, "get", kind, "-n", "team-a", "-o", "name")
+    assert (code, out) == (0, "apppolicy.kro.run/billing\n")
+
+
+def test_several_items_are_a_kind_list_and_one_named_item_is_the_object(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    _, out, _ = kroless(capsys, state, "get", "apppolicies", "-A", "-o", "yaml")
+    listed = yaml.safe_load(out)
+    assert listed["kind"] == "List" and len(listed["items"]) == 2
+    _, out, _ = kroless(capsys, state, "get", "apppolicies", "shop", "-o", "yaml")
+    shop = yaml.safe_load(out)
+    assert shop["kind"] == "AppPolicy" and shop["status"]["color"] == "red"
+    metadata = shop["metadata"]
+    assert metadata["uid"] and metadata["generation"] == 1 and metadata["creationTimestamp"].endswith("Z")
+
+
+def test_an_empty_namespace_says_no_resources_found(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    code, out, err = kroless(capsys, state, "get", "apppolicies", "-n", "nowhere")
+    assert (code, out, err) == (0, "", "No resources found in nowhere namespace.\n")
+
+
+def test_describe_prints_the_status_as_yaml(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    code, out, _ = kroless(capsys, state, "describe", "apppolicies", "billing", "-n", "team-a")
+    assert code == 0
+    status = out.split("Status:\n", 1)[1].split("Resources:", 1)[0]
+    assert status == "  color: blue\n  labels:\n    app: billing\n"
+    code, _, err = kroless(capsys, state, "describe", "apppolicies", "billing")  # not in the default namespace
+    assert code == 1 and 'apppolicies.kro.run "billing" not found' in err
+
+
+def test_delete_without_a_namespace_deletes_in_default_only(capsys: pytest.CaptureFixture[str], state: str, tmp_path: Path) -> None:
+    code, _, err = kroless(capsys, state, "delete", "apppolicies", "billing")
+    assert code == 1 and "not found" in err
+    code, out, _ = kroless(capsys, state, "delete", "apppolicies", "billing", "-n", "team-a", "--timeout", "60")
+    assert code == 0 and "AppPolicy billing deleted" in out
