@@ -7,9 +7,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless import operations
+from kroless.contract import ReconcileTask
+from kroless.runtime.states import NodeState
 from kroless.services import services
 from kroless.settings import METRICS_NAMESPACE
 
@@ -19,14 +22,15 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service="reconcile-node")
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(instance=event.get("instance"), node=event.get("node"), mode=event.get("mode"))
+@event_parser(model=ReconcileTask)
+def handler(task: ReconcileTask, context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(instance=task.instance, node=task.node, mode=task.mode)
     started = time.perf_counter()
-    result = operations.reconcile_node(services(), event)
+    result = operations.reconcile_node(services(), task)
     metrics.add_metric(name="NodeStepDuration", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
-    if result["state"] == "ERROR":
+    if result.state == NodeState.ERROR:
         metrics.add_metric(name="NodeErrors", unit=MetricUnit.Count, value=1)
-        logger.error("node failed", extra={"error": result["message"]})
+        logger.error("node failed", extra={"error": result.message})
     else:
-        logger.info("node step", extra={"state": result["state"], "reason": result["reason"]})
-    return result
+        logger.info("node step", extra={"state": result.state.value, "reason": result.reason})
+    return result.dump()

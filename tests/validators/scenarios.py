@@ -6,8 +6,9 @@ The script (the same semantics as tools/asl/run.js, which runs it in node; keep 
 * ``nodes``: ``{"<node id>": {"polls": N, "error": "<message>", "superseded": True}}``. The reconcile function,
   per node and phase (apply and check calls count together; delete apart), answers WAITING_FOR_READINESS
   (DELETING) to its first N calls and SYNCED (DELETED) after; ``error`` answers ERROR; ``superseded`` answers
-  IN_PROGRESS with ``superseded: true``; ``throttle``: T raises ThrottlingException on the node's first T calls
-  (not counted as polls; the Retry retries it); ``answer``: that answer as it is (a malformed answer: the
+  IN_PROGRESS with ``superseded: true``; ``throttle``: T fails the node's first T calls as the real function
+  fails a retriable call (kroless.errors.RetriableError; the run spec names it for node as ``retriableError``),
+  not counted as polls: the Retry retries it; ``answer``: that answer as it is (a malformed answer: the
   contract broken). An unscripted node is ready at once.
 * ``gates``: ``{"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}``:
   the node's item in the state table as its i-th ``dynamodb:getItem`` sees it (the last repeats). The gate data
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from kroless.errors import RETRIABLE_ERROR, RetriableError
 from kroless.store import create_table
 from kroless.store.keys import INSTANCE_PREFIX, NODE_PREFIX
 
@@ -68,11 +70,8 @@ class Scenario:
         return value
 
     def run_spec(self) -> dict[str, Any]:
-        return {"id": self.id, "definition": self.definition, "input": self.input, "script": self.script}
-
-
-class ThrottlingException(Exception):  # noqa: N818 - the errorType a Retry matches is the class name
-    pass
+        spec = {"id": self.id, "definition": self.definition, "input": self.input, "script": self.script}
+        return {**spec, "retriableError": RETRIABLE_ERROR}  # the error name (errorType) node's functions throw
 
 
 class Script:
@@ -95,12 +94,12 @@ class Script:
         behaviour = self.nodes.get(node, {})
         if self.throttled[node] < behaviour.get("throttle", 0):
             self.throttled[node] += 1
-            raise ThrottlingException("Rate exceeded")
+            raise RetriableError("Rate exceeded")  # as kroless.errors.task_errors reports a throttled call
         count = self.calls[f"{node} {phase}"]
         self.calls[f"{node} {phase}"] += 1
 
         def answer(state: str, message: str, superseded: bool = False) -> dict[str, Any]:
-            # the shape of the reconcile function's answer (NodeOutcome.to_payload)
+            # the shape of the reconcile function's answer (kroless.contract.NodeResult)
             return {"node": node, "state": state, "reason": "", "message": message, "superseded": superseded}
 
         if "answer" in behaviour:

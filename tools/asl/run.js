@@ -4,7 +4,8 @@
 //
 //   node tools/asl/run.js < runs.json
 //
-// stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT, "validate": true}, ...]}
+// stdin:  {"runs": [{"id": "...", "definition": {...}, "input": {...}, "script": SCRIPT, "validate": true,
+//                    "retriableError": "<the error name the functions report a retriable failure under>"}, ...]}
 // stdout: {"interpreter": "aws-local-stepfunctions@<version>",
 //          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "RUNAWAY", "output": ..., "error": "...",
 //                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...],
@@ -21,7 +22,7 @@
 //             The reconcile function, per node and phase (apply/check vs delete), answers
 //             WAITING_FOR_READINESS (DELETING) to its first N calls and SYNCED (DELETED) after; "error"
 //             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true;
-//             "throttle": T raises ThrottlingException on the node's first T calls (not counted as polls);
+//             "throttle": T fails the node's first T calls with the run's retriableError (not counted as polls);
 //             "answer": {...} is answered as it is (a malformed answer: a contract broken).
 //   gates:    {"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}
 //             What the state table's item of that node looks like to its i-th getItem (the last repeats):
@@ -114,7 +115,8 @@ function* allStates(scope) {
 }
 
 class Script {
-  constructor(script, input) {
+  constructor(script, input, retriableError) {
+    this.retriableError = retriableError;
     this.nodes = script.nodes || {};
     this.gates = script.gates || {};
     this.refresh = script.refresh || 0;
@@ -122,7 +124,7 @@ class Script {
     this.deleting = input.mode === "delete";
     this.calls = new Map(); // "<node> <phase>" -> calls so far
     this.reads = new Map(); // "<sk>" -> reads so far
-    this.throttled = new Map(); // "<node>" -> calls that raised ThrottlingException
+    this.throttled = new Map(); // "<node>" -> calls that failed as retriable
   }
 
   reconcile(payload) {
@@ -133,13 +135,14 @@ class Script {
     const throttled = this.throttled.get(node) || 0;
     if (throttled < (behaviour.throttle || 0)) {
       this.throttled.set(node, throttled + 1);
+      if (!this.retriableError) throw new Error("a throttle script needs the run's retriableError");
       const error = new Error("Rate exceeded");
-      error.name = "ThrottlingException"; // as Step Functions names a function error: its errorType
+      error.name = this.retriableError; // as Step Functions names a function error: its errorType
       throw error;
     }
     const count = this.calls.get(key) || 0;
     this.calls.set(key, count + 1);
-    // the shape of the reconcile function's answer (NodeOutcome.to_payload)
+    // the shape of the reconcile function's answer (kroless.contract.NodeResult)
     const answer = (state, message, superseded = false) => ({ node, state, reason: "", message, superseded });
     if (behaviour.answer !== undefined) return behaviour.answer; // as scripted, even if malformed
     if (behaviour.superseded) return answer("IN_PROGRESS", "generation superseded", true);
@@ -205,7 +208,7 @@ function overrides(definition, script, input) {
 }
 
 async function runOne(run) {
-  const script = new Script(run.script || {}, run.input);
+  const script = new Script(run.script || {}, run.input, run.retriableError);
   // "validate": false skips the check by the asl-validator version aws-local-stepfunctions bundles (slow on
   // big definitions; validate.js checks them all with the pinned one).
   const validationOptions = run.validate === false ? { noValidate: true } : { checkArn: true, checkPaths: true };

@@ -2,6 +2,9 @@
 
 The handlers in ``functions/`` are thin: they parse the event (powertools Parser), log, count, and call
 one of these. Keeping the work here lets the local cloud and the tests call the same code.
+
+The state machine's tasks take and return the contract's models (:mod:`kroless.contract`), and report every
+retriable failure under the one name the machines retry (:func:`kroless.errors.task_errors`).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ import json
 from typing import Any
 
 from kroless.compiler import validate_instance_document
+from kroless.contract import FinalizeResult, FinalizeTask, NodeResult, ReconcileTask
 from kroless.drift.heal import after_reconcile
-from kroless.errors import KrolessError
+from kroless.errors import KrolessError, task_errors
 from kroless.graph import Graph
 from kroless.runtime.states import InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
@@ -154,44 +158,47 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
 # -- the state machine's tasks ---------------------------------------------------------------------------
 
 
-def reconcile_node(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
+def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
     """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome; the
     state machine counts and times the readiness polls itself (``StateMachineOptions.waits``)."""
-    key = InstanceKey.from_ref(payload["instance"])
-    generation = int(payload["generation"])
-    node = str(payload["node"])
-    mode = payload.get("mode", "apply")
-    if mode == "delete":
-        outcome = services.reconciler.delete_node(key, generation, node)
-    else:
-        outcome = services.reconciler.reconcile_node(key, generation, node, check_only=mode == "check")
-    return outcome.to_payload()
+    with task_errors():
+        if task.mode == "delete":
+            outcome = services.reconciler.delete_node(task.key, task.generation, task.node)
+        else:
+            outcome = services.reconciler.reconcile_node(
+                task.key, task.generation, task.node, check_only=task.mode == "check"
+            )
+    return outcome.to_result()
 
 
-def finalize(services: Services, payload: dict[str, Any]) -> dict[str, Any]:
+def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
     """Write the instance status for the generation and announce the outcome on the bus."""
-    key = InstanceKey.from_ref(payload["instance"])
-    generation = int(payload["generation"])
-    mode = payload.get("mode", "reconcile")
+    with task_errors():
+        return FinalizeResult.model_validate(_finalize(services, task))
+
+
+def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
+    key, generation = task.key, task.generation
     instance = services.store.get_instance(key)
     if instance is None or instance.generation != generation:
         return {"state": "SUPERSEDED"}
-    summary = {"instance": payload["instance"], "generation": generation}
-    if mode == "refresh":
+    summary = {"instance": task.instance, "generation": generation}
+    cause = task.error.message if task.error is not None else ""
+    if task.mode == "refresh":
         services.reconciler.refresh_observed(key, generation)
         result = finalize_instance(services.reconciler, key, generation)
-        return {"state": result["state"], **_status_refresh(result, int(payload.get("attempt", 0)))}
-    if mode == "delete":
-        if payload.get("error"):
+        return {"state": result["state"], **_status_refresh(result, task.attempt)}
+    if task.mode == "delete":
+        if task.error is not None:
             result = finalize_instance(services.reconciler, key, generation, deleting=True)
-            services.emit(INSTANCE_FAILED, {**summary, "error": _cause(payload["error"])})
-            return result
+            services.emit(INSTANCE_FAILED, {**summary, "error": cause})
+            return {"state": result["state"]}
         services.store.delete_instance(key)
         services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
         return {"state": "DELETED"}
     result = finalize_instance(services.reconciler, key, generation)
-    if payload.get("error") or result["state"] == "ERROR":
-        error = _cause(payload.get("error")) or _node_errors(services, key)
+    if task.error is not None or result["state"] == "ERROR":
+        error = cause or _node_errors(services, key)
         services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})
     else:
         services.emit(INSTANCE_RECONCILED, {**summary, "state": result["state"]})
@@ -205,15 +212,6 @@ def _status_refresh(result: dict[str, Any], attempt: int) -> dict[str, Any]:
     if result["state"] != "ACTIVE" or not pending or attempt >= len(STATUS_REFRESH):
         return {}
     return {"pendingStatus": pending, "refreshSeconds": STATUS_REFRESH[attempt], "refreshAttempt": attempt + 1}
-
-
-def _cause(error: Any) -> str:
-    """The message of a Step Functions Catch result (``{"Error": ..., "Cause": ...}``)."""
-    if not error:
-        return ""
-    if isinstance(error, dict):
-        return str(error.get("Cause") or error.get("Error") or "")
-    return str(error)
 
 
 def _node_errors(services: Services, key: InstanceKey) -> str:

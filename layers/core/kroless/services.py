@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from kroless.contract import ExecutionInput, ExecutionMode
 from kroless.errors import KrolessError
 from kroless.eventbus import put_event
 from kroless.runtime.nested import NestedInstances
@@ -170,16 +171,22 @@ class Services:
         """The ARN of an RGD's state machine (registered or not yet: the name is all it takes)."""
         return f"arn:aws:states:{self.settings.region}:{self.account}:stateMachine:{self.state_machine_name(rgd)}"
 
-    def start_execution(self, key: InstanceKey, generation: int, *, mode: str = "reconcile", parent: str | None = None) -> str:
-        """Start the RGD's state machine for one instance generation; an existing execution is reused."""
+    def start_execution(
+        self, key: InstanceKey, generation: int, *, mode: ExecutionMode = "reconcile", parent: str | None = None
+    ) -> str:
+        """Start the RGD's state machine for one instance generation; an existing execution is reused. The
+        input is :class:`~kroless.contract.ExecutionInput`; ``parent`` (a nested instance's parent) only names
+        the execution."""
         instance = self.store.get_instance(key)
         if instance is None:
             return ""
         name = execution_name(key, instance.uid, generation, deleting=mode == "delete", parent=parent)
-        payload = {"instance": key.ref, "generation": generation, "mode": mode}
+        execution_input = ExecutionInput(instance=key.ref, generation=generation, mode=mode)
         arn = self.state_machine_arn(instance.rgd)
         try:
-            response = self.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps(payload))
+            response = self.sfn.start_execution(
+                stateMachineArn=arn, name=name, input=json.dumps(execution_input.dump())
+            )
             return str(response["executionArn"])
         except self.sfn.exceptions.ExecutionAlreadyExists:
             return arn.replace(":stateMachine:", ":execution:") + f":{name}"

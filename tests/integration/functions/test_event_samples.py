@@ -93,6 +93,24 @@ def test_task_samples_run_through_reconcile_node_and_finalize(cloud: LocalCloud)
     assert final == {"state": "ACTIVE"}
 
 
+def test_a_task_payload_that_breaks_the_contract_names_the_field(cloud: LocalCloud) -> None:
+    """What the state machine sends is parsed into the contract's models (kroless.contract): a payload that
+    breaks it fails at once, naming the field, before anything is reconciled."""
+    lam = cloud.client("lambda")
+    cases = [
+        ("reconcile_node", {**sample("reconcile-node-task.json"), "mode": "chek"}, "mode", "Input should be 'apply', 'check' or 'delete'"),
+        ("reconcile_node", {**sample("reconcile-node-task.json"), "instance": "sessions"}, "instance", "not an instance reference 'sessions'"),
+        ("finalize", {**sample("finalize-task.json"), "generation": "1"}, "generation", "Input should be a valid integer"),
+        ("finalize", {**sample("finalize-task.json"), "errors": {"Error": "x"}}, "errors", "Extra inputs are not permitted"),
+    ]
+    for function, payload, field, why in cases:
+        response = lam.invoke(FunctionName=cloud.functions[function], Payload=json.dumps(payload))
+        error = json.loads(response["Payload"].read())
+        assert response["FunctionError"] == "Unhandled"
+        assert error["errorType"] == "ValidationError"  # terminal: the machine's Retry does not match it
+        assert f"\n{field}\n  " in error["errorMessage"] and why in error["errorMessage"], error["errorMessage"]
+
+
 def test_an_invalid_instance_is_refused_and_announced(cloud: LocalCloud) -> None:
     event = sample("instance-applied.json")
     event["id"] = "a-different-event"

@@ -459,3 +459,36 @@ def test_handler_calls_other_services_during_execution(aws: LocalAws, runner: Ru
     desc = runner.run({"StartAt": "t", "States": {"t": lambda_task(arn, End=True)}}, {"id": "db", "gen": 3})
     assert desc["status"] == "SUCCEEDED", runner.history(desc)
     assert ddb.get_item(TableName="state", Key={"pk": {"S": "db"}})["Item"]["gen"] == {"N": "3"}
+
+
+def test_a_tasks_retriable_failure_has_the_name_the_machines_retry(aws: LocalAws, runner: Runner) -> None:
+    """AWS Lambda names an uncaught exception by its class (errorType), and Step Functions matches that name; the
+    in-process invoke names it the same way, so the compiled machines' Retry (TRANSIENT_ERRORS) matches a task's
+    retriable failure here exactly as on AWS."""
+    from botocore.exceptions import ClientError
+
+    from kroless.errors import RETRIABLE_ERROR, task_errors
+    from kroless.statemachine.asl import TRANSIENT_ERRORS
+
+    calls: list[int] = []
+
+    def task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        calls.append(1)
+        with task_errors():  # as the reconcile and finalize tasks run
+            if len(calls) == 1:
+                throttled: Any = {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}
+                raise ClientError(throttled, "DescribeDBInstances")
+        return {"attempts": len(calls)}
+
+    lam = aws.client("lambda")
+    role = lam.get_function(FunctionName=aws.register_function("other", echo).split(":")[-1])["Configuration"]["Role"]
+    lam.create_function(FunctionName="task", Runtime="python3.11", Role=role, Handler="app.handler", Code={"ZipFile": b"PK"})
+    arn = aws.attach_handler("task", task)  # as the local cloud routes a deployed function to its handler
+    out = lam.invoke(FunctionName="task", Payload=b"{}")
+    assert json.loads(out["Payload"].read())["errorType"] == RETRIABLE_ERROR
+    assert RETRIABLE_ERROR in TRANSIENT_ERRORS
+    calls.clear()
+    retry = [{"ErrorEquals": TRANSIENT_ERRORS, "IntervalSeconds": 1, "MaxAttempts": 2, "BackoffRate": 1}]
+    desc = runner.run({"StartAt": "t", "States": {"t": invoke_task(arn, Retry=retry, End=True)}})
+    assert desc["status"] == "SUCCEEDED", runner.history(desc)
+    assert desc["result"] == {"attempts": 2}

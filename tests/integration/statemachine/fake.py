@@ -2,7 +2,9 @@
 
 Each node "becomes ready" ``delays[node]`` seconds after its first apply (or delete) call; the fake records
 when every node started and when it was first reported done, and writes the node's item (state,
-generation) to the state table the way the real function does, so gates see it.
+generation) to the state table the way the real function does, so gates see it. A node's first calls may fail
+(``failures``): the exception goes through kroless.errors.task_errors as in the real function, so a retriable
+one reaches the machine as RetriableError and a terminal one under its own name.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kroless.errors import task_errors
 from kroless.store import create_table
 from kroless.store.keys import INSTANCE_PREFIX, node_sk
 from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
@@ -20,10 +23,6 @@ from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
 TABLE = "kroless-state"
 INSTANCE = "kro.run/v1alpha1/Test/default/demo"
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
-
-
-class ThrottlingException(Exception):  # noqa: N818 - the name ASL Retry matches (errorType = class name)
-    pass
 
 
 @dataclass
@@ -34,7 +33,7 @@ class FakeReconciler:
     errors: set[str] = field(default_factory=set)  # nodes that report ERROR
     never_ready: set[str] = field(default_factory=set)
     superseded: set[str] = field(default_factory=set)
-    throttle_once: set[str] = field(default_factory=set)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)  # node -> what its first calls raise
     # node -> ("started" | "finished", other node): the node is not done until the other node has started or
     # finished the same phase; orders nodes without relying on clocks
     done_after: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -73,9 +72,9 @@ class FakeReconciler:
         now = self.now()
         with self.lock:
             self.calls.append(event)
-            if node in self.throttle_once:
-                self.throttle_once.discard(node)
-                raise ThrottlingException("Rate exceeded")
+            if self.failures.get(node):
+                with task_errors():
+                    raise self.failures[node].pop(0)
             if (node, phase) not in self.started:
                 self.started[node, phase] = now
                 self._check_order(node, phase, now)

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
+from kubernetes.client.exceptions import ApiException
 
 from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions, compile_state_machine
+from kroless.store import StoreThrottledError
 from kroless_cli.localcloud.aws import LocalAws
 from tests.integration.statemachine.fake import TABLE, FakeReconciler
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
@@ -106,11 +109,32 @@ def test_superseded_stops_quietly(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
     assert fake.finalized == []
 
 
-def test_throttling_is_retried(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
-    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, throttle_once={"postgres"})
+def _aws_error(code: str, status: int) -> ClientError:
+    response: Any = {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
+    return ClientError(response, "CreateDBInstance")
+
+
+def test_retriable_failures_are_retried(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    # throttled by AWS, the Kubernetes API unavailable, DynamoDB still throttled: each time the machine tries again
+    transient = [
+        _aws_error("ThrottlingException", 400),
+        ApiException(status=503, reason="Service Unavailable"),
+        StoreThrottledError("DynamoDB put_item still throttled after retries"),
+    ]
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, failures={"postgres": transient})
     result = fake.run(machine(fake, dogs_vs_cats))
     assert result["status"] == "SUCCEEDED", result
-    assert sum(1 for c in fake.calls if c["node"] == "postgres") >= 2
+    assert sum(1 for c in fake.calls if c["node"] == "postgres") == 4  # three failures, then the apply
+    assert [f["mode"] for f in fake.finalized] == ["reconcile"]
+
+
+def test_a_terminal_failure_is_not_retried(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
+    fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, failures={"postgres": [_aws_error("AccessDenied", 403)]})
+    result = fake.run(machine(fake, dogs_vs_cats))
+    assert result["status"] == "FAILED"
+    assert result["error"] == "ClientError"  # the function's own exception, caught and recorded
+    assert sum(1 for c in fake.calls if c["node"] == "postgres") == 1
+    assert [(f["mode"], f["error"]["Error"]) for f in fake.finalized] == [("error", "ClientError")]
 
 
 def test_random_dag_order(cloud: LocalAws) -> None:

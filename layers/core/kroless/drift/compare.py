@@ -14,26 +14,23 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from kroless.errors import is_retriable
 from kroless.providers.compare import differences
-from kroless.retry import THROTTLING_CODES
 from kroless.runtime.references import reconciling
 from kroless.services import Services
-from kroless.store import InstanceKey, NodeRecord, NodeState, StoreThrottledError, redact_secrets
+from kroless.store import InstanceKey, NodeRecord, NodeState, redact_secrets
 
 T = TypeVar("T")
 
 
 def with_backoff(call: Callable[[], T], *, attempts: int = 6, base: float = 0.2, cap: float = 10.0) -> T:
-    """Run ``call``; on a throttling error wait (full jitter, exponential) and try again."""
+    """Run ``call``; on a retriable error (:func:`~kroless.errors.is_retriable`: throttling, a server error, a
+    timeout) wait (full jitter, exponential) and try again."""
     for attempt in range(attempts):
         try:
             return call()
         except Exception as exc:
-            response = getattr(exc, "response", None) or {}
-            code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-            status = getattr(exc, "status", None)
-            throttled = code in THROTTLING_CODES or status == 429 or isinstance(exc, StoreThrottledError)
-            if not throttled or attempt == attempts - 1:
+            if not is_retriable(exc) or attempt == attempts - 1:
                 raise
             time.sleep(random.uniform(0, min(cap, base * 2**attempt)))
     raise AssertionError("unreachable")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kroless.errors import KrolessError
+from kroless.errors import KrolessError, TerminalError
 
 ADOPT_ANNOTATION = "kroless.dev/adopt"
 DELETION_POLICY_ANNOTATION = "kroless.dev/deletion-policy"
@@ -21,10 +21,13 @@ NODE_TAG = "kroless:node"
 
 
 class ProviderError(KrolessError):
-    """The provider could not apply, read or delete (an AWS or Kubernetes API error, a bad field)."""
+    """The provider could not apply, read or delete (an AWS or Kubernetes API error, a bad field).
+
+    Retriable or not as its cause is (:func:`kroless.errors.is_retriable`): a throttled or failing API is
+    tried again, a refused request is not."""
 
 
-class ConflictError(ProviderError):
+class ConflictError(ProviderError, TerminalError):
     """The object exists but belongs to another instance, or to nobody, and the template did not opt in
     to adoption (annotation ``kroless.dev/adopt: "true"``)."""
 
@@ -34,7 +37,7 @@ class NotReadyError(ProviderError):
     reconcile waits and retries, as ACK requeues. Kro's graph has no edge for these references."""
 
 
-class ImmutableFieldError(ProviderError):
+class ImmutableFieldError(ProviderError, TerminalError):
     """The manifest changes a field the API cannot update in place; kroless never silently replaces."""
 
 

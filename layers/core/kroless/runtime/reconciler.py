@@ -11,12 +11,14 @@ projects the instance status from the records.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.clock import now_iso
-from kroless.errors import KrolessError
+from kroless.contract import NodeResult
+from kroless.errors import KrolessError, is_retriable
 from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
@@ -37,7 +39,7 @@ GraphSource = Callable[[str], Graph]
 
 @dataclass
 class NodeOutcome:
-    """What a node step produced; small enough for a Step Functions payload (no manifests, no secrets)."""
+    """What a node step produced; the reconcile task answers it as a :class:`~kroless.contract.NodeResult`."""
 
     node: str
     state: NodeState
@@ -45,14 +47,10 @@ class NodeOutcome:
     message: str = ""
     superseded: bool = False
 
-    def to_payload(self) -> dict[str, Any]:
-        return {
-            "node": self.node,
-            "state": self.state.value,
-            "reason": self.reason,
-            "message": self.message,
-            "superseded": self.superseded,
-        }
+    def to_result(self) -> NodeResult:
+        return NodeResult(
+            node=self.node, state=self.state, reason=self.reason, message=self.message, superseded=self.superseded
+        )
 
 
 def _item_id(record: NodeRecord) -> str:
@@ -158,8 +156,7 @@ class Reconciler:
             return self._wait(state, node, NodeState.IN_PROGRESS, "ReferenceNotReady", err.located())
         except KrolessError as err:
             err.at(resource_id=node_id)
-            self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
-            return NodeOutcome(node_id, NodeState.ERROR, "ReconcileError", err.located())
+            return self._failed(state, node_id, err, "ReconcileError")
 
     def _reconcile(self, state: InstancePass, node: Node, check_only: bool) -> NodeOutcome:
         for dependency in node.dependencies:
@@ -183,6 +180,17 @@ class Reconciler:
         if node.for_each:
             return self._collection(state, node)
         return self._single(state, node, check_only)
+
+    def _failed(self, state: InstancePass, node_id: str, err: KrolessError, reason: str) -> NodeOutcome:
+        """Record the node's error. A terminal one is the node's outcome (ERROR: the machine fails the node); a
+        retriable one (:func:`~kroless.errors.is_retriable`: throttling, a server error, a timeout) is raised
+        again for the machine to retry the step, and its record shows why meanwhile (the retry overwrites it)."""
+        if is_retriable(err):
+            with contextlib.suppress(Exception):  # the store may be what is failing; the error says so anyway
+                self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
+            raise err
+        self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
+        return NodeOutcome(node_id, NodeState.ERROR, reason, err.located())
 
     def _wait(self, state: InstancePass, node: Node, node_state: NodeState, reason: str, message: str) -> NodeOutcome:
         self._record(state, node.id, node_state)
@@ -372,8 +380,7 @@ class Reconciler:
                 gone = self._delete_objects(state, node_id)
         except KrolessError as err:
             err.at(resource_id=node_id)
-            self._record(state, node_id, NodeState.ERROR, error=NodeError.from_exception(err, node_id))
-            return NodeOutcome(node_id, NodeState.ERROR, "DeletionError", err.located())
+            return self._failed(state, node_id, err, "DeletionError")
         node_state = NodeState.DELETED if gone else NodeState.DELETING
         self._record(state, node_id, node_state)
         return NodeOutcome(node_id, node_state)

@@ -3,25 +3,31 @@
 One machine per RGD serves both reconcile and delete (``"mode": "delete"`` in the execution input picks the
 deletion branch): one execution namespace per instance, so executions named after the instance, its uid and
 generation (:func:`~kroless.statemachine.names.execution_name`) stay unique and ordered across applies and deletes, one resource for the CDK app and IAM, one place for the
-operator to look. Execution input: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>", "generation": N}``.
+operator to look.
 
-The per-node Lambda contract (reconcile function), payload ``{"instance", "generation", "node", "mode"}``
-with mode ``apply`` (render, apply, read), ``check`` (read and evaluate readyWhen) or ``delete``
-(idempotent: issue or re-issue the delete, read). It returns::
+The contract is typed in :mod:`kroless.contract`, and every payload key and every path into an answer here is
+built from it (:func:`~kroless.contract.task_parameters`, :func:`~kroless.contract.json_names`):
 
-    {"state": "SYNCED" | "SKIPPED" | "WAITING_FOR_READINESS" | "IN_PROGRESS" | "ERROR"
-              | "DELETING" | "DELETED",
-     "message": "<why not ready / what failed: the readyWhen that is false>",   # when not done
-     "superseded": true}                                                         # optional
+* execution input, :class:`~kroless.contract.ExecutionInput`: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>",
+  "generation": N, "mode": "reconcile" | "delete"}``;
+* the reconcile function, one node: :class:`~kroless.contract.ReconcileTask` ``{"instance", "generation", "node",
+  "mode"}`` with mode ``apply`` (render, apply, read), ``check`` (read and evaluate readyWhen) or ``delete``
+  (idempotent: issue or re-issue the delete, read); it answers :class:`~kroless.contract.NodeResult`
+  ``{"node", "state", "reason", "message", "superseded"}``, the machine reading ``state`` (SYNCED and SKIPPED,
+  or DELETED, are done; ERROR fails the node), ``message`` (why not ready, what failed) and ``superseded``;
+* the finalize function: :class:`~kroless.contract.FinalizeTask` ``{"instance", "generation", "mode": "reconcile"
+  | "delete" | "error" | "refresh"}`` (plus ``"error": {"Error", "Cause"}`` for mode ``error``, ``"attempt"`` for
+  mode ``refresh``), answering :class:`~kroless.contract.FinalizeResult`. When an ACTIVE instance's status fields
+  still wait on data that arrives after readiness (a load balancer's hostname), it answers ``{"refreshSeconds",
+  "refreshAttempt", "pendingStatus"}`` and the machine re-reads after that wait (``Status pending?`` →
+  ``Status wait`` → ``Refresh status``), as Kro's watch would update the status.
 
 A nested RGD instance node is no different here: its Lambda admits the child instance and starts the
 child's execution; its readiness loop waits until the child is ACTIVE and the node's readyWhen holds.
 
-The finalize function gets ``{"instance", "generation", "mode": "reconcile" | "delete" | "error" | "refresh"}``
-(plus ``"error": {"Error", "Cause"}`` for mode ``error``, ``"attempt"`` for mode ``refresh``). When an ACTIVE
-instance's status fields still wait on data that arrives after readiness (a load balancer's hostname), it
-answers ``{"refreshSeconds", "refreshAttempt", "pendingStatus"}`` and the machine re-reads after that wait
-(``Status pending?`` → ``Status wait`` → ``Refresh status``), as Kro's watch would update the status.
+Failures: a task that fails with :data:`~kroless.errors.RETRIABLE_ERROR` (every transient failure of the
+functions, :func:`kroless.errors.task_errors`) or with one of Lambda's own service errors is retried with
+backoff; any other error is not, and reaches the top Parallel's ``Catch`` (``Record failure``).
 
 Only states that run on AWS and in moto's interpreter: Task (lambda:invoke, dynamodb:getItem), Choice, Wait,
 Pass with intrinsic functions, Parallel, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
@@ -34,26 +40,40 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kroless.contract import (
+    ExecutionInput,
+    ExecutionMode,
+    FinalizeMode,
+    FinalizeResult,
+    FinalizeTask,
+    Message,
+    NodeResult,
+    Path,
+    ReconcileTask,
+    json_names,
+    task_parameters,
+)
+from kroless.errors import RETRIABLE_ERROR
 from kroless.graph import Graph
-from kroless.retry import DYNAMODB_THROTTLING_CODES, THROTTLING_EXCEPTION
+from kroless.retry import DYNAMODB_THROTTLING_CODES
 from kroless.statemachine.names import state_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, reverse
-from kroless.store.errors import StoreThrottledError
 from kroless.store.keys import INSTANCE_PREFIX, NODE_PREFIX, node_sk
+from kroless.store.records import NodeState
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
-# AWS's recommended retry list for lambda:invoke (CDK's default too), then throttling, kroless's own included
-# (a function's uncaught error is named by its class: the store's, or botocore's class named by the code)
-TRANSIENT_ERRORS = [
+# AWS's recommended retry list for lambda:invoke (CDK's default too), and Lambda's own throttling
+LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
-    StoreThrottledError.__name__,
-    THROTTLING_EXCEPTION,
 ]
+# ... then the functions' own transient failures, all reported under one name (a function's uncaught error is
+# named by its class, and the tasks raise every retriable failure as kroless.errors.RetriableError)
+TRANSIENT_ERRORS = [*LAMBDA_SERVICE_ERRORS, RETRIABLE_ERROR]
 # The dynamodb:getItem integration names DynamoDB's errors "DynamoDB.<code>"; a server error is transient too
 DYNAMODB_TRANSIENT_ERRORS = [
     *(f"DynamoDB.{code}" for code in DYNAMODB_THROTTLING_CODES),
@@ -63,6 +83,35 @@ SUPERSEDED_ERROR = "Kroless.Superseded"
 NODE_ERROR = "Kroless.NodeError"
 TIMEOUT_ERROR = "Kroless.NodeTimeout"
 DEFINITION_LIMIT = 1_000_000  # 1 MB; the API request also carries the name and role
+
+# The JSON names of the contract's fields (kroless.contract): what the machine passes on and reads
+EXECUTION = json_names(ExecutionInput)
+NODE_RESULT = json_names(NodeResult)
+FINALIZE_RESULT = json_names(FinalizeResult)
+DELETE_MODE: ExecutionMode = "delete"
+NODE_DONE = [NodeState.SYNCED.value, NodeState.SKIPPED.value]
+NODE_DELETED = [NodeState.DELETED.value]
+NODE_FAILED = [NodeState.ERROR.value]
+# Where the machine keeps the answers in its state data (ResultPath) and what it reads there
+NODE = "$.node"  # the node's task result and poll counters
+CHECK = "$.check"  # a readiness check's result
+FINALIZED = "$.finalize"  # the finalize function's result
+CAUGHT = "$.error"  # what a Catch caught: {"Error", "Cause"} (kroless.contract.TaskError)
+
+
+def node_result(field: str) -> str:
+    """The path of a field of the node's current answer (``field``: a JSON name of NodeResult)."""
+    return f"{NODE}.result.{field}"
+
+
+def finalize_result(field: str) -> str:
+    """The path of a field of the finalize function's answer (``field``: a JSON name of FinalizeResult)."""
+    return f"{FINALIZED}.result.{field}"
+
+
+def data(field: str) -> Path:
+    """A field of the state data: the execution input's fields, passed on into every branch and iteration."""
+    return Path(f"$.{field}")
 
 # Top-level states start with a capital letter: resource ids are lowerCamelCase, so they never collide.
 MODE = "Mode?"
@@ -160,18 +209,20 @@ class _Builder:
             }
         ]
 
-    def invoke(self, function_arn: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def invoke(self, function_arn: str, model: type[Message], **fields: Any) -> dict[str, Any]:
+        """A Lambda task whose payload is ``model``: the instance and generation from the state data, plus
+        ``fields`` (checked against the model: :func:`~kroless.contract.task_parameters`)."""
+        payload = task_parameters(
+            model, instance=data(EXECUTION.instance), generation=data(EXECUTION.generation), **fields
+        )
         return {
             "Type": "Task",
             "Resource": LAMBDA_INVOKE,
-            "Parameters": {
-                "FunctionName": function_arn,
-                "Payload": {"instance.$": "$.instance", "generation.$": "$.generation", **payload},
-            },
+            "Parameters": {"FunctionName": function_arn, "Payload": payload},
         }
 
-    def node_invoke(self, node_id: str, mode: str) -> dict[str, Any]:
-        return self.invoke(self.reconcile_arn, {"node": node_id, "mode": mode})
+    def node_invoke(self, node: str | Path, mode: str) -> dict[str, Any]:
+        return self.invoke(self.reconcile_arn, ReconcileTask, node=node, mode=mode)
 
     # -- one node: task, readiness loop, failures
 
@@ -197,43 +248,44 @@ class _Builder:
         timed_out = self.name(f"{prefix} timed out")
         superseded = self.name(f"{prefix} superseded")
         retry = self.retry(TRANSIENT_ERRORS)
-        node_field = {"node": node_id} if node_id else {"node.$": "$.id"}
+        node: str | Path = node_id if node_id else Path("$.id")
 
         # The task's result starts the poll counters; "$.node" belongs to the node being reconciled.
         states[task] = {
-            **self.invoke(self.reconcile_arn, {**node_field, "mode": mode}),
+            **self.node_invoke(node, mode),
             "ResultSelector": {"result.$": "$.Payload", "polls": 0, "step": 0, "wait": self.options.waits()[0]},
-            "ResultPath": "$.node",
+            "ResultPath": NODE,
             "Retry": retry,
             "Next": ready,
         }
-        done = ["DELETED"] if deleting else ["SYNCED", "SKIPPED"]
+        done = NODE_DELETED if deleting else NODE_DONE
         if node_id:
-            out_of_polls = {"Variable": "$.node.polls", "NumericGreaterThanEquals": self.options.polls(node_id)}
+            out_of_polls = {"Variable": f"{NODE}.polls", "NumericGreaterThanEquals": self.options.polls(node_id)}
         else:
-            out_of_polls = {"Variable": "$.node.polls", "NumericGreaterThanEqualsPath": "$.polls"}
+            out_of_polls = {"Variable": f"{NODE}.polls", "NumericGreaterThanEqualsPath": "$.polls"}
+        superseded_flag = node_result(NODE_RESULT.superseded)
         states[ready] = {
             "Type": "Choice",
             "Choices": [
                 {
                     "And": [
-                        {"Variable": "$.node.result.superseded", "IsPresent": True},
-                        {"Variable": "$.node.result.superseded", "BooleanEquals": True},
+                        {"Variable": superseded_flag, "IsPresent": True},
+                        {"Variable": superseded_flag, "BooleanEquals": True},
                     ],
                     "Next": superseded,
                 },
                 _state_is(done, next_name or self.branch_end(states, prefix)),
-                _state_is(["ERROR"], failed),
+                _state_is(NODE_FAILED, failed),
                 {**out_of_polls, "Next": timed_out},
             ],
             "Default": wait,
         }
-        states[wait] = {"Type": "Wait", "SecondsPath": "$.node.wait", "Next": check}
+        states[wait] = {"Type": "Wait", "SecondsPath": f"{NODE}.wait", "Next": check}
         # A check re-reads (mode "check"; a delete is re-issued, it is idempotent) without touching counters.
         states[check] = {
-            **self.invoke(self.reconcile_arn, {**node_field, "mode": "delete" if deleting else "check"}),
+            **self.node_invoke(node, "delete" if deleting else "check"),
             "ResultSelector": {"result.$": "$.Payload"},
-            "ResultPath": "$.check",
+            "ResultPath": CHECK,
             "Retry": retry,
             "Next": backoff,
         }
@@ -241,25 +293,24 @@ class _Builder:
         states[backoff] = {
             "Type": "Pass",
             "Parameters": {
-                "result.$": "$.check.result",
-                "polls.$": "States.MathAdd($.node.polls, 1)",
-                "step.$": f"States.ArrayGetItem(States.Array({_csv(self.next_step)}), $.node.step)",
-                "wait.$": f"States.ArrayGetItem(States.Array({_csv(self.next_wait)}), $.node.step)",
+                "result.$": f"{CHECK}.result",
+                "polls.$": f"States.MathAdd({NODE}.polls, 1)",
+                "step.$": f"States.ArrayGetItem(States.Array({_csv(self.next_step)}), {NODE}.step)",
+                "wait.$": f"States.ArrayGetItem(States.Array({_csv(self.next_wait)}), {NODE}.step)",
             },
-            "ResultPath": "$.node",
+            "ResultPath": NODE,
             "Next": ready,
         }
         what = "delete of resource" if deleting else "resource"
         not_done = "not deleted" if deleting else "not ready"
+        message = node_result(NODE_RESULT.message)
         if node_id:
             limit = _duration(self.options.timeout(node_id))
-            failed_cause = f"States.Format('{what} {node_id}: {{}}', $.node.result.message)"
-            timeout_cause = f"States.Format('resource {node_id} {not_done} after {limit}: {{}}', $.node.result.message)"
+            failed_cause = f"States.Format('{what} {node_id}: {{}}', {message})"
+            timeout_cause = f"States.Format('resource {node_id} {not_done} after {limit}: {{}}', {message})"
         else:
-            failed_cause = f"States.Format('{what} {{}}: {{}}', $.id, $.node.result.message)"
-            timeout_cause = (
-                f"States.Format('resource {{}} {not_done} after {{}}: {{}}', $.id, $.limit, $.node.result.message)"
-            )
+            failed_cause = f"States.Format('{what} {{}}: {{}}', $.id, {message})"
+            timeout_cause = f"States.Format('resource {{}} {not_done} after {{}}: {{}}', $.id, $.limit, {message})"
         states[failed] = {"Type": "Fail", "Error": NODE_ERROR, "CausePath": failed_cause}
         states[timed_out] = {"Type": "Fail", "Error": TIMEOUT_ERROR, "CausePath": timeout_cause}
         states[superseded] = {"Type": "Fail", "Error": SUPERSEDED_ERROR, "Cause": "a newer generation is reconciling"}
@@ -304,7 +355,7 @@ class _Builder:
             "Resource": DYNAMODB_GET_ITEM,
             "Parameters": {
                 "TableName": self.table_name,
-                "Key": {"pk": {"S.$": f"States.Format('{INSTANCE_PREFIX}{{}}', $.instance)"}, "sk": sort_key},
+                "Key": {"pk": {"S.$": f"States.Format('{INSTANCE_PREFIX}{{}}', $.{EXECUTION.instance})"}, "sk": sort_key},
                 "ConsistentRead": True,
                 "ProjectionExpression": "#state, #generation",
                 "ExpressionAttributeNames": {"#state": "state", "#generation": "generation"},
@@ -321,10 +372,10 @@ class _Builder:
             # gone: never created, removed, or DELETED by any generation up to this one
             choices = [
                 {"Not": present, "Next": passed},
-                {"And": [has_state, {"Variable": "$.gate.Item.state.S", "StringEquals": "DELETED"}], "Next": passed},
+                {"And": [has_state, _state_is(NODE_DELETED, None, "$.gate.Item.state.S")], "Next": passed},
             ]
         else:
-            done = _state_is(["SYNCED", "SKIPPED"], None, "$.gate.Item.state.S")
+            done = _state_is(NODE_DONE, None, "$.gate.Item.state.S")
             choices = [{"And": [present, same_generation, has_state, done], "Next": passed}]
         choices += [
             {"And": [present, same_generation], "Next": wait},
@@ -342,7 +393,11 @@ class _Builder:
         states[newer] = {
             "Type": "Choice",
             "Choices": [
-                {"Variable": "$.gate.generation", "NumericGreaterThanPath": "$.generation", "Next": superseded}
+                {
+                    "Variable": "$.gate.generation",
+                    "NumericGreaterThanPath": f"$.{EXECUTION.generation}",
+                    "Next": superseded,
+                }
             ],
             "Default": wait,
         }
@@ -422,8 +477,8 @@ class _Builder:
                 "ItemsPath": "$.nodes",
                 "MaxConcurrency": self.options.map_concurrency,
                 "ItemSelector": {
-                    "instance.$": "$.instance",
-                    "generation.$": "$.generation",
+                    f"{EXECUTION.instance}.$": f"$.{EXECUTION.instance}",
+                    f"{EXECUTION.generation}.$": f"$.{EXECUTION.generation}",
                     "gen.$": "$.gen",
                     "id.$": f"{item}.id",
                     "deps.$": f"{item}.deps",
@@ -469,17 +524,17 @@ class _Builder:
             "ResultPath": None,
             "Next": next_name,
             "Catch": [
-                {"ErrorEquals": [SUPERSEDED_ERROR], "ResultPath": "$.error", "Next": SUPERSEDED},
-                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": RECORD_FAILURE},
+                {"ErrorEquals": [SUPERSEDED_ERROR], "ResultPath": CAUGHT, "Next": SUPERSEDED},
+                {"ErrorEquals": ["States.ALL"], "ResultPath": CAUGHT, "Next": RECORD_FAILURE},
             ],
         }
         return state
 
-    def finalize(self, mode: str, **extra: Any) -> dict[str, Any]:
+    def finalize(self, mode: FinalizeMode, **fields: Any) -> dict[str, Any]:
         return {
-            **self.invoke(self.finalize_arn, {"mode": mode, **extra}),
+            **self.invoke(self.finalize_arn, FinalizeTask, mode=mode, **fields),
             "ResultSelector": {"result.$": "$.Payload"},
-            "ResultPath": "$.finalize",
+            "ResultPath": FINALIZED,
             "Retry": self.retry(TRANSIENT_ERRORS),
         }
 
@@ -497,18 +552,22 @@ class _Builder:
         # Gates compare the state table's generation (a DynamoDB number: a string) with this run's.
         for wrapper in (reconcile, delete):
             if wrapper["Type"] == "Parallel":
-                wrapper["Parameters"] = {"instance.$": "$.instance", "generation.$": "$.generation"}
+                wrapper["Parameters"] = {
+                    f"{EXECUTION.instance}.$": f"$.{EXECUTION.instance}",
+                    f"{EXECUTION.generation}.$": f"$.{EXECUTION.generation}",
+                }
                 if self.uses_gates:
-                    wrapper["Parameters"]["gen.$"] = "States.JsonToString($.generation)"
-        catch_all = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": RECORD_FAILURE}]
+                    wrapper["Parameters"]["gen.$"] = f"States.JsonToString($.{EXECUTION.generation})"
+        catch_all = [{"ErrorEquals": ["States.ALL"], "ResultPath": CAUGHT, "Next": RECORD_FAILURE}]
+        refresh_seconds = finalize_result(FINALIZE_RESULT.refresh_seconds)
         states: dict[str, Any] = {
             MODE: {
                 "Type": "Choice",
                 "Choices": [
                     {
                         "And": [
-                            {"Variable": "$.mode", "IsPresent": True},
-                            {"Variable": "$.mode", "StringEquals": "delete"},
+                            {"Variable": f"$.{EXECUTION.mode}", "IsPresent": True},
+                            {"Variable": f"$.{EXECUTION.mode}", "StringEquals": DELETE_MODE},
                         ],
                         "Next": DELETE,
                     }
@@ -519,12 +578,12 @@ class _Builder:
             FINALIZE: {**self.finalize("reconcile"), "Catch": catch_all, "Next": STATUS_PENDING},
             STATUS_PENDING: {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.finalize.result.refreshSeconds", "IsPresent": True, "Next": STATUS_WAIT}],
+                "Choices": [{"Variable": refresh_seconds, "IsPresent": True, "Next": STATUS_WAIT}],
                 "Default": DONE,
             },
-            STATUS_WAIT: {"Type": "Wait", "SecondsPath": "$.finalize.result.refreshSeconds", "Next": REFRESH_STATUS},
+            STATUS_WAIT: {"Type": "Wait", "SecondsPath": refresh_seconds, "Next": REFRESH_STATUS},
             REFRESH_STATUS: {
-                **self.finalize("refresh", **{"attempt.$": "$.finalize.result.refreshAttempt"}),
+                **self.finalize("refresh", attempt=Path(finalize_result(FINALIZE_RESULT.refresh_attempt))),
                 # the instance is ACTIVE already: a failed refresh leaves the status to the resync
                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.refreshError", "Next": DONE}],
                 "Next": STATUS_PENDING,
@@ -532,8 +591,8 @@ class _Builder:
             DONE: {"Type": "Succeed"},
             DELETE: delete,
             REMOVE_INSTANCE: {**self.finalize("delete"), "Catch": catch_all, "End": True},
-            RECORD_FAILURE: {**self.finalize("error", **{"error.$": "$.error"}), "Next": FAILED},
-            FAILED: {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
+            RECORD_FAILURE: {**self.finalize("error", error=Path(CAUGHT)), "Next": FAILED},
+            FAILED: {"Type": "Fail", "ErrorPath": f"{CAUGHT}.Error", "CausePath": f"{CAUGHT}.Cause"},
         }
         # Only a Parallel's Catch leads to Superseded: a graph with nothing to reconcile or delete has none,
         # and AWS refuses a state that no transition reaches.
@@ -560,7 +619,7 @@ class _Builder:
         return max(longest.values(), default=0) + 15 * 60
 
 
-def _state_is(values: list[str], next_name: str | None, variable: str = "$.node.result.state") -> dict[str, Any]:
+def _state_is(values: list[str], next_name: str | None, variable: str = node_result(NODE_RESULT.state)) -> dict[str, Any]:
     rules = [{"Variable": variable, "StringEquals": value} for value in values]
     rule: dict[str, Any] = rules[0] if len(rules) == 1 else {"Or": rules}
     if next_name is not None:

@@ -1,13 +1,12 @@
 """Errors the state store raises. Each is a :class:`~kroless.errors.KrolessError`.
 
-Lambda reports an uncaught exception by its class name, so a Step Functions ``Retry`` can match
-``StoreThrottledError`` (retry with backoff) while ``StaleGenerationError`` (superseded, stop quietly) is
-caught by name in the state machine.
+``StoreThrottledError`` is a :class:`~kroless.errors.RetriableError`: a state machine task reports it under
+the one retriable name its ``Retry`` matches (:func:`kroless.errors.task_errors`).
 """
 
 from __future__ import annotations
 
-from kroless.errors import KrolessError
+from kroless.errors import KrolessError, RetriableError, TerminalError
 
 
 class StoreError(KrolessError):
@@ -31,13 +30,13 @@ class InstanceDeletingError(StoreError):
     """The instance is being deleted; it cannot be applied again until the deletion has finished."""
 
 
-class ItemTooLargeError(StoreError):
+class ItemTooLargeError(StoreError, TerminalError):
     """An item stays over DynamoDB's 400 KB limit even with its JSON attributes compressed."""
 
 
-class StoreThrottledError(StoreError):
+class StoreThrottledError(StoreError, RetriableError):
     """DynamoDB kept throttling after the client's retries (the caller may retry later)."""
 
 
-class OwnershipConflictError(StoreError):
+class OwnershipConflictError(StoreError, TerminalError):
     """More than one node claims the same physical resource."""
