@@ -1,7 +1,7 @@
 """Heals: one reconcile per instance per debounce window, nothing missed.
 
 A heal is a new reconcile epoch of the instance: the store bumps its generation with the manifest
-unchanged (:meth:`StateStore.bump_generation`), and the execution is named after that generation, so it is
+unchanged (:meth:`~kroless.store.Store.bump_generation`), and the execution is named after that generation, so it is
 a distinct execution and the state machine's gates (node generation == execution generation) order it
 exactly as an apply: a re-created dependency is ready before its dependents run.
 

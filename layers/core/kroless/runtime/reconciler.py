@@ -28,7 +28,7 @@ from kroless.render import evaluate_condition, expand_for_each, render_node, res
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
-from kroless.store import InstanceRecord, NodeError, NodeRecord, StateStore, manifest_hash
+from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
 
@@ -78,7 +78,7 @@ def _annotation(manifest: dict[str, Any], name: str) -> str:
 
 
 class Reconciler:
-    def __init__(self, *, store: StateStore, graphs: GraphSource, providers: ProviderSet) -> None:
+    def __init__(self, *, store: Store, graphs: GraphSource, providers: ProviderSet) -> None:
         self.store = store
         self.graphs = graphs
         self.providers = providers
