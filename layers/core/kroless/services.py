@@ -26,7 +26,7 @@ from kroless.runtime.references import StoreReferences
 from kroless.runtime.registry import RGDRegistry
 from kroless.settings import DEFAULT_REGION, EVENT_BUS, EVENT_SOURCE_CONTROLLER, STATE_MACHINE_PREFIX
 from kroless.statemachine.names import execution_name, state_machine_name
-from kroless.store import InstanceKey, StateStore
+from kroless.store import InstanceKey, StateStore, Store
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,11 @@ def table_from_environment(env: Mapping[str, str] | None = None) -> str:
 class Services:
     """Everything a handler needs; attributes are built on first use (cold-start cost only where used)."""
 
-    def __init__(self, settings: Settings, *, session: Any = None) -> None:
+    def __init__(self, settings: Settings, *, session: Any = None, store: Store | None = None) -> None:
+        """``store`` replaces the DynamoDB table named by ``settings`` (tests pass an in-memory one)."""
         self.settings = settings
         self._session = session
+        self._store = store
 
     @cached_property
     def session(self) -> Any:
@@ -110,7 +112,9 @@ class Services:
         return self.session.client(service, config=client_config())
 
     @cached_property
-    def store(self) -> StateStore:
+    def store(self) -> Store:
+        if self._store is not None:
+            return self._store
         return StateStore(self.settings.table_name, self.client("dynamodb"))
 
     @cached_property

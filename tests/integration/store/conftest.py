@@ -1,16 +1,20 @@
-"""A moto-backed state table per test: real botocore client, moto's DynamoDB behind it."""
+"""The store contract: every test that takes ``store`` runs against both implementations of
+:class:`kroless.store.Store`, the DynamoDB one (a real botocore client, moto's DynamoDB behind it) and the
+in-memory one the engine's unit tests use (:class:`kroless_cli.testing.MemoryStore`). Tests of what only the
+DynamoDB table does (pages, call counts, throttling, the table's definition) take ``dynamodb_store``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from kroless.store import InstanceKey, StateStore, client_config, create_table
+from kroless.store import InstanceKey, StateStore, Store, client_config, create_table
+from kroless_cli.testing import MemoryStore
 
 TABLE = "kroless-state"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -31,14 +35,40 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield client
 
 
+class Clock:
+    """The stores' clock: pinned at :data:`NOW` until a test moves it (``clock.advance(seconds=90)``)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
 @pytest.fixture
-def store(client: Any) -> StateStore:
-    return StateStore(TABLE, client, clock=lambda: NOW)
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dynamodb_store(client: Any, clock: Clock) -> StateStore:
+    return StateStore(TABLE, client, clock=clock)
+
+
+@pytest.fixture(params=["dynamodb", "memory"])
+def store(request: pytest.FixtureRequest, clock: Clock) -> Store:
+    if request.param == "memory":
+        return MemoryStore(clock=clock)
+    dynamodb: StateStore = request.getfixturevalue("dynamodb_store")
+    return dynamodb
 
 
 @pytest.fixture
 def now() -> datetime:
-    """The store's pinned clock."""
+    """The time the stores' clock is pinned at."""
     return NOW
 
 
@@ -63,8 +93,12 @@ def webapp() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def raw_items(client: Any) -> Callable[[], list[dict[str, Any]]]:
-    """Every item of the table exactly as DynamoDB holds it (a full scan, all pages)."""
+def raw_items(store: Store, request: pytest.FixtureRequest) -> Callable[[], list[dict[str, Any]]]:
+    """Every item exactly as the store holds it: a full scan of the DynamoDB table (all pages), or the
+    in-memory table's items (held encoded the same way)."""
+    if isinstance(store, MemoryStore):
+        return store.table.raw_items
+    client = request.getfixturevalue("client")
 
     def scan() -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -13,13 +13,13 @@ from kroless.store import (
     InstanceNotFoundError,
     InstanceState,
     StaleGenerationError,
-    StateStore,
+    Store,
 )
 
 Manifest = Callable[..., dict[str, Any]]
 
 
-def test_admit_and_get(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_admit_and_get(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     assert store.get_instance(key) is None
     assert store.admit_instance(key, "webapp", webapp()) == 1
 
@@ -30,7 +30,7 @@ def test_admit_and_get(store: StateStore, key: InstanceKey, webapp: Manifest) ->
     assert (record.status, record.conditions, record.deletion_requested, record.execution) == ({}, [], False, None)
 
 
-def test_generation_rules(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_generation_rules(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     assert store.admit_instance(key, "webapp", webapp()) == 1
     assert store.admit_instance(key, "webapp", webapp()) == 1, "same manifest: same generation"
     assert store.admit_instance(key, "webapp", webapp(replicas=3)) == 2, "changed spec: +1"
@@ -44,7 +44,7 @@ def test_generation_rules(store: StateStore, key: InstanceKey, webapp: Manifest)
     assert store.admit_instance(key, "webapp", webapp(replicas=2)) == 4, "going back is a change too"
 
 
-def test_uid_stays_for_a_life_and_is_new_for_the_next(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_uid_stays_for_a_life_and_is_new_for_the_next(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     """Execution names carry the uid: a re-created instance (generation 1 again) must not reuse its old names."""
     store.admit_instance(key, "webapp", webapp())
     first = store.get_instance(key)
@@ -58,7 +58,7 @@ def test_uid_stays_for_a_life_and_is_new_for_the_next(store: StateStore, key: In
     assert again is not None and again.uid and again.uid != first.uid
 
 
-def test_status_write_is_guarded_by_generation(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_status_write_is_guarded_by_generation(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     store.admit_instance(key, "webapp", webapp())
     conditions = [{"type": "Ready", "status": "True", "reason": "AllResourcesReady"}]
     store.set_instance_status(key, 1, InstanceState.ACTIVE, {"url": "http://shop"}, conditions, execution="shop-1")
@@ -79,7 +79,7 @@ def test_status_write_is_guarded_by_generation(store: StateStore, key: InstanceK
         store.set_instance_status(InstanceKey("g", "v1", "K", "ns", "none"), 1, "ACTIVE", {}, [])
 
 
-def test_request_deletion(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_request_deletion(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     with pytest.raises(InstanceNotFoundError):
         store.request_deletion(key)
     store.admit_instance(key, "webapp", webapp())
@@ -98,7 +98,7 @@ def test_request_deletion(store: StateStore, key: InstanceKey, webapp: Manifest)
 
 
 def test_delete_instance_removes_every_item(
-    store: StateStore, key: InstanceKey, webapp: Manifest, raw_items: Callable[[], list[Any]]
+    store: Store, key: InstanceKey, webapp: Manifest, raw_items: Callable[[], list[Any]]
 ) -> None:
     other = InstanceKey("kro.run", "v1alpha1", "WebApp", "prod", "other")
     for k in (key, other):
@@ -117,7 +117,7 @@ def test_delete_instance_removes_every_item(
     assert store.delete_instance(key) == 0
 
 
-def test_delete_instance_checks_generation(store: StateStore, key: InstanceKey, webapp: Manifest) -> None:
+def test_delete_instance_checks_generation(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     store.admit_instance(key, "webapp", webapp())
     store.admit_instance(key, "webapp", webapp(replicas=3))
     store.put_node(key, "deployment", 2, state="DELETED")
@@ -127,9 +127,9 @@ def test_delete_instance_checks_generation(store: StateStore, key: InstanceKey, 
     assert store.delete_instance(key, generation=2) == 2
 
 
-def test_list_instances(store: StateStore, client: Any, webapp: Manifest) -> None:
+def test_list_instances(store: Store, webapp: Manifest) -> None:
     keys = [InstanceKey("kro.run", "v1alpha1", "WebApp", "ns", f"app{i}") for i in range(7)]
-    for k in keys:
+    for k in reversed(keys):
         store.admit_instance(k, "webapp", webapp())
         store.put_node(k, "deployment", 1, state="SYNCED")
     cache = InstanceKey("kro.run", "v1alpha1", "Cache", "_", "shared")
@@ -137,12 +137,29 @@ def test_list_instances(store: StateStore, client: Any, webapp: Manifest) -> Non
         cache, "cache", {"apiVersion": "kro.run/v1alpha1", "kind": "Cache", "metadata": {"name": "shared"}}
     )
 
-    paged = StateStore(store.table_name, client, page_size=2)  # several pages of the index
-    assert [r.key for r in paged.list_instances("webapp")] == keys
-    assert [r.key for r in paged.list_instances("cache")] == [cache]
-    assert [r.key for r in paged.list_instances()] == sorted([*keys, cache])
-    assert paged.list_instances("nothing") == []
+    assert [r.key for r in store.list_instances("webapp")] == keys
+    assert [r.key for r in store.list_instances("cache")] == [cache]
+    assert [r.key for r in store.list_instances()] == sorted([*keys, cache])
+    assert store.list_instances("nothing") == []
     assert cache.cluster_scoped and str(cache) == "Cache.kro.run shared"
+
+
+def test_records_are_copies(store: Store, key: InstanceKey, webapp: Manifest) -> None:
+    """What a caller does with a record or a document it wrote never changes what is stored."""
+    manifest = webapp()
+    store.admit_instance(key, "webapp", manifest)
+    manifest["spec"]["replicas"] = 7
+    record = store.get_instance(key)
+    assert record is not None
+    record.manifest["spec"]["image"] = "evil"
+    desired = {"spec": {"replicas": 2}}
+    node = store.put_node(key, "web", 1, desired=desired)
+    desired["spec"]["replicas"] = 9
+    assert node.desired is not None
+    node.desired["spec"]["replicas"] = 8
+
+    assert store.get_instance(key).manifest == webapp()  # type: ignore[union-attr]
+    assert store.get_node(key, "web").desired == {"spec": {"replicas": 2}}  # type: ignore[union-attr]
 
 
 def test_instance_key() -> None:

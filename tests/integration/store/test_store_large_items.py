@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from kroless.store import InstanceKey, ItemTooLargeError, StateStore
+from kroless.store import InstanceKey, ItemTooLargeError, Store
 
 
 def configmap(entries: int) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def configmap(entries: int) -> dict[str, Any]:
 
 
 def test_large_json_is_compressed(
-    store: StateStore, key: InstanceKey, raw_items: Callable[[], list[dict[str, Any]]]
+    store: Store, key: InstanceKey, raw_items: Callable[[], list[dict[str, Any]]]
 ) -> None:
     big = configmap(12_000)  # about 900 KB of JSON: over the item limit unless compressed
     store.put_node(key, "config", 1, state="SYNCED", observed=big, desired={"small": True})
@@ -30,7 +30,7 @@ def test_large_json_is_compressed(
     assert node is not None and node.observed == big
 
 
-def test_large_instance_manifest_round_trips(store: StateStore, key: InstanceKey) -> None:
+def test_large_instance_manifest_round_trips(store: Store, key: InstanceKey) -> None:
     manifest = {"apiVersion": "kro.run/v1alpha1", "kind": "WebApp", "metadata": {"name": "shop"},
                 "spec": configmap(8_000)["data"]}  # fmt: skip
     assert store.admit_instance(key, "webapp", manifest) == 1
@@ -39,14 +39,14 @@ def test_large_instance_manifest_round_trips(store: StateStore, key: InstanceKey
     assert store.admit_instance(key, "webapp", manifest) == 1
 
 
-def test_incompressible_item_fails_clearly(store: StateStore, key: InstanceKey) -> None:
+def test_incompressible_item_fails_clearly(store: Store, key: InstanceKey) -> None:
     noise = {"blob": secrets.token_urlsafe(450_000)}
     with pytest.raises(ItemTooLargeError, match=r"node blob.*over DynamoDB's limit.*largest attributes: observed"):
         store.put_node(key, "blob", 1, observed=noise)
     assert store.get_node(key, "blob") is None
 
 
-def test_merged_item_too_large_is_reported(store: StateStore, key: InstanceKey) -> None:
+def test_merged_item_too_large_is_reported(store: Store, key: InstanceKey) -> None:
     # Each update alone fits; together they do not: DynamoDB refuses, the store says why.
     store.put_node(key, "blob", 1, observed={"blob": secrets.token_urlsafe(250_000)})
     with pytest.raises(ItemTooLargeError, match="maximum allowed size"):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 import pytest
 
 from kroless.errors import KrolessError
@@ -13,14 +10,14 @@ from kroless.store import (
     NodeError,
     NodeState,
     StaleGenerationError,
-    StateStore,
+    Store,
     canonical_hash,
 )
 
 DEPLOYMENT = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "shop", "namespace": "prod"}}
 
 
-def test_round_trip(store: StateStore, key: InstanceKey) -> None:
+def test_round_trip(store: Store, key: InstanceKey) -> None:
     observed = {**DEPLOYMENT, "status": {"availableReplicas": 2, "ratio": 0.5}}
     written = store.put_node(
         key,
@@ -47,7 +44,7 @@ def test_round_trip(store: StateStore, key: InstanceKey) -> None:
     assert store.get_node(key, "service") is None
 
 
-def test_partial_updates_keep_other_fields(store: StateStore, key: InstanceKey) -> None:
+def test_partial_updates_keep_other_fields(store: Store, key: InstanceKey) -> None:
     store.put_node(key, "db", 1, state="IN_PROGRESS", physical_id="arn:aws:rds:eu-west-1:1:db:shop", count_attempt=True)
     failure = NodeError.from_exception(KrolessError("DBInstance quota exceeded", path="spec.dbInstanceClass"), "db")
     store.put_node(key, "db", 1, state="ERROR", error=failure, count_attempt=True)
@@ -64,7 +61,7 @@ def test_partial_updates_keep_other_fields(store: StateStore, key: InstanceKey) 
         store.put_node(key, "db", 1, attempts=3, count_attempt=True)
 
 
-def test_stale_node_write_is_refused(store: StateStore, key: InstanceKey) -> None:
+def test_stale_node_write_is_refused(store: Store, key: InstanceKey) -> None:
     store.put_node(key, "db", 2, state="SYNCED", observed={"v": 2})
     store.put_node(key, "db", 2, state="SYNCED", observed={"v": 2.1})  # same generation: allowed
     with pytest.raises(StaleGenerationError, match="generation 1 refused, the node is at generation 2") as err:
@@ -76,7 +73,7 @@ def test_stale_node_write_is_refused(store: StateStore, key: InstanceKey) -> Non
     assert store.put_node(key, "db", 3, state="IN_PROGRESS").generation == 3
 
 
-def test_collection_items_and_prefixes(store: StateStore, key: InstanceKey) -> None:
+def test_collection_items_and_prefixes(store: Store, key: InstanceKey) -> None:
     for index in (10, 2, 0, 1):
         store.put_node(key, "workers", 1, index=index, state="SYNCED")
     store.put_node(key, "workersConfig", 1, state="SYNCED")
@@ -96,28 +93,8 @@ def test_collection_items_and_prefixes(store: StateStore, key: InstanceKey) -> N
     assert [n.index for n in store.get_nodes(key, "workers")] == [0, 1, 10]
 
 
-def test_deleted_node_gives_up_its_physical_id(store: StateStore, key: InstanceKey) -> None:
+def test_deleted_node_gives_up_its_physical_id(store: Store, key: InstanceKey) -> None:
     store.put_node(key, "bucket", 1, state="SYNCED", physical_id="arn:aws:s3:::shop-assets")
     assert store.owner_of("arn:aws:s3:::shop-assets") is not None
     node = store.put_node(key, "bucket", 2, state=NodeState.DELETED)
     assert node.physical_id is None and store.owner_of("arn:aws:s3:::shop-assets") is None
-
-
-def test_get_nodes_reads_every_page(store: StateStore, key: InstanceKey, calls: dict[str, int]) -> None:
-    # 90 nodes of ~15 KB incompressible observed state (below the compression threshold): about 1.4 MB,
-    # more than DynamoDB's (and moto's) 1 MB page.
-    for i in range(90):
-        store.put_node(key, f"node{i:02d}", 1, state="SYNCED", observed={"blob": secrets.token_hex(7500)})
-    calls.clear()
-    nodes = store.get_nodes(key)
-    assert [n.node_id for n in nodes] == [f"node{i:02d}" for i in range(90)]
-    assert calls["Query"] >= 2
-
-
-def test_get_nodes_with_small_pages(store: StateStore, client: Any, key: InstanceKey, calls: dict[str, int]) -> None:
-    for i in range(23):
-        store.put_node(key, f"n{i:02d}", 1, state="SYNCED")
-    calls.clear()
-    paged = StateStore(store.table_name, client, page_size=5)
-    assert len(paged.get_nodes(key)) == 23
-    assert calls["Query"] == 5

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kroless.store import RgdState, StateStore, StoreError
+from kroless.store import RgdState, Store, StoreError
 
 DOC: dict[str, Any] = {
     "apiVersion": "kro.run/v1alpha1",
@@ -25,7 +25,7 @@ COMPILED = {
 }
 
 
-def test_put_get_round_trip(store: StateStore) -> None:
+def test_put_get_round_trip(store: Store) -> None:
     stored = store.put_rgd("webapp", DOC, COMPILED)
     assert stored == store.get_rgd("webapp")
     assert (stored.name, stored.document, stored.compiled) == ("webapp", DOC, COMPILED)
@@ -34,7 +34,7 @@ def test_put_get_round_trip(store: StateStore) -> None:
     assert stored.created_at == stored.updated_at == "2026-03-01T12:00:00.000Z"
 
 
-def test_revision_changes_only_with_the_document(store: StateStore) -> None:
+def test_revision_changes_only_with_the_document(store: Store) -> None:
     store.put_rgd("webapp", DOC, COMPILED)
     again = store.put_rgd("webapp", DOC, {**COMPILED, "compilerVersion": 2}, state=RgdState.INACTIVE)
     assert again.revision == 1
@@ -45,7 +45,7 @@ def test_revision_changes_only_with_the_document(store: StateStore) -> None:
     assert store.put_rgd("webapp", changed, COMPILED).revision == 2
 
 
-def test_set_state(store: StateStore) -> None:
+def test_set_state(store: Store) -> None:
     store.put_rgd("webapp", DOC, COMPILED)
     store.set_rgd_state("webapp", RgdState.INACTIVE)
     record = store.get_rgd("webapp")
@@ -54,7 +54,7 @@ def test_set_state(store: StateStore) -> None:
         store.set_rgd_state("nothing", RgdState.ACTIVE)
 
 
-def test_list_and_delete(store: StateStore) -> None:
+def test_list_and_delete(store: Store) -> None:
     assert store.list_rgds() == []
     for name in ("zeta", "alpha", "mid"):
         store.put_rgd(name, {**DOC, "metadata": {"name": name}}, {**COMPILED, "name": name})
@@ -66,7 +66,7 @@ def test_list_and_delete(store: StateStore) -> None:
     assert [r.name for r in store.list_rgds()] == ["alpha", "zeta"]
 
 
-def test_a_rejection_stays_beside_the_registered_rgd(store: StateStore) -> None:
+def test_a_rejection_stays_beside_the_registered_rgd(store: Store) -> None:
     """The compile function's failure for a new document: the registered one stays, listing is unchanged."""
     store.put_rgd("webapp", DOC, COMPILED)
     changed = {**DOC, "spec": {**DOC["spec"], "resources": []}}

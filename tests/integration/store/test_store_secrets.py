@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from kroless.store import InstanceKey, StateStore, redact_secrets
+from kroless.store import InstanceKey, Store, redact_secrets
 
 PASSWORD = "hunter2-s3cr3t-value"
 TOKEN = "tok-0123456789-very-private"
@@ -53,13 +53,16 @@ def test_redaction_keeps_keys_and_hashes_values() -> None:
 
 
 def test_table_never_holds_secret_values(
-    store: StateStore, key: InstanceKey, raw_items: Callable[[], list[dict[str, Any]]]
+    store: Store, key: InstanceKey, raw_items: Callable[[], list[dict[str, Any]]]
 ) -> None:
     store.put_node(key, "dbSecret", 1, state="SYNCED", observed=secret(), desired=secret())
     big_list = {"apiVersion": "v1", "kind": "List", "items": [secret()] + [{"pad": "x" * 100} for _ in range(300)]}
     store.put_node(key, "secrets", 1, state="SYNCED", observed=big_list)  # large: stored compressed
     store.put_drift(key, "dbSecret", {"observed": secret(), "desired": secret()})
     store.put_execution(key, "shop-1", 1, "FAILED", error={"cause": {"object": secret()}})
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "WebApp", "metadata": {"name": "shop"}, "spec": {"s": secret()}}
+    store.admit_instance(key, "webapp", instance)
+    store.set_instance_status(key, 1, "ACTIVE", {"credentials": secret()}, [])
 
     items = raw_items()
     assert any("B" in v for item in items for v in item.values()), "the List item was compressed"

@@ -1,9 +1,9 @@
 """Heals: one reconcile per instance per debounce window, nothing missed.
 
 A heal is a new reconcile epoch of the instance: the store bumps its generation with the manifest
-unchanged (:meth:`StateStore.bump_generation`), and the execution is named after that generation, so it is
-a distinct execution and the state machine's gates (node generation == execution generation) order it
-exactly as an apply: a re-created dependency is ready before its dependents run.
+unchanged (:meth:`~kroless.store.Store.bump_generation`), and the execution is named after that generation,
+so it is a distinct execution and the state machine's gates (node generation == execution generation) order
+it exactly as an apply: a re-created dependency is ready before its dependents run.
 
 Debounce: the first drift of an instance claims a window (a conditional write on its ``HEAL`` item) and
 starts the heal; drift inside the window only adds its nodes to the item's pending set. When the heal's

@@ -14,7 +14,7 @@ from kroless.compiler import validate_instance_document
 from kroless.graph import Graph
 from kroless.providers.base import Ownership
 from kroless.runtime.states import InstanceKey
-from kroless.store import InstanceRecord, StateStore
+from kroless.store import InstanceRecord, Store
 
 # (child key, child generation, parent instance "<ns>/<name>"): starts the child's reconcile or deletion
 StartReconcile = Callable[[InstanceKey, int, str], object]
@@ -24,7 +24,7 @@ class NestedInstances:
     def __init__(
         self,
         *,
-        store: StateStore,
+        store: Store,
         graphs: Callable[[str], Graph],
         apis: Callable[[], dict[tuple[str, str], str]],
         start: StartReconcile,

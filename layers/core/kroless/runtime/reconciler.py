@@ -32,7 +32,7 @@ from kroless.render import evaluate_condition, expand_for_each, render_node, res
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
-from kroless.store import InstanceRecord, NodeError, NodeRecord, StateStore, manifest_hash
+from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
 
@@ -78,7 +78,7 @@ def _annotation(manifest: dict[str, Any], name: str) -> str:
 
 
 class Reconciler:
-    def __init__(self, *, store: StateStore, graphs: GraphSource, providers: ProviderSet) -> None:
+    def __init__(self, *, store: Store, graphs: GraphSource, providers: ProviderSet) -> None:
         self.store = store
         self.graphs = graphs
         self.providers = providers
@@ -265,6 +265,7 @@ class Reconciler:
         duplicates = sorted({str(i) for i in identities if identities.count(i) > 1})
         if duplicates:
             raise KrolessError(f"duplicate identity in collection: {', '.join(duplicates)}")
+        previous = state.items_of(node.id)  # before this pass records each index's new object
         observed_items = []
         all_ready = True
         for index, manifest in enumerate(manifests):
@@ -282,7 +283,7 @@ class Reconciler:
                 applied_hash=manifest_hash(manifest),
                 **_identity(observed, manifest),
             )
-        self._prune_items(state, node, keep=len(manifests))
+        self._prune_items(state, node, previous, keep=len(manifests), wanted=identities)
         node_state = NodeState.SYNCED if all_ready else NodeState.WAITING_FOR_READINESS
         self._record(state, node.id, node_state, observed=observed_items)
         return NodeOutcome(node.id, node_state, "" if all_ready else "ReadyWhenFalse")
@@ -349,13 +350,19 @@ class Reconciler:
         record = state.nodes.get(node.id)
         if record is not None and record.desired:
             self._delete_manifest(record.desired, self._owner(state, node.id))
-        self._prune_items(state, node, keep=0)
+        self._prune_items(state, node, state.items_of(node.id), keep=0)
 
-    def _prune_items(self, state: InstancePass, node: Node, keep: int) -> None:
+    def _prune_items(
+        self, state: InstancePass, node: Node, previous: list[NodeRecord], keep: int, wanted: list[ObjectRef] | None = None
+    ) -> None:
+        """Delete the objects of the ``previous`` collection items that no item of ``wanted`` names, then the
+        records past the collection's new size. By identity, not by index: when the first queue of three goes,
+        every other item moves down one index, and only the first queue's object is gone."""
+        for record in previous:
+            if record.desired and ObjectRef.of(record.desired) not in (wanted or []):
+                self._delete_manifest(record.desired, self._owner(state, node.id, record.index))
         for record in state.items_of(node.id):
             if record.index is not None and record.index >= keep:
-                if record.desired:
-                    self._delete_manifest(record.desired, self._owner(state, node.id, record.index))
                 self.store.delete_node(state.key, node.id, record.index)
                 state.nodes.pop(_item_id(record), None)
 

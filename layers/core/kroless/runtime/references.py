@@ -17,7 +17,7 @@ from typing import Any
 from kroless.errors import KrolessError
 from kroless.providers.base import ObjectRef
 from kroless.runtime.providers import ProviderSet
-from kroless.store import InstanceKey, StateStore
+from kroless.store import InstanceKey, Store
 
 _current: ContextVar[InstanceKey | None] = ContextVar("kroless_current_instance", default=None)
 
@@ -32,7 +32,7 @@ def reconciling(key: InstanceKey) -> Iterator[None]:
 
 
 class StoreReferences:
-    def __init__(self, store: StateStore, providers: ProviderSet) -> None:
+    def __init__(self, store: Store, providers: ProviderSet) -> None:
         self.store = store
         self.providers = providers
 

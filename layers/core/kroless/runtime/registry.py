@@ -13,11 +13,11 @@ from kroless.compiler import compile_documents
 from kroless.errors import KrolessError
 from kroless.graph import Graph
 from kroless.model import Document
-from kroless.store import StateStore
+from kroless.store import Store
 
 
 class RGDRegistry:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._graphs: dict[str, tuple[str, Graph]] = {}  # name -> (content hash, graph)
 

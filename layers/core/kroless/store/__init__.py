@@ -26,9 +26,15 @@ Indexes: ``ownership`` (``physicalId`` → node keys) for drift; ``listing`` (``
 Cluster-scoped instances use namespace ``_``. Documents are canonical JSON, compressed when large
 (:mod:`kroless.store.codec`); Secret values are replaced by digests (:mod:`kroless.store.redact`).
 
+The engine depends on the :class:`Store` protocol (:mod:`kroless.store.protocol`); :class:`StateStore` is its
+DynamoDB implementation. The logic (generation rules, conditional writes, errors) lives once in
+:mod:`kroless.store.base`, over a small table interface that :mod:`kroless.store.store` implements with DynamoDB
+calls (and ``kroless_cli.testing.memory`` with a dict, for tests).
+
 boto3 is imported only by :func:`make_client`: callers inject the client.
 """
 
+from kroless.store.base import manifest_hash
 from kroless.store.codec import canonical_hash, canonical_json
 from kroless.store.errors import (
     InstanceDeletingError,
@@ -39,7 +45,9 @@ from kroless.store.errors import (
     StoreError,
     StoreThrottledError,
 )
+from kroless.store.expressions import UNSET
 from kroless.store.keys import CLUSTER_SCOPE, InstanceKey
+from kroless.store.protocol import Store
 from kroless.store.records import (
     DriftRecord,
     ExecutionRecord,
@@ -54,7 +62,7 @@ from kroless.store.records import (
     RgdState,
 )
 from kroless.store.redact import redact_secrets
-from kroless.store.store import UNSET, StateStore, client_config, make_client, manifest_hash
+from kroless.store.store import StateStore, client_config, make_client
 from kroless.store.table import LISTING_INDEX, OWNERSHIP_INDEX, TTL_ATTRIBUTE, create_table, table_definition
 
 __all__ = [
@@ -81,6 +89,7 @@ __all__ = [
     "RgdState",
     "StaleGenerationError",
     "StateStore",
+    "Store",
     "StoreError",
     "StoreThrottledError",
     "canonical_hash",

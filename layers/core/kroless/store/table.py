@@ -52,6 +52,14 @@ def table_definition(name: str) -> dict[str, Any]:
     }
 
 
+def index_partition(index: str) -> str:
+    """The partition attribute of one of the table's indexes (``listKey`` for ``listing``)."""
+    for gsi in table_definition("")["GlobalSecondaryIndexes"]:
+        if gsi["IndexName"] == index:
+            return str(gsi["KeySchema"][0]["AttributeName"])
+    raise KeyError(f"the state table has no index {index!r}")
+
+
 def create_table(client: Any, name: str, *, wait: bool = True) -> None:
     """Create the state table with its indexes and TTL; an existing table is left as it is.
 
