@@ -5,7 +5,7 @@ inclusion; the template is resolved against the instance and the observed state 
 ("data pending" means wait, not fail); the provider applies it and reads it back; readyWhen on the
 observed object decides readiness (no readyWhen: ready once it exists). forEach expands to a collection
 (items pruned when they disappear); an externalRef is read, never written. The outcome is recorded in
-the state store; the caller (Step Functions, or the in-process driver) decides what runs next.
+the state store; the RGD's state machine decides what runs next.
 """
 
 from __future__ import annotations
