@@ -160,43 +160,77 @@ def test_missing_external_ref_waits_and_names_it(rgds: LocalCloud, namespace: st
     assert objects(k8s, "apps/v1", "Deployment", namespace) == ["shop", "shop-cache", "shop-worker-emails", "shop-worker-orders"]
 
 
-@pytest.fixture
-def deletions(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, str]]]:
-    """Every DELETE the Kubernetes API serves, in order: (namespace, kind, name)."""
-    cluster = cloud.kubernetes.cluster
-    delete = cluster.delete
-    seen: list[tuple[str, str, str]] = []
+FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
 
-    def recording(kind: Any, namespace: str | None, name: str, **options: Any) -> Any:
-        seen.append((namespace or "", kind.kind, name))
+
+@pytest.fixture
+def api_log(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, str]]]:
+    """Every GET and DELETE of one object the Kubernetes API serves, in order: (verb, kind, "namespace/name");
+    the test adds its own steps to it."""
+    cluster = cloud.kubernetes.cluster
+    get, delete = cluster.get, cluster.delete
+    log: list[tuple[str, str, str]] = []
+
+    def getting(kind: Any, namespace: str | None, name: str) -> Any:
+        log.append(("GET", kind.kind, f"{namespace}/{name}"))
+        return get(kind, namespace, name)
+
+    def deleting(kind: Any, namespace: str | None, name: str, **options: Any) -> Any:
+        log.append(("DELETE", kind.kind, f"{namespace}/{name}"))
         return delete(kind, namespace, name, **options)
 
-    monkeypatch.setattr(cluster, "delete", recording)
-    yield seen
+    monkeypatch.setattr(cluster, "get", getting)
+    monkeypatch.setattr(cluster, "delete", deleting)
+    yield log
 
 
 def test_delete_removes_everything_in_reverse_order(
-    registered: LocalCloud, namespace: str, deletions: list[tuple[str, str, str]]
+    registered: LocalCloud, namespace: str, api_log: list[tuple[str, str, str]]
 ) -> None:
+    """A resource is deleted only once everything that depends on it is gone: here the Service in front of
+    `web` terminates slowly (a load balancer controller's finalizer), and the Deployment waits for it."""
     cloud, k8s = registered, registered.kubernetes
     app = webapp(namespace)
     assert cloud.apply(app)["state"] == "ACTIVE"
-    assert cloud.delete(app) == {"state": "DELETED"}
+
+    def hold(service: dict[str, Any]) -> None:
+        service["metadata"]["finalizers"] = [FINALIZER]
+
+    def release(service: dict[str, Any]) -> None:
+        service["metadata"]["finalizers"] = []
+
+    k8s.cluster.edit("v1", "Service", "shop", namespace, change=hold, manager="load-balancer-controller")
+    cloud.put("Instance Deleted", app)
+    service = ("Service", f"{namespace}/shop")
+
+    def rechecked() -> bool:
+        """kroless asked for the Service's deletion and has since read it three times: it waits for it to go."""
+        deleted = next((i for i, (verb, *what) in enumerate(api_log) if verb == "DELETE" and tuple(what) == service), None)
+        return deleted is not None and sum(1 for verb, *what in api_log[deleted:] if verb == "GET" and tuple(what) == service) >= 3
+
+    wait_until(rechecked, what="kroless to wait for the terminating Service")
+    terminating = k8s.cluster.read("v1", "Service", "shop", namespace)
+    assert terminating is not None and terminating["metadata"].get("deletionTimestamp")
+    assert k8s.cluster.read("apps/v1", "Deployment", "shop", namespace) is not None  # web waits for its Service
+    api_log.append(("RELEASED", "Service", f"{namespace}/shop"))
+    k8s.cluster.edit("v1", "Service", "shop", namespace, change=release, manager="load-balancer-controller")
+    wait_until(lambda: cloud.store.get_instance(key(namespace)) is None, what="the instance to be gone")
+
     for api_version, kind in (("apps/v1", "Deployment"), ("v1", "Service"), ("policy/v1", "PodDisruptionBudget")):
         assert objects(k8s, api_version, kind, namespace) == []
     assert objects(k8s, "v1", "ConfigMap", namespace) == ["platform-config"]  # the externalRef stays
     assert [i.key for i in cloud.store.list_instances() if i.key.namespace == namespace] == []  # the nested Cache too
 
-    # Objects without finalizers go at their first DELETE: the order of the first DELETEs is the order they went
-    order = [(kind, name) for ns, kind, name in dict.fromkeys(deletions) if ns == namespace]
-    assert ("ConfigMap", "platform-config") not in order
+    # The order of the first DELETE of each object (without finalizers, an object goes at its first DELETE)
+    order = list(dict.fromkeys((verb, kind, name.split("/")[1]) for verb, kind, name in api_log if verb != "GET" and name.startswith(f"{namespace}/")))
+    assert ("DELETE", "ConfigMap", "platform-config") not in order
 
-    def position(kind: str, name: str) -> int:
-        return order.index((kind, name))
+    def position(kind: str, name: str, verb: str = "DELETE") -> int:
+        return order.index((verb, kind, name))
 
     web = position("Deployment", "shop")
     # dependents before their dependencies: budget/service before web, web/workers before the cache's objects
-    assert web > position("Service", "shop") and web > position("PodDisruptionBudget", "shop")
+    assert web > position("Service", "shop", "RELEASED") and web > position("PodDisruptionBudget", "shop")
     cache = min(position("Deployment", "shop-cache"), position("Service", "shop-cache"))
     assert cache > web and cache > position("Deployment", "shop-worker-orders") and cache > position("Deployment", "shop-worker-emails")
 
