@@ -5,7 +5,6 @@ state write, injected into the reconcile function, which must not leave a second
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -108,8 +107,7 @@ def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(cloud: d
     postgres = wait_for_execution_end("rds-postgres.kro.run", "strays-postgres-")
     monkeypatch.undo()
     assert failed == ["securitygroup"]
-    assert (postgres["status"], postgres["error"]) == ("FAILED", "RuntimeError")
-    assert "simulated crash" in json.loads(postgres["cause"])["errorMessage"]
+    assert postgres["status"] == "FAILED" and "simulated crash" in postgres["cause"]
     assert security_groups(ec2).count("strays-postgres-sg") == 1  # created, but not recorded
 
     # Issue 13: "Record failure" leaves the child IN_PROGRESS and re-applying the unchanged manifest starts
