@@ -10,6 +10,4 @@ holds the rest:
 - :mod:`kroless_cli.demo`: ``make demo``; :mod:`kroless_cli.drift_scene` its drift scene and
   :mod:`kroless_cli.drift_samples` the CloudTrail events the local cloud injects.
 - :mod:`kroless_cli.render_offline`: ``kroless render`` (an instance rendered from its spec alone).
-- :mod:`kroless_cli.control` and :mod:`kroless_cli.driver`: an in-process control plane and scheduler that
-  only tests use.
 """

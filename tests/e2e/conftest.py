@@ -8,6 +8,7 @@ run in the same order, the readiness polls and gates just come sooner."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,15 @@ def network(session: Any) -> tuple[str, list[str], str]:
     return vpc, subnets, group
 
 
-@pytest.fixture
-def account() -> Iterator[Account]:
+@contextmanager
+def local_account() -> Iterator[Account]:
+    """A fresh local cloud and its network, for as long as the ``with`` lasts."""
     with LocalCloud(region=REGION, kubernetes_ready_delay=0.05, time_scale=TIME_SCALE) as cloud:
         session = cloud.session
         yield Account(cloud, cloud.store, session, cloud.kubernetes, *network(session))
+
+
+@pytest.fixture
+def account() -> Iterator[Account]:
+    with local_account() as fresh:
+        yield fresh

@@ -1,5 +1,5 @@
 """Kro's own AWS examples, verbatim, reconciled to ACTIVE and deleted with nothing left: the RGDs exactly as
-Kro ships them and an instance of each, in the in-process account of tests/e2e/conftest.py."""
+Kro ships them and an instance of each, on the local cloud of tests/e2e/conftest.py."""
 
 from __future__ import annotations
 

@@ -65,8 +65,6 @@ def test_the_development_code_lives_beside_it() -> None:
         "drift/scene.py",
         "drift/samples.py",
         "render/offline.py",
-        "runtime/control.py",
-        "runtime/driver.py",
     ):
         assert not (PACKAGE / moved).exists(), f"{moved} belongs in cli/kroless_cli, not in the layer"
     assert (REPO / "cli" / "kroless_cli" / "localcloud" / "cloud.py").exists()

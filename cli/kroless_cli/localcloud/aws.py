@@ -400,6 +400,24 @@ def _cached_boto_client_for(region: str, service: str, state_credentials: Any = 
         return client
 
 
+# ---------------------------------------------------------------- botocore's data, read once
+
+_LOADERS: dict[str | None, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _shared_loader(search_path_string: str | None = None) -> Any:
+    """botocore's data loader, one per search path for the process. Each new botocore session (every
+    ``boto3.session.Session()``: a function's clients, the local cloud's, a test's) otherwise reads and parses
+    the same JSON again (endpoints, partitions, service models: about 0.1 s per client of a fresh session). The
+    files do not change while the process runs, and one loader already serves every client of a session."""
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(search_path_string)
+        if loader is None:
+            loader = _LOADERS[search_path_string] = _ORIGINALS["botocore create_loader"](search_path_string)
+        return loader
+
+
 # ---------------------------------------------------------------- the interpreter's clock
 
 
@@ -454,6 +472,7 @@ def _atomic(name: str) -> Callable[..., Any]:
 
 
 def _targets() -> dict[str, tuple[Any, str, Any]]:
+    import botocore.session
     from moto.awslambda_simple.models import LambdaSimpleBackend
     from moto.dynamodb.models import DynamoDBBackend
     from moto.events.models import Rule
@@ -477,6 +496,7 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         "sfn_normalise_response": (StateTaskService, "_normalise_response", _patched_normalise_response),
         "sfn_wait": (WaitFunction, "_wait_interval", _scaled_wait),
         "sfn_retry_clock": (retrier_decl, "time", _ScaledTime()),
+        "botocore create_loader": (botocore.session, "create_loader", _shared_loader),
     }
 
 

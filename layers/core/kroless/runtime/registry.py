@@ -1,6 +1,6 @@
 """The registered RGDs, backed by the state store: compile with every registered API known, and cache.
 
-Both the in-process control plane and the Lambda functions use it: the compile function registers and
+The Lambda functions use it (and the CLI, to read what is registered): the compile function registers and
 unregisters; every other function asks for a compiled graph by name (compiled once per warm Lambda and
 per RGD revision).
 """
