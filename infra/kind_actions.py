@@ -25,6 +25,7 @@ from kroless.providers.compare import fold
 CREATE = "create"  # the kind's create call: a resource that does not exist yet
 EXISTING = "existing"  # updates, attributes, members, deletes, untag: the kind's resource exists
 TAG = "tag"  # the kind's tag call: after create (S3), on adoption, and for the spec's tags
+UNTAG = "untag"  # removing a spec tag kroless applied, from the kind's existing resource
 
 # Actions that AWS does not scope to a resource: IAM only accepts them with "Resource": "*".
 # (EC2's Describe* calls take no resource ARN; see "Actions, resources, and condition keys for Amazon EC2".)
@@ -92,7 +93,7 @@ def called_operations(kind: Kind) -> set[str]:
 
 
 def operation_roles(kind: Kind) -> dict[str, set[str]]:
-    """The mutating operations of ``kind`` and what each does to the resource (CREATE, EXISTING, TAG)."""
+    """The mutating operations of ``kind`` and what each does to the resource (CREATE, EXISTING, TAG, UNTAG)."""
     roles: dict[str, set[str]] = {}
     for call in kind_calls(kind):
         if call.op.startswith(READ_VERBS):
@@ -101,7 +102,7 @@ def operation_roles(kind: Kind) -> dict[str, set[str]]:
         roles.setdefault(call.op, set()).add(role)
     untag = untag_operation(kind)
     if untag:
-        roles.setdefault(untag, set()).add(EXISTING)
+        roles.setdefault(untag, set()).add(UNTAG)
     return roles
 
 
