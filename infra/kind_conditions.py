@@ -226,15 +226,33 @@ def condition(grant: Grant) -> dict[str, Any] | None:
 
 
 def unconditioned_table(kinds: Iterable[Kind]) -> str:
-    """The README's table: the mutating actions allowed without a tag condition, and why."""
-    rows = ["| action | resources | why no tag condition |", "|---|---|---|"]
-    for grant in grants(kinds):
+    """The README's table: the mutating actions allowed without a tag condition (grouped by reason), then the
+    resource types allowed without one because an action only references them."""
+    found = grants(kinds)
+    reasons: dict[str, list[str]] = {}
+    for grant in found:
         if grant.how == UNCONDITIONED:
-            rows.append(f"| `{grant.action}` | all of the service's | {grant.reason} |")
-        elif grant.how == REFERENCED:
-            types = ", ".join(f"`{t}`" for t in grant.types)
-            rows.append(
-                f"| `{grant.action}` | {types} only | referenced, not changed: the action's own resource is "
-                "conditioned; these it names (a parent, an attached group) may belong to others |"
-            )
+            reasons.setdefault(grant.reason, []).append(grant.action)
+    rows = ["| actions (on all the service's resources) | why no tag condition |", "|---|---|"]
+    rows += [f"| {', '.join(f'`{a}`' for a in actions)} | {reason} |" for reason, actions in reasons.items()]
+    rows += ["", "| action (its own resource conditioned) | referenced types, allowed without condition |", "|---|---|"]
+    rows += [f"| `{g.action}` | {', '.join(f'`{t}`' for t in g.types)} |" for g in found if g.how == REFERENCED]
     return "\n".join(rows)
+
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_BEGIN, _END = "<!-- unconditioned-actions:begin -->", "<!-- unconditioned-actions:end -->"
+
+
+def update_readme(path: Path = README) -> None:
+    """Write :func:`unconditioned_table` between the README's markers."""
+    from infra.kind_actions import all_kinds
+
+    text = path.read_text()
+    head, rest = text.split(_BEGIN, 1)
+    _, tail = rest.split(_END, 1)
+    path.write_text(f"{head}{_BEGIN}\n{unconditioned_table(all_kinds())}\n{_END}{tail}")
+
+
+if __name__ == "__main__":  # python -m infra.kind_conditions: the README's table from the kind table and the data
+    update_readme()

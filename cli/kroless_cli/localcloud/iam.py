@@ -10,11 +10,13 @@ against the policies the stack deployed.
   keys is refused, and an action no statement of the caller's policies allows is ``AccessDenied``, as on AWS.
   moto names no resource for most services, so the resource is derived here from the request for the
   services of kroless's own resources (the DynamoDB table, the state machines and executions, the functions,
-  the bus); for the services of ACK kinds only the action is judged (their statements allow the whole
-  service's resources in the account and region anyway). The bus's resource policy is judged for PutEvents
+  the bus, IAM roles and policies); for the other services of ACK kinds only the action is judged (their
+  statements allow the whole service's resources in the account and region anyway, under tag conditions
+  that are not judged here), and a Deny naming resources does not apply to them. The bus's resource policy is judged for PutEvents
   (its Deny keeps ``kroless.controller`` events to kroless's own roles).
-* Not judged here: condition keys of identity policies (``iam:PassedToService``; moto does not make the
-  PassRole check at all), resource policies other than the bus's, permission boundaries and SCPs.
+* Not judged here: condition keys of identity policies (``iam:PassedToService``, the ownership tag's
+  ``aws:ResourceTag``/``aws:RequestTag``; moto does not make the PassRole check at all), resource policies
+  other than the bus's, permission boundaries and SCPs.
   tests/infra/test_iam.py checks those statements on the template.
 """
 
@@ -166,12 +168,15 @@ def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool
 
 def allowed(policies: list[dict[str, Any]], action: str, resource: str, context: dict[str, str] | None = None) -> bool:
     """Identity-policy evaluation: an explicit Deny wins, else some Allow must cover the action and resource.
-    A statement whose conditions cannot be judged here applies (Allow) or does not (Deny): lenient both ways."""
+    A statement whose conditions cannot be judged here applies (Allow) or does not (Deny): lenient both ways;
+    so does a Deny that names resources when the request's resource is unknown."""
     permitted = False
     for policy in policies:
         for statement in _list(policy.get("Statement", [])):
             if not (_concerns(statement, action) and _covers(statement, resource)):
                 continue
+            if statement.get("Effect") == "Deny" and resource == UNKNOWN_RESOURCE and _list(statement.get("Resource")) != ["*"]:
+                continue  # a Deny naming resources, for a request whose resource moto cannot name: lenient
             holds = _condition_holds(statement["Condition"], context or {}) if "Condition" in statement else True
             if statement.get("Effect") == "Deny" and holds:
                 return False
@@ -213,12 +218,39 @@ def request_resources(service: str, action: str, request: Any, region: str, acco
     if service == "events" and action == "events:PutEvents":
         buses = {entry.get("EventBusName") or "default" for entry in body.get("Entries", [])}
         return [b if b.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{b}" for b in sorted(buses)]
+    if service == "iam":
+        return _iam_resources(action, request, account)
     if service == "lambda" and "/functions/" in request.path:
         name = request.path.split("/functions/", 1)[1].split("/", 1)[0]
         from urllib.parse import unquote
 
         name = unquote(name)
         return [name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{name}"]
+    return []
+
+
+def _iam_resources(action: str, request: Any, account: str) -> list[str]:
+    """The role or policy an IAM request acts on (IAM authorizes AttachRolePolicy on the role): its ARN as the
+    backend knows it (with its path), or as a create names it."""
+    from urllib.parse import parse_qs
+
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    body = request.body if isinstance(request.body, str) else ""
+    params = {k: v[0] for k, v in parse_qs(body).items()}
+    backend = iam_backends[account]["aws"]
+    path = params.get("Path", "/")
+    if params.get("RoleName"):
+        name = params["RoleName"]
+        try:
+            return [str(backend.get_role(name).arn)]
+        except NotFoundException:  # not there (yet): the ARN a create names
+            return [f"arn:aws:iam::{account}:role{path}{name}"]
+    if params.get("PolicyArn"):
+        return [params["PolicyArn"]]
+    if action == "iam:CreatePolicy" and params.get("PolicyName"):
+        return [f"arn:aws:iam::{account}:policy{path}{params['PolicyName']}"]
     return []
 
 
