@@ -116,6 +116,7 @@ class KindPermissions(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self._role = props.role
+        self.passed_to: list[str] = []
         self.actions = actions_for(props.kinds, read_only=props.read_only)
         self.grants: list[Grant] = [] if props.read_only else grants(props.kinds)
         reads = actions_for(props.kinds, read_only=True)
@@ -241,7 +242,7 @@ class KindPermissions(Construct):
         out: dict[str, set[str]] = {}
         for grant in self.grants:
             out.setdefault(grant.action.split(":", 1)[0], set()).add(grant.action)
-        if getattr(self, "passed_to", None):
+        if self.passed_to:
             out.setdefault("iam", set()).add("iam:PassRole")
         return {prefix: sorted(actions) for prefix, actions in sorted(out.items())}
 

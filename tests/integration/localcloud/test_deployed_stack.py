@@ -181,9 +181,18 @@ def test_the_reconcile_role_cannot_change_krolesss_own_roles_or_functions(cloud:
                 with pytest.raises(ClientError) as denied:
                     call(RoleName=name, **extra)
                 assert "AccessDenied" in str(denied.value), name
-        # a role an RGD creates: allowed (the tag conditions hold on AWS; not judged here)
-        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-        client.create_role(RoleName="rgd-made", AssumeRolePolicyDocument=json.dumps(trust), Tags=[{"Key": "kroless:instance", "Value": "default/x"}])
+        # a role an RGD creates carries the ownership tag: created with it, then changed
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            }
+        )
+        owned = [{"Key": "kroless:instance", "Value": "default/x"}]
+        with pytest.raises(ClientError) as untagged:
+            client.create_role(RoleName="rgd-made", AssumeRolePolicyDocument=trust)
+        assert "AccessDenied" in str(untagged.value)
+        client.create_role(RoleName="rgd-made", AssumeRolePolicyDocument=trust, Tags=owned)
         client.put_role_policy(RoleName="rgd-made", PolicyName="app", PolicyDocument=policy)
         client.delete_role_policy(RoleName="rgd-made", PolicyName="app")
         client.delete_role(RoleName="rgd-made")
@@ -191,6 +200,20 @@ def test_the_reconcile_role_cannot_change_krolesss_own_roles_or_functions(cloud:
         with pytest.raises(ClientError) as denied:
             functions.put_function_concurrency(FunctionName=cloud.functions["reconcile_node"], ReservedConcurrentExecutions=1)
     assert "AccessDenied" in str(denied.value)
+    # someone else's role: unchanged until adopted, and adoption tags first
+    cloud.client("iam").create_role(RoleName="someone-elses", AssumeRolePolicyDocument=trust)
+    with iam.acting_as(reconcile):
+        client = boto3.client("iam", region_name=cloud.region)
+        with pytest.raises(ClientError) as foreign:
+            client.put_role_policy(RoleName="someone-elses", PolicyName="app", PolicyDocument=policy)
+        assert "AccessDenied" in str(foreign.value)
+        with pytest.raises(ClientError) as other_tag:  # a tag call on it that does not claim it
+            client.tag_role(RoleName="someone-elses", Tags=[{"Key": "team", "Value": "a"}])
+        assert "AccessDenied" in str(other_tag.value)
+        client.tag_role(RoleName="someone-elses", Tags=owned)  # the adoption
+        client.put_role_policy(RoleName="someone-elses", PolicyName="app", PolicyDocument=policy)
+        client.delete_role_policy(RoleName="someone-elses", PolicyName="app")
+        client.delete_role(RoleName="someone-elses")
 
 
 def test_the_resources_moto_cloudformation_lacks_are_created_as_the_template_says(cloud: LocalCloud) -> None:
