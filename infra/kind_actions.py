@@ -13,11 +13,19 @@ The reconcile function's role gets exactly these actions, nothing with a service
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 from kroless.drift.identity import READ_VERBS  # read-only calls: CloudTrail does not deliver them to EventBridge
 from kroless.providers.aws import kinds as provider_kinds
 from kroless.providers.aws.iam_actions import iam_action
-from kroless.providers.aws.table import Kind, kind_calls
+from kroless.providers.aws.table import Kind, kind_calls, untag_call
+from kroless.providers.compare import fold
+
+# What a call does to the resource, for its IAM condition (infra.kind_conditions):
+CREATE = "create"  # the kind's create call: a resource that does not exist yet
+EXISTING = "existing"  # updates, attributes, members, deletes, untag: the kind's resource exists
+TAG = "tag"  # the kind's tag call: after create (S3), on adoption, and for the spec's tags
+UNTAG = "untag"  # removing a spec tag kroless applied, from the kind's existing resource
 
 # Actions that AWS does not scope to a resource: IAM only accepts them with "Resource": "*".
 # (EC2's Describe* calls take no resource ARN; see "Actions, resources, and condition keys for Amazon EC2".)
@@ -61,8 +69,54 @@ def service_linked_roles(kinds: Iterable[Kind]) -> list[str]:
 
 
 def kind_operations(kind: Kind) -> set[str]:
-    """Every botocore operation the provider may call for ``kind``."""
+    """Every botocore operation the kind's table entry names (the drift rules watch the mutating ones)."""
     return {call.op for call in kind_calls(kind)}
+
+
+@cache
+def _operation_names(service: str) -> frozenset[str]:
+    import botocore.session
+
+    return frozenset(botocore.session.get_session().get_service_model(service).operation_names)
+
+
+def untag_operation(kind: Kind) -> str | None:
+    """The operation removing a tag kroless applied, as the provider derives it (``table.untag_call``)."""
+    call = untag_call(kind, _operation_names(kind.botocore))
+    return call.op if call is not None else None
+
+
+def called_operations(kind: Kind) -> set[str]:
+    """Every botocore operation the provider may call for ``kind``: the table's and the untag call."""
+    untag = untag_operation(kind)
+    return kind_operations(kind) | ({untag} if untag else set())
+
+
+def operation_roles(kind: Kind) -> dict[str, set[str]]:
+    """The mutating operations of ``kind`` and what each does to the resource (CREATE, EXISTING, TAG, UNTAG)."""
+    roles: dict[str, set[str]] = {}
+    for call in kind_calls(kind):
+        if call.op.startswith(READ_VERBS):
+            continue
+        role = CREATE if call is kind.create else TAG if call is kind.tag else EXISTING
+        roles.setdefault(call.op, set()).add(role)
+    untag = untag_operation(kind)
+    if untag:
+        roles.setdefault(untag, set()).add(UNTAG)
+    return roles
+
+
+def create_carries_tags(kind: Kind) -> bool:
+    """Whether the provider's create call carries the ownership tags (``AwsProvider._add_tags``): EC2's
+    TagSpecifications, or a Tags member of the create input. Otherwise they are written by the tag call
+    right after create (S3)."""
+    if kind.tag_type:
+        return True
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(kind.botocore)
+    shape = model.operation_model(kind.create.op).input_shape
+    return any(fold(m) in ("tags", "taglist") for m in shape.members)
 
 
 def all_kinds() -> tuple[Kind, ...]:
@@ -101,7 +155,7 @@ def actions_for(kinds: Iterable[Kind], *, read_only: bool = False) -> dict[str, 
     """IAM actions per botocore service, sorted; with ``read_only`` only those of reading operations."""
     out: dict[str, set[str]] = {}
     for kind in kinds:
-        operations = {op for op in kind_operations(kind) if not read_only or op.startswith(READ_VERBS)}
+        operations = {op for op in called_operations(kind) if not read_only or op.startswith(READ_VERBS)}
         out.setdefault(kind.botocore, set()).update(iam_action(kind.botocore, op) for op in operations)
     return {service: sorted(actions) for service, actions in sorted(out.items()) if actions}
 

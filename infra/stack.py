@@ -25,7 +25,7 @@ from infra.execution_role import (
 )
 from infra.functions import Functions, FunctionsProps, architecture_for, runtime_for
 from infra.kind_actions import select_kinds
-from infra.kind_permissions import KindPermissions, KindPermissionsProps
+from infra.kind_permissions import KindPermissions, KindPermissionsProps, own_resources
 from infra.nag import acknowledge, finding
 from infra.observability import Observability, ObservabilityProps
 from infra.state_table import StateTable, StateTableProps
@@ -261,6 +261,9 @@ class KrolessStack(Stack):
                 alarm_topic_arn=config.alarm_topic_arn,
             ),
         )
+
+        # the kinds' actions never reach kroless's own roles, policies, functions, table, bus, rules, machines
+        self.kind_guard = self.kind_permissions.guard(own_resources(self, prefix))
 
         # -- what `kroless --target aws` reads -------------------------------------------------------------
         outputs = {

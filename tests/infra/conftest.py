@@ -55,13 +55,25 @@ def stub_layer(root: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return _synthesize(tmp_path_factory, CONTEXT)
+
+
+@pytest.fixture(scope="session")
+def synth_all(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Every service of the AWS kinds allowed (as the local cloud deploys it): the largest reconcile policy."""
+    from infra.kind_actions import known_services
+
+    return _synthesize(tmp_path_factory, {**CONTEXT, "allowedServices": known_services(), "allowedKinds": []})
+
+
+def _synthesize(tmp_path_factory: pytest.TempPathFactory, context: dict[str, Any]) -> Synth:
     from aws_cdk.assertions import Template
 
     from infra.app import STACK_NAME, build_app
 
     layer = stub_layer(tmp_path_factory.mktemp("layer"))
     outdir = tmp_path_factory.mktemp("cdk.out")
-    app, stack = build_app({**CONTEXT, "layerAssetPath": str(layer)}, outdir=str(outdir))
+    app, stack = build_app({**context, "layerAssetPath": str(layer)}, outdir=str(outdir))
     app.synth()  # raises when cdk-nag reports an unacknowledged finding
     template_json = json.loads((outdir / f"{STACK_NAME}.template.json").read_text())
     report_path = outdir / "validation-report.json"

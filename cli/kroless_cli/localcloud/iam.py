@@ -10,10 +10,14 @@ against the policies the stack deployed.
   keys is refused, and an action no statement of the caller's policies allows is ``AccessDenied``, as on AWS.
   moto names no resource for most services, so the resource is derived here from the request for the
   services of kroless's own resources (the DynamoDB table, the state machines and executions, the functions,
-  the bus); for the services of ACK kinds only the action is judged (their statements allow the whole
-  service's resources in the account and region anyway). The bus's resource policy is judged for PutEvents
+  the bus, IAM roles and policies); for the other services of ACK kinds only the action is judged (their
+  statements allow the whole service's resources in the account and region anyway, under tag conditions
+  that are not judged here), and a Deny naming resources does not apply to them. The bus's resource policy is judged for PutEvents
   (its Deny keeps ``kroless.controller`` events to kroless's own roles).
-* Not judged here: condition keys of identity policies (``iam:PassedToService``; moto does not make the
+* Tag conditions are judged for IAM requests (roles and policies: :func:`tag_context` reads the request's tags
+  and the role's or policy's from moto), so the reconcile role changes only the roles kroless created or
+  adopted here as on AWS. Not judged here: the tag conditions of every other service (lenient: the statement
+  applies), other condition keys of identity policies (``iam:PassedToService``; moto does not make the
   PassRole check at all), resource policies other than the bus's, permission boundaries and SCPs.
   tests/infra/test_iam.py checks those statements on the template.
 """
@@ -144,34 +148,59 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool | None:
-    """True/False for the operators and keys known here; None when it cannot be judged."""
+# context key: the key prefixes whose every value is in the context (an absent key is known to be absent)
+JUDGED = "kroless:judged"
+
+
+def _condition_holds(condition: dict[str, Any], context: dict[str, Any]) -> bool | None:
+    """True/False for the operators and keys known here; None when it cannot be judged. A key whose prefix the
+    context lists under :data:`JUDGED` is judged absent when missing (``Null``, the ownership tag)."""
+    judged = tuple(context.get(JUDGED, ()))
     for operator, tests in condition.items():
         for key, expected in tests.items():
-            if key not in context:
+            known = bool(judged) and key.startswith(judged)
+            if operator == "Null":
+                if key not in context and not known:
+                    return None
+                holds = (key not in context) == (str(expected).lower() == "true")
+            elif key not in context and not known:
                 return None
-            actual = context[key]
-            if operator in ("StringEquals", "ArnEquals"):
-                holds = actual in _list(expected)
-            elif operator in ("StringNotEquals", "ArnNotEquals"):
-                holds = actual not in _list(expected)
-            elif operator in ("StringLike", "ArnLike"):
-                holds = _matches(_list(expected), actual)
+            elif operator.startswith("ForAnyValue:"):
+                actual = _list(context.get(key, []))
+                holds = any(_single(operator.split(":", 1)[1], a, expected) for a in actual)
+            elif key not in context:
+                holds = operator.endswith("NotEquals")  # an absent key equals nothing
             else:
-                return None
+                single = _single(operator, context[key], expected)
+                if single is None:
+                    return None
+                holds = single
             if not holds:
                 return False
     return True
 
 
-def allowed(policies: list[dict[str, Any]], action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+def _single(operator: str, actual: Any, expected: Any) -> bool | None:
+    if operator in ("StringEquals", "ArnEquals"):
+        return actual in _list(expected)
+    if operator in ("StringNotEquals", "ArnNotEquals"):
+        return actual not in _list(expected)
+    if operator in ("StringLike", "ArnLike"):
+        return _matches(_list(expected), actual)
+    return None
+
+
+def allowed(policies: list[dict[str, Any]], action: str, resource: str, context: dict[str, Any] | None = None) -> bool:
     """Identity-policy evaluation: an explicit Deny wins, else some Allow must cover the action and resource.
-    A statement whose conditions cannot be judged here applies (Allow) or does not (Deny): lenient both ways."""
+    A statement whose conditions cannot be judged here applies (Allow) or does not (Deny): lenient both ways;
+    so does a Deny that names resources when the request's resource is unknown."""
     permitted = False
     for policy in policies:
         for statement in _list(policy.get("Statement", [])):
             if not (_concerns(statement, action) and _covers(statement, resource)):
                 continue
+            if statement.get("Effect") == "Deny" and resource == UNKNOWN_RESOURCE and _list(statement.get("Resource")) != ["*"]:
+                continue  # a Deny naming resources, for a request whose resource moto cannot name: lenient
             holds = _condition_holds(statement["Condition"], context or {}) if "Condition" in statement else True
             if statement.get("Effect") == "Deny" and holds:
                 return False
@@ -213,12 +242,76 @@ def request_resources(service: str, action: str, request: Any, region: str, acco
     if service == "events" and action == "events:PutEvents":
         buses = {entry.get("EventBusName") or "default" for entry in body.get("Entries", [])}
         return [b if b.startswith("arn:") else f"arn:aws:events:{region}:{account}:event-bus/{b}" for b in sorted(buses)]
+    if service == "iam":
+        return _iam_resources(action, request, account)
     if service == "lambda" and "/functions/" in request.path:
         name = request.path.split("/functions/", 1)[1].split("/", 1)[0]
         from urllib.parse import unquote
 
         name = unquote(name)
         return [name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{account}:function:{name}"]
+    return []
+
+
+def _form(request: Any) -> dict[str, str]:
+    """A query-protocol request's parameters (moto parses them; each value a list)."""
+    data = getattr(request, "data", None) or {}
+    return {str(k): str(v[0] if isinstance(v, list) else v) for k, v in data.items() if v not in (None, [])}
+
+
+def tag_context(service: str, action: str, request: Any, account: str) -> dict[str, Any]:
+    """The tag condition keys of an IAM request, judged from moto's state: ``aws:RequestTag/<key>`` and
+    ``aws:TagKeys`` from the request's tags, ``aws:ResourceTag/<key>`` from the role's or policy's tags (as
+    kroless's ownership-tag conditions read them). Other services: none (their tag conditions stay lenient)."""
+    if service != "iam":
+        return {}
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    params = _form(request)
+    requested = {
+        params[f"Tags.member.{i}.Key"]: params.get(f"Tags.member.{i}.Value", "")
+        for i in range(1, 51)
+        if f"Tags.member.{i}.Key" in params
+    }
+    context: dict[str, Any] = {f"aws:RequestTag/{k}": v for k, v in requested.items()}
+    if requested:
+        context["aws:TagKeys"] = sorted(requested)
+    backend = iam_backends[account]["aws"]
+    holder: Any = None
+    try:
+        if params.get("RoleName") and action != "iam:CreateRole":
+            holder = backend.get_role(params["RoleName"])
+        elif params.get("PolicyArn") and action not in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
+            holder = backend.get_policy(params["PolicyArn"])
+    except NotFoundException:
+        holder = None
+    tags = getattr(holder, "tags", None) or []
+    for tag in tags.values() if isinstance(tags, dict) else tags:
+        context[f"aws:ResourceTag/{tag['Key']}"] = tag.get("Value", "")
+    context[JUDGED] = ("aws:RequestTag/", "aws:ResourceTag/", "aws:TagKeys")
+    return context
+
+
+def _iam_resources(action: str, request: Any, account: str) -> list[str]:
+    """The role or policy an IAM request acts on (IAM authorizes AttachRolePolicy on the role): its ARN as the
+    backend knows it (with its path), or as a create names it."""
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    params = _form(request)
+    backend = iam_backends[account]["aws"]
+    path = params.get("Path", "/")
+    if params.get("RoleName"):
+        name = params["RoleName"]
+        try:
+            return [str(backend.get_role(name).arn)]
+        except NotFoundException:  # not there (yet): the ARN a create names
+            return [f"arn:aws:iam::{account}:role{path}{name}"]
+    if params.get("PolicyArn"):
+        return [params["PolicyArn"]]
+    if action == "iam:CreatePolicy" and params.get("PolicyName"):
+        return [f"arn:aws:iam::{account}:policy{path}{params['PolicyName']}"]
     return []
 
 
@@ -267,12 +360,13 @@ def _request_class(base: type) -> type:
             if self._action == "sts:GetCallerIdentity":
                 return
             account, region = self.account_id, self._region
-            request = _Request(self._path, self._body)
+            request = _Request(self._path, self._body, self._data)
             resources = [resource] if resource != UNKNOWN_RESOURCE else []
             resources = resources or request_resources(self._service, self._action, request, region, account)
             policies = [_document(p) for p in self._access_key.collect_policies()]
+            context = tag_context(self._service, self._action, request, account)
             for arn in resources or [UNKNOWN_RESOURCE]:
-                if not allowed(policies, self._action, arn):
+                if not allowed(policies, self._action, arn, context):
                     raise _denied(self._access_key.arn, self._action, arn)
             if self._action == "events:PutEvents":
                 principal = self._access_key.arn  # an IAM user's ARN; a role session's is its role's
@@ -286,10 +380,11 @@ def _request_class(base: type) -> type:
 
 
 class _Request:
-    def __init__(self, path: str, body: Any) -> None:
+    def __init__(self, path: str, body: Any, data: Any = None) -> None:
         self.path = path.split("?", 1)[0]
         # a body may be binary (a function's zip): only JSON bodies name resources here
         self.body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        self.data = data if isinstance(data, dict) else {}  # a query-protocol request's parameters (IAM)
 
 
 def _document(policy: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ not have, a function calling what its role does not allow, a bus policy refusing
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,16 +132,88 @@ SAMPLE_ARNS = {
 }
 
 
+def _role_documents(cloud: LocalCloud, role: str) -> list[dict[str, Any]]:
+    """The deployed documents of a role: its inline policies and its customer managed policies."""
+    client = cloud.client("iam")
+    documents = [
+        client.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"]
+        for n in client.list_role_policies(RoleName=role)["PolicyNames"]
+    ]
+    for attached in client.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        version = client.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        document = client.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]
+        documents.append(document["Document"])
+    return [json.loads(d) if isinstance(d, str) else d for d in documents]
+
+
 def test_each_kind_statement_covers_its_services_resources(cloud: LocalCloud) -> None:
     role = cloud.roles["reconcile_node"].rsplit("/", 1)[1]
-    client = cloud.client("iam")
-    documents = [client.get_role_policy(RoleName=role, PolicyName=n)["PolicyDocument"] for n in client.list_role_policies(RoleName=role)["PolicyNames"]]
-    statements = {s["Sid"]: s for d in documents for s in d["Statement"] if s.get("Sid", "").startswith("Kinds")}
-    statements.pop("KindsDescribe")  # EC2 Describe*: Resource "*"
-    assert set(statements) == set(SAMPLE_ARNS), "a service without a sample ARN here"
-    for sid, statement in statements.items():
-        action = iam._list(statement["Action"])[0]
-        assert iam.allowed([{"Statement": [statement]}], action, SAMPLE_ARNS[sid]), (sid, statement["Resource"])
+    statements = [s for d in _role_documents(cloud, role) for s in d["Statement"] if s.get("Sid", "").startswith("Kinds")]
+    by_service: dict[str, list[dict[str, Any]]] = {}
+    for statement in statements:
+        sid = statement["Sid"]
+        if sid == "KindsDescribe" or sid.rstrip("0123456789").endswith("Referenced"):
+            continue  # EC2 Describe*: Resource "*"; referenced: only the types an action names besides its own
+        service = re.sub(r"(Read|Create|Owned|Adopt|Unconditioned)\d*$", "", sid)
+        by_service.setdefault(service, []).append(statement)
+    assert set(by_service) == set(SAMPLE_ARNS), "a service without a sample ARN here"
+    for service, found in by_service.items():
+        for statement in found:  # conditions are not judged here (lenient): the ARN must match
+            action = iam._list(statement["Action"])[0]
+            assert iam.allowed([{"Statement": [statement]}], action, SAMPLE_ARNS[service]), (statement["Sid"], statement["Resource"])
+
+
+def test_the_reconcile_role_cannot_change_krolesss_own_roles_or_functions(cloud: LocalCloud) -> None:
+    """The guard's Deny, judged by the local cloud on the roles' and functions' ARNs (IAM resources are named
+    here from the request): an RGD adopting kroless's own role or function gets AccessDenied."""
+    reconcile = iam.role_credentials(cloud.aws.account, cloud.roles["reconcile_node"])
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    with iam.acting_as(reconcile):
+        client = boto3.client("iam", region_name=cloud.region)
+        for arn in cloud.roles.values():
+            name = arn.rsplit("/", 1)[1]
+            for call, extra in (
+                (client.put_role_policy, {"PolicyName": "escalate", "PolicyDocument": policy}),
+                (client.attach_role_policy, {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+                (client.tag_role, {"Tags": [{"Key": "kroless:instance", "Value": "default/x"}]}),
+                (client.update_assume_role_policy, {"PolicyDocument": policy}),
+            ):
+                with pytest.raises(ClientError) as denied:
+                    call(RoleName=name, **extra)
+                assert "AccessDenied" in str(denied.value), name
+        # a role an RGD creates carries the ownership tag: created with it, then changed
+        trust = json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            }
+        )
+        owned = [{"Key": "kroless:instance", "Value": "default/x"}]
+        with pytest.raises(ClientError) as untagged:
+            client.create_role(RoleName="rgd-made", AssumeRolePolicyDocument=trust)
+        assert "AccessDenied" in str(untagged.value)
+        client.create_role(RoleName="rgd-made", AssumeRolePolicyDocument=trust, Tags=owned)
+        client.put_role_policy(RoleName="rgd-made", PolicyName="app", PolicyDocument=policy)
+        client.delete_role_policy(RoleName="rgd-made", PolicyName="app")
+        client.delete_role(RoleName="rgd-made")
+        functions = boto3.client("lambda", region_name=cloud.region)
+        with pytest.raises(ClientError) as denied:
+            functions.put_function_concurrency(FunctionName=cloud.functions["reconcile_node"], ReservedConcurrentExecutions=1)
+    assert "AccessDenied" in str(denied.value)
+    # someone else's role: unchanged until adopted, and adoption tags first
+    cloud.client("iam").create_role(RoleName="someone-elses", AssumeRolePolicyDocument=trust)
+    with iam.acting_as(reconcile):
+        client = boto3.client("iam", region_name=cloud.region)
+        with pytest.raises(ClientError) as foreign:
+            client.put_role_policy(RoleName="someone-elses", PolicyName="app", PolicyDocument=policy)
+        assert "AccessDenied" in str(foreign.value)
+        with pytest.raises(ClientError) as other_tag:  # a tag call on it that does not claim it
+            client.tag_role(RoleName="someone-elses", Tags=[{"Key": "team", "Value": "a"}])
+        assert "AccessDenied" in str(other_tag.value)
+        client.tag_role(RoleName="someone-elses", Tags=owned)  # the adoption
+        client.put_role_policy(RoleName="someone-elses", PolicyName="app", PolicyDocument=policy)
+        client.delete_role_policy(RoleName="someone-elses", PolicyName="app")
+        client.delete_role(RoleName="someone-elses")
 
 
 def test_the_resources_moto_cloudformation_lacks_are_created_as_the_template_says(cloud: LocalCloud) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from kroless.providers.aws import kinds as kind_table
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.shapes import from_api, member_for, to_api
-from kroless.providers.aws.table import Call, Kind, Members, Update
+from kroless.providers.aws.table import Call, Kind, Members, Update, untag_call
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
     INSTANCE_TAG,
@@ -782,16 +782,7 @@ class _Operation:
 
     def _untag_call(self) -> Call | None:
         """``untag``, or the operation named after ``tag`` (CreateTags -> DeleteTags, TagRole -> UntagRole)."""
-        if self.kind.untag is not None or self.kind.tag is None:
-            return self.kind.untag
-        op = self.kind.tag.op
-        for add, remove in (("CreateTags", "DeleteTags"), ("AddTagsTo", "RemoveTagsFrom"), ("AddTags", "RemoveTags")):
-            if op.startswith(add):
-                op = remove + op[len(add) :]
-                break
-        else:
-            op = "Un" + op[0].lower() + op[1:] if op.startswith("Tag") else ""
-        return Call(op, self.kind.tag.params) if op in self.model.operation_names else None
+        return untag_call(self.kind, self.model.operation_names)
 
     def _tag_member(self, call: Call) -> tuple[str, Any]:
         shape = self.model.operation_model(call.op).input_shape

@@ -22,7 +22,7 @@ operation that takes the whole set (S3 PutBucketTagging) is written without the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,3 +206,19 @@ def kind_calls(kind: Kind) -> list[Call | Update]:
     for item in dataclasses.fields(kind):
         walk(getattr(kind, item.name))
     return found
+
+
+def untag_call(kind: Kind, operations: Collection[str]) -> Call | None:
+    """The call removing tags: ``untag``, or the operation named after ``tag`` (CreateTags -> DeleteTags,
+    AddTagsToResource -> RemoveTagsFromResource, TagRole -> UntagRole) when the service has it (``operations``:
+    botocore's operation names). The provider calls it; the IAM policy grants it."""
+    if kind.untag is not None or kind.tag is None:
+        return kind.untag
+    op = kind.tag.op
+    for add, remove in (("CreateTags", "DeleteTags"), ("AddTagsTo", "RemoveTagsFrom"), ("AddTags", "RemoveTags")):
+        if op.startswith(add):
+            op = remove + op[len(add) :]
+            break
+    else:
+        op = "Un" + op[0].lower() + op[1:] if op.startswith("Tag") else ""
+    return Call(op, kind.tag.params) if op in operations else None
