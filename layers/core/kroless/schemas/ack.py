@@ -18,7 +18,7 @@ from typing import Any
 
 from kroless.schemas.datafile import read_json_gz
 
-__all__ = ["GROUP_SUFFIX", "AckKind", "ack_kind", "ack_kinds", "ack_schema", "is_ack_group", "service_of"]
+__all__ = ["GROUP_SUFFIX", "RUNTIME_GROUP", "AckKind", "ack_kind", "ack_kinds", "ack_schema", "is_ack_group", "service_of"]
 
 Schema = dict[str, Any]
 
@@ -27,6 +27,7 @@ FORMAT_VERSION = 1
 # every ACK service controller serves the API group <service>.services.k8s.aws; ACK's runtime kinds
 # (IAMRoleSelector, FieldExport, AdoptedResource) are in services.k8s.aws itself, which this does not match
 GROUP_SUFFIX = ".services.k8s.aws"
+RUNTIME_GROUP = "services.k8s.aws"
 
 
 @dataclass(frozen=True)
