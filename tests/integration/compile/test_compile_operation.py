@@ -139,3 +139,31 @@ def test_a_later_success_clears_the_rejection(aws: None) -> None:
     operations.apply_rgd(deployed(deployment_settings()), manifest, event_id="event-4")
     assert services.store.get_rgd_rejection("retried") is None
     wait_registered(services.store, manifest, "event-4", timeout=30)
+
+
+def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_created(aws: None) -> None:
+    """Registration compiles the RGD first: an ACK kind the AWS provider cannot create (Kro with ACK would accept
+    it) is refused with the alternatives, with no state machine and no registered RGD left behind."""
+    services = deployed(deployment_settings())
+    manifest = rgd_document("queues", ["a"], {"a": []}).body
+    manifest["spec"]["resources"].append(
+        {
+            "id": "queue",
+            "template": {
+                "apiVersion": "sqs.services.k8s.aws/v1alpha1",
+                "kind": "Queue",
+                "metadata": {"name": "${schema.spec.name}"},
+                "spec": {"queueName": "${schema.spec.name}"},
+            },
+        }
+    )
+    with pytest.raises(KrolessError, match=r'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported'):
+        operations.apply_rgd(services, manifest, event_id="event-5")
+    assert services.sfn.list_state_machines()["stateMachines"] == []
+    assert services.store.get_rgd("queues") is None
+    with pytest.raises(KrolessError) as reported:
+        wait_registered(services.store, manifest, "event-5", timeout=30)
+    assert str(reported.value).startswith(
+        'resourcegraphdefinition "queues": kind: failed to build resource "queue": ACK kind "Queue" in version '
+    )
+    assert "kroless supports kinds of acm, apigatewayv2, dynamodb, ec2" in str(reported.value)
