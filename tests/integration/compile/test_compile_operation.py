@@ -167,3 +167,22 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_create
         'resourcegraphdefinition "queues": kind: failed to build resource "queue": ACK kind "Queue" in version '
     )
     assert "kroless supports kinds of acm, apigatewayv2, dynamodb, ec2" in str(reported.value)
+
+
+def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> None:
+    """An RGD stored before kroless checked ACK kinds (here one using sqs Queue, which the provider does not serve)
+    no longer compiles: its own instances fail with the reason, every other RGD keeps working."""
+    services = deployed(deployment_settings())
+    old = rgd_document("legacy", ["a"], {"a": []}).body
+    old["spec"]["schema"]["kind"] = "Legacy"
+    old["spec"]["resources"][0]["template"] = {
+        "apiVersion": "sqs.services.k8s.aws/v1alpha1",
+        "kind": "Queue",
+        "metadata": {"name": "${schema.spec.name}"},
+    }
+    services.store.put_rgd("legacy", old, {"name": "legacy"})
+    operations.apply_rgd(services, rgd_document("fresh", ["a"], {"a": []}).body)
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Synthetic", "metadata": {"name": "shop"}, "spec": {"name": "shop"}}
+    assert operations.apply_instance(services, instance)["execution"]
+    with pytest.raises(KrolessError, match=r'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported'):
+        services.registry.graph("legacy")
