@@ -166,7 +166,7 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_create
     assert str(reported.value).startswith(
         'resourcegraphdefinition "queues": kind: failed to build resource "queue": ACK kind "Queue" in version '
     )
-    assert "kroless supports kinds of acm, apigatewayv2, dynamodb, ec2" in str(reported.value)
+    assert "kroless supports no sqs kind; it supports kinds of acm, apigatewayv2, dynamodb, ec2" in str(reported.value)
 
 
 def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> None:

@@ -141,8 +141,8 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
 ) -> None:
     line = error_line(tmp_path, capsys, rgd(BUCKET, queue()))
     assert 'store: kind: failed to build resource "queue": ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" ' \
-           "is not supported by kroless yet (its AWS provider cannot create it), nor any other sqs kind; kroless " \
-           "supports kinds of acm, apigatewayv2, dynamodb, ec2, " in line  # fmt: skip
+           "is not supported by kroless yet (its AWS provider cannot create or read it); kroless supports no sqs " \
+           "kind; it supports kinds of acm, apigatewayv2, dynamodb, ec2, " in line  # fmt: skip
     assert line.endswith(", sns (`kroless api-resources` lists them)")
     # a service kroless serves other kinds of: those are named
     instance = {**vpc(), "id": "server"}
@@ -150,7 +150,7 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
     line = error_line(tmp_path, capsys, rgd(instance))
     assert line.endswith(
         'ACK kind "Instance" in version "ec2.services.k8s.aws/v1alpha1" is not supported by kroless yet (its AWS '
-        "provider cannot create it); the ec2 kinds kroless supports: ElasticIPAddress, InternetGateway, NATGateway, "
+        "provider cannot create or read it); the ec2 kinds kroless supports: ElasticIPAddress, InternetGateway, NATGateway, "
         "RouteTable, SecurityGroup, Subnet, VPC"
     )
 

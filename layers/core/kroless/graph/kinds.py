@@ -124,7 +124,7 @@ def _unserved(found: AckKind) -> str | None:
         return None
     return (
         f'ACK kind "{found.kind}" in version "{found.api_version}" is not supported by kroless yet (its AWS provider '
-        f"cannot create it){_supported_in(found.service)}"
+        f"cannot create or read it); {_supported_in(found.service)}"
     )
 
 
@@ -137,28 +137,29 @@ def _ack_alternatives(api_version: str, kind: str) -> str:
     service = service_of(group)
     in_group = ack_kinds(group)
     if not in_group:
-        return f"no ACK controller serves {group}; {_supported_services()}"
+        return f"no ACK controller serves {group}; kroless supports {_supported_services()}"
     same = [k for k in in_group if k.kind == kind]
     if same:
         return f"ACK serves {kind} in version {same[0].api_version}, not {version}"
     names = sorted({k.kind for k in in_group})
     close = difflib.get_close_matches(kind, names, n=1) or [n for n in names if n.lower() == kind.lower()]
     hint = f'; did you mean "{close[0]}"?' if close else ""
-    return f"ACK's {service} controller has no kind {kind}{hint}{_supported_in(service)}"
+    return f"ACK's {service} controller has no kind {kind}{hint}; {_supported_in(service)}"
 
 
 def _supported_in(service: str) -> str:
-    """``; the <service> kinds kroless supports: ...``, or, when it supports none, the services it does."""
+    """The kinds of ``service`` kroless supports or, when there are none, the services it supports kinds of."""
     from kroless.providers.served import served_ack_kinds
 
     kinds = [kind for _, kind in served_ack_kinds(service)]
     if kinds:
-        return f"; the {service} kinds kroless supports: {', '.join(kinds)}"
-    return f", nor any other {service} kind; {_supported_services()}"
+        return f"the {service} kinds kroless supports: {', '.join(kinds)}"
+    return f"kroless supports no {service} kind; it supports {_supported_services()}"
 
 
 def _supported_services() -> str:
+    """``kinds of acm, apigatewayv2, ...``: the services kroless supports kinds of."""
     from kroless.providers.served import served_ack_kinds
 
     services = sorted({service for service, _ in served_ack_kinds()})
-    return f"kroless supports kinds of {', '.join(services)} (`kroless api-resources` lists them)"
+    return f"kinds of {', '.join(services)} (`kroless api-resources` lists them)"
