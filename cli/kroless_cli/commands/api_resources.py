@@ -22,7 +22,7 @@ from typing import Any
 from kroless.errors import KrolessError
 from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
 from kroless.providers.served import ack_kind_served
-from kroless.schemas.ack import ack_kinds
+from kroless.schemas.ack import ack_kinds, is_ack_group
 from kroless.schemas.kubernetes import builtin_kinds, builtin_namespaced, builtin_plural
 from kroless.simpleschema.plural import pluralize
 
@@ -204,9 +204,7 @@ def api_resources(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r.group == args.api_group]
     if args.namespaced is not None:
         rows = [r for r in rows if r.namespaced == (args.namespaced == "true")]
-    # kubectl's order: the core group, the other built-in groups, then the groups of custom resources
-    rank = {"kubernetes": 0, "kro": 1, "aws": 3, "": 3}
-    rows.sort(key=lambda r: (rank.get(r.provider, 2), r.group, r.name))
+    rows.sort(key=_order)
     if args.output == "json":
         sys.stdout.write(json.dumps([r.as_json() for r in rows], indent=2) + "\n")
     elif args.output == "name":
@@ -215,6 +213,13 @@ def api_resources(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, args)
     return 0
+
+
+def _order(row: APIResource) -> tuple[int, str, str]:
+    """kubectl's order: the built-in groups (the core group first), then the custom resources' groups: Kro's,
+    the registered RGDs' APIs, ACK's."""
+    rank = 0 if row.provider == "kubernetes" else 1 if row.provider == "kro" else 3 if is_ack_group(row.group) else 2
+    return rank, row.group, row.name
 
 
 def _print_table(rows: list[APIResource], args: argparse.Namespace) -> None:
