@@ -11,7 +11,7 @@ the runtime never imports ``kubernetes``.
 
 What is derived from where:
 
-* kinds, group/version and scope: the client's API classes. Every ``create_*``/``read_*`` method that
+* kinds, group/version, scope and plural: the client's API classes. Every ``create_*``/``read_*`` method that
   returns the model of the resource it names (``read_namespaced_deployment`` → ``V1Deployment``, but not
   ``read_namespaced_deployment_scale`` → ``V1Scale``) is a top-level kind; the group/version and the scope
   come from its REST path (``/apis/apps/v1/namespaces/{namespace}/deployments/{name}``).
@@ -24,7 +24,7 @@ What is derived from where:
   needs structure and types), which keeps the bundle small.
 
 Output (gzip JSON): ``definitions`` maps a model name to its schema, where a nested model is
-``{"$ref": "Name"}``; ``kinds`` maps apiVersion → kind → ``{"ref": "Name", "namespaced": bool}``.
+``{"$ref": "Name"}``; ``kinds`` maps apiVersion → kind → ``{"ref": "Name", "namespaced": bool, "plural": str}``.
 ``kroless.schemas.kubernetes`` expands the references on first use.
 """
 
@@ -189,11 +189,11 @@ class Generator:
     def kinds(self, include_beta: bool) -> dict[str, dict[str, dict[str, Any]]]:
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for api_class in api_classes():
-            for api_version, kind, namespaced, model in top_level_kinds(api_class):
+            for api_version, kind, namespaced, plural, model in top_level_kinds(api_class):
                 version = api_version.rpartition("/")[2]
                 if not (STABLE_VERSION.match(version) or (include_beta and BETA_VERSION.match(version))):
                     continue
-                entry = {"ref": self.ref(model)["$ref"], "namespaced": namespaced}
+                entry = {"ref": self.ref(model)["$ref"], "namespaced": namespaced, "plural": plural}
                 previous = out.setdefault(api_version, {}).setdefault(kind, entry)
                 if previous != entry:
                     raise ValueError(f"{api_version} {kind}: conflicting {previous} and {entry}")
@@ -225,8 +225,8 @@ def kind_name(model: type) -> str:
     return VERSION_PREFIX.sub("", model.__name__)
 
 
-def top_level_kinds(api_class: type) -> list[tuple[str, str, bool, type]]:
-    """(apiVersion, kind, namespaced, model) for each resource an API class creates or reads."""
+def top_level_kinds(api_class: type) -> list[tuple[str, str, bool, str, type]]:
+    """(apiVersion, kind, namespaced, plural, model) for each resource an API class creates or reads."""
     found = []
     for name, method in inspect.getmembers(api_class, inspect.isfunction):
         match = re.fullmatch(r"(?:create|read)_(?:namespaced_)?(\w+)", name)
@@ -242,16 +242,20 @@ def top_level_kinds(api_class: type) -> list[tuple[str, str, bool, type]]:
         path = RESOURCE_PATH.search(inspect.getsource(serializer))
         if path is None:
             raise ValueError(f"{api_class.__name__}.{name}: no resource_path")
-        api_version, namespaced = parse_path(path.group(1))
-        found.append((api_version, kind, namespaced, model))
+        api_version, namespaced, plural = parse_path(path.group(1))
+        found.append((api_version, kind, namespaced, plural, model))
     return found
 
 
-def parse_path(path: str) -> tuple[str, bool]:
-    """``/apis/apps/v1/namespaces/{namespace}/deployments`` → (``apps/v1``, True); ``/api/v1/nodes`` → ..."""
+def parse_path(path: str) -> tuple[str, bool, str]:
+    """``/apis/apps/v1/namespaces/{namespace}/deployments`` → (``apps/v1``, True, ``deployments``);
+    ``/api/v1/nodes/{name}`` → (``v1``, False, ``nodes``)."""
     parts = path.strip("/").split("/")
     api_version = parts[1] if parts[0] == "api" else f"{parts[1]}/{parts[2]}"
-    return api_version, "{namespace}" in parts
+    rest = parts[2:] if parts[0] == "api" else parts[3:]
+    if rest[:2] == ["namespaces", "{namespace}"]:
+        rest = rest[2:]
+    return api_version, "{namespace}" in parts, rest[0]
 
 
 def generate(include_beta: bool) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Offline (nothing deployed): ``validate``, ``graph`` (``-o asl``: the state machine the compile function would
 create), ``schema``, ``render``. Against a deployed stack (``--target aws``, read from its CloudFormation
-outputs) or the local cloud (the default): ``apply``, ``get``, ``describe``, ``delete``. The local cloud itself:
+outputs) or the local cloud (the default): ``apply``, ``get``, ``describe``, ``delete``; ``api-resources`` lists the
+kinds an RGD can use (with the registered RGDs' APIs when the target is up). The local cloud itself:
 ``local up`` (the CDK stack deployed into an emulated account, served until ``local down``), ``local status``.
 Every problem prints one line, ``PATH: NAME: message``, and exits 1; a traceback means a bug in
 kroless.
@@ -100,13 +101,17 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     local = commands.add_parser("local", help="the local cloud server: up, down, status")
     local.add_argument("action", choices=["up", "down", "status"])
     local.add_argument("--state-dir", default=".kroless/local")
+    from kroless_cli.commands.api_resources import add_parser
+
+    add_parser(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from kroless_cli.commands import cloud, commands
+    from kroless_cli.commands import api_resources, cloud, commands
 
-    handler = getattr(commands, args.command, None) or getattr(cloud, args.command)
+    handler = getattr(commands, args.command, None) or getattr(cloud, args.command.replace("-", "_"), None)
+    handler = handler or getattr(api_resources, args.command.replace("-", "_"))
     try:
         return int(handler(args))
     except KrolessError as err:

@@ -16,6 +16,7 @@ from kroless.graph.typecheck import instance_variable_schema
 from kroless.model import Document, ResourceGraphDefinition, parse_rgd
 from kroless.model.metadata import metadata_problems
 from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
+from kroless.schemas.ack import RUNTIME_GROUP
 from kroless.simpleschema import to_openapi, validate_instance
 
 
@@ -125,6 +126,8 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
             result.problems.append(Problem(document.file, rgd.name, err))
             continue
         result.compiled.append(CompiledRGD(document.file, graph))
+        for warning in _ack_runtime_kinds(graph):
+            result.warnings.append(Problem(document.file, rgd.name, KrolessError(f"warning: {warning}")))
     by_api = {(g.instance_api_version, g.kind): g for g in result.graphs}
     for document in documents:
         instance_graph = by_api.get((document.api_version, document.kind))
@@ -137,6 +140,17 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
             continue
         result.instances.append((document, defaulted, instance_graph))
     return result
+
+
+def _ack_runtime_kinds(graph: Graph) -> list[str]:
+    """Resources of ACK's runtime kinds (IAMRoleSelector, FieldExport, AdoptedResource): Kro with ACK installed
+    accepts them, so the RGD is valid, but they configure ACK's controllers, which kroless has none of."""
+    return [
+        f'resource "{node.id}": {node.api_version} {node.kind} configures the ACK controllers\' runtime, which '
+        "kroless does not have: reconciling it will fail (kroless calls AWS with its own role; drop the resource)"
+        for node in graph.nodes.values()
+        if node.api_version.rpartition("/")[0] == RUNTIME_GROUP
+    ]
 
 
 def validate_instance_document(

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kroless.providers.base import Ownership
-from tests.conftest import missing
-
-from .crds import ACK_CRDS
 
 REGION = "us-east-1"
 OWNER = Ownership(instance="default/demo", node="db", rgd="demo.kro.run")
@@ -35,12 +31,6 @@ class FakeReferences:
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         return base64.b64decode(self.secrets[(namespace, name)][key]).decode()
 
-
-@pytest.fixture
-def ack_crds() -> Path:
-    if not ACK_CRDS.is_dir():
-        missing(f"ACK CRDs not found at {ACK_CRDS}")
-    return ACK_CRDS
 
 
 @pytest.fixture

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.conftest import REPO, missing
-
-ACK_CRDS = Path(os.environ.get("ACK_CRDS", REPO.parent / "shared" / "ack-crds"))
+from tests.conftest import ACK_CRDS, missing
 
 
 @cache

@@ -116,3 +116,13 @@ def test_delete_without_a_namespace_deletes_in_default_only(capsys: pytest.Captu
     assert code == 1 and "not found" in err
     code, out, _ = kroless(capsys, state, "delete", "apppolicies", "billing", "-n", "team-a", "--timeout", "60")
     assert code == 0 and "AppPolicy billing deleted" in out
+
+
+def test_api_resources_lists_the_registered_rgds_apis(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    code, out, err = kroless(capsys, state, "api-resources", "--api-group", "kro.run")
+    assert (code, err) == (0, "")
+    assert [line.split() for line in out.splitlines()] == [
+        ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"],
+        ["resourcegraphdefinitions", "rgd", "kro.run/v1alpha1", "false", "ResourceGraphDefinition"],
+        ["apppolicies", "kro.run/v1alpha1", "true", "AppPolicy"],
+    ]

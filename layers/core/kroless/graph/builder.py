@@ -92,6 +92,8 @@ def _build_node(
         info = kinds.lookup(obj["apiVersion"], obj["kind"])
     except GraphError as err:
         raise _fail(f"failed to get schema for resource {rid}", err, resource_id=rid) from None
+    if info.unserved:
+        raise GraphError(info.unserved, resource_id=rid, path="kind")
     external = resource.external_ref is not None
     external_collection = external and resource.external_ref is not None and (
         resource.external_ref.metadata.selector is not None

@@ -21,21 +21,24 @@ class RGDRegistry:
         self.store = store
         self._graphs: dict[str, tuple[str, Graph]] = {}  # name -> (content hash, graph)
 
-    def _compile_all(self, extra: list[Document] | None = None) -> dict[str, Graph]:
+    def _compile_all(self, name: str, extra: list[Document] | None = None) -> dict[str, Graph]:
+        """Every registered RGD compiled (and ``extra``), each with the others' APIs known; raises the problem
+        of RGD ``name`` only. Another RGD that no longer compiles (registered before kroless checked what it
+        now checks) fails its own instances, not every RGD's."""
         replaced = {d.name for d in extra or []}
         documents = [
             Document(body=r.document, file=f"rgd:{r.name}") for r in self.store.list_rgds() if r.name not in replaced
         ]
         result = compile_documents(documents + list(extra or []))
-        if result.problems:
-            problem = result.problems[0]
-            raise problem.error.at(file=problem.file, name=problem.name)
+        for problem in result.problems:
+            if problem.name == name:
+                raise problem.error.at(file=problem.file, name=problem.name)
         return {g.name: g for g in result.graphs}
 
     def validate(self, document: dict[str, Any], *, file: str = "<rgd>") -> Graph:
         """Compile an RGD with every registered RGD's API known; nothing is stored."""
         name = (document.get("metadata") or {}).get("name", "")
-        return self._compile_all([Document(body=document, file=file)])[name]
+        return self._compile_all(name, [Document(body=document, file=file)])[name]
 
     def register(self, document: dict[str, Any], *, file: str = "<rgd>") -> Graph:
         """Validate and store an RGD with its compiled summary; returns the graph."""
@@ -63,7 +66,7 @@ class RGDRegistry:
         cached = self._graphs.get(name)
         if cached is None or cached[0] != record.content_hash:
             hashes = {r.name: r.content_hash for r in self.store.list_rgds()}
-            for graph_name, graph in self._compile_all().items():
+            for graph_name, graph in self._compile_all(name).items():
                 self._graphs[graph_name] = (hashes.get(graph_name, ""), graph)
         return self._graphs[name][1]
 

@@ -15,16 +15,16 @@ Importing this module costs nothing; the first lookup reads and parses the file 
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
-__all__ = ["builtin_kinds", "builtin_namespaced", "builtin_schema"]
+from kroless.schemas.datafile import read_json_gz
+
+__all__ = ["builtin_kinds", "builtin_namespaced", "builtin_plural", "builtin_schema", "object_meta_schema"]
 
 Schema = dict[str, Any]
 
 DATA_FILE = "kubernetes.json.gz"
-_GZIP_WBITS = 16 + 15  # zlib.decompress reads the gzip container (and the gzip module costs an import)
 FORMAT_VERSION = 1
 
 # where a recursive definition refers to itself (JSONSchemaProps.properties → JSONSchemaProps)
@@ -109,21 +109,8 @@ def _load() -> _Bundle:
     if _bundle is None:
         with _bundle_lock:
             if _bundle is None:
-                import json
-                import zlib
-
-                _bundle = _Bundle(json.loads(zlib.decompress(_read_data_file(), wbits=_GZIP_WBITS)))
+                _bundle = _Bundle(read_json_gz(DATA_FILE))
     return _bundle
-
-
-def _read_data_file() -> bytes:
-    try:
-        with open(os.path.join(os.path.dirname(__file__), DATA_FILE), "rb") as handle:
-            return handle.read()
-    except OSError:  # not a plain directory (a zip import): ask the import system
-        from importlib import resources
-
-        return resources.files(__package__ or "kroless.schemas").joinpath(DATA_FILE).read_bytes()
 
 
 def builtin_schema(api_version: str, kind: str) -> Schema | None:
@@ -155,6 +142,18 @@ def builtin_namespaced(api_version: str, kind: str) -> bool | None:
                 entry = kinds[kind]
                 break
     return None if entry is None else bool(entry["namespaced"])
+
+
+def builtin_plural(api_version: str, kind: str) -> str | None:
+    """The resource name of a built-in (``Deployment`` → ``deployments``), None when not a built-in."""
+    entry = _load().entry(api_version, kind)
+    return None if entry is None else str(entry["plural"])
+
+
+def object_meta_schema() -> Schema:
+    """``metav1.ObjectMeta``, the ``metadata`` of every object: the API server serves it for CRDs too, whose
+    own schema says only ``metadata: {type: object}``. Shared: treat it as read-only."""
+    return _load().expanded("V1ObjectMeta")
 
 
 def builtin_kinds() -> list[tuple[str, str]]:

@@ -1,0 +1,30 @@
+"""Which ACK kinds kroless runs: the one answer the compiler, ``kroless validate`` and ``kroless api-resources`` ask.
+
+ACK defines 257 kinds (``kroless.schemas.ack``); kroless's AWS provider creates, reads and deletes the kinds of
+its table (:mod:`kroless.providers.aws.kinds`). An RGD using an ACK kind outside it is refused when it is
+compiled, before anything is created. When the provider serves more kinds, this module is what changes.
+
+The table imports nothing but its own vocabulary, and the provider imports boto3 only when it is constructed,
+so asking costs no AWS SDK import (tests/unit/providers/test_served.py checks it).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def _served() -> frozenset[tuple[str, str]]:
+    from kroless.providers.aws import kinds as kind_table
+
+    return frozenset((entry.service, entry.kind) for entry in kind_table.all_kinds())
+
+
+def ack_kind_served(service: str, kind: str) -> bool:
+    """Whether kroless's AWS provider serves ``<service>.services.k8s.aws`` ``kind``."""
+    return (service, kind) in _served()
+
+
+def served_ack_kinds(service: str | None = None) -> list[tuple[str, str]]:
+    """(service, kind) of every ACK kind kroless serves (or of one service's), sorted."""
+    return sorted(k for k in _served() if service is None or k[0] == service)

@@ -1,0 +1,224 @@
+"""ACK kinds in RGDs, as `kroless validate` answers: checked against ACK's CRDs as Kro checks them with ACK
+installed, and refused when kroless cannot run them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kroless.graph import KindRegistry, typecheck
+from kroless_cli.commands.main import main
+
+BUCKET: dict[str, Any] = {
+    "id": "bucket",
+    "template": {
+        "apiVersion": "s3.services.k8s.aws/v1alpha1",
+        "kind": "Bucket",
+        "metadata": {"name": "${schema.spec.name}"},
+        "spec": {"name": "${schema.spec.name}", "versioning": {"status": "Enabled"}},
+    },
+    "readyWhen": ["${bucket.status.ackResourceMetadata.arn != ''}"],
+}
+
+
+def vpc(**spec: Any) -> dict[str, Any]:
+    return {
+        "id": "vpc",
+        "template": {
+            "apiVersion": "ec2.services.k8s.aws/v1alpha1",
+            "kind": "VPC",
+            "metadata": {"name": "${schema.spec.name}"},
+            "spec": {"cidrBlocks": ["10.0.0.0/16"], **spec},
+        },
+    }
+
+
+def rgd(*resources: dict[str, Any], status: dict[str, Any] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"apiVersion": "v1alpha1", "kind": "Store", "spec": {"name": "string"}}
+    if status:
+        schema["status"] = status
+    return {
+        "apiVersion": "kro.run/v1alpha1",
+        "kind": "ResourceGraphDefinition",
+        "metadata": {"name": "store"},
+        "spec": {"schema": schema, "resources": list(resources)},
+    }
+
+
+def validate(tmp_path: Path, capsys: pytest.CaptureFixture[str], document: dict[str, Any], *args: str) -> tuple[int, str, str]:
+    path = tmp_path / "rgd.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    code = main([*args, "-f", str(path)] if args else ["validate", "-f", str(path)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], document: dict[str, Any]) -> str:
+    code, out, err = validate(tmp_path, capsys, document)
+    assert code == 1 and out == ""
+    (line,) = err.splitlines()
+    assert line.startswith(f"{tmp_path / 'rgd.yaml'}: store: ")
+    return line
+
+
+def test_an_rgd_using_ack_fields_correctly_is_valid_and_its_status_is_typed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = rgd(
+        BUCKET,
+        vpc(enableDNSSupport=True, tags=[{"key": "bucket", "value": "${bucket.status.ackResourceMetadata.arn}"}]),
+        status={"bucketARN": "${bucket.status.ackResourceMetadata.arn}", "vpcID": "${vpc.status.vpcID}"},
+    )
+    code, out, err = validate(tmp_path, capsys, document)
+    assert (code, err) == (0, "")
+    assert "store: valid (2 resources)" in out
+    code, out, _ = validate(tmp_path, capsys, document, "schema", "-o", "json")
+    status = json.loads(out)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    assert status["properties"]["bucketARN"] == {"type": "string"}
+    assert status["properties"]["vpcID"] == {"type": "string"}
+
+
+def test_a_misspelled_ack_field_is_refused_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bucket = json.loads(json.dumps(BUCKET))
+    bucket["template"]["spec"]["versionning"] = bucket["template"]["spec"].pop("versioning")
+    line = error_line(tmp_path, capsys, rgd(bucket))
+    assert line.endswith(
+        'store: spec.versionning: failed to build resource "bucket": failed to extract CEL expressions from schema '
+        "for resource bucket: error getting field schema for path spec.versionning: schema not found for field versionning"
+    )
+
+
+def test_a_string_where_the_crd_has_a_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(tmp_path, capsys, rgd(vpc(cidrBlocks="10.0.0.0/16")))
+    assert line.endswith("spec.cidrBlocks: failed to build resource \"vpc\": failed to extract CEL expressions from "
+                         "schema for resource vpc: expected array type for path spec.cidrBlocks, got string")  # fmt: skip
+
+
+def test_an_ack_status_field_has_its_crd_type(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(tmp_path, capsys, rgd(BUCKET, vpc(enableDNSSupport="${bucket.status.ackResourceMetadata.arn}")))
+    assert line.endswith(
+        'spec.enableDNSSupport: failed to validate resource "vpc": type mismatch in resource "vpc" at path '
+        '"spec.enableDNSSupport": expression "bucket.status.ackResourceMetadata.arn" returns type "string" but expected '
+        '"bool": type kind mismatch: got "string", expected "bool"'
+    )
+
+
+def test_an_ack_status_field_that_does_not_exist_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(tmp_path, capsys, rgd(BUCKET, status={"arn": "${bucket.status.arnn}"}))
+    assert "undefined field 'arnn'" in line
+
+
+def test_a_static_value_of_the_wrong_type_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = error_line(tmp_path, capsys, rgd(vpc(enableDNSSupport="yes")))
+    assert line.endswith("expected boolean type for path spec.enableDNSSupport, got string")
+
+
+def test_the_type_of_an_unserved_kinds_field_is_known_too() -> None:
+    """Queue is not served (below), but its CRD types its fields: ${queue.status.queueURL} is a string."""
+    queue = KindRegistry().lookup("sqs.services.k8s.aws/v1alpha1", "Queue")
+    assert queue.namespaced and queue.unserved
+    assert typecheck.infer("queue.status.queueURL", "dyn", {"queue": queue.schema}) == {"type": "string"}
+
+
+def queue() -> dict[str, Any]:
+    return {
+        "id": "queue",
+        "template": {
+            "apiVersion": "sqs.services.k8s.aws/v1alpha1",
+            "kind": "Queue",
+            "metadata": {"name": "${schema.spec.name}"},
+            "spec": {"queueName": "${schema.spec.name}"},
+        },
+    }
+
+
+def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = error_line(tmp_path, capsys, rgd(BUCKET, queue()))
+    assert 'store: kind: failed to build resource "queue": ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" ' \
+           "is not supported by kroless yet (its AWS provider cannot create or read it); kroless supports no sqs " \
+           "kind; it supports kinds of acm, apigatewayv2, dynamodb, ec2, " in line  # fmt: skip
+    assert line.endswith(", sns (`kroless api-resources` lists them)")
+    # a service kroless serves other kinds of: those are named
+    instance = {**vpc(), "id": "server"}
+    instance["template"] = {**instance["template"], "kind": "Instance", "spec": {"instanceType": "t3.micro"}}
+    line = error_line(tmp_path, capsys, rgd(instance))
+    assert line.endswith(
+        'ACK kind "Instance" in version "ec2.services.k8s.aws/v1alpha1" is not supported by kroless yet (its AWS '
+        "provider cannot create or read it); the ec2 kinds kroless supports: ElasticIPAddress, InternetGateway, NATGateway, "
+        "RouteTable, SecurityGroup, Subnet, VPC"
+    )
+
+
+def test_an_external_ref_to_an_unserved_kind_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """kroless's provider cannot read it either."""
+    external = {
+        "id": "queue",
+        "externalRef": {"apiVersion": "sqs.services.k8s.aws/v1alpha1", "kind": "Queue", "metadata": {"name": "q"}},
+    }
+    assert 'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported' in error_line(
+        tmp_path, capsys, rgd(external)
+    )
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "expected"),
+    [
+        (
+            "eks.services.k8s.aws/v1alpha1",
+            "EKSCluster",
+            "schema not found for GVK: eks.services.k8s.aws/v1alpha1, Kind=EKSCluster (ACK's eks controller has no kind "
+            'EKSCluster; did you mean "Cluster"?; the eks kinds kroless supports: AccessEntry, Addon, Cluster, '
+            "Nodegroup, PodIdentityAssociation)",
+        ),
+        (
+            "s3.services.k8s.aws/v1beta1",
+            "Bucket",
+            "schema not found for GVK: s3.services.k8s.aws/v1beta1, Kind=Bucket (ACK serves Bucket in version "
+            "s3.services.k8s.aws/v1alpha1, not v1beta1)",
+        ),
+        (
+            "s3.services.k8s.aws/v1alpha1",
+            "bucket",
+            'schema not found for GVK: s3.services.k8s.aws/v1alpha1, Kind=bucket (ACK\'s s3 controller has no kind bucket; '
+            'did you mean "Bucket"?; the s3 kinds kroless supports: Bucket)',
+        ),
+        (
+            "sqqs.services.k8s.aws/v1alpha1",
+            "Queue",
+            "schema not found for GVK: sqqs.services.k8s.aws/v1alpha1, Kind=Queue (no ACK controller serves "
+            "sqqs.services.k8s.aws; kroless supports kinds of acm, apigatewayv2, ",
+        ),
+    ],
+)
+def test_a_kind_ack_does_not_define_is_kros_schema_not_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], api_version: str, kind: str, expected: str
+) -> None:
+    resource = {"id": "thing", "template": {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}}}
+    line = error_line(tmp_path, capsys, rgd(resource))
+    assert f'store: failed to build resource "thing": failed to get schema for resource thing: {expected}' in line
+
+
+def test_acks_runtime_kinds_are_valid_for_kro_but_kroless_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Kro with ACK installed accepts an IAMRoleSelector; kroless has no ACK runtime, and says so before it fails."""
+    selector = {
+        "id": "selector",
+        "template": {
+            "apiVersion": "services.k8s.aws/v1alpha1",
+            "kind": "IAMRoleSelector",
+            "metadata": {"name": "${schema.spec.name}"},
+            "spec": {"arn": "arn:aws:iam::111122223333:role/ack"},
+        },
+    }
+    code, out, err = validate(tmp_path, capsys, rgd(BUCKET, selector))
+    assert code == 0 and "store: valid (2 resources)" in out
+    assert err.splitlines() == [
+        f"{tmp_path / 'rgd.yaml'}: store: warning: resource \"selector\": services.k8s.aws/v1alpha1 IAMRoleSelector "
+        "configures the ACK controllers' runtime, which kroless does not have: reconciling it will fail (kroless "
+        "calls AWS with its own role; drop the resource)"
+    ]
