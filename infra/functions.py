@@ -13,7 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
 REPO = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO / "functions"
@@ -89,7 +89,7 @@ class Functions(Construct):
             log_group.grant_write(role)
             environment = {
                 **props.environment,
-                "POWERTOOLS_SERVICE_NAME": f"kroless-{spec.name.replace('_', '-')}",
+                "POWERTOOLS_SERVICE_NAME": function_service(spec.name),
                 "POWERTOOLS_METRICS_NAMESPACE": props.metrics_namespace,
                 "POWERTOOLS_LOG_LEVEL": props.log_level,
                 "POWERTOOLS_TRACE_DISABLED": "false" if props.tracing else "true",

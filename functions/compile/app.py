@@ -14,10 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import idempotency, operations
 from kroless.errors import KrolessError
 from kroless.services import services
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
-logger = Logger(service="kroless-compile")
-metrics = Metrics(namespace=METRICS_NAMESPACE, service="compile")
+SERVICE = function_service("compile")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
 @metrics.log_metrics

@@ -12,10 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import idempotency
 from kroless.drift.detect import handle_event
 from kroless.services import services
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
-logger = Logger(service="kroless-drift")
-metrics = Metrics(namespace=METRICS_NAMESPACE, service="drift")
+SERVICE = function_service("drift")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
 @metrics.log_metrics

@@ -12,10 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kroless import operations
 from kroless.contract import FinalizeTask
 from kroless.services import services
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
-logger = Logger(service="kroless-finalize")
-metrics = Metrics(namespace=METRICS_NAMESPACE, service="finalize")
+SERVICE = function_service("finalize")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
 @metrics.log_metrics

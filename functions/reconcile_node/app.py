@@ -14,10 +14,11 @@ from kroless import operations
 from kroless.contract import ReconcileTask
 from kroless.runtime.states import NodeState
 from kroless.services import services
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
-logger = Logger(service="kroless-reconcile-node")
-metrics = Metrics(namespace=METRICS_NAMESPACE, service="reconcile-node")
+SERVICE = function_service("reconcile_node")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
 @metrics.log_metrics

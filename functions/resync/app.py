@@ -10,10 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless.drift.resync import resync
 from kroless.services import services
-from kroless.settings import METRICS_NAMESPACE
+from kroless.settings import METRICS_NAMESPACE, function_service
 
-logger = Logger(service="kroless-resync")
-metrics = Metrics(namespace=METRICS_NAMESPACE, service="resync")
+SERVICE = function_service("resync")
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 
 
 @metrics.log_metrics

@@ -14,3 +14,8 @@ EVENT_SOURCE_CONTROLLER = f"{NAME}.controller"  # the source of what kroless its
 STATE_MACHINE_PREFIX = f"{NAME}-"  # one state machine per RGD: <prefix><rgd>
 METRICS_NAMESPACE = NAME  # CloudWatch metrics of the functions
 DEFAULT_REGION = "us-east-1"
+
+
+def function_service(function: str) -> str:
+    """A Lambda function's service name in its logs and metrics (``POWERTOOLS_SERVICE_NAME``): ``kroless-admit``."""
+    return f"{NAME}-{function.replace('_', '-')}"
