@@ -16,8 +16,9 @@ from typing import Any
 from kroless.compiler import validate_instance_document
 from kroless.contract import FinalizeResult, FinalizeTask, NodeResult, ReconcileTask
 from kroless.drift.heal import after_reconcile
-from kroless.errors import KrolessError, task_errors
+from kroless.errors import DocumentError, KrolessError, task_errors
 from kroless.graph import Graph
+from kroless.model.loader import shape_problem
 from kroless.runtime.states import InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
@@ -124,6 +125,9 @@ def apply_instance(services: Services, manifest: dict[str, Any]) -> dict[str, An
     """Validate and default an instance, bump its generation when it changed, start the execution."""
     registry = services.registry
     try:
+        problem = shape_problem(manifest)  # what the CLI's loader refuses, for events sent by other clients
+        if problem:
+            raise DocumentError(problem)
         rgd = registry.rgd_for(manifest)
         graph = registry.graph(rgd)
         defaulted = validate_instance_document(graph, manifest)

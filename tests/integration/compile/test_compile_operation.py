@@ -186,3 +186,17 @@ def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> No
     assert operations.apply_instance(services, instance)["execution"]
     with pytest.raises(KrolessError, match=r'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported'):
         services.registry.graph("legacy")
+
+
+def test_the_admit_function_refuses_a_document_no_api_server_parses(aws: None) -> None:
+    """An event from another client than the CLI (whose loader refuses it first): nothing stored, one failure event."""
+    services = deployed(deployment_settings())
+    services.events.create_event_bus(Name=services.settings.event_bus)
+    operations.apply_rgd(services, rgd_document("fresh", ["a"], {"a": []}).body)
+    deep: dict[str, Any] = {}
+    for _ in range(150):
+        deep = {"x": deep}
+    instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Synthetic", "metadata": {"name": "shop"}, "spec": {"name": "shop", "extra": deep}}
+    with pytest.raises(KrolessError, match="nested deeper than 100 levels"):
+        operations.apply_instance(services, instance)
+    assert services.store.list_instances() == []
