@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from kroless.schemas.datafile import read_json_gz
@@ -104,17 +105,9 @@ def _kind(api_version: str, kind: str, entry: dict[str, Any]) -> AckKind:
     )
 
 
-_bundle: _Bundle | None = None
-_bundle_lock = threading.Lock()
-
-
+@cache  # read on first use: the reconcile function's cold start never pays for it
 def _load() -> _Bundle:
-    global _bundle
-    if _bundle is None:
-        with _bundle_lock:
-            if _bundle is None:
-                _bundle = _Bundle(read_json_gz(DATA_FILE))
-    return _bundle
+    return _Bundle(read_json_gz(DATA_FILE))
 
 
 def ack_kind(api_version: str, kind: str) -> AckKind | None:

@@ -16,6 +16,7 @@ Importing this module costs nothing; the first lookup reads and parses the file 
 from __future__ import annotations
 
 import threading
+from functools import cache
 from typing import Any
 
 from kroless.schemas.datafile import read_json_gz
@@ -100,17 +101,9 @@ class _Bundle:
         return out, cut
 
 
-_bundle: _Bundle | None = None
-_bundle_lock = threading.Lock()
-
-
+@cache  # read on first use: the reconcile function's cold start never pays for it
 def _load() -> _Bundle:
-    global _bundle
-    if _bundle is None:
-        with _bundle_lock:
-            if _bundle is None:
-                _bundle = _Bundle(read_json_gz(DATA_FILE))
-    return _bundle
+    return _Bundle(read_json_gz(DATA_FILE))
 
 
 def builtin_schema(api_version: str, kind: str) -> Schema | None:
