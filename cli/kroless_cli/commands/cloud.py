@@ -196,13 +196,7 @@ def get(args: argparse.Namespace) -> int:
     instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
     if args.name and not instances:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    if args.output in ("yaml", "json"):
-        documents = [_instance_document(i) for i in instances]
-        emit([documents[0] if args.name else _as_list(documents)], args.output)
-        return 0
-    if args.output == "name":
-        for i in instances:
-            print(f"{graph.kind.lower()}.{graph.group}/{i.key.name}")
+    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
         return 0
     if not instances:
         _no_resources(namespace, not graph.namespaced)
@@ -220,17 +214,24 @@ def get(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printed_as_documents(args: argparse.Namespace, resource: str, objects: list[tuple[str, Any]]) -> bool:
+    """``-o yaml|json`` (one named object, else a kind: List) or ``-o name`` (``<resource>/<name>``); False for a table."""
+    if args.output in ("yaml", "json"):
+        documents = [document() for _, document in objects]
+        emit([documents[0] if args.name else _as_list(documents)], args.output)
+        return True
+    if args.output == "name":
+        for name, _ in objects:
+            print(f"{resource}/{name}")
+        return True
+    return False
+
+
 def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
     if args.name and not records:
         raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
-    if args.output in ("yaml", "json"):
-        documents = [r.document for r in records]
-        emit([documents[0] if args.name else _as_list(documents)], args.output)
-        return 0
-    if args.output == "name":
-        for r in records:
-            print(f"resourcegraphdefinition.kro.run/{r.name}")
+    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", [(r.name, lambda r=r: r.document) for r in records]):
         return 0
     if not records:
         _no_resources(None, True)
