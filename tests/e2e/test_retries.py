@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from kroless.errors import RETRIABLE_ERROR
+from kroless.runtime.reconciler import Reconciler
 from kroless.services import services
 from kroless.statemachine import StateMachineOptions
 from kroless.store import InstanceKey
@@ -115,3 +116,30 @@ def test_an_api_that_stays_unavailable_ends_in_error_once_the_retries_are_spent(
     assert "config: ConfigMap default/down-config: " + unavailable in ready_message(result)
     failed = json.dumps(result["status"])
     assert "down-settings" not in failed  # its dependent never ran
+
+
+def test_a_crashed_task_ends_in_error_and_the_same_manifest_applied_again_reconciles(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reconcile task that dies (an uncaught terminal error, as a killed function's) leaves its node unfinished:
+    the machine's "Record failure" must write ERROR, not IN_PROGRESS (nothing runs for it any more), and
+    applying the unchanged manifest again must start a new reconcile (issue 13)."""
+    crashed: list[str] = []
+    original = Reconciler.reconcile_node
+
+    def crash_once(self: Reconciler, key: InstanceKey, generation: int, node: str, **kwargs: Any) -> Any:
+        if key.name == "crash" and node == "settings" and not crashed:
+            crashed.append(node)
+            raise RuntimeError("simulated crash of the reconcile function")
+        return original(self, key, generation, node, **kwargs)
+
+    monkeypatch.setattr(Reconciler, "reconcile_node", crash_once)
+    result = cloud.apply(instance("crash"), timeout=60)
+    assert crashed == ["settings"]
+    assert result["state"] == "ERROR", result
+    assert "the reconcile stopped before settings: RuntimeError: simulated crash" in ready_message(result)
+
+    again = cloud.apply(instance("crash"))
+    assert again["state"] == "ACTIVE", again
+    record = cloud.store.get_instance(InstanceKey.from_manifest(instance("crash")))
+    assert record is not None and record.generation == 2 and record.observed_generation == 2

@@ -136,6 +136,11 @@ def apply_instance(services: Services, manifest: dict[str, Any]) -> dict[str, An
         raise
     key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     generation = services.store.admit_instance(key, rgd, defaulted)
+    stored = services.store.get_instance(key)
+    if stored is not None and stored.state == "ERROR":
+        # the same manifest again (a changed one is admitted IN_PROGRESS) of an instance whose reconcile failed:
+        # a new epoch, as Kro retries a failed instance; the old generation's execution name is taken
+        generation = services.store.bump_generation(key, "applied again after an error") or generation
     try:
         execution = services.start_execution(key, generation)
     except Exception as err:
@@ -200,7 +205,7 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
         services.store.delete_instance(key)
         services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
         return {"state": "DELETED"}
-    result = finalize_instance(services.reconciler, key, generation)
+    result = finalize_instance(services.reconciler, key, generation, failure=cause or None)
     if task.error is not None or result["state"] == "ERROR":
         error = cause or _node_errors(services, key)
         services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})

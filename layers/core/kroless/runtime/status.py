@@ -50,10 +50,12 @@ def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False)
 
 
 def project_status(
-    state: InstancePass, generation: int, *, deleting: bool = False
+    state: InstancePass, generation: int, *, deleting: bool = False, failure: str | None = None
 ) -> tuple[InstanceState, dict[str, Any], list[dict[str, Any]], dict[str, list[str]]]:
     """(state, status, conditions, pending) of an instance from its recorded node states; ``pending``: the
-    status fields still waiting on data, with the resource ids they wait on."""
+    status fields still waiting on data, with the resource ids they wait on. ``failure``: why the execution
+    stopped (a crashed or timed-out task): nodes it left unfinished make the instance ERROR, not IN_PROGRESS,
+    so the resync and a re-apply know nothing is running for it."""
     graph = state.graph
     states = {
         rid: str(state.nodes[rid].state)
@@ -75,6 +77,9 @@ def project_status(
         )
     elif errors:
         resources = _condition("ResourcesReady", False, "NotReady", "; ".join(errors), generation, previous)
+    elif failure and not_ready:
+        message = f"the reconcile stopped before {', '.join(not_ready)}: {failure}"
+        resources = _condition("ResourcesReady", False, "ReconcileFailed", message, generation, previous)
     elif not_ready:
         message = f"waiting for: {', '.join(not_ready)}"
         resources = _condition("ResourcesReady", False, "NotReady", message, generation, previous)
@@ -93,6 +98,8 @@ def project_status(
         conditions = authored
         if degraded and not deleting:
             current = InstanceState.ERROR
+    if failure and not deleting and current == InstanceState.IN_PROGRESS:
+        current = InstanceState.ERROR
     status["state"] = current.value
     status["conditions"] = conditions
     return current, status, conditions, pending
@@ -129,11 +136,13 @@ def _authored_conditions(
     return authored, degraded
 
 
-def finalize(reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False) -> dict[str, Any]:
+def finalize(
+    reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False, failure: str | None = None
+) -> dict[str, Any]:
     """Project and store the instance status for ``generation`` (a stale generation is not written)."""
     state = reconciler.load(key)
     if state is None:
         return {"state": "DELETED"}
-    instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting)
+    instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting, failure=failure)
     reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
     return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}
