@@ -251,6 +251,15 @@ class KrolessStack(Stack):
         ClusterAccess(
             self, "ResyncClusters", ClusterAccessProps(role=self.drift.roles["resync"], clusters=config.clusters)
         )
+        # the resync re-drives a stuck instance only once its recorded execution has stopped running
+        self.drift.roles["resync"].add_to_principal_policy(
+            iam.PolicyStatement(sid="ReadExecutions", actions=["states:DescribeExecution"], resources=[executions])
+        )
+        acknowledge(
+            self.drift.roles["resync"],
+            finding("AwsSolutions-IAM5", self, resource=executions),
+            f"executions of the {prefix}* machines, named at run time after instance and generation",
+        )
         self.observability = Observability(
             self,
             "Observability",

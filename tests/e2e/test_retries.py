@@ -10,6 +10,8 @@ that stays unavailable ends the instance in ERROR, with the API's message, once 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -143,3 +145,71 @@ def test_a_crashed_task_ends_in_error_and_the_same_manifest_applied_again_reconc
     assert again["state"] == "ACTIVE", again
     record = cloud.store.get_instance(InstanceKey.from_manifest(instance("crash")))
     assert record is not None and record.generation == 2 and record.observed_generation == 2
+
+
+def wait_for_state(cloud: LocalCloud, name: str, state: str, timeout: float = 60) -> Any:
+    """The instance's record once its current generation has settled in ``state``."""
+    key = InstanceKey.from_manifest(instance(name))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = cloud.store.get_instance(key)
+        if record is not None and record.observed_generation == record.generation and record.state == state:
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"{name} did not reach {state} within {timeout} s: {cloud.store.get_instance(key)}")
+
+
+def redrives_of(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    ref = InstanceKey.from_manifest(instance(name)).ref
+    return [r for r in report["redriven"] if r["instance"] == ref]
+
+
+def test_an_instance_stuck_by_a_crash_is_re_driven_by_the_resync(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing stuck (issue 13): no re-apply; the resync (invoked as its schedule does) finds the ERROR instance
+    with no execution running and reconciles it again, once; an ACTIVE instance is left alone."""
+    crashed: list[str] = []
+    original = Reconciler.reconcile_node
+
+    def crash_once(self: Reconciler, key: InstanceKey, generation: int, node: str, **kwargs: Any) -> Any:
+        if key.name == "stuck" and node == "config" and not crashed:
+            crashed.append(node)
+            raise RuntimeError("simulated crash of the reconcile function")
+        return original(self, key, generation, node, **kwargs)
+
+    monkeypatch.setattr(Reconciler, "reconcile_node", crash_once)
+    assert cloud.apply(instance("stuck"), timeout=60)["state"] == "ERROR"
+    assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "stuck-settings", "default") is None
+
+    report = cloud.resync()
+    [redrive] = redrives_of(report, "stuck")
+    assert redrive["redrive"] == "started" and redrive["lastExecution"] == "FAILED", redrive
+    record = wait_for_state(cloud, "stuck", "ACTIVE")
+    assert record.generation == 2 and record.redrives == 0
+    assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "stuck-settings", "default") is not None
+    assert redrives_of(cloud.resync(), "stuck") == []  # ACTIVE: nothing to re-drive
+
+
+def test_the_resync_never_doubles_a_running_reconcile(cloud: LocalCloud) -> None:
+    """An IN_PROGRESS instance whose execution is still RUNNING (its apply held in the API server) is not
+    re-driven: the resync asked Step Functions first."""
+    entered, release = threading.Event(), threading.Event()
+    handler = cloud.kubernetes._server.RequestHandlerClass  # type: ignore[union-attr]
+    original = handler._route
+
+    def held(self: Any, method: str, parts: list[str], query: dict[str, str], body: Any) -> tuple[int, Any]:
+        if method == "PATCH" and parts[-1:] == ["slow-config"] and not release.is_set():
+            entered.set()
+            release.wait(30)
+        return original(self, method, parts, query, body)  # type: ignore[no-any-return]
+
+    handler._route = held
+    try:
+        cloud.put("Instance Applied", instance("slow"))
+        assert entered.wait(30), "the apply of slow-config never reached the API server"
+        report = cloud.resync()
+    finally:
+        release.set()
+        handler._route = original
+    assert redrives_of(report, "slow") == []
+    record = wait_for_state(cloud, "slow", "ACTIVE")
+    assert record.generation == 1 and record.redrives == 0

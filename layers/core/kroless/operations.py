@@ -22,6 +22,7 @@ from kroless.model.loader import shape_problem
 from kroless.runtime.states import InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
+from kroless.statemachine.asl import TIMEOUT_ERROR
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
 RGD_DELETED = "ResourceGraphDefinition Deleted"
@@ -205,7 +206,10 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
         services.store.delete_instance(key)
         services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
         return {"state": "DELETED"}
-    result = finalize_instance(services.reconciler, key, generation, failure=cause or None)
+    # A readiness wait that ran out of time stays IN_PROGRESS, as Kro keeps requeueing a resource that is not
+    # ready; the resync re-drives it (kroless.drift.redrive). Any other failure stopped the reconcile: ERROR.
+    timed_out = task.error is not None and task.error.error == TIMEOUT_ERROR
+    result = finalize_instance(services.reconciler, key, generation, failure=None if timed_out else cause or None)
     if task.error is not None or result["state"] == "ERROR":
         error = cause or _node_errors(services, key)
         services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})

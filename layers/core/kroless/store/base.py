@@ -11,6 +11,7 @@ over a dict, for tests that need no moto. Both pass the same contract suite (``t
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -333,6 +334,8 @@ class TableStore:
             .set("updatedAt", self._now())
             .field("currentExecution", execution)
         )
+        if state == InstanceState.ACTIVE:
+            update = update.remove("redrives")  # converged: the resync's re-drive backoff starts again
         try:
             self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
         except ConditionFailed as failed:
@@ -345,6 +348,14 @@ class TableStore:
                 stored=stored,
                 name=key.name,
             ) from None
+
+    def record_execution(self, key: InstanceKey, generation: int, execution_arn: str) -> None:
+        """Remember the execution started for ``generation`` (``currentExecution``, ``executionGeneration``):
+        the resync asks Step Functions whether it still runs before it re-drives the instance. Ignored once
+        the instance has moved to a newer generation (or is gone)."""
+        update = Update().set("currentExecution", execution_arn).set("executionGeneration", generation)
+        with contextlib.suppress(ConditionFailed):
+            self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
 
     def delete_instance(self, key: InstanceKey, *, generation: int | None = None) -> int:
         """Remove the instance and every item under it (nodes, drift reports, executions).
@@ -496,11 +507,13 @@ class TableStore:
 
     # ── heals: reconcile epochs and their debounce ─────────────────────────────────────────────────────
 
-    def bump_generation(self, key: InstanceKey, reason: str) -> int | None:
+    def bump_generation(self, key: InstanceKey, reason: str, *, redrive: bool = False) -> int | None:
         """Start a new reconcile epoch: generation + 1 with the manifest unchanged (a heal). The execution
         name carries the generation, so the heal is a distinct execution, and the state machine's gates
         (node generation == execution generation) order it exactly like an apply. Returns the generation,
-        or None when the instance is gone or being deleted (nothing to heal)."""
+        or None when the instance is gone or being deleted (nothing to heal). ``redrive``: the resync
+        re-drives a stuck instance; counted (``redrives``, ``lastRedriveAt``) for its backoff until the
+        instance is ACTIVE again."""
         now = self._now()
         update = (
             Update()
@@ -511,6 +524,8 @@ class TableStore:
             .increment("generation")
             .add("heals", 1)
         )
+        if redrive:
+            update = update.add("redrives", 1).set("lastRedriveAt", now)
         try:
             new = self._update(key.pk, INSTANCE_SK, update, exists("pk") & NOT_DELETING, str(key))
         except ConditionFailed:

@@ -92,6 +92,9 @@ class InstanceRecord:
     created_at: str
     updated_at: str
     uid: str = ""  # assigned at the first admission, as the API server assigns metadata.uid
+    execution_generation: int | None = None  # the generation ``execution`` reconciles
+    redrives: int = 0  # re-drives by the resync since the instance was last ACTIVE
+    last_redrive_at: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> InstanceRecord:
@@ -110,6 +113,9 @@ class InstanceRecord:
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
             uid=item.get("uid", ""),
+            execution_generation=item.get("executionGeneration"),
+            redrives=int(item.get("redrives") or 0),
+            last_redrive_at=item.get("lastRedriveAt"),
         )
 
     def as_object(self) -> dict[str, Any]:
