@@ -87,6 +87,14 @@ class References(Protocol):
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         """The decoded value of a Kubernetes Secret key (never logged, never stored)."""
 
+    def claim(self, owner: Ownership, identity: str) -> None:
+        """Remember, before a create whose ownership tags only a later call can write (S3's CreateBucket, then
+        PutBucketTagging), that ``owner`` is creating ``identity``."""
+
+    def claimed(self, owner: Ownership, identity: str) -> bool:
+        """Whether ``owner`` claimed ``identity`` before creating it: a retry after a crash between the create
+        and the tagging adopts its own untagged resource, and only that one."""
+
 
 class Provider(Protocol):
     def handles(self, api_version: str, kind: str) -> bool:

@@ -496,6 +496,10 @@ class TableStore:
             }
             self._put(item, f"{key} alias {identifier}")
 
+    def has_alias(self, key: InstanceKey, node_id: str, index: int | None, identifier: str) -> bool:
+        """Whether :meth:`put_aliases` recorded ``identifier`` for the node (a consistent read of its item)."""
+        return self._table.get(key.pk, alias_sk(node_id, index, identifier)) is not None
+
     def owner_of(self, physical_id: str) -> Owner | None:
         """The node that manages ``physical_id``, or None. Two claimants is a bug worth stopping on:
         :class:`OwnershipConflictError` names both."""
