@@ -1,9 +1,9 @@
-"""Transient failures are retried by the state machine, terminal ones are not: the Kubernetes API answers a
-node's apply with an error (a fault injected into the API emulator), on the local cloud (the deployed stack's
-reconcile function, its state machine in moto's interpreter).
+"""Transient failures are retried, by the provider and then by the state machine, terminal ones are not: the
+Kubernetes API answers a node's apply with an error (a fault injected into the API emulator), on the local cloud
+(the deployed stack's reconcile function, its state machine in moto's interpreter).
 
-A 503 is retriable: the reconcile task fails as RetriableError, the machine's Retry runs the step again and the
-instance reaches ACTIVE. A 403 is terminal: the node is ERROR with the API's message after one attempt. An API
+A 503 is retriable: the provider sends the request again a few times; when that is not enough the reconcile
+task fails as RetriableError, the machine's Retry runs the step again and the instance reaches ACTIVE. A 403 is terminal: the node is ERROR with the API's message after one attempt. An API
 that stays unavailable ends the instance in ERROR, with the API's message, once the retries are spent.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from kroless.errors import RETRIABLE_ERROR
+from kroless.providers.kubernetes.provider import TRANSIENT_RETRY_DELAYS
 from kroless.runtime.reconciler import Reconciler
 from kroless.services import services
 from kroless.statemachine import StateMachineOptions
@@ -86,13 +87,23 @@ def ready_message(result: dict[str, Any]) -> str:
     return next((c["message"] for c in conditions if c["type"] == "Ready"), "")
 
 
-def test_a_kubernetes_503_on_apply_is_retried_and_the_instance_becomes_active(cloud: LocalCloud) -> None:
+def test_a_kubernetes_503_on_apply_is_retried_by_the_provider_and_the_instance_becomes_active(cloud: LocalCloud) -> None:
     unavailable = "the server is currently unable to handle the request"
     with api_failing(cloud, "blip-settings", 503, "ServiceUnavailable", unavailable, times=2) as refused:
         result = cloud.apply(instance("blip"))
     assert result["state"] == "ACTIVE", result
-    assert len(refused) == 2  # both refused applies were tried again, by the machine
-    assert task_failures(cloud, "blip") == [RETRIABLE_ERROR, RETRIABLE_ERROR]
+    assert len(refused) == 2  # both refused applies were sent again, by the provider ...
+    assert task_failures(cloud, "blip") == []  # ... within the task: the machine had nothing to retry
+
+
+def test_a_kubernetes_503_that_outlasts_the_provider_is_retried_by_the_machine(cloud: LocalCloud) -> None:
+    unavailable = "the server is currently unable to handle the request"
+    tries = 1 + len(TRANSIENT_RETRY_DELAYS)  # one task's requests
+    with api_failing(cloud, "late-settings", 503, "ServiceUnavailable", unavailable, times=tries + 1) as refused:
+        result = cloud.apply(instance("late"))
+    assert result["state"] == "ACTIVE", result
+    assert len(refused) == tries + 1
+    assert task_failures(cloud, "late") == [RETRIABLE_ERROR]  # the first task gave up; the machine's retry applied
     nodes = {r.node_id: r for r in cloud.store.get_nodes(InstanceKey.from_manifest(instance("blip")))}
     assert nodes["settings"].state == "SYNCED" and nodes["settings"].error is None
 
@@ -113,7 +124,7 @@ def test_an_api_that_stays_unavailable_ends_in_error_once_the_retries_are_spent(
         result = cloud.apply(instance("down"))
     assert result["state"] == "ERROR", result
     attempts = 1 + StateMachineOptions().retry_max_attempts
-    assert len(refused) == attempts
+    assert len(refused) == attempts * (1 + len(TRANSIENT_RETRY_DELAYS))  # each task's tries, in each attempt
     assert task_failures(cloud, "down") == [RETRIABLE_ERROR] * attempts
     assert "config: ConfigMap default/down-config: " + unavailable in ready_message(result)
     failed = json.dumps(result["status"])
