@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from kroless.services import services
 from kroless.statemachine import StateMachineOptions
 from kroless.store import InstanceKey
 from kroless_cli.localcloud.cloud import LocalCloud
-from kroless_cli.localcloud.kubernetes.store import ApiError
+from kroless_cli.testing.faults import kubernetes_failing
 from tests.e2e.conftest import TIME_SCALE
 from tests.unit.statemachine.asl_walk import rgd_document
 
@@ -40,27 +39,6 @@ def cloud() -> Iterator[LocalCloud]:
         document["spec"]["schema"]["kind"] = KIND
         local.register(document)
         yield local
-
-
-@contextmanager
-def api_failing(cloud: LocalCloud, name: str, status: int, reason: str, message: str, times: int) -> Iterator[list[str]]:
-    """The emulated API server answers the first ``times`` applies (PATCH) of object ``name`` with ``status``;
-    yields the requests it refused."""
-    handler = cloud.kubernetes._server.RequestHandlerClass  # type: ignore[union-attr]
-    original = handler._route
-    refused: list[str] = []
-
-    def route(self: Any, method: str, parts: list[str], query: dict[str, str], body: Any) -> tuple[int, Any]:
-        if method == "PATCH" and parts[-1:] == [name] and len(refused) < times:
-            refused.append("/".join(parts))
-            raise ApiError(status, reason, message)
-        return original(self, method, parts, query, body)  # type: ignore[no-any-return]
-
-    handler._route = route
-    try:
-        yield refused
-    finally:
-        handler._route = original
 
 
 def instance(name: str) -> dict[str, Any]:
@@ -89,7 +67,7 @@ def ready_message(result: dict[str, Any]) -> str:
 
 def test_a_kubernetes_503_on_apply_is_retried_by_the_provider_and_the_instance_becomes_active(cloud: LocalCloud) -> None:
     unavailable = "the server is currently unable to handle the request"
-    with api_failing(cloud, "blip-settings", 503, "ServiceUnavailable", unavailable, times=2) as refused:
+    with kubernetes_failing(cloud.kubernetes, "blip-settings", 503, "ServiceUnavailable", unavailable, times=2) as refused:
         result = cloud.apply(instance("blip"))
     assert result["state"] == "ACTIVE", result
     assert len(refused) == 2  # both refused applies were sent again, by the provider ...
@@ -99,7 +77,7 @@ def test_a_kubernetes_503_on_apply_is_retried_by_the_provider_and_the_instance_b
 def test_a_kubernetes_503_that_outlasts_the_provider_is_retried_by_the_machine(cloud: LocalCloud) -> None:
     unavailable = "the server is currently unable to handle the request"
     tries = 1 + len(TRANSIENT_RETRY_DELAYS)  # one task's requests
-    with api_failing(cloud, "late-settings", 503, "ServiceUnavailable", unavailable, times=tries + 1) as refused:
+    with kubernetes_failing(cloud.kubernetes, "late-settings", 503, "ServiceUnavailable", unavailable, times=tries + 1) as refused:
         result = cloud.apply(instance("late"))
     assert result["state"] == "ACTIVE", result
     assert len(refused) == tries + 1
@@ -110,7 +88,7 @@ def test_a_kubernetes_503_that_outlasts_the_provider_is_retried_by_the_machine(c
 
 def test_a_kubernetes_403_is_not_retried_and_the_node_says_why(cloud: LocalCloud) -> None:
     forbidden = 'configmaps "denied-settings" is forbidden: User "kroless" cannot patch resource "configmaps"'
-    with api_failing(cloud, "denied-settings", 403, "Forbidden", forbidden, times=5) as refused:
+    with kubernetes_failing(cloud.kubernetes, "denied-settings", 403, "Forbidden", forbidden, times=5) as refused:
         result = cloud.apply(instance("denied"))
     assert result["state"] == "ERROR", result
     assert len(refused) == 1
@@ -120,7 +98,7 @@ def test_a_kubernetes_403_is_not_retried_and_the_node_says_why(cloud: LocalCloud
 
 def test_an_api_that_stays_unavailable_ends_in_error_once_the_retries_are_spent(cloud: LocalCloud) -> None:
     unavailable = "etcd cluster is unavailable or misconfigured"
-    with api_failing(cloud, "down-config", 503, "ServiceUnavailable", unavailable, times=100) as refused:
+    with kubernetes_failing(cloud.kubernetes, "down-config", 503, "ServiceUnavailable", unavailable, times=100) as refused:
         result = cloud.apply(instance("down"))
     assert result["state"] == "ERROR", result
     attempts = 1 + StateMachineOptions().retry_max_attempts
