@@ -9,6 +9,7 @@ that stays unavailable ends the instance in ERROR, with the API's message, once 
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -16,12 +17,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import yaml
 
 from kroless.errors import RETRIABLE_ERROR
 from kroless.providers.kubernetes.provider import TRANSIENT_RETRY_DELAYS
 from kroless.runtime.reconciler import Reconciler
 from kroless.services import services
-from kroless.statemachine import StateMachineOptions
+from kroless.statemachine import StateMachineOptions, asl
 from kroless.store import InstanceKey
 from kroless_cli.localcloud.cloud import LocalCloud
 from kroless_cli.testing.faults import kubernetes_failing
@@ -202,3 +204,72 @@ def test_the_resync_never_doubles_a_running_reconcile(cloud: LocalCloud) -> None
     assert redrives_of(report, "slow") == []
     record = wait_for_state(cloud, "slow", "ACTIVE")
     assert record.generation == 1 and record.redrives == 0
+
+
+GATED = yaml.safe_load(
+    """
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata:
+  name: gated.kro.run
+spec:
+  schema:
+    apiVersion: v1alpha1
+    kind: Gated
+    spec:
+      name: string
+  resources:
+    - id: config
+      readyWhen:
+        - ${config.metadata.?annotations.?approved.orValue("") == "yes"}
+      template:
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: ${schema.spec.name}-config
+        data:
+          name: ${schema.spec.name}
+"""
+)
+
+
+def test_a_readiness_timeout_stays_in_progress_and_the_resync_retries_it(
+    cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kro keeps an instance whose resource is not ready IN_PROGRESS and keeps trying; here the readiness wait
+    ends at the node timeout (20 s, 2 s at this time scale), the instance stays IN_PROGRESS with no execution
+    running, and the resync re-drives it: once the resource is ready, the instance is ACTIVE."""
+    monkeypatch.setattr(asl, "StateMachineOptions", functools.partial(StateMachineOptions, node_timeout_seconds=20))
+    cloud.register(GATED)
+    manifest = {**instance("gate"), "kind": "Gated"}
+    key = InstanceKey.from_manifest(manifest)
+    cloud.put("Instance Applied", manifest)
+    record = wait_for_execution(cloud, key)
+    assert record.state == "IN_PROGRESS" and record.observed_generation == 1, record
+    ready = next(c for c in record.conditions if c["type"] == "Ready")
+    assert ready["status"] == "False" and "config" in ready["message"], ready
+
+    cloud.kubernetes.cluster.edit(
+        "v1", "ConfigMap", "gate-config", "default",
+        change=lambda o: o["metadata"].setdefault("annotations", {}).update({"approved": "yes"}),
+    )
+    [redrive] = [r for r in cloud.resync()["redriven"] if r["instance"] == key.ref]
+    assert redrive["redrive"] == "started" and redrive["state"] == "IN_PROGRESS", redrive
+    deadline = time.monotonic() + 30
+    while (record := cloud.store.get_instance(key)) is not None and record.state != "ACTIVE":
+        assert time.monotonic() < deadline, record
+        time.sleep(0.05)
+    assert record is not None and record.generation == 2
+
+
+def wait_for_execution(cloud: LocalCloud, key: InstanceKey, timeout: float = 60) -> Any:
+    """The instance's record once the execution recorded for its generation has ended."""
+    sfn = cloud.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = cloud.store.get_instance(key)
+        if record is not None and record.execution and record.execution_generation == record.generation:
+            if sfn.describe_execution(executionArn=record.execution)["status"] != "RUNNING":
+                return cloud.store.get_instance(key)
+        time.sleep(0.1)
+    raise AssertionError(f"no execution of {key} ended within {timeout} s")
