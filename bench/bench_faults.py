@@ -4,7 +4,7 @@
 
 The scenarios of tests/faults (:mod:`kroless_cli.testing.fault_scenario`), on one local cloud, each trial a new
 instance with its own seed: the Kubernetes API answering 500/409/429 on 30 % of the requests, AWS (S3, SNS)
-answering 500/503 on 30 %, the reconcile function killed right after a mutating call (the points cycled through),
+throttling (S3 503 SlowDown, SNS 400 Throttling) or answering 500/503 on 30 %, the reconcile function killed right after a mutating call (the points cycled through),
 and a Secret and an externalRef ConfigMap created 3 s after the apply. A trial converged when the instance was
 ACTIVE (the resync invoked, as its schedule would, for an instance that ended in ERROR), every resource existed
 exactly once, and nothing was left after its delete. Time to ACTIVE: from the apply's PutEvents, resync included.
@@ -100,7 +100,7 @@ def main() -> None:
         scenarios: list[tuple[str, dict[str, Any], dict[str, int], Callable[[int, str], AbstractContextManager[Any]]]] = [
             ("Kubernetes 500/409/429 on 30 % of requests", MIXED_RGD, MIXED_FOOTPRINT,
              lambda seed, name: kubernetes_faults(cloud.kubernetes, rate=0.3, seed=seed)),
-            ("AWS 500/503 on 30 % of S3 and SNS requests", MIXED_RGD, MIXED_FOOTPRINT,
+            ("AWS throttling or 5xx on 30 % of S3 and SNS requests", MIXED_RGD, MIXED_FOOTPRINT,
              lambda seed, name: aws_faults(rate=0.3, seed=seed, services=("s3", "sns"))),
             (f"reconcile killed after a mutating call (the {points} points in turn)", MIXED_RGD, MIXED_FOOTPRINT,
              lambda seed, name: crash_after_mutations(CrashPoints(at=1 + seed % points))),

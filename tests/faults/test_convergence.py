@@ -36,7 +36,7 @@ def test_kubernetes_answering_500_409_429_on_30_percent_of_requests(cloud: Local
 
 
 @pytest.mark.parametrize("seed", [21, 22])
-def test_aws_answering_5xx_on_30_percent_of_requests(cloud: LocalCloud, seed: int) -> None:
+def test_aws_throttling_or_failing_on_30_percent_of_requests(cloud: LocalCloud, seed: int) -> None:
     manifest = instance(MIXED_RGD, f"aws-{seed}")
     with aws_faults(rate=0.3, seed=seed, services=("s3", "sns")) as injected:
         state, _ = converge(cloud, manifest)

@@ -91,12 +91,24 @@ def kubernetes_faults(emulator: KubernetesEmulator, *, rate: float, seed: int) -
 # -- AWS ------------------------------------------------------------------------------------------------------
 
 
+# (status, code) of AWS's throttling and server errors
+AWS_FAULTS = ((400, "Throttling"), (503, "ServiceUnavailable"), (500, "InternalError"))
+S3_FAULTS = ((503, "SlowDown"), (503, "ServiceUnavailable"), (500, "InternalError"))  # S3 throttles with a 503
+
+
+def _aws_error_body(rest_xml: bool, code: str) -> bytes:
+    """The error document of a REST-XML service (S3) or of a Query service (SNS, RDS, IAM ...)."""
+    error = f"<Error><Type>Sender</Type><Code>{code}</Code><Message>injected fault</Message></Error>"
+    return (error if rest_xml else f"<ErrorResponse>{error}<RequestId>injected</RequestId></ErrorResponse>").encode()
+
+
 @contextmanager
 def aws_faults(*, rate: float, seed: int, services: tuple[str, ...]) -> Iterator[list[str]]:
-    """AWS answers ``rate`` of the requests to ``services`` (endpoint prefixes: ``s3``, ``sns``, ``rds``) with
-    a 503 or a 500, before moto sees them, chosen by a ``random.Random(seed)``; yields ``"<status> <url>"`` per
-    fault. botocore retries them as it would AWS's; a call whose retries are all refused fails the step
-    retriably (:func:`kroless.errors.is_retriable`)."""
+    """AWS answers ``rate`` of the requests to ``services`` (endpoint prefixes of S3 or Query services: ``s3``,
+    ``sns``, ``rds``) with throttling (S3's 503 SlowDown, others' 400 Throttling) or a 503/500, before moto sees
+    them, chosen by a ``random.Random(seed)``; yields ``"<status> <code> <url>"`` per fault. botocore retries
+    them as it would AWS's; a call whose retries are all refused fails the step retriably
+    (:func:`kroless.errors.is_retriable`)."""
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
@@ -107,15 +119,15 @@ def aws_faults(*, rate: float, seed: int, services: tuple[str, ...]) -> Iterator
     original = BotocoreStubber.__call__
 
     def answer(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
-        if self.enabled and host.match(request.url):
+        matched = host.match(request.url) if self.enabled else None
+        if matched:
+            rest_xml = matched.group(1) == "s3"
             with lock:
                 fail = chance.random() < rate
-                status = chance.choice([500, 503])
+                status, code = chance.choice(S3_FAULTS if rest_xml else AWS_FAULTS)
             if fail:
-                injected.append(f"{status} {request.url}")
-                code = "InternalError" if status == 500 else "ServiceUnavailable"
-                body = f"<Error><Code>{code}</Code><Message>injected fault</Message></Error>".encode()
-                return AWSResponse(request.url, status, {}, MockRawResponse(body))
+                injected.append(f"{status} {code} {request.url}")
+                return AWSResponse(request.url, status, {}, MockRawResponse(_aws_error_body(rest_xml, code)))
         return original(self, event_name, request, **kwargs)
 
     BotocoreStubber.__call__ = answer  # type: ignore[method-assign]
