@@ -26,6 +26,7 @@ from kroless.services import services
 from kroless.statemachine import StateMachineOptions, asl
 from kroless.store import InstanceKey
 from kroless_cli.localcloud.cloud import LocalCloud
+from kroless_cli.testing.fault_scenario import settled
 from kroless_cli.testing.faults import kubernetes_failing
 from tests.e2e.conftest import TIME_SCALE
 from tests.unit.statemachine.asl_walk import rgd_document
@@ -111,22 +112,29 @@ def test_an_api_that_stays_unavailable_ends_in_error_once_the_retries_are_spent(
     assert "down-settings" not in failed  # its dependent never ran
 
 
+def crash_once(monkeypatch: pytest.MonkeyPatch, name: str, node: str) -> list[str]:
+    """The reconcile task of ``node`` of instance ``name`` dies once (an uncaught error, as a killed function's);
+    returns the list the crash is noted in."""
+    crashed: list[str] = []
+    original = Reconciler.reconcile_node
+
+    def reconcile_node(self: Reconciler, key: InstanceKey, generation: int, node_id: str, **kwargs: Any) -> Any:
+        if key.name == name and node_id == node and not crashed:
+            crashed.append(node_id)
+            raise RuntimeError("simulated crash of the reconcile function")
+        return original(self, key, generation, node_id, **kwargs)
+
+    monkeypatch.setattr(Reconciler, "reconcile_node", reconcile_node)
+    return crashed
+
+
 def test_a_crashed_task_ends_in_error_and_the_same_manifest_applied_again_reconciles(
     cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A reconcile task that dies (an uncaught terminal error, as a killed function's) leaves its node unfinished:
     the machine's "Record failure" must write ERROR, not IN_PROGRESS (nothing runs for it any more), and
     applying the unchanged manifest again must start a new reconcile (issue 13)."""
-    crashed: list[str] = []
-    original = Reconciler.reconcile_node
-
-    def crash_once(self: Reconciler, key: InstanceKey, generation: int, node: str, **kwargs: Any) -> Any:
-        if key.name == "crash" and node == "settings" and not crashed:
-            crashed.append(node)
-            raise RuntimeError("simulated crash of the reconcile function")
-        return original(self, key, generation, node, **kwargs)
-
-    monkeypatch.setattr(Reconciler, "reconcile_node", crash_once)
+    crashed = crash_once(monkeypatch, "crash", "settings")
     result = cloud.apply(instance("crash"), timeout=60)
     assert crashed == ["settings"]
     assert result["state"] == "ERROR", result
@@ -138,16 +146,10 @@ def test_a_crashed_task_ends_in_error_and_the_same_manifest_applied_again_reconc
     assert record is not None and record.generation == 2 and record.observed_generation == 2
 
 
-def wait_for_state(cloud: LocalCloud, name: str, state: str, timeout: float = 60) -> Any:
-    """The instance's record once its current generation has settled in ``state``."""
-    key = InstanceKey.from_manifest(instance(name))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = cloud.store.get_instance(key)
-        if record is not None and record.observed_generation == record.generation and record.state == state:
-            return record
-        time.sleep(0.05)
-    raise AssertionError(f"{name} did not reach {state} within {timeout} s: {cloud.store.get_instance(key)}")
+def active_record(cloud: LocalCloud, name: str) -> Any:
+    """The instance's record once its current generation has settled, which must be ACTIVE."""
+    assert settled(cloud, instance(name), timeout=60) == "ACTIVE", cloud.store.get_instance(InstanceKey.from_manifest(instance(name)))
+    return cloud.store.get_instance(InstanceKey.from_manifest(instance(name)))
 
 
 def redrives_of(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -158,23 +160,14 @@ def redrives_of(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
 def test_an_instance_stuck_by_a_crash_is_re_driven_by_the_resync(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing stuck (issue 13): no re-apply; the resync (invoked as its schedule does) finds the ERROR instance
     with no execution running and reconciles it again, once; an ACTIVE instance is left alone."""
-    crashed: list[str] = []
-    original = Reconciler.reconcile_node
-
-    def crash_once(self: Reconciler, key: InstanceKey, generation: int, node: str, **kwargs: Any) -> Any:
-        if key.name == "stuck" and node == "config" and not crashed:
-            crashed.append(node)
-            raise RuntimeError("simulated crash of the reconcile function")
-        return original(self, key, generation, node, **kwargs)
-
-    monkeypatch.setattr(Reconciler, "reconcile_node", crash_once)
+    crash_once(monkeypatch, "stuck", "config")
     assert cloud.apply(instance("stuck"), timeout=60)["state"] == "ERROR"
     assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "stuck-settings", "default") is None
 
     report = cloud.resync()
     [redrive] = redrives_of(report, "stuck")
     assert redrive["redrive"] == "started" and redrive["lastExecution"] == "FAILED", redrive
-    record = wait_for_state(cloud, "stuck", "ACTIVE")
+    record = active_record(cloud, "stuck")
     assert record.generation == 2 and record.redrives == 0
     assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "stuck-settings", "default") is not None
     assert redrives_of(cloud.resync(), "stuck") == []  # ACTIVE: nothing to re-drive
@@ -202,7 +195,7 @@ def test_the_resync_never_doubles_a_running_reconcile(cloud: LocalCloud) -> None
         release.set()
         handler._route = original
     assert redrives_of(report, "slow") == []
-    record = wait_for_state(cloud, "slow", "ACTIVE")
+    record = active_record(cloud, "slow")
     assert record.generation == 1 and record.redrives == 0
 
 
