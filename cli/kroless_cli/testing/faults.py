@@ -65,7 +65,8 @@ def kubernetes_failing(
 @contextmanager
 def kubernetes_faults(emulator: KubernetesEmulator, *, rate: float, seed: int) -> Iterator[list[str]]:
     """The API server answers ``rate`` of the requests on objects (not discovery) with a 500, a 409 (writes
-    only) or a 429, chosen by a ``random.Random(seed)``; yields ``"<status> <method> <path>"`` per fault."""
+    only) or a 429, chosen by a ``random.Random(seed)``; yields ``"<status> <method> <path>"`` per fault. The
+    first request on objects always fails, so a trial proves something however few requests it makes."""
     chance = random.Random(seed)
     lock = threading.Lock()
     injected: list[str] = []
@@ -74,7 +75,7 @@ def kubernetes_faults(emulator: KubernetesEmulator, *, rate: float, seed: int) -
         def route(self: Any, method: str, parts: list[str], query: dict[str, str], body: Any) -> tuple[int, Any]:
             on_objects = "namespaces" in parts or len(parts) > 3  # /api/v1, /apis/<group>/<version>: discovery
             with lock:
-                fail = on_objects and chance.random() < rate
+                fail = on_objects and (not injected or chance.random() < rate)
                 statuses = [500, 409, 429] if method in MUTATING_METHODS else [500, 429]
                 status = chance.choice(statuses)
             if fail:
@@ -108,7 +109,7 @@ def aws_faults(*, rate: float, seed: int, services: tuple[str, ...]) -> Iterator
     ``sns``, ``rds``) with throttling (S3's 503 SlowDown, others' 400 Throttling) or a 503/500, before moto sees
     them, chosen by a ``random.Random(seed)``; yields ``"<status> <code> <url>"`` per fault. botocore retries
     them as it would AWS's; a call whose retries are all refused fails the step retriably
-    (:func:`kroless.errors.is_retriable`)."""
+    (:func:`kroless.errors.is_retriable`). The first matching request always fails (a trial proves something)."""
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
@@ -123,7 +124,7 @@ def aws_faults(*, rate: float, seed: int, services: tuple[str, ...]) -> Iterator
         if matched:
             rest_xml = matched.group(1) == "s3"
             with lock:
-                fail = chance.random() < rate
+                fail = not injected or chance.random() < rate
                 status, code = chance.choice(S3_FAULTS if rest_xml else AWS_FAULTS)
             if fail:
                 injected.append(f"{status} {code} {request.url}")
