@@ -409,6 +409,8 @@ def local(args: argparse.Namespace) -> int:
         if record.get("startedNow") and record.get("discarded"):
             print(record["discarded"])
         print(f"local cloud running: AWS endpoint {record['endpoint']}, Kubernetes API {record['kubernetes']}")
+        if record.get("kubeconfig"):
+            print(f"kubectl: export KUBECONFIG={record['kubeconfig']}  (or kubectl --kubeconfig {record['kubeconfig']} get ns)")
     elif args.action == "down":
         print("local cloud stopped" if server.stop(args.state_dir) else "local cloud was not running")
     else:

@@ -27,10 +27,34 @@ from typing import Any
 DEFAULT_STATE_DIR = ".kroless/local"
 ENDPOINT_FILE = "endpoint.json"
 KUBERNETES_STATE = "kubernetes.json"
+KUBECONFIG_FILE = "kubeconfig"
+KUBECONFIG_CONTEXT = "kroless-local"
 
 
 def endpoint_file(state_dir: str | os.PathLike[str]) -> Path:
     return Path(state_dir) / ENDPOINT_FILE
+
+
+def write_kubeconfig(state_dir: str | os.PathLike[str], kubernetes_url: str) -> Path:
+    """A kubeconfig for the local Kubernetes API (``KUBECONFIG=<this file> kubectl get ns``): one cluster, one
+    context with namespace ``default``, and a user with no credentials (the emulator authenticates nobody)."""
+    import yaml
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": KUBECONFIG_CONTEXT, "cluster": {"server": kubernetes_url}}],
+        "users": [{"name": KUBECONFIG_CONTEXT, "user": {}}],
+        "contexts": [{"name": KUBECONFIG_CONTEXT, "context": {"cluster": KUBECONFIG_CONTEXT, "user": KUBECONFIG_CONTEXT, "namespace": "default"}}],
+        "current-context": KUBECONFIG_CONTEXT,
+        "preferences": {},
+    }
+    path = Path(state_dir) / KUBECONFIG_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    tmp.replace(path)
+    return path.resolve()
 
 
 def running(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -121,6 +145,7 @@ def serve(state_dir: str, port: int = 0) -> None:
             "pid": os.getpid(),
             "endpoint": f"http://{host}:{bound}",
             "kubernetes": cloud.kubernetes.url,
+            "kubeconfig": str(write_kubeconfig(state_dir, cloud.kubernetes.url)),
             "region": cloud.region,
             # the local administrator's keys (IAM is enforced: other keys are refused); the file is the user's own
             "accessKeyId": cloud.administrator.access_key,

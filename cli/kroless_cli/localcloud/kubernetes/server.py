@@ -1,7 +1,9 @@
 """The HTTP face of the emulated cluster: the URL layout, discovery and Status errors of a kube-apiserver.
 
 Plain HTTP on 127.0.0.1 and no authentication (any bearer token is accepted), so the official
-``kubernetes`` client talks to it with only ``host`` configured. Watches are not served.
+``kubernetes`` client and kubectl talk to it with only the server's URL configured. JSON only: protobuf request
+bodies get 415 and protobuf-only ``Accept`` headers 406, so clients fall back to JSON (the OpenAPI v2 document,
+which kubectl asks for as protobuf only, is served as JSON to clients that accept it).
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import json
 import logging
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from kroless_cli.localcloud.kubernetes import openapi, tables
 from kroless_cli.localcloud.kubernetes.kinds import Kind
-from kroless_cli.localcloud.kubernetes.store import ApiError, Cluster
+from kroless_cli.localcloud.kubernetes.store import ApiError, Cluster, RequestOptions
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,17 @@ _PATCH_TYPES = {
     "application/apply-patch+yaml": "apply",
     "application/merge-patch+json": "merge",
     "application/strategic-merge-patch+json": "strategic",
+    "application/json-patch+json": "json",
 }
+_BODY_TYPES = ("application/json", "application/yaml", *_PATCH_TYPES)
+# a watch ends after this long without being asked otherwise (the API server picks 30-60 min at random)
+WATCH_TIMEOUT = 1800.0
+# how often an idle watch looks for simulated status changes (a Deployment becoming available)
+WATCH_POLL = 0.25
+
+
+class _Streamed(Exception):
+    """The response went out already (a watch); nothing more to write."""
 
 
 class KubernetesEmulator:
@@ -127,18 +141,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         url = urlsplit(self.path)
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        headers: dict[str, str] = {}
+        options = RequestOptions(field_validation=query.get("fieldValidation") or "Warn")
+        content_type = "application/json"
         try:
             body = self._body(method)
-            code, payload = self._route(method, [p for p in url.path.split("/") if p], query, body)
+            if method == "DELETE" and isinstance(body, dict) and body.get("dryRun"):
+                query["dryRun"] = ",".join(body["dryRun"]) if isinstance(body["dryRun"], list) else str(body["dryRun"])  # DeleteOptions carry it
+            options.dry_run = query.get("dryRun") == "All"
+            if query.get("dryRun") not in (None, "All"):
+                raise ApiError(400, "BadRequest", f"unsupported dry run: {query['dryRun']!r} (the only supported value is All)")
+            with self.cluster.request(options):
+                code, payload = self._route(method, [p for p in url.path.split("/") if p], query, body)
+        except _Streamed:
+            return
         except ApiError as err:
             code, payload = err.code, err.status()
         except Exception as err:  # a bug in the emulator must surface as a 500, not a dropped connection
             log.exception("emulator error on %s %s", method, self.path)
             code, payload = 500, ApiError(500, "InternalError", f"emulator error: {err}").status()
-        data = json.dumps(payload).encode()
+        if isinstance(payload, bytes):  # already encoded (the OpenAPI documents)
+            data = payload
+        elif isinstance(payload, str) and code < 400:
+            data, content_type = payload.encode(), "text/plain; charset=utf-8"
+        else:
+            data = json.dumps(payload).encode()
+        for warning in options.warnings:
+            headers.setdefault("Warning", "")
+            headers["Warning"] += ("," if headers["Warning"] else "") + f'299 - "{warning}"'
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -147,16 +182,35 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if method not in ("POST", "PUT", "PATCH", "DELETE") or not raw:
             return None
+        content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if content_type not in _BODY_TYPES:
+            # protobuf and CBOR among them: client-go falls back to JSON on 415
+            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: {', '.join(_BODY_TYPES)}")
         try:
-            if "yaml" in (self.headers.get("Content-Type") or ""):
+            if "yaml" in content_type:
                 return yaml.safe_load(raw)
             return json.loads(raw)
         except (ValueError, yaml.YAMLError) as err:
             raise ApiError(400, "BadRequest", f"the request body does not parse: {err}") from err
 
+    def _accepts_json(self) -> bool:
+        accept = self.headers.get("Accept") or "*/*"
+        return any(part.split(";")[0].strip() in ("application/json", "*/*", "application/*") for part in accept.split(","))
+
+    def _wants_table(self) -> bool:
+        for part in (self.headers.get("Accept") or "").split(","):
+            params = {k.strip(): v.strip() for k, _, v in (p.partition("=") for p in part.split(";")[1:])}
+            if params.get("as") == "Table" and params.get("g") == "meta.k8s.io" and params.get("v") in ("v1", "v1beta1"):
+                return True
+        return False
+
     def _route(self, method: str, parts: list[str], query: dict[str, str], body: Any) -> tuple[int, Any]:
-        if parts == ["version"] or parts == ["healthz"] or parts == ["readyz"]:
+        if parts == ["version"] or parts == ["healthz"] or parts == ["readyz"] or parts == ["livez"]:
             return 200, VERSION_INFO if parts == ["version"] else "ok"
+        if parts[:1] == ["openapi"]:
+            return self._openapi(parts[1:])
+        if not self._accepts_json() and not self._wants_table():
+            raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json, application/yaml")
         if parts == ["api"]:
             return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
         if parts == ["apis"]:
@@ -172,7 +226,99 @@ class _Handler(BaseHTTPRequestHandler):
         if not rest:
             return 200, self._resource_list(group, version)
         kind, namespace, name, subresource = self._resolve(group, version, rest)
-        return self._serve(method, kind, namespace, name, subresource, query, body)
+        if kind.read_only and method != "GET":
+            raise ApiError(405, "MethodNotAllowed", f"{kind.resource} are read-only here: kroless serves them from its own records")
+        if subresource == "scale":
+            return self._scale(method, kind, namespace, name or "", query, body)
+        if query.get("watch") in ("true", "1"):
+            self._watch(kind, namespace, name, query)
+        code, payload = self._serve(method, kind, namespace, name, subresource, query, body)
+        if method == "GET" and self._wants_table() and isinstance(payload, dict):
+            items = payload["items"] if name is None else [payload]
+            version = payload["metadata"].get("resourceVersion", "")
+            payload = tables.table(kind, items, version, self.cluster.clock(), query.get("includeObject") or "Metadata")
+        return code, payload
+
+    # ---- OpenAPI -----------------------------------------------------------------------------------------
+
+    def _openapi(self, rest: list[str]) -> tuple[int, Any]:
+        kinds = self.cluster.kinds()
+        if rest == ["v2"]:
+            if not self._accepts_json():
+                raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json")
+            return 200, json.dumps(openapi.v2_document(kinds)).encode()
+        if rest == ["v3"]:
+            return 200, openapi.v3_index(kinds)
+        if rest[:1] == ["v3"]:
+            served = [k for k in kinds if openapi.group_version_path(k) == "/".join(rest[1:])]
+            if served:
+                return 200, json.dumps(openapi.v3_document(served)).encode()
+        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    # ---- watches -----------------------------------------------------------------------------------------
+
+    def _watch(self, kind: Kind, namespace: str | None, name: str | None, query: dict[str, str]) -> None:
+        """Stream watch events as chunked JSON lines until the timeout or the client hangs up."""
+        from kroless_cli.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
+
+        try:
+            match_labels, match_fields = label_selector(query.get("labelSelector")), field_selector(query.get("fieldSelector"))
+        except SelectorError as err:
+            raise ApiError(400, "BadRequest", str(err)) from err
+        since = query.get("resourceVersion") or ""
+        if since in ("", "0"):
+            # no version: the current objects first, as ADDED events (what the API server does)
+            listed = self.cluster.list(kind, namespace, query.get("labelSelector"), query.get("fieldSelector"))
+            initial = [{"type": "ADDED", "object": item} for item in listed["items"] if name is None or item["metadata"]["name"] == name]
+            position = int(listed["metadata"]["resourceVersion"])
+        else:
+            if not since.isdigit():
+                raise ApiError(400, "BadRequest", f"invalid resource version: {since!r}")
+            initial, position = [], int(since)
+        self.cluster.watch(kind, namespace, position, 0)  # 410 Gone before any byte is sent
+        deadline = time.monotonic() + min(float(query.get("timeoutSeconds") or WATCH_TIMEOUT), WATCH_TIMEOUT)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for event in initial:
+                self._chunk(event)
+            while time.monotonic() < deadline:
+                for change in self.cluster.watch(kind, namespace, position, min(WATCH_POLL, max(deadline - time.monotonic(), 0))):
+                    position = change.resource_version
+                    obj = dict(change.object, apiVersion=kind.api_version)
+                    if (name is None or obj["metadata"]["name"] == name) and match_labels(obj["metadata"].get("labels") or {}) and match_fields(obj):
+                        self._chunk({"type": change.type, "object": obj})
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+        raise _Streamed
+
+    def _chunk(self, event: dict[str, Any]) -> None:
+        data = json.dumps(event).encode() + b"\n"
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    # ---- /scale ------------------------------------------------------------------------------------------
+
+    def _scale(self, method: str, kind: Kind, namespace: str | None, name: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        from kroless_cli.localcloud.kubernetes.patches import PatchError, json_merge, json_patch
+
+        current = self.cluster.scale(kind, namespace, name)
+        if method == "GET":
+            return 200, current
+        if method == "PUT":
+            return 200, self.cluster.set_scale(kind, namespace, name, body, self._manager(query))
+        if method == "PATCH":
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            try:
+                patched = json_patch(current, body) if content_type == "application/json-patch+json" else json_merge(current, body or {})
+            except PatchError as err:
+                raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {err}") from err
+            return 200, self.cluster.set_scale(kind, namespace, name, patched, self._manager(query))
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not supported on scale")
 
     # ---- discovery ---------------------------------------------------------------------------------------
 
@@ -220,7 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         name = rest[1] if len(rest) >= 2 else None
         subresource = rest[2] if len(rest) == 3 else ""
-        if subresource and (subresource != "status" or not kind.status_subresource):
+        if subresource and not ((subresource == "status" and kind.status_subresource) or (subresource == "scale" and kind.scalable)):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         return kind, namespace, name, subresource
 
@@ -230,8 +376,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str, kind: Kind, namespace: str | None, name: str | None, subresource: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         cluster = self.cluster
-        if query.get("watch") in ("true", "1"):
-            raise ApiError(405, "MethodNotAllowed", "the Kubernetes emulator does not serve watches")
         if name is None:
             if method == "GET":
                 return 200, cluster.list(kind, namespace, query.get("labelSelector"), query.get("fieldSelector"))
@@ -254,7 +398,7 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: {', '.join(_PATCH_TYPES)}")
             manager = query.get("fieldManager") if patch_type == "apply" else self._manager(query)
             existed = cluster.read(kind.api_version, kind.kind, name, namespace) is not None
-            result = cluster.patch(kind, namespace, name, body or {}, patch_type, manager, force=query.get("force") in ("true", "True", "1"), subresource=subresource)
+            result = cluster.patch(kind, namespace, name, body if body is not None else {}, patch_type, manager, force=query.get("force") in ("true", "True", "1"), subresource=subresource)
             return (200 if existed else 201), result
         if method == "DELETE":
             propagation = query.get("propagationPolicy") or (body or {}).get("propagationPolicy") or "Background"

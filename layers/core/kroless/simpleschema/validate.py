@@ -47,6 +47,14 @@ def validate_instance(
     return doc, errors
 
 
+def validate_value(schema: dict[str, Any], value: Any, path: str) -> list[str]:
+    """The violations of ``value`` (already defaulted) against ``schema``, fields named from ``path``: the
+    checks of :func:`validate_instance` for any part of an object (a CRD's other top-level fields, a built-in's)."""
+    errors: list[str] = []
+    _Validator(errors, None).check(schema, value, path, _MISSING)
+    return errors
+
+
 # --------------------------------------------------------------------------------------------------
 # Defaulting and pruning (structural schema semantics)
 
