@@ -122,6 +122,7 @@ def serve(state_dir: str, port: int = 0) -> None:
     from moto.server import ThreadedMotoServer
 
     from kroless_cli.localcloud.cloud import LocalCloud
+    from kroless_cli.localcloud.kubernetes.rgd_apis import RgdApis
 
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()
@@ -137,6 +138,8 @@ def serve(state_dir: str, port: int = 0) -> None:
         )
         print(discarded, flush=True)
     with LocalCloud(kubernetes_state=str(state)) as cloud:
+        # kubectl sees the registered RGDs' APIs and lists their instances, read from the state table
+        cloud.kubernetes.cluster.read_only = RgdApis(lambda: cloud.store)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port or _free_port(), verbose=False)
         server.start()
         host, bound = server.get_host_and_port()

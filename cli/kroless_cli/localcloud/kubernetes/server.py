@@ -166,9 +166,9 @@ class _Handler(BaseHTTPRequestHandler):
             data, content_type = payload.encode(), "text/plain; charset=utf-8"
         else:
             data = json.dumps(payload).encode()
-        for warning in options.warnings:
-            headers.setdefault("Warning", "")
-            headers["Warning"] += ("," if headers["Warning"] else "") + f'299 - "{warning}"'
+        if options.warnings:  # RFC 7234 warn-text: a quoted string, quotes and backslashes escaped
+            quoted = (warning.replace("\\", "\\\\").replace('"', '\\"') for warning in options.warnings)
+            headers["Warning"] = ", ".join(f'299 - "{text}"' for text in quoted)
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -281,20 +281,27 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        as_table = self._wants_table()
         try:
             for event in initial:
-                self._chunk(event)
+                self._chunk({**event, "object": self._as_table(kind, event["object"], query)} if as_table else event)
+            if query.get("sendInitialEvents") == "true":  # a watch-list client waits for this bookmark
+                bookmark = {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": {"resourceVersion": str(position), "annotations": {"k8s.io/initial-events-end": "true"}}}
+                self._chunk({"type": "BOOKMARK", "object": bookmark})
             while time.monotonic() < deadline:
                 for change in self.cluster.watch(kind, namespace, position, min(WATCH_POLL, max(deadline - time.monotonic(), 0))):
                     position = change.resource_version
                     obj = dict(change.object, apiVersion=kind.api_version)
                     if (name is None or obj["metadata"]["name"] == name) and match_labels(obj["metadata"].get("labels") or {}) and match_fields(obj):
-                        self._chunk({"type": change.type, "object": obj})
+                        self._chunk({"type": change.type, "object": self._as_table(kind, obj, query) if as_table else obj})
             self.wfile.write(b"0\r\n\r\n")
         except (BrokenPipeError, ConnectionResetError):
             pass
         self.close_connection = True
         raise _Streamed
+
+    def _as_table(self, kind: Kind, obj: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
+        return tables.table(kind, [obj], obj["metadata"].get("resourceVersion", ""), self.cluster.clock(), query.get("includeObject") or "Metadata")
 
     def _chunk(self, event: dict[str, Any]) -> None:
         data = json.dumps(event).encode() + b"\n"

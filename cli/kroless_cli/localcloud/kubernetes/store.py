@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, Protocol
 
 from kroless_cli.localcloud.kubernetes import defaults, fields, patches, validation
 from kroless_cli.localcloud.kubernetes.fields import Path
@@ -55,6 +55,14 @@ _IMMUTABLE: dict[tuple[str, str], tuple[Path, ...]] = {
     ("rbac.authorization.k8s.io", "RoleBinding"): (("f:roleRef",),),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (("f:roleRef",),),
 }
+
+
+class ReadOnlySource(Protocol):
+    """Kinds served from outside the store, read-only (kroless's RGD instances: ``rgd_apis.py``)."""
+
+    def kinds(self) -> builtins.list[Kind]: ...
+
+    def objects(self, kind: Kind) -> builtins.list[dict[str, Any]]: ...
 
 
 class ApiError(Exception):
@@ -171,6 +179,7 @@ class Cluster:
         self._published: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
         self._events: deque[Event] = deque(maxlen=EVENT_HISTORY)
         self._dry_run_depth = 0
+        self.read_only: ReadOnlySource | None = None
         for namespace in SYSTEM_NAMESPACES:
             self._insert(self.kind_for("v1", "Namespace"), "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, "kube-apiserver")
 
@@ -184,7 +193,10 @@ class Cluster:
             for entry in self._entries.values():
                 if (entry.group, entry.kind) == (CRD_GROUP, "CustomResourceDefinition") and now - entry.changed_at >= self.crd_delay:
                     served.extend(k for k in kinds_of_crd(entry.obj) if k.kind and k.plural)
-            return served
+        if self.read_only is not None:
+            taken = {(k.group, k.kind) for k in served}
+            served.extend(k for k in self.read_only.kinds() if (k.group, k.kind) not in taken)
+        return served
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
         group, _, version = api_version.rpartition("/")
@@ -202,8 +214,16 @@ class Cluster:
     # ---- reads -------------------------------------------------------------------------------------------
 
     def get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any]:
+        if kind.read_only:
+            found = [o for o in self._read_only_objects(kind) if o["metadata"]["name"] == name and (not kind.namespaced or o["metadata"].get("namespace") == namespace)]
+            if not found:
+                raise not_found(kind, name)
+            return found[0]
         with self._lock:
             return self._render(kind, self._entry(kind, namespace, name))
+
+    def _read_only_objects(self, kind: Kind) -> builtins.list[dict[str, Any]]:
+        return self.read_only.objects(kind) if self.read_only is not None else []
 
     def list(self, kind: Kind, namespace: str | None = None, labels: str | None = None, field_filter: str | None = None) -> dict[str, Any]:
         try:
@@ -211,12 +231,13 @@ class Cluster:
         except SelectorError as err:
             raise bad_request(str(err)) from err
         with self._lock:
+            candidates = self._read_only_objects(kind) if kind.read_only else [self._render(kind, entry) for entry in self._of_kind(kind)]
             items = [
-                self._render(kind, entry)
-                for entry in self._of_kind(kind)
-                if (not namespace or entry.namespace == namespace)
-                and match_labels(entry.obj["metadata"].get("labels") or {})
-                and match_fields(entry.obj)
+                obj
+                for obj in candidates
+                if (not namespace or obj["metadata"].get("namespace") == namespace)
+                and match_labels(obj["metadata"].get("labels") or {})
+                and match_fields(obj)
             ]
             items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return {"apiVersion": kind.api_version, "kind": f"{kind.kind}List", "metadata": {"resourceVersion": str(self._resource_version)}, "items": items}

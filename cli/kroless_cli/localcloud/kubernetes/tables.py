@@ -54,7 +54,7 @@ def _age(timestamp: Any, now: float) -> str:
     if not isinstance(timestamp, str) or not timestamp:
         return "<unknown>"
     try:
-        then = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
+        then = datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return "<unknown>"
     return human_duration(now - then)
@@ -149,7 +149,7 @@ def _duration(status: dict[str, Any]) -> str:
     start, end = status.get("startTime"), status.get("completionTime")
     if not start:
         return ""
-    parse = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()  # noqa: E731
+    parse = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()  # noqa: E731
     return human_duration((parse(end) if end else datetime.now(UTC).timestamp()) - parse(start))
 
 
