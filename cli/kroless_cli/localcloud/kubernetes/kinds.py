@@ -56,6 +56,8 @@ class Kind:
         }
         if self.short_names:
             entry["shortNames"] = list(self.short_names)
+        if (self.group, self.kind) in IN_CATEGORY_ALL:
+            entry["categories"] = ["all"]
         if self.read_only:
             entry["verbs"] = ["get", "list"]
         entries = [entry]
@@ -71,6 +73,8 @@ class Kind:
         return (self.group, self.kind) in SCALABLE or self.scale is not None
 
 
+# What ``kubectl get all`` lists (the built-ins' ``categories: [all]``)
+IN_CATEGORY_ALL = {("", "Pod"), ("", "Service"), ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("apps", "ReplicaSet"), ("batch", "Job"), ("batch", "CronJob")}
 # The built-ins with a /scale subresource: replicas at .spec.replicas, the selector at .spec.selector
 SCALABLE = {("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet")}
 
@@ -91,6 +95,8 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("", "v1", "Endpoints", "endpoints", True, "ep", status=False),
     _k("", "v1", "ResourceQuota", "resourcequotas", True, "quota"),
     _k("", "v1", "LimitRange", "limitranges", True, "limits", status=False),
+    _k("", "v1", "Event", "events", True, "ev", status=False),  # none are recorded: describe shows <none>
+    _k("events.k8s.io", "v1", "Event", "events", True, "ev", status=False),
     _k("apps", "v1", "Deployment", "deployments", True, "deploy"),
     _k("apps", "v1", "StatefulSet", "statefulsets", True, "sts"),
     _k("apps", "v1", "DaemonSet", "daemonsets", True, "ds"),

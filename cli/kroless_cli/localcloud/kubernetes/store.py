@@ -293,14 +293,14 @@ class Cluster:
                 try:
                     new = patches.json_patch(new, patch)
                 except patches.PatchError as err:
-                    raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {err}", _details(kind, name)) from err
+                    raise invalid(kind, name, [str(err)]) from err
             elif kind.schema is not None or not isinstance(patch, dict):
                 raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
             else:
                 try:
                     new = patches.strategic_merge(new, patch, list_map_keys(kind.api_version, kind.kind))
                 except patches.PatchError as err:
-                    raise ApiError(422, "Invalid", f"the server rejected our request due to an error in our request: {err}", _details(kind, name)) from err
+                    raise invalid(kind, name, [str(err)]) from err
             if subresource == "status":
                 status = new.get("status")
                 new = copy.deepcopy(entry.obj)
@@ -335,6 +335,8 @@ class Cluster:
                 if not path[-1].startswith("k:")  # an item's membership is shared; only its fields conflict
                 and fields.get(entry.obj, path) != fields.get(config, path)
             ]
+            if conflicts and not force and manager == "kubectl" and _last_applied_covers(entry.obj, {path for _, path in conflicts}, keys):
+                force = True
             if conflicts and not force:
                 listing = "\n".join(f'* conflict with "{key[0]}" using {entry.managers[key].api_version}: {fields.dotted(path)}' for key, path in sorted(conflicts))
                 noun = "conflict" if len(conflicts) == 1 else "conflicts"
@@ -820,3 +822,17 @@ def _dotted_set(obj: dict[str, Any], path: str, value: Any) -> None:
     for key in keys[:-1]:
         obj = obj.setdefault(key, {})
     obj[keys[-1]] = value
+
+
+def _last_applied_covers(obj: dict[str, Any], paths: set[Path], keys: fields.Keys) -> bool:
+    """Whether ``paths`` all belong to the object's client-side apply configuration: kubectl's server-side apply
+    then takes them over without conflict, the upgrade path from ``kubectl apply`` to ``kubectl apply
+    --server-side`` (k8s.io/apiserver .../fieldmanager/lastappliedmanager.go: for manager "kubectl" only)."""
+    annotation = (obj["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/last-applied-configuration")
+    try:
+        last_applied = json.loads(annotation) if annotation else None
+    except ValueError:
+        return False
+    if not isinstance(last_applied, dict):
+        return False
+    return paths <= fields.config_fields(last_applied, with_status=False, keys=keys)
