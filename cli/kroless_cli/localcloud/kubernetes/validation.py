@@ -61,6 +61,27 @@ def unknown_fields(schema: Schema, value: Any, path: str = "") -> list[str]:
     return found
 
 
+def drop_nulls(schema: Schema, value: Any) -> Any:
+    """Remove the ``null`` fields the schema does not declare nullable, as decoding a built-in into its Go
+    struct does (``matchLabels: null`` is an absent map) and as the API server prunes them from custom
+    resources before defaulting."""
+    if isinstance(value, dict):
+        properties = schema.get("properties") or {}
+        additional = schema.get("additionalProperties") if isinstance(schema.get("additionalProperties"), dict) else None
+        for key in list(value):
+            sub = properties.get(key, additional)
+            if sub is None:
+                continue
+            if value[key] is None and not sub.get("nullable"):
+                del value[key]
+            else:
+                drop_nulls(sub, value[key])
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for item in value:
+            drop_nulls(schema["items"], item)
+    return value
+
+
 def check(kind: Kind, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
     """Default and prune ``obj`` in place; return (violations, unknown fields)."""
     schema = kind_schema(kind)
@@ -71,8 +92,11 @@ def check(kind: Kind, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
     unknown = [key for key in obj if key not in properties and key not in _SKIPPED] if properties and schema.get("x-kubernetes-preserve-unknown-fields") is not True else []
     errors: list[str] = []
     for key, sub in top_level.items():
+        if key in obj and obj[key] is None and not sub.get("nullable"):
+            del obj[key]
         if key not in obj:
             continue
+        drop_nulls(sub, obj[key])
         unknown.extend(unknown_fields(sub, obj[key], key))
         obj[key] = apply_defaults(sub, obj[key])
         errors.extend(validate_value(sub, obj[key], key))
