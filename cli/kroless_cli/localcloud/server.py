@@ -50,6 +50,7 @@ def write_kubeconfig(state_dir: str | os.PathLike[str], kubernetes_url: str) -> 
         "preferences": {},
     }
     path = Path(state_dir) / KUBECONFIG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.touch(mode=0o600)
     tmp.write_text(yaml.safe_dump(config, sort_keys=False))

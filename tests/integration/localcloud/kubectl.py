@@ -30,10 +30,10 @@ class Kubectl:
     """``kubectl(*args)`` with a kubeconfig for ``url`` and a HOME of its own (no discovery cache shared
     between modules)."""
 
-    def __init__(self, url: str, folder: Path) -> None:
+    def __init__(self, url: str, folder: Path, kubeconfig: Path | None = None) -> None:
         self.url = url
         self.folder = folder
-        self.kubeconfig = write_kubeconfig(folder, url)
+        self.kubeconfig = kubeconfig or write_kubeconfig(folder, url)
         self.binary = kubectl_binary()
 
     def run(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
