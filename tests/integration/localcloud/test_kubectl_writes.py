@@ -46,10 +46,12 @@ spec:
         properties:
           spec:
             type: object
+            x-kubernetes-validations: [{rule: "!has(self.size) || self.size % 2 == 0", message: size must be even}]
             properties:
               size: {type: integer, maximum: 10}
               color: {type: string, default: red}
               replicas: {type: integer}
+              owner: {type: string, x-kubernetes-validations: [{rule: self == oldSelf, message: owner is immutable}]}
           status: {type: object, properties: {replicas: {type: integer}}}
 """
 
@@ -122,8 +124,18 @@ def test_custom_resources_are_validated_and_defaulted_against_their_crd(cluster:
     error = kubectl.fails("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: big}\nspec: {size: 42}\n")
     assert 'The Widget "big" is invalid: spec.size: Invalid value: 42: spec.size in body should be less than or equal to 10' in error
     assert k8s.cluster.read("example.com/v1", "Widget", "big", "default") is None
-    kubectl("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: small}\nspec: {size: 4}\n")
-    assert kubectl.json("get", "widget", "small")["spec"] == {"size": 4, "color": "red"}
+    kubectl("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: small}\nspec: {size: 4, owner: ann}\n")
+    assert kubectl.json("get", "widget", "small")["spec"] == {"size": 4, "color": "red", "owner": "ann"}
+
+
+def test_custom_resources_are_checked_against_their_crds_cel_rules(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:
+    _, kubectl = cluster
+    error = kubectl.fails("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: odd}\nspec: {size: 3}\n")
+    assert "spec: Invalid value: \"object\": size must be even" in error
+    kubectl("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: owned}\nspec: {owner: ann}\n")
+    error = kubectl.fails("apply", "-f", "-", stdin="apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: owned}\nspec: {owner: bob}\n")
+    assert "spec.owner: Invalid value: \"string\": owner is immutable" in error
+    assert kubectl.json("get", "widget", "owned")["spec"]["owner"] == "ann"
 
 
 def test_server_side_apply_merges_ports_by_their_list_map_keys(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:

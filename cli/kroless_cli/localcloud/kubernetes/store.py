@@ -626,7 +626,7 @@ class Cluster:
         for key, value in (metadata.get("annotations") or {}).items():
             if not isinstance(value, str):
                 causes.append(f"metadata.annotations.{key}: Invalid value: annotation values must be strings")
-        violations, unknown = validation.check(kind, obj)
+        violations, unknown = validation.check(kind, obj, old)
         causes.extend(violations)
         if unknown:
             options = _options()

@@ -82,8 +82,17 @@ def drop_nulls(schema: Schema, value: Any) -> Any:
     return value
 
 
-def check(kind: Kind, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Default and prune ``obj`` in place; return (violations, unknown fields)."""
+def evaluate_rule(rule: str, value: Any, old_value: Any) -> bool:
+    """An ``x-kubernetes-validations`` rule, in kroless's CEL environment (as it checks instances)."""
+    from kroless.graph.inspect import environment
+
+    variables = ["self", "oldSelf"] if old_value is not None else ["self"]
+    return bool(environment(frozenset(variables)).compile(rule).evaluate({"self": value, "oldSelf": old_value}))
+
+
+def check(kind: Kind, obj: dict[str, Any], old: dict[str, Any] | None = None) -> tuple[list[str], list[str]]:
+    """Default and prune ``obj`` in place; return (violations, unknown fields). ``old``: the object an update
+    replaces (a CRD's transition rules see it as ``oldSelf``)."""
     schema = kind_schema(kind)
     if schema is None:
         return [], []
@@ -99,7 +108,10 @@ def check(kind: Kind, obj: dict[str, Any]) -> tuple[list[str], list[str]]:
         drop_nulls(sub, obj[key])
         unknown.extend(unknown_fields(sub, obj[key], key))
         obj[key] = apply_defaults(sub, obj[key])
-        errors.extend(validate_value(sub, obj[key], key))
+        if kind.schema is not None:  # a CRD: its CEL rules too
+            errors.extend(validate_value(sub, obj[key], key, old=(old or {}).get(key), rule_evaluator=evaluate_rule))
+        else:
+            errors.extend(validate_value(sub, obj[key], key))
     for key in schema.get("required") or []:
         if key not in _SKIPPED and key not in obj:
             errors.append(f"{key}: Required value")
