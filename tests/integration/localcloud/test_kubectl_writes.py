@@ -1,7 +1,7 @@
 """Writes as kubectl makes them: ``--dry-run=server`` persisting nothing, ``scale``, JSON patches, invalid
 objects refused with their causes (and never stored), custom resources validated and defaulted against their
 CRD, server-side apply merging list-map items by their keys, RBAC names with ``:``, the defaults kubectl
-shows, protobuf bodies refused with 415 (Issue 15)."""
+shows, the protobuf bodies of kubectl's typed commands read (others refused with 415) (Issue 15)."""
 
 from __future__ import annotations
 
@@ -178,12 +178,33 @@ def test_deployments_services_and_pods_get_the_defaults_kubectl_shows(cluster: t
     assert kubectl.json("get", "pod", "p")["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"  # a tag
 
 
-def test_protobuf_bodies_are_refused_with_415(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:
+def test_kubectls_typed_commands_send_protobuf_the_emulator_reads(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:
+    _, kubectl = cluster
+    kubectl("create", "namespace", "team-a")
+    kubectl("create", "configmap", "cfg", "-n", "team-a", "--from-literal=a=1", "--from-literal=b=two")
+    kubectl("create", "secret", "generic", "pw", "-n", "team-a", "--from-literal=pw=s3cret")
+    kubectl("create", "deployment", "made", "-n", "team-a", "--image=nginx:1.27", "--replicas=2", "--port=80")
+    kubectl("create", "role", "reader", "-n", "team-a", "--verb=get,list", "--resource=pods,deployments.apps")
+    assert kubectl.json("get", "namespace", "team-a")["status"]["phase"] == "Active"
+    assert kubectl.json("get", "configmap", "cfg", "-n", "team-a")["data"] == {"a": "1", "b": "two"}
+    assert kubectl.json("get", "secret", "pw", "-n", "team-a")["data"] == {"pw": "czNjcmV0"}
+    made = kubectl.json("get", "deployment", "made", "-n", "team-a")["spec"]
+    assert made["replicas"] == 2 and made["selector"] == {"matchLabels": {"app": "made"}}
+    assert made["template"]["spec"]["containers"][0]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    rules = kubectl.json("get", "role", "reader", "-n", "team-a")["rules"]
+    assert [(r["apiGroups"], r["resources"]) for r in rules] == [([""], ["pods"]), (["apps"], ["deployments"])]
+    assert kubectl("auth", "can-i", "create", "pods").strip() == "yes"
+    assert "(server dry run)" in kubectl("create", "namespace", "dry", "--dry-run=server")
+    assert "NotFound" in kubectl.fails("get", "namespace", "dry")
+
+
+def test_protobuf_the_emulator_cannot_read_is_refused_with_415(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:
     k8s, kubectl = cluster
-    status, _, body = http(f"{k8s.url}/api/v1/namespaces", "POST", b"k8s\x00\n\x0f\n\x02v1\x12\tNamespace", {"Content-Type": "application/vnd.kubernetes.protobuf"})
+    error = kubectl.fails("create", "quota", "q", "--hard=pods=2")
+    assert "the emulator reads protobuf bodies of" in error and "not ResourceQuota" in error and "kubectl apply -f" in error
+    status, _, body = http(f"{k8s.url}/api/v1/namespaces", "POST", b"not protobuf", {"Content-Type": "application/vnd.kubernetes.protobuf"})
     assert status == 415 and json.loads(body)["reason"] == "UnsupportedMediaType"
-    # kubectl's typed commands send protobuf and do not fall back: the refusal is what they print
-    assert "UnsupportedMediaType" in kubectl.fails("create", "namespace", "team-a")
+    assert "NotFound" in kubectl.fails("get", "resourcequota", "q")
 
 
 def test_kubectl_server_side_apply_takes_over_from_its_client_side_apply(cluster: tuple[KubernetesEmulator, Kubectl]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kroless_cli.localcloud.kubernetes import ApiError, Cluster, fields
+from kroless_cli.localcloud.kubernetes import ApiError, Cluster, fields, protobuf
 from kroless_cli.localcloud.kubernetes.listmaps import list_map_keys
 from kroless_cli.localcloud.kubernetes.patches import PatchError, json_patch, strategic_merge
 from kroless_cli.localcloud.kubernetes.store import RequestOptions
@@ -90,3 +90,21 @@ def test_table_cells_ages_and_jsonpath() -> None:
     status = {"status": {"conditions": [{"type": "Ready", "status": "True"}, {"type": "Synced", "status": "False"}]}, "spec": {"items": [{"n": 1}]}}
     assert jsonpath(status, '.status.conditions[?(@.type=="Synced")].status') == "False"
     assert jsonpath(status, ".spec.items[0].n") == 1
+
+
+def _field(number: int, value: bytes | int) -> bytes:
+    if isinstance(value, int):
+        return bytes([number << 3, value])
+    return bytes([number << 3 | 2, len(value)]) + value
+
+
+def test_protobuf_bodies_decode_to_their_json_objects_or_are_refused() -> None:
+    meta = _field(1, b"cfg") + _field(2, b"") + _field(7, 0) + _field(8, b"")  # Go writes zero values too
+    raw = _field(1, meta) + _field(2, _field(1, b"a") + _field(2, b"1")) + _field(3, _field(1, b"bin") + _field(2, b"\x00\xff"))
+    body = protobuf.MAGIC + _field(1, _field(1, b"v1") + _field(2, b"ConfigMap")) + _field(2, raw)
+    assert protobuf.decode(body) == {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": {"a": "1"}, "binaryData": {"bin": "AP8="}}
+    unknown = protobuf.MAGIC + _field(1, _field(1, b"v1") + _field(2, b"ConfigMap")) + _field(2, raw + _field(9, b"x"))
+    with pytest.raises(protobuf.ProtobufError, match="field 9 of ConfigMap"):
+        protobuf.decode(unknown)
+    with pytest.raises(protobuf.ProtobufError, match="not ResourceQuota"):
+        protobuf.decode(protobuf.MAGIC + _field(1, _field(1, b"v1") + _field(2, b"ResourceQuota")))

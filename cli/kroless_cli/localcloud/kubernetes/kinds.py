@@ -114,6 +114,7 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, "hpa"),
     _k("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, "sc", status=False),
     _k("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False, "crd", "crds"),
+    _k("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, status=False),  # answered, never stored
 )
 
 

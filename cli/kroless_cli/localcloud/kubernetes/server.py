@@ -1,9 +1,10 @@
 """The HTTP face of the emulated cluster: the URL layout, discovery and Status errors of a kube-apiserver.
 
 Plain HTTP on 127.0.0.1 and no authentication (any bearer token is accepted), so the official
-``kubernetes`` client and kubectl talk to it with only the server's URL configured. JSON only: protobuf request
-bodies get 415 and protobuf-only ``Accept`` headers 406, so clients fall back to JSON (the OpenAPI v2 document,
-which kubectl asks for as protobuf only, is served as JSON to clients that accept it).
+``kubernetes`` client and kubectl talk to it with only the server's URL configured. Answers are JSON (protobuf-only
+``Accept`` headers get 406; the OpenAPI v2 document, which kubectl asks for as protobuf only, is served as JSON to
+clients that accept it); request bodies are JSON or YAML, or protobuf for the few kinds kubectl's typed commands
+create (protobuf.py), others 415.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from kroless_cli.localcloud.kubernetes import openapi, tables
+from kroless_cli.localcloud.kubernetes import openapi, protobuf, tables
 from kroless_cli.localcloud.kubernetes.kinds import Kind
+from kroless_cli.localcloud.kubernetes.protobuf import ProtobufError
 from kroless_cli.localcloud.kubernetes.store import ApiError, Cluster, RequestOptions
 
 log = logging.getLogger(__name__)
@@ -183,8 +185,13 @@ class _Handler(BaseHTTPRequestHandler):
         if method not in ("POST", "PUT", "PATCH", "DELETE") or not raw:
             return None
         content_type = (self.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if content_type == protobuf.CONTENT_TYPE and method == "POST":
+            try:
+                return protobuf.decode(raw)
+            except ProtobufError as err:
+                raise ApiError(415, "UnsupportedMediaType", f"the protobuf body cannot be read: {err}; send JSON (kubectl apply -f) instead") from err
         if content_type not in _BODY_TYPES:
-            # protobuf and CBOR among them: client-go falls back to JSON on 415
+            # CBOR among them: client-go falls back to JSON on 415
             raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: {', '.join(_BODY_TYPES)}")
         try:
             if "yaml" in content_type:
@@ -226,6 +233,9 @@ class _Handler(BaseHTTPRequestHandler):
         if not rest:
             return 200, self._resource_list(group, version)
         kind, namespace, name, subresource = self._resolve(group, version, rest)
+        if (kind.group, kind.kind) == ("authorization.k8s.io", "SelfSubjectAccessReview") and method == "POST":
+            # kubectl auth can-i: the emulator authorizes every request
+            return 201, {**(body or {}), "apiVersion": kind.api_version, "kind": kind.kind, "status": {"allowed": True, "reason": "the local Kubernetes API allows every request"}}
         if kind.read_only and method != "GET":
             raise ApiError(405, "MethodNotAllowed", f"{kind.resource} are read-only here: kroless serves them from its own records")
         if subresource == "scale":
