@@ -200,7 +200,8 @@ def fields_v1(paths: set[Path]) -> dict[str, Any]:
         node = tree
         for segment in path:
             if segment.startswith("k:"):
-                segment = "k:" + json.dumps(_segment_keys(segment), sort_keys=True, separators=(",", ":"))
+                if not segment.startswith("k:{"):  # a state saved as k:<name>
+                    segment = "k:" + json.dumps(_segment_keys(segment), sort_keys=True, separators=(",", ":"))
                 node.setdefault(segment, {}).setdefault(".", {})
             node = node.setdefault(segment, {})
     return tree

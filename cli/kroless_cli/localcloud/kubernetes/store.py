@@ -231,14 +231,15 @@ class Cluster:
         except SelectorError as err:
             raise bad_request(str(err)) from err
         with self._lock:
-            candidates = self._read_only_objects(kind) if kind.read_only else [self._render(kind, entry) for entry in self._of_kind(kind)]
-            items = [
+            candidates = self._read_only_objects(kind) if kind.read_only else [entry.obj for entry in self._of_kind(kind)]
+            selected = [
                 obj
                 for obj in candidates
                 if (not namespace or obj["metadata"].get("namespace") == namespace)
                 and match_labels(obj["metadata"].get("labels") or {})
                 and match_fields(obj)
             ]
+            items = selected if kind.read_only else [self._render(kind, self._entry(kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])) for obj in selected]
             items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return {"apiVersion": kind.api_version, "kind": f"{kind.kind}List", "metadata": {"resourceVersion": str(self._resource_version)}, "items": items}
 
