@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kroless_cli.localcloud.kubernetes import KubernetesEmulator
 from kroless_cli.localcloud.server import write_kubeconfig
 
@@ -54,6 +56,20 @@ class Kubectl:
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "-o", "json"))
+
+
+def widget_crd(spec_schema: dict[str, Any], **version: Any) -> str:
+    """The CRD of ``example.com/v1`` Widget (namespaced) with ``spec_schema`` as its spec's schema and
+    ``version`` (subresources, additionalPrinterColumns...) added to its one version."""
+    schema = {"type": "object", "properties": {"spec": spec_schema, "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}}
+    served = {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": schema}, **version}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced", "names": {"kind": "Widget", "plural": "widgets", "singular": "widget"}, "versions": [served]},
+    }
+    return yaml.safe_dump(crd)
 
 
 def rows(table: str) -> list[list[str]]:

@@ -16,31 +16,7 @@ import yaml
 from kroless_cli.commands.main import main
 from kroless_cli.localcloud import server
 from tests.integration.localcloud.kubectl import Kubectl, rows
-
-RGD = """
-apiVersion: kro.run/v1alpha1
-kind: ResourceGraphDefinition
-metadata: {name: notes.kro.run}
-spec:
-  schema:
-    apiVersion: v1alpha1
-    kind: Note
-    spec: {text: string | default=hello}
-    status: {text: "${config.data.text}"}
-  resources:
-  - id: config
-    template:
-      apiVersion: v1
-      kind: ConfigMap
-      metadata: {name: "${schema.metadata.name}", namespace: "${schema.metadata.namespace}"}
-      data: {text: "${schema.spec.text}"}
-"""
-INSTANCE = """
-apiVersion: kro.run/v1alpha1
-kind: Note
-metadata: {name: first, namespace: default}
-spec: {text: hi}
-"""
+from tests.integration.localcloud.test_cli_kubectl_habits import INSTANCES, RGD  # the same RGD and instances
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +25,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]
     state = str(tmp_path_factory.mktemp("local"))
     folder = tmp_path_factory.mktemp("manifests")
     (folder / "rgd.yaml").write_text(RGD)
-    (folder / "note.yaml").write_text(INSTANCE)
+    (folder / "instances.yaml").write_text(INSTANCES)
     try:
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
@@ -83,20 +59,21 @@ def test_local_up_writes_a_kubeconfig_and_says_how_to_use_it(local: tuple[str, s
 def test_kubectl_lists_the_registered_rgds_and_their_instances(local: tuple[str, str]) -> None:
     state, _ = local
     kubectl = _kubectl(state)
-    assert rows(kubectl("get", "rgd"))[1][:4] == ["notes.kro.run", "v1alpha1", "Note", "Active"]
-    header, first = rows(kubectl("get", "notes"))
-    assert header[:3] == ["NAME", "STATE", "READY"] and first[:3] == ["first", "ACTIVE", "True"]
-    note = json.loads(kubectl("get", "note", "first", "-o", "json"))
-    assert note["spec"] == {"text": "hi"} and note["status"]["text"] == "hi" and note["metadata"]["uid"]
-    assert "Note" in kubectl("api-resources", "--api-group=kro.run")
-    assert "text\t<string>" in kubectl("explain", "note.spec")
+    assert rows(kubectl("get", "rgd"))[1][:4] == ["policies.kro.run", "v1alpha1", "AppPolicy", "Active"]
+    header, shop = rows(kubectl("get", "apppolicies"))  # the kubeconfig's namespace: default
+    assert header[:3] == ["NAME", "STATE", "READY"] and shop[:3] == ["shop", "ACTIVE", "True"]
+    everywhere = rows(kubectl("get", "apppolicies", "-A"))
+    assert [row[:2] for row in everywhere[1:]] == [["default", "shop"], ["team-a", "billing"]]
+    billing = json.loads(kubectl("get", "apppolicy", "billing", "-n", "team-a", "-o", "json"))
+    assert billing["spec"] == {"color": "blue"} and billing["status"]["color"] == "blue" and billing["metadata"]["uid"]
+    assert "AppPolicy" in kubectl("api-resources", "--api-group=kro.run")
+    assert "color\t<string>" in kubectl("explain", "apppolicy.spec")
     # the objects kroless made are in the same cluster
-    assert rows(kubectl("get", "configmap", "first"))[1][:2] == ["first", "1"]
+    assert rows(kubectl("get", "configmap", "shop"))[1][:2] == ["shop", "1"]
 
 
 def test_instances_are_read_only_through_kubectl(local: tuple[str, str]) -> None:
     state, _ = local
     kubectl = _kubectl(state)
-    error = kubectl.fails("delete", "note", "first")
-    assert "read-only" in error
-    assert rows(kubectl("get", "notes"))[1][0] == "first"
+    assert "read-only" in kubectl.fails("delete", "apppolicy", "shop")
+    assert rows(kubectl("get", "apppolicies"))[1][0] == "shop"

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from kroless_cli.localcloud.kubernetes import KubernetesEmulator
-from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http
+from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http, widget_crd
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -22,29 +22,7 @@ spec:
     spec:
       containers: [{name: web, image: "nginx:1.27", ports: [{containerPort: 80}]}]
 """
-CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets, singular: widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            required: [size]
-            properties:
-              size: {type: integer, maximum: 10}
-              color: {type: string, default: red}
-"""
+CRD = widget_crd({"type": "object", "required": ["size"], "properties": {"size": {"type": "integer", "maximum": 10}, "color": {"type": "string", "default": "red"}}})
 
 
 @pytest.fixture(scope="module")

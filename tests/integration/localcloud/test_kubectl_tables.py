@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from kroless_cli.localcloud.kubernetes import KubernetesEmulator
-from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http, rows
+from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http, rows, widget_crd
 
 OBJECTS = """
 apiVersion: apps/v1
@@ -45,29 +45,15 @@ apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: reader}
 rules: []
----
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    additionalPrinterColumns:
-    - {name: Size, type: integer, jsonPath: .spec.size}
-    - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
-    - {name: Detail, type: string, jsonPath: .spec.detail, priority: 1}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec: {type: object, properties: {size: {type: integer}, detail: {type: string}}}
-          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
 """
+CRD = widget_crd(
+    {"type": "object", "properties": {"size": {"type": "integer"}, "detail": {"type": "string"}}},
+    additionalPrinterColumns=[
+        {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
+        {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
+        {"name": "Detail", "type": "string", "jsonPath": ".spec.detail", "priority": 1},
+    ],
+)
 WIDGET = """
 apiVersion: example.com/v1
 kind: Widget
@@ -81,6 +67,7 @@ status: {conditions: [{type: Ready, status: "True"}, {type: Other, status: "Fals
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KubernetesEmulator, Kubectl]]:
     with emulator_and_kubectl(tmp_path_factory.mktemp("kubectl")) as (k8s, kubectl):
         kubectl("apply", "-f", "-", stdin=OBJECTS)
+        kubectl("apply", "-f", "-", stdin=CRD)
         kubectl("apply", "-f", "-", stdin=WIDGET)
         yield k8s, kubectl
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from kroless_cli.localcloud.kubernetes import KubernetesEmulator
-from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http
+from tests.integration.localcloud.kubectl import Kubectl, emulator_and_kubectl, http, widget_crd
 
 DEPLOYMENT = """
 apiVersion: apps/v1
@@ -25,35 +25,19 @@ spec:
     spec:
       containers: [{name: web, image: nginx, ports: [{containerPort: %s}]}]
 """
-CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Widget, plural: widgets}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    subresources:
-      status: {}
-      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            x-kubernetes-validations: [{rule: "!has(self.size) || self.size % 2 == 0", message: size must be even}]
-            properties:
-              size: {type: integer, maximum: 10}
-              color: {type: string, default: red}
-              replicas: {type: integer}
-              owner: {type: string, x-kubernetes-validations: [{rule: self == oldSelf, message: owner is immutable}]}
-          status: {type: object, properties: {replicas: {type: integer}}}
-"""
+CRD = widget_crd(
+    {
+        "type": "object",
+        "x-kubernetes-validations": [{"rule": "!has(self.size) || self.size % 2 == 0", "message": "size must be even"}],
+        "properties": {
+            "size": {"type": "integer", "maximum": 10},
+            "color": {"type": "string", "default": "red"},
+            "replicas": {"type": "integer"},
+            "owner": {"type": "string", "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "owner is immutable"}]},
+        },
+    },
+    subresources={"status": {}, "scale": {"specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas"}},
+)
 
 
 @pytest.fixture(scope="module")

@@ -170,16 +170,14 @@ def group_version_path(kind: Kind) -> str:
     return f"api/{kind.version}" if not kind.group else f"apis/{kind.group}/{kind.version}"
 
 
-def v3_document(kinds: list[Kind]) -> dict[str, Any]:
-    """The OpenAPI 3.0 document of one group-version (``kinds`` all of it)."""
-    prefix = "#/components/schemas/"
-    components, names = _kind_schemas(kinds, prefix)
-    return {
-        "openapi": "3.0.0",
-        "info": {"title": "Kubernetes", "version": "v1.33.0-kroless"},
-        "paths": _paths(kinds, names, prefix, v3=True),
-        "components": {"schemas": components},
-    }
+def document(kinds: list[Kind], *, v3: bool) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of one group-version (``kinds`` all of it), or with ``v3`` false the Swagger 2.0
+    document of every kind served (JSON only: the emulator does not speak protobuf)."""
+    prefix = "#/components/schemas/" if v3 else "#/definitions/"
+    schemas, names = _kind_schemas(kinds, prefix)
+    head = {"openapi": "3.0.0"} if v3 else {"swagger": "2.0"}
+    tail = {"components": {"schemas": schemas}} if v3 else {"definitions": schemas}
+    return {**head, "info": {"title": "Kubernetes", "version": "v1.33.0-kroless"}, "paths": _paths(kinds, names, prefix, v3=v3), **tail}
 
 
 def v3_index(kinds: list[Kind]) -> dict[str, Any]:
@@ -189,18 +187,6 @@ def v3_index(kinds: list[Kind]) -> dict[str, Any]:
         by_path.setdefault(group_version_path(kind), []).append(kind)
     paths = {}
     for path, served in sorted(by_path.items()):
-        digest = hashlib.sha512(json.dumps(v3_document(served), sort_keys=True).encode()).hexdigest()[:32].upper()
+        digest = hashlib.sha512(json.dumps(document(served, v3=True), sort_keys=True).encode()).hexdigest()[:32].upper()
         paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
     return {"paths": paths}
-
-
-def v2_document(kinds: list[Kind]) -> dict[str, Any]:
-    """The Swagger 2.0 document of every kind served (JSON only: the emulator does not speak protobuf)."""
-    prefix = "#/definitions/"
-    definitions, names = _kind_schemas(kinds, prefix)
-    return {
-        "swagger": "2.0",
-        "info": {"title": "Kubernetes", "version": "v1.33.0-kroless"},
-        "paths": _paths(kinds, names, prefix, v3=False),
-        "definitions": definitions,
-    }

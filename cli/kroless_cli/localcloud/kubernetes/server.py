@@ -256,13 +256,13 @@ class _Handler(BaseHTTPRequestHandler):
         if rest == ["v2"]:
             if not self._accepts_json():
                 raise ApiError(406, "NotAcceptable", "only the following media types are accepted: application/json")
-            return 200, json.dumps(openapi.v2_document(kinds)).encode()
+            return 200, json.dumps(openapi.document(kinds, v3=False)).encode()
         if rest == ["v3"]:
             return 200, openapi.v3_index(kinds)
         if rest[:1] == ["v3"]:
             served = [k for k in kinds if openapi.group_version_path(k) == "/".join(rest[1:])]
             if served:
-                return 200, json.dumps(openapi.v3_document(served)).encode()
+                return 200, json.dumps(openapi.document(served, v3=True)).encode()
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
 
     # ---- watches -----------------------------------------------------------------------------------------
