@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from http.client import HTTPConnection
@@ -107,3 +108,16 @@ def test_a_watch_from_a_compacted_version_is_gone(cluster: tuple[KubernetesEmula
         response = connection.getresponse()
         body = json.loads(response.read())
         assert response.status == 410 and body["reason"] == "Expired" and "too old resource version" in body["message"]
+
+
+def test_open_watches_do_not_keep_the_emulator_from_stopping() -> None:
+    emulator = KubernetesEmulator(ready_delay=0).start()
+    parts = urlsplit(emulator.url)
+    watching = HTTPConnection(parts.hostname, parts.port, timeout=10)
+    watching.request("GET", "/api/v1/namespaces/default/configmaps?watch=1")
+    assert watching.getresponse().status == 200
+    stopper = threading.Thread(target=emulator.stop)
+    stopper.start()
+    stopper.join(timeout=20)
+    assert not stopper.is_alive(), "stop() waited for an open watch"
+    watching.close()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -75,6 +77,7 @@ class KubernetesEmulator:
             self.cluster.on_change = lambda: self.cluster.save(state_path)
         self._port = port
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()  # tells open watches to end
         self._thread: threading.Thread | None = None
 
     @property
@@ -87,8 +90,10 @@ class KubernetesEmulator:
     def start(self) -> KubernetesEmulator:
         if self._server is not None:
             return self
-        handler = type("Handler", (_Handler,), {"cluster": self.cluster})
+        self._stopping.clear()
+        handler = type("Handler", (_Handler,), {"cluster": self.cluster, "stopping": self._stopping})
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), handler)
+        self._server.block_on_close = False  # open watches end on their own (they see _stopping)
         # A short poll interval keeps stop() fast (shutdown waits for the serving loop's next poll).
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="kroless-k8s-emulator", daemon=True)
         self._thread.start()
@@ -97,6 +102,7 @@ class KubernetesEmulator:
     def stop(self) -> None:
         if self._server is None:
             return
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -114,6 +120,7 @@ class KubernetesEmulator:
 
 class _Handler(BaseHTTPRequestHandler):
     cluster: Cluster
+    stopping: threading.Event
     protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
     timeout = 30  # an idle keep-alive connection must not pin a thread forever
     server_version = "kroless-k8s-emulator"
@@ -298,7 +305,7 @@ class _Handler(BaseHTTPRequestHandler):
             if query.get("sendInitialEvents") == "true":  # a watch-list client waits for this bookmark
                 bookmark = {"apiVersion": kind.api_version, "kind": kind.kind, "metadata": {"resourceVersion": str(position), "annotations": {"k8s.io/initial-events-end": "true"}}}
                 self._chunk({"type": "BOOKMARK", "object": bookmark})
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and not self.stopping.is_set() and not self._hung_up():
                 for change in self.cluster.watch(kind, namespace, position, min(WATCH_POLL, max(deadline - time.monotonic(), 0))):
                     position = change.resource_version
                     obj = dict(change.object, apiVersion=kind.api_version)
@@ -309,6 +316,16 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
         raise _Streamed
+
+    def _hung_up(self) -> bool:
+        """Whether the watching client closed its connection (a watch writes only when something changes)."""
+        readable, _, _ = select.select([self.connection], [], [], 0)
+        if not readable:
+            return False
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _as_table(self, kind: Kind, obj: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
         return tables.table(kind, [obj], obj["metadata"].get("resourceVersion", ""), self.cluster.clock(), query.get("includeObject") or "Metadata")
