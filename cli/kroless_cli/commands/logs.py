@@ -13,8 +13,6 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
-from kroless.errors import KrolessError
-
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], target: Callable[[argparse.ArgumentParser], None]) -> None:
     version = commands.add_parser("version", help="the versions of kroless and of the local cloud's Kubernetes API")
@@ -44,18 +42,11 @@ def version(args: argparse.Namespace) -> int:
 
 
 def logs(args: argparse.Namespace) -> int:
-    from kroless.simpleschema import pluralize
     from kroless.statemachine import state_machine_name
-    from kroless_cli.commands.cloud import _in_namespace, _namespace, _resolve_kind, target_of
+    from kroless_cli.commands.cloud import find_instance, target_of
 
     target = target_of(args)
-    rgd = _resolve_kind(target, args.kind)
-    namespace = _namespace(args)
-    matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name and _in_namespace(i, namespace)]
-    if not matches:
-        graph = target.registry.graph(rgd)
-        raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    record = matches[0]
+    record = find_instance(target, args)
     sfn = target.client("stepfunctions")
     account = target.client("sts").get_caller_identity()["Account"]
     machine = f"arn:aws:states:{target.region}:{account}:stateMachine:{state_machine_name(record.rgd, target.state_machine_prefix)}"
