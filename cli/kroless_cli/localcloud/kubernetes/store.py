@@ -230,8 +230,9 @@ class Cluster:
             match_labels, match_fields = label_selector(labels), field_selector(field_filter)
         except SelectorError as err:
             raise bad_request(str(err)) from err
+        outside = self._read_only_objects(kind) if kind.read_only else []  # read before taking the lock
         with self._lock:
-            candidates = self._read_only_objects(kind) if kind.read_only else [entry.obj for entry in self._of_kind(kind)]
+            candidates = outside if kind.read_only else [entry.obj for entry in self._of_kind(kind)]
             selected = [
                 obj
                 for obj in candidates
