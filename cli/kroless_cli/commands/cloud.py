@@ -255,15 +255,20 @@ def _table(rows: list[list[str]]) -> None:
         print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
-def describe(args: argparse.Namespace) -> int:
-    target = target_of(args)
+def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
+    """The instance ``args.kind`` ``args.name`` in kubectl's namespace (``-n``, else default), or kubectl's NotFound."""
     rgd = _resolve_kind(target, args.kind)
     namespace = _namespace(args)
     matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name and _in_namespace(i, namespace)]
     if not matches:
         graph = target.registry.graph(rgd)
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    record = matches[0]
+    return matches[0]
+
+
+def describe(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    record = find_instance(target, args)
     key = record.key
     print(f"Name:          {key.name}")
     print(f"Namespace:     {key.namespace}")
@@ -409,6 +414,8 @@ def local(args: argparse.Namespace) -> int:
         if record.get("startedNow") and record.get("discarded"):
             print(record["discarded"])
         print(f"local cloud running: AWS endpoint {record['endpoint']}, Kubernetes API {record['kubernetes']}")
+        if record.get("kubeconfig"):
+            print(f"kubectl: export KUBECONFIG={record['kubeconfig']}  (or kubectl --kubeconfig {record['kubeconfig']} get ns)")
     elif args.action == "down":
         print("local cloud stopped" if server.stop(args.state_dir) else "local cloud was not running")
     else:

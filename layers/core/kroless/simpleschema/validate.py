@@ -47,6 +47,15 @@ def validate_instance(
     return doc, errors
 
 
+def validate_value(schema: dict[str, Any], value: Any, path: str, *, old: Any = None, rule_evaluator: RuleEvaluator | None = None) -> list[str]:
+    """The violations of ``value`` (already defaulted) against ``schema``, fields named from ``path``: the
+    checks of :func:`validate_instance` for any part of an object (a CRD's other top-level fields, a built-in's);
+    ``old`` is the value before an update (for transition rules), None on create."""
+    errors: list[str] = []
+    _Validator(errors, rule_evaluator).check(schema, value, path, _MISSING if old is None else old)
+    return errors
+
+
 # --------------------------------------------------------------------------------------------------
 # Defaulting and pruning (structural schema semantics)
 
