@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws import catalog
 from kroless.providers.aws.table import Kind
 from kroless.providers.base import ObjectRef
 from kroless.providers.compare import fold
@@ -37,7 +37,7 @@ def _ack_kind(manifest: dict[str, Any]) -> Kind | None:
     api_version = str(manifest.get("apiVersion", ""))
     if not api_version.endswith(".services.k8s.aws/v1alpha1"):
         return None
-    return kind_table.lookup(api_version.split(".")[0], str(manifest.get("kind", "")))
+    return catalog.lookup(api_version.split(".")[0], str(manifest.get("kind", "")))
 
 
 def _get(value: Any, path: str) -> Any:

@@ -1,7 +1,8 @@
 """Which ACK kinds kroless runs: the one answer the compiler, ``kroless validate`` and ``kroless api-resources`` ask.
 
 ACK defines 257 kinds (``kroless.schemas.ack``); kroless's AWS provider creates, reads and deletes the kinds of
-its table (:mod:`kroless.providers.aws.kinds`). An RGD using an ACK kind outside it is refused when it is
+its hand table (:mod:`kroless.providers.aws.kinds`) and those its generic engine derives from ACK's data
+(:mod:`kroless.providers.aws.catalog`). An RGD using an ACK kind outside it is refused when it is
 compiled, before anything is created. When the provider serves more kinds, this module is what changes.
 
 The table imports nothing but its own vocabulary, and the provider imports boto3 only when it is constructed,
@@ -15,9 +16,9 @@ from functools import cache
 
 @cache
 def _served() -> frozenset[tuple[str, str]]:
-    from kroless.providers.aws import kinds as kind_table
+    from kroless.providers.aws import catalog
 
-    return frozenset((entry.service, entry.kind) for entry in kind_table.all_kinds())
+    return catalog.served_keys()
 
 
 def ack_kind_served(service: str, kind: str) -> bool:

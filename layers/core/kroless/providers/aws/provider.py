@@ -27,9 +27,10 @@ import json
 import re
 from typing import Any
 
-from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws import catalog
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.shapes import from_api, member_for, to_api
+from kroless.providers.aws.shapes import shape_at as _shape_at
 from kroless.providers.aws.table import Call, Kind, Members, Update, untag_call
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
@@ -76,7 +77,7 @@ class AwsProvider:
     def handles(self, api_version: str, kind: str) -> bool:
         if api_version == _RUNTIME_GROUP:  # ACK's own kinds: claimed to say clearly why they cannot apply
             return True
-        return api_version.endswith(_GROUP) and kind_table.lookup(api_version.split(".")[0], kind) is not None
+        return api_version.endswith(_GROUP) and catalog.lookup(api_version.split(".")[0], kind) is not None
 
     def apply(self, manifest: dict[str, Any], owner: Ownership, *, adopt: bool = False) -> dict[str, Any]:
         kind, op = self._start(manifest)
@@ -118,7 +119,7 @@ class AwsProvider:
                 path="apiVersion",
             )
         service = str(manifest.get("apiVersion", "")).split(".")[0]
-        kind = kind_table.lookup(service, str(manifest.get("kind", "")))
+        kind = catalog.lookup(service, str(manifest.get("kind", "")))
         if kind is None or not str(manifest.get("apiVersion", "")).endswith(_GROUP):
             raise ProviderError(f"{manifest.get('apiVersion')}/{manifest.get('kind')}: not an AWS kind kroless knows")
         return kind, _Operation(self, kind, manifest, resolve_refs)
@@ -977,18 +978,6 @@ def _prune(value: Any, parts: list[str]) -> None:
             value.pop(parts[0], None)
         else:
             _prune(value.get(parts[0]), parts[1:])
-
-
-def _shape_at(shape: Any, path: str) -> Any:
-    for part in [p for p in path.split(".") if p]:
-        name, _, index = part.partition("[")
-        if name:
-            if shape is None or shape.type_name != "structure" or name not in shape.members:
-                return None
-            shape = shape.members[name]
-        if index and shape is not None and shape.type_name == "list":
-            shape = shape.member
-    return shape
 
 
 def _rekey(value: Any, keys: dict[str, str]) -> Any:

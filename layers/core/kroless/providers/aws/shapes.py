@@ -104,3 +104,16 @@ def from_api(value: Any, shape: Any) -> Any:
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(bytes(value)).decode()
     return value
+
+
+def shape_at(shape: Any, path: str) -> Any:
+    """The shape at ``A.B[0].C`` inside ``shape`` (list items for ``[...]``), or None."""
+    for part in [p for p in path.split(".") if p]:
+        name, _, index = part.partition("[")
+        if name:
+            if shape is None or shape.type_name != "structure" or name not in shape.members:
+                return None
+            shape = shape.members[name]
+        if index and shape is not None and shape.type_name == "list":
+            shape = shape.member
+    return shape
