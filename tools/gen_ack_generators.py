@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
     # mtime=0: the same input gives byte-identical output, so regenerating leaves no git diff
     args.output.write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
-    print(f"{args.output}: {len(data['services'])} services, {len(raw)} bytes JSON, {args.output.stat().st_size} bytes gzip")
+    print(
+        f"{args.output}: {len(data['services'])} services, {len(raw)} bytes JSON, {args.output.stat().st_size} bytes gzip"
+    )
     return 0
 
 

@@ -10,21 +10,32 @@ import boto3
 import pytest
 
 from kroless.providers.aws import AwsProvider, kinds
-from kroless.providers.base import INSTANCE_TAG, ImmutableFieldError
+from kroless.providers.base import INSTANCE_TAG
 
 from .conftest import OWNER, REGION, FakeReferences, manifest, synced
+from .test_core_kinds import assert_crd_status
 from .test_more_kinds import finish, round_trip
 
 
-@pytest.mark.parametrize("service, kind", [("sqs", "Queue"), ("cloudwatchlogs", "LogGroup"), ("kms", "Key"),
-                                           ("ecr", "Repository"), ("secretsmanager", "Secret")])
+@pytest.mark.parametrize(
+    "service, kind",
+    [
+        ("sqs", "Queue"),
+        ("cloudwatchlogs", "LogGroup"),
+        ("kms", "Key"),
+        ("ecr", "Repository"),
+        ("secretsmanager", "Secret"),
+    ],
+)
 def test_generic_kinds_have_no_hand_entry(service: str, kind: str) -> None:
     assert kinds.lookup(service, kind) is None
 
 
 def test_queue(provider: AwsProvider) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
-    queue = manifest("Queue", "orders", {"queueName": "orders", "delaySeconds": "5", "tags": {"team": "a"}}, service="sqs")
+    queue = manifest(
+        "Queue", "orders", {"queueName": "orders", "delaySeconds": "5", "tags": {"team": "a"}}, service="sqs"
+    )
     created, updated = round_trip(provider, queue, {"visibilityTimeout": "45"})
     status = created["status"]
     url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
@@ -36,3 +47,77 @@ def test_queue(provider: AwsProvider) -> None:
     assert tags["team"] == "a" and tags[INSTANCE_TAG] == OWNER.instance
     finish(provider, queue)
     assert "QueueUrls" not in sqs.list_queues()
+
+
+def test_log_group(provider: AwsProvider) -> None:
+    logs = boto3.client("logs", region_name=REGION)
+    group = manifest("LogGroup", "app", {"name": "/app/orders", "tags": {"team": "a"}}, service="cloudwatchlogs")
+    logs.create_log_group(logGroupName="/app/orders-other")  # same prefix: not the group kroless manages
+    created, updated = round_trip(provider, group, {"retentionDays": 14})
+    assert (
+        created["status"]["ackResourceMetadata"]["arn"] == f"arn:aws:logs:{REGION}:123456789012:log-group:/app/orders"
+    )
+    assert updated["status"]["retentionInDays"] == 14
+    [described] = [g for g in logs.describe_log_groups()["logGroups"] if g["logGroupName"] == "/app/orders"]
+    assert described["retentionInDays"] == 14
+    tags = logs.list_tags_for_resource(resourceArn=created["status"]["ackResourceMetadata"]["arn"])["tags"]
+    assert tags["team"] == "a" and tags[INSTANCE_TAG] == OWNER.instance
+    finish(provider, group)
+    assert [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]] == ["/app/orders-other"]
+
+
+def test_key_referenced_by_log_group(provider: AwsProvider, refs: FakeReferences) -> None:
+    kms = boto3.client("kms", region_name=REGION)
+    key = manifest(
+        "Key", "logs-key", {"description": "logs", "tags": [{"tagKey": "team", "tagValue": "a"}]}, service="kms"
+    )
+    created = provider.apply(key, OWNER)
+    assert_crd_status(created)
+    refs.put(created)
+    key_id = created["status"]["keyID"]
+    assert created["status"]["keyState"] == "Enabled" and synced(created) == "True"
+    assert provider.read(key)["status"] == created["status"]
+    assert provider.apply(key, OWNER)["status"]["keyID"] == key_id  # found by the recorded id: no second key
+    assert len(kms.list_keys()["Keys"]) == 1
+    tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]}
+    assert tags["team"] == "a" and tags[INSTANCE_TAG] == OWNER.instance
+    group = manifest(
+        "LogGroup", "app", {"name": "/app/enc", "kmsKeyRef": {"from": {"name": "logs-key"}}}, service="cloudwatchlogs"
+    )
+    provider.apply(group, OWNER)
+    [described] = boto3.client("logs", region_name=REGION).describe_log_groups()["logGroups"]
+    assert described["kmsKeyId"] == created["status"]["ackResourceMetadata"]["arn"]
+    finish(provider, group)
+    finish(provider, key)
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+def test_repository(provider: AwsProvider) -> None:
+    ecr = boto3.client("ecr", region_name=REGION)
+    repo = manifest("Repository", "images", {"name": "team/images", "imageTagMutability": "MUTABLE"}, service="ecr")
+    policy = '{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}'
+    created, updated = round_trip(provider, repo, {"imageTagMutability": "IMMUTABLE", "lifecyclePolicy": policy})
+    [described] = ecr.describe_repositories(repositoryNames=["team/images"])["repositories"]
+    assert described["imageTagMutability"] == "IMMUTABLE"
+    assert created["status"]["repositoryURI"] == described["repositoryUri"]
+    assert ecr.get_lifecycle_policy(repositoryName="team/images")["lifecyclePolicyText"] == policy
+    finish(provider, repo)
+    assert ecr.describe_repositories()["repositories"] == []
+
+
+def test_secret(provider: AwsProvider, refs: FakeReferences) -> None:
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    refs.secrets[("default", "db")] = {"password": "aHVudGVyMg=="}  # base64 of hunter2
+    secret = manifest(
+        "Secret",
+        "db",
+        {"name": "app/db", "description": "v1", "secretString": {"name": "db", "key": "password"}},
+        service="secretsmanager",
+    )
+    created, updated = round_trip(provider, secret, {"description": "v2"})
+    assert created["status"]["id"] == created["status"]["ackResourceMetadata"]["arn"]
+    assert sm.get_secret_value(SecretId="app/db")["SecretString"] == "hunter2"
+    assert sm.describe_secret(SecretId="app/db")["Description"] == "v2"
+    assert "hunter2" not in str(updated)  # the value stays a reference in what kroless records
+    finish(provider, secret)
+    assert sm.list_secrets()["SecretList"] == []

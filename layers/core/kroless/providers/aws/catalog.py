@@ -30,5 +30,7 @@ def all_kinds() -> tuple[Kind, ...]:
     """Every entry: the hand table's, then the derived ones (derives them all: reads botocore's models)."""
     from kroless.providers.aws.generic import derive
 
-    derived = (derive(service, kind) for service, kind in sorted(GENERIC_KINDS) if hand_table.lookup(service, kind) is None)
+    derived = (
+        derive(service, kind) for service, kind in sorted(GENERIC_KINDS) if hand_table.lookup(service, kind) is None
+    )
     return hand_table.all_kinds() + tuple(entry for entry in derived if entry is not None)

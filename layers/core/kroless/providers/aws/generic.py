@@ -34,6 +34,7 @@ from kroless.schemas.ack_generator import generator_resource, generator_service
 
 _ACK_STATUS = {"ackResourceMetadata", "conditions"}
 _IDENTIFIER = "{name}"
+_ACK_JSON = {"ACKResourceMetadata": "ackResourceMetadata"}
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,18 @@ class Source:
         return name in self.model.operation_names
 
     def input_renames(self, op: str) -> dict[str, str]:
-        """API member -> ACK field of one operation's input (generator.yaml ``renames``)."""
+        """API member -> ACK field of one operation's input (generator.yaml ``renames``).
+
+        generator.yaml spells members the Go SDK's way (``LogGroupName``); botocore's may differ in case
+        (``logGroupName``): the member is botocore's, matched without case (and without a plural ``s``:
+        ACK renames DescribeRepositories ``RepositoryName``, botocore's member is ``repositoryNames``).
+        """
         renames = ((self.config.get("renames") or {}).get("operations") or {}).get(op) or {}
-        return {member: ack_name(go) for member, go in (renames.get("input_fields") or {}).items()}
+        members = {fold(m).removesuffix("s"): m for m in self.op(op).input_shape.members} if self.has(op) else {}
+        return {
+            members.get(fold(go_member).removesuffix("s"), go_member): ack_name(field)
+            for go_member, field in (renames.get("input_fields") or {}).items()
+        }
 
     @property
     def primary_key(self) -> str:
@@ -106,10 +116,11 @@ def _entry(source: Source, api: str) -> Kind:
     read_op = _operation(source, "ReadOne") or next(
         (op for op in (f"Describe{resource}", f"Get{resource}") if source.has(op)), ""
     )
+    many_op = next((op for op in (f"Describe{_plural(resource)}", f"List{_plural(resource)}") if source.has(op)), "")
     create_renames = {field: member for member, field in source.input_renames(create_op).items()}
     key = source.primary_key
     name = key if key in source.spec_fields else ""
-    read = Call(read_op, _identify(source, read_op)) if read_op else Call("")
+    read = Call(read_op, _identify(source, read_op)) if read_op else Call(many_op)
     entry = Kind(
         service=source.service,
         api="" if api == source.service else api,
@@ -121,10 +132,12 @@ def _entry(source: Source, api: str) -> Kind:
         renames={field: member for field, member in create_renames.items() if field in source.spec_fields},
         refs=_references(source),
         exclude=_excluded(source, create_op, create_renames),
-        not_found=_not_found(source),
+        not_found=_not_found(source, (read_op or many_op, delete_op)),
     )
     if read_op:
-        entry = with_status(entry, source, read.result)
+        entry = with_status(entry, source, "")
+    elif many_op and name:
+        entry = _read_many(entry, source, many_op, create_renames.get(name, ""))
     update = _update(source, name)
     return dataclasses.replace(entry, updates=(update,) if update else (), **_tags(source))
 
@@ -133,9 +146,34 @@ def with_status(entry: Kind, source: Source, result: str) -> Kind:
     """The entry with the read's result path, its ARN member and the CRD's status fields that the read echoes."""
     described = shape_at(source.op(entry.read.op).output_shape, result)
     members = {ack_name(m): m for m in (described.members if described is not None else {})}
-    arn = next((m for m in members.values() if fold(m).endswith("arn")), "")
+    arns = [m for m in members.values() if fold(m).endswith("arn")]  # logGroupArn before arn (":*")
+    arn = next((m for m in arns if fold(m) == fold(source.resource) + "arn"), arns[0] if arns else "")
     status = tuple(sorted(f for f in source.status_fields if f in members))
     return dataclasses.replace(entry, read=dataclasses.replace(entry.read, result=result), arn=arn, status=status)
+
+
+def _plural(resource: str) -> str:
+    return resource[:-1] + "ies" if resource.endswith("y") else resource + "s"
+
+
+def _read_many(entry: Kind, source: Source, op: str, name_member: str) -> Kind:
+    """A kind with no ReadOne (DescribeLogGroups, DescribeRepositories): listed by its name every time.
+
+    The list call is filtered by the input member generator.yaml renames to the primary key (a name prefix or
+    a list of names), and the item whose create-name member equals the name is the resource.
+    """
+    shape = source.op(op).input_shape
+    renames = source.input_renames(op)
+    params: dict[str, Any] = {}
+    for member, field in renames.items():
+        if field == entry.name and member in shape.members:
+            params[member] = [_IDENTIFIER] if shape.members[member].type_name == "list" else _IDENTIFIER
+    output = source.op(op).output_shape
+    listed = next((m for m, s in output.members.items() if s.type_name == "list"), "")
+    item = shape_at(output, f"{listed}[0]")
+    match = next((m for m in (item.members if item is not None else {}) if fold(m) == fold(name_member)), "")
+    entry = dataclasses.replace(entry, find=Call(op, params, listed), find_match={match: _IDENTIFIER} if match else {})
+    return with_status(dataclasses.replace(entry, read=Call(op, params)), source, f"{listed}[0]")
 
 
 def _operation(source: Source, role: str) -> str:
@@ -172,7 +210,8 @@ def _references(source: Source) -> dict[str, Ref]:
         spec_field = ack_name(go_name)
         ref_field = _ref_field(source, spec_field)
         if ref_field:
-            path = ".".join(ack_name(part) for part in str(target["path"]).split("."))
+            # ACK's Go path (Status.ACKResourceMetadata.ARN) in the JSON names of the other kind's object
+            path = ".".join(_ACK_JSON.get(part, ack_name(part)) for part in str(target["path"]).split("."))
             refs[ref_field] = Ref(spec_field, target.get("service_name") or source.service, target["resource"], path)
     return refs
 
@@ -199,11 +238,13 @@ def _excluded(source: Source, create_op: str, renames: dict[str, str]) -> tuple[
     )
 
 
-def _not_found(source: Source) -> tuple[str, ...]:
+def _not_found(source: Source, ops: tuple[str, ...]) -> tuple[str, ...]:
+    """ACK's 404 code (``exceptions.errors.404``), else the read's and delete's not-found errors in the model."""
     code = ((source.config.get("exceptions") or {}).get("errors") or {}).get("404", {}).get("code")
-    errors = {e.name for op in source.model.operation_names for e in source.op(op).error_shapes}
-    found = [str(code)] if code else []
-    return tuple(found + sorted(e for e in errors if e.endswith("NotFoundException") and e not in found))
+    if code:
+        return (str(code),)
+    errors = {e.name for op in ops if source.has(op) for e in source.op(op).error_shapes}
+    return tuple(sorted(e for e in errors if e.endswith(("NotFoundException", "NotFound"))))
 
 
 def _update(source: Source, name: str) -> Update | None:
@@ -232,7 +273,12 @@ def _tags(source: Source) -> dict[str, Any]:
         return {}
     on = _tag_target(source, tag_op)
     found: dict[str, Any] = {"tag": Call(tag_op, on)}
-    for list_op in ("ListTagsForResource", f"List{source.resource}Tags", "ListResourceTags", f"ListTags{source.resource}"):
+    for list_op in (
+        "ListTagsForResource",
+        f"List{source.resource}Tags",
+        "ListResourceTags",
+        f"ListTags{source.resource}",
+    ):
         if source.has(list_op):
             output = source.op(list_op).output_shape
             result = next((m for m in output.members if fold(m) in ("tags", "taglist")), "")

@@ -237,6 +237,8 @@ class _Operation:
                 if described is not None and not self._gone(described):
                     return dict(described)
                 self.id = None
+            if kind.find is None:  # known only by the id kroless recorded (KMS keys): none recorded, none found
+                return None
         if kind.find is not None and self.id is None:
             if not kind.id and set(self.render(kind.find.params)) != set(kind.find.params):
                 return None  # its identity is not known (its hosted zone does not exist): nothing to find
@@ -1001,10 +1003,10 @@ def _tag_dict(tags: Any) -> dict[str, str]:
         return {str(k): str(v) for k, v in tags.items()}
     out = {}
     for tag in tags or []:
-        if isinstance(tag, dict):
-            key = tag.get("Key", tag.get("key"))
-            if key is not None:
-                out[str(key)] = str(tag.get("Value", tag.get("value", "")))
+        if isinstance(tag, dict):  # {Key, Value}; KMS and ACK's kms CRD: {TagKey, TagValue} / {tagKey, tagValue}
+            named = {fold(k).removeprefix("tag"): v for k, v in tag.items()}
+            if named.get("key") is not None:
+                out[str(named["key"])] = str(named.get("value", ""))
     return out
 
 
