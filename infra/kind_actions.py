@@ -1,6 +1,6 @@
-"""IAM actions of the ACK kinds a deployment allows, derived from the AWS provider's per-kind table.
+"""IAM actions of the ACK kinds a deployment allows, derived from the AWS provider's per-kind entries.
 
-The provider (``kroless.providers.aws.kinds``) names every botocore operation it calls for a kind: create,
+The provider's entries (``kroless.providers.aws.catalog``: the hand table and the generic engine's) name every botocore operation it calls for a kind: create,
 read, delete, find, updates, attribute and member calls, tag reads and writes. The IAM action of an
 operation is ``<service prefix>:<OperationName>`` except where a service authorizes a call under another
 name (S3's bucket sub-resources, API Gateway's HTTP verbs); those exceptions are listed in
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 
 from kroless.drift.identity import READ_VERBS  # read-only calls: CloudTrail does not deliver them to EventBridge
-from kroless.providers.aws import kinds as provider_kinds
+from kroless.providers.aws import catalog
 from kroless.providers.aws.iam_actions import iam_action
 from kroless.providers.aws.table import Kind, kind_calls, untag_call
 from kroless.providers.compare import fold
@@ -120,7 +120,7 @@ def create_carries_tags(kind: Kind) -> bool:
 
 
 def all_kinds() -> tuple[Kind, ...]:
-    return provider_kinds.all_kinds()
+    return catalog.all_kinds()  # the hand table's kinds and those the generic engine derives
 
 
 def known_services() -> list[str]:
@@ -143,7 +143,7 @@ def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> lis
         selected.update({(k.service, k.kind): k for k in table if k.service == service})
     for name in kinds:
         service, _, kind_name = name.partition("/")
-        kind = provider_kinds.lookup(service, kind_name)
+        kind = catalog.lookup(service, kind_name)
         if kind is None:
             known = ", ".join(f"{k.service}/{k.kind}" for k in table)
             raise ValueError(f"allowedKinds: unknown kind {name!r} (use <service>/<Kind>); known: {known}")

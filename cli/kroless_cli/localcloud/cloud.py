@@ -333,6 +333,6 @@ def _as_function(handler: Any, credentials: Any, function_services: Services) ->
 
 def known_services() -> list[str]:
     """Every ACK service kroless has kinds for: the local cloud allows them all."""
-    from kroless.providers.aws.kinds import all_kinds
+    from kroless.providers.served import served_ack_kinds
 
-    return sorted({kind.service for kind in all_kinds()})
+    return sorted({service for service, _ in served_ack_kinds()})

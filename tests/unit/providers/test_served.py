@@ -1,19 +1,29 @@
-"""Which ACK kinds kroless serves: one answer, the AWS provider's table, asked without the AWS SDK."""
+"""Which ACK kinds kroless serves: one answer, the AWS provider's catalog (hand table + generic engine), asked
+without the AWS SDK."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+from kroless.providers.aws import catalog
 from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws.services import GENERIC_KINDS
 from kroless.providers.served import ack_kind_served, served_ack_kinds
 from kroless.schemas.ack import ack_kind
 
 
 def test_the_served_kinds_are_the_providers_table() -> None:
-    assert set(served_ack_kinds()) == {(entry.service, entry.kind) for entry in kind_table.all_kinds()}
-    assert len(served_ack_kinds()) == 39
-    assert ack_kind_served("s3", "Bucket") and not ack_kind_served("sqs", "Queue")
+    assert set(served_ack_kinds()) == {(entry.service, entry.kind) for entry in catalog.all_kinds()}
+    assert len(kind_table.all_kinds()) == 39 and len(served_ack_kinds()) == 39 + len(GENERIC_KINDS)
+    assert ack_kind_served("s3", "Bucket") and ack_kind_served("sqs", "Queue")
+    assert not ack_kind_served("sqs", "Queues") and not ack_kind_served("kinesis", "Stream")
+
+
+def test_the_generic_engine_never_shadows_the_hand_table() -> None:
+    assert [key for key in GENERIC_KINDS if kind_table.lookup(*key) is not None] == []
+    assert catalog.lookup("s3", "Bucket") is kind_table.lookup("s3", "Bucket")
+    assert catalog.lookup("sqs", "Queue") is not None and catalog.lookup("sqs", "Queue").create.op == "CreateQueue"
     assert served_ack_kinds("eks") == [("eks", k) for k in ("AccessEntry", "Addon", "Cluster", "Nodegroup", "PodIdentityAssociation")]
 
 
@@ -27,7 +37,7 @@ def test_asking_imports_no_aws_sdk() -> None:
     code = (
         "import sys\n"
         "from kroless.providers.served import ack_kind_served\n"
-        "assert ack_kind_served('ec2', 'VPC')\n"
+        "assert ack_kind_served('ec2', 'VPC') and ack_kind_served('sqs', 'Queue')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore')))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
