@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kroless.providers.aws import accepted_fields
-from kroless.providers.aws.kinds import all_kinds
+from kroless.providers.aws.catalog import all_kinds  # the hand table and the generic engine
 from kroless.providers.aws.table import Kind
 
 from .crds import ack_crd_schema
