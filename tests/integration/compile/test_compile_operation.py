@@ -145,46 +145,46 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_create
     """Registration compiles the RGD first: an ACK kind the AWS provider cannot create (Kro with ACK would accept
     it) is refused with the alternatives, with no state machine and no registered RGD left behind."""
     services = deployed(deployment_settings())
-    manifest = rgd_document("queues", ["a"], {"a": []}).body
+    manifest = rgd_document("streams", ["a"], {"a": []}).body
     manifest["spec"]["resources"].append(
         {
-            "id": "queue",
+            "id": "stream",
             "template": {
-                "apiVersion": "sqs.services.k8s.aws/v1alpha1",
-                "kind": "Queue",
+                "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
+                "kind": "Stream",
                 "metadata": {"name": "${schema.spec.name}"},
-                "spec": {"queueName": "${schema.spec.name}"},
+                "spec": {"name": "${schema.spec.name}"},
             },
         }
     )
-    with pytest.raises(KrolessError, match=r'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported'):
+    with pytest.raises(KrolessError, match=r'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported'):
         operations.apply_rgd(services, manifest, event_id="event-5")
     assert services.sfn.list_state_machines()["stateMachines"] == []
-    assert services.store.get_rgd("queues") is None
+    assert services.store.get_rgd("streams") is None
     with pytest.raises(KrolessError) as reported:
         wait_registered(services.store, manifest, "event-5", timeout=30)
     assert str(reported.value).startswith(
-        'resourcegraphdefinition "queues": kind: failed to build resource "queue": ACK kind "Queue" in version '
+        'resourcegraphdefinition "streams": kind: failed to build resource "stream": ACK kind "Stream" in version '
     )
-    assert "kroless supports no sqs kind; it supports kinds of acm, apigatewayv2, dynamodb, ec2" in str(reported.value)
+    assert "kroless supports no kinesis kind; it supports kinds of acm, apigatewayv2, cloudwatchlogs, dynamodb, ec2" in str(reported.value)
 
 
 def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> None:
-    """An RGD stored before kroless checked ACK kinds (here one using sqs Queue, which the provider does not serve)
+    """An RGD stored before kroless checked ACK kinds (here one using kinesis Stream, which the provider does not serve)
     no longer compiles: its own instances fail with the reason, every other RGD keeps working."""
     services = deployed(deployment_settings())
     old = rgd_document("legacy", ["a"], {"a": []}).body
     old["spec"]["schema"]["kind"] = "Legacy"
     old["spec"]["resources"][0]["template"] = {
-        "apiVersion": "sqs.services.k8s.aws/v1alpha1",
-        "kind": "Queue",
+        "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
+        "kind": "Stream",
         "metadata": {"name": "${schema.spec.name}"},
     }
     services.store.put_rgd("legacy", old, {"name": "legacy"})
     operations.apply_rgd(services, rgd_document("fresh", ["a"], {"a": []}).body)
     instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Synthetic", "metadata": {"name": "shop"}, "spec": {"name": "shop"}}
     assert operations.apply_instance(services, instance)["execution"]
-    with pytest.raises(KrolessError, match=r'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported'):
+    with pytest.raises(KrolessError, match=r'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported'):
         services.registry.graph("legacy")
 
 

@@ -118,20 +118,20 @@ def test_a_static_value_of_the_wrong_type_is_refused(tmp_path: Path, capsys: pyt
 
 
 def test_the_type_of_an_unserved_kinds_field_is_known_too() -> None:
-    """Queue is not served (below), but its CRD types its fields: ${queue.status.queueURL} is a string."""
-    queue = KindRegistry().lookup("sqs.services.k8s.aws/v1alpha1", "Queue")
-    assert queue.namespaced and queue.unserved
-    assert typecheck.infer("queue.status.queueURL", "dyn", {"queue": queue.schema}) == {"type": "string"}
+    """Stream is not served (below), but its CRD types its fields: ${stream.status.streamStatus} is a string."""
+    stream = KindRegistry().lookup("kinesis.services.k8s.aws/v1alpha1", "Stream")
+    assert stream.namespaced and stream.unserved
+    assert typecheck.infer("stream.status.streamStatus", "dyn", {"stream": stream.schema}) == {"type": "string"}
 
 
-def queue() -> dict[str, Any]:
+def stream() -> dict[str, Any]:
     return {
-        "id": "queue",
+        "id": "stream",
         "template": {
-            "apiVersion": "sqs.services.k8s.aws/v1alpha1",
-            "kind": "Queue",
+            "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
+            "kind": "Stream",
             "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"queueName": "${schema.spec.name}"},
+            "spec": {"name": "${schema.spec.name}"},
         },
     }
 
@@ -139,11 +139,11 @@ def queue() -> dict[str, Any]:
 def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = error_line(tmp_path, capsys, rgd(BUCKET, queue()))
-    assert 'store: kind: failed to build resource "queue": ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" ' \
-           "is not supported by kroless yet (its AWS provider cannot create or read it); kroless supports no sqs " \
-           "kind; it supports kinds of acm, apigatewayv2, dynamodb, ec2, " in line  # fmt: skip
-    assert line.endswith(", sns (`kroless api-resources` lists them)")
+    line = error_line(tmp_path, capsys, rgd(BUCKET, stream()))
+    assert 'store: kind: failed to build resource "stream": ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" ' \
+           "is not supported by kroless yet (its AWS provider cannot create or read it); kroless supports no kinesis " \
+           "kind; it supports kinds of acm, apigatewayv2, cloudwatchlogs, dynamodb, ec2, " in line  # fmt: skip
+    assert line.endswith(", sns, sqs (`kroless api-resources` lists them)")
     # a service kroless serves other kinds of: those are named
     instance = {**vpc(), "id": "server"}
     instance["template"] = {**instance["template"], "kind": "Instance", "spec": {"instanceType": "t3.micro"}}
@@ -158,10 +158,10 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
 def test_an_external_ref_to_an_unserved_kind_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """kroless's provider cannot read it either."""
     external = {
-        "id": "queue",
-        "externalRef": {"apiVersion": "sqs.services.k8s.aws/v1alpha1", "kind": "Queue", "metadata": {"name": "q"}},
+        "id": "stream",
+        "externalRef": {"apiVersion": "kinesis.services.k8s.aws/v1alpha1", "kind": "Stream", "metadata": {"name": "q"}},
     }
-    assert 'ACK kind "Queue" in version "sqs.services.k8s.aws/v1alpha1" is not supported' in error_line(
+    assert 'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported' in error_line(
         tmp_path, capsys, rgd(external)
     )
 
