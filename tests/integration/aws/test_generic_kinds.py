@@ -7,28 +7,30 @@ These kinds have no hand table entry: generator.yaml + the CRD + botocore's mode
 from __future__ import annotations
 
 import boto3
-import pytest
 
 from kroless.providers.aws import AwsProvider, kinds
+from kroless.providers.aws.services import GENERIC_KINDS
 from kroless.providers.base import INSTANCE_TAG
 
 from .conftest import OWNER, REGION, FakeReferences, manifest, synced
 from .test_core_kinds import assert_crd_status
 from .test_more_kinds import finish, round_trip
+from .test_service_kinds import role, zipped
+
+# the kinds this file round-trips (each test below), so that a kind added to GENERIC_KINDS needs its test
+TESTED = [
+    ("cloudwatchlogs", "LogGroup"),
+    ("ecr", "Repository"),
+    ("kms", "Key"),
+    ("lambda", "EventSourceMapping"),
+    ("secretsmanager", "Secret"),
+    ("sqs", "Queue"),
+]
 
 
-@pytest.mark.parametrize(
-    "service, kind",
-    [
-        ("sqs", "Queue"),
-        ("cloudwatchlogs", "LogGroup"),
-        ("kms", "Key"),
-        ("ecr", "Repository"),
-        ("secretsmanager", "Secret"),
-    ],
-)
-def test_generic_kinds_have_no_hand_entry(service: str, kind: str) -> None:
-    assert kinds.lookup(service, kind) is None
+def test_every_generic_kind_is_tested_here_and_has_no_hand_entry() -> None:
+    assert sorted(GENERIC_KINDS) == sorted(TESTED)
+    assert [key for key in GENERIC_KINDS if kinds.lookup(*key) is not None] == []
 
 
 def test_queue(provider: AwsProvider) -> None:
@@ -121,3 +123,41 @@ def test_secret(provider: AwsProvider, refs: FakeReferences) -> None:
     assert "hunter2" not in str(updated)  # the value stays a reference in what kroless records
     finish(provider, secret)
     assert sm.list_secrets()["SecretList"] == []
+
+
+def test_event_source_mapping(provider: AwsProvider, refs: FakeReferences) -> None:
+    """A generated id (UUID) recorded in status; a mapping not recorded yet is found by function + source."""
+    lam = boto3.client("lambda", region_name=REGION)
+    role(provider, refs, "worker-role", "lambda.amazonaws.com")
+    function = manifest(
+        "Function",
+        "worker",
+        {
+            "name": "worker",
+            "packageType": "Zip",
+            "code": {"zipFile": zipped("def handler(e, c):\n    return 1\n")},
+            "handler": "index.handler",
+            "runtime": "python3.12",
+            "roleRef": {"from": {"name": "worker-role"}},
+        },
+        service="lambda",
+    )
+    refs.put(provider.apply(function, OWNER))
+    queue = provider.apply(manifest("Queue", "jobs", {"queueName": "jobs"}, service="sqs"), OWNER)
+    spec = {
+        "functionRef": {"from": {"name": "worker"}},
+        "eventSourceARN": queue["status"]["queueARN"],
+        "batchSize": 5,
+    }
+    mapping = manifest("EventSourceMapping", "jobs-to-worker", spec, service="lambda")
+    created, updated = round_trip(provider, mapping, {"batchSize": 7})
+    uuid = created["status"]["uuid"]
+    assert created["status"]["functionARN"] == f"arn:aws:lambda:{REGION}:123456789012:function:worker"
+    assert lam.get_event_source_mapping(UUID=uuid)["BatchSize"] == 7
+    assert lam.list_tags(Resource=created["status"]["ackResourceMetadata"]["arn"])["Tags"][INSTANCE_TAG] == OWNER.instance
+    assert provider.apply(mapping, OWNER)["status"]["uuid"] == uuid  # not recorded (refs): found, not created again
+    refs.put(updated)
+    assert provider.read(mapping)["status"]["uuid"] == uuid
+    assert len(lam.list_event_source_mappings()["EventSourceMappings"]) == 1
+    finish(provider, mapping)
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []

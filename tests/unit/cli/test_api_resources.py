@@ -39,7 +39,7 @@ def test_offline_it_lists_the_kinds_kroless_serves_without_registered_apis(
     assert ["buckets", "s3.services.k8s.aws/v1alpha1", "true", "Bucket"] in table  # no short names
     assert ["eventbuses", "eb,bus", "eventbridge.services.k8s.aws/v1alpha1", "true", "EventBus"] in table
     ack = [row for row in table if row[-3].endswith(".services.k8s.aws/v1alpha1")]
-    assert len(ack) == 44  # the kinds the AWS provider serves; not kinesis's Stream
+    assert len(ack) == 45  # the kinds the AWS provider serves; not kinesis's Stream
     assert not any(row[-1] == "Stream" for row in ack)
     # kubectl's order: the core group first, the custom resources' groups last
     assert table[0][-3] == "v1" and table[-1][-3].endswith(".services.k8s.aws/v1alpha1")
@@ -62,12 +62,12 @@ def test_json_lists_every_ack_kind_with_group_version_kind(capsys: pytest.Captur
     assert {"name": "streams", "shortNames": [], "group": "kinesis.services.k8s.aws", "version": "v1alpha1",
             "apiVersion": "kinesis.services.k8s.aws/v1alpha1", "kind": "Stream", "namespaced": True, "served": False,
             "provider": ""} in ack  # fmt: skip
-    assert sum(item["served"] for item in ack) == 44
+    assert sum(item["served"] for item in ack) == 45
     assert {"group": "", "version": "v1", "kind": "ConfigMap", "namespaced": True} == {
         k: v for k, v in next(i for i in items if i["kind"] == "ConfigMap").items() if k in ("group", "version", "kind", "namespaced")
     }
     out, _ = api_resources(capsys, tmp_path, "-o", "json")
-    assert len([item for item in json.loads(out) if item["group"].endswith(".services.k8s.aws")]) == 44
+    assert len([item for item in json.loads(out) if item["group"].endswith(".services.k8s.aws")]) == 45
 
 
 def test_name_wide_and_kubectls_filters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

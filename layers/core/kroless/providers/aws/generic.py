@@ -33,7 +33,6 @@ from kroless.schemas.ack import ack_schema
 from kroless.schemas.ack_generator import generator_resource, generator_service
 
 _ACK_STATUS = {"ackResourceMetadata", "conditions"}
-_IDENTIFIER = "{name}"
 _ACK_JSON = {"ACKResourceMetadata": "ackResourceMetadata"}
 
 
@@ -76,6 +75,11 @@ class Source:
             if (field or {}).get("is_primary_key"):
                 return ack_name(go_name)
         return "name" if "name" in self.spec_fields else ""
+
+    @property
+    def identifier(self) -> str:
+        """The template naming the resource in calls: its spec name, or the id AWS generated (lambda ``UUID``)."""
+        return "{name}" if self.primary_key in self.spec_fields else "{id}"
 
 
 def derive(service: str, kind: str) -> Kind | None:
@@ -136,6 +140,8 @@ def _entry(source: Source, api: str) -> Kind:
     )
     if read_op:
         entry = with_status(entry, source, "")
+        if not name and key:
+            entry = _generated_id(entry, source, key)
     elif many_op and name:
         entry = _read_many(entry, source, many_op, create_renames.get(name, ""))
     update = _update(source, name)
@@ -150,6 +156,15 @@ def with_status(entry: Kind, source: Source, result: str) -> Kind:
     arn = next((m for m in arns if fold(m) == fold(source.resource) + "arn"), arns[0] if arns else "")
     status = tuple(sorted(f for f in source.status_fields if f in members))
     return dataclasses.replace(entry, read=dataclasses.replace(entry.read, result=result), arn=arn, status=status)
+
+
+def _generated_id(entry: Kind, source: Source, key: str) -> Kind:
+    """A kind whose primary key AWS generates (lambda EventSourceMapping ``UUID``): the create's output names
+    it, kroless records it in status and finds the resource by it."""
+    output = source.op(entry.create.op).output_shape
+    member = next((m for m in (output.members if output is not None else {}) if ack_name(m) == key), "")
+    recorded = f"status.{key}" if key in source.status_fields else ""
+    return dataclasses.replace(entry, create=Call(entry.create.op, result=member), id=member, recorded=recorded)
 
 
 def _plural(resource: str) -> str:
@@ -167,12 +182,12 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str) -> Kind:
     params: dict[str, Any] = {}
     for member, field in renames.items():
         if field == entry.name and member in shape.members:
-            params[member] = [_IDENTIFIER] if shape.members[member].type_name == "list" else _IDENTIFIER
+            params[member] = [source.identifier] if shape.members[member].type_name == "list" else source.identifier
     output = source.op(op).output_shape
     listed = next((m for m, s in output.members.items() if s.type_name == "list"), "")
     item = shape_at(output, f"{listed}[0]")
     match = next((m for m in (item.members if item is not None else {}) if fold(m) == fold(name_member)), "")
-    entry = dataclasses.replace(entry, find=Call(op, params, listed), find_match={match: _IDENTIFIER} if match else {})
+    entry = dataclasses.replace(entry, find=Call(op, params, listed), find_match={match: source.identifier} if match else {})
     return with_status(dataclasses.replace(entry, read=Call(op, params)), source, f"{listed}[0]")
 
 
@@ -196,7 +211,7 @@ def _identify(source: Source, op: str) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for member in shape.required_members:
         if renames.get(member, ack_name(member)) == key or ack_name(member) == key:
-            params[member] = _IDENTIFIER
+            params[member] = source.identifier
     return params
 
 
@@ -292,5 +307,5 @@ def _tag_target(source: Source, op: str) -> dict[str, Any]:
     shape = source.op(op).input_shape
     for member in shape.required_members:
         if fold(member) not in ("tags", "taglist", "tagkeys"):
-            return {member: "{arn}" if "arn" in fold(member) or "resource" in fold(member) else _IDENTIFIER}
+            return {member: "{arn}" if "arn" in fold(member) or "resource" in fold(member) else source.identifier}
     return {}

@@ -16,4 +16,5 @@ GENERIC_KINDS: dict[tuple[str, str], str] = {
     ("kms", "Key"): "kms",
     ("ecr", "Repository"): "ecr",
     ("secretsmanager", "Secret"): "secretsmanager",
+    ("lambda", "EventSourceMapping"): "lambda_",  # (lambda is a keyword)
 }
