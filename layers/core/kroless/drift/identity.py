@@ -1,7 +1,7 @@
 """Which resource a CloudTrail call touched.
 
-Derived from the AWS provider's per-kind table (:mod:`kroless.providers.aws.kinds`), the same table that
-drives the provider and the IAM policy: every call the provider makes for a kind names the parameter that
+Derived from the AWS provider's per-kind entries (:mod:`kroless.providers.aws.catalog`), the same entries that
+drive the provider and the IAM policy: every call the provider makes for a kind names the parameter that
 identifies the resource (``DeleteDBInstance`` ``{"DBInstanceIdentifier": "{name}"}``, the security-group
 rule calls ``{"GroupId": "{id}"}``, tag calls ``{"ResourceName": "{arn}"}``). CloudTrail logs those
 parameters under the same names in lowerCamelCase (``dBInstanceIdentifier``, ``groupId``; EC2 lists as
@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from kroless.drift.cloudtrail import ApiCall
-from kroless.providers.aws import kinds as kind_table
+from kroless.providers.aws import catalog
 from kroless.providers.aws.table import Kind, kind_calls
 from kroless.providers.compare import fold
 from kroless.providers.identity import alias
@@ -71,7 +71,7 @@ def _name_members(kind: Kind) -> tuple[str, ...]:
 def addresses() -> dict[tuple[str, str], tuple[Address, ...]]:
     """``(botocore service, operation)`` -> how each kind's call of that operation names its resource."""
     table: dict[tuple[str, str], list[Address]] = {}
-    for kind in kind_table.all_kinds():
+    for kind in catalog.all_kinds():  # the hand table and the generic engine's kinds
         for call in kind_calls(kind):
             if call.op.startswith(READ_VERBS):
                 continue
