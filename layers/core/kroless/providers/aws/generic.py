@@ -70,7 +70,7 @@ class Source:
 
     @property
     def primary_key(self) -> str:
-        """The ACK field that identifies the resource (``is_primary_key``; else the create's renamed name)."""
+        """The ACK field that identifies the resource (``is_primary_key``; else the spec's ``name``, if any)."""
         for go_name, field in (self.config.get("fields") or {}).items():
             if (field or {}).get("is_primary_key"):
                 return ack_name(go_name)
@@ -82,13 +82,9 @@ class Source:
         return "{name}" if self.primary_key in self.spec_fields else "{id}"
 
 
+@cache  # derived once per process: the botocore model and the CRD are read on first use
 def derive(service: str, kind: str) -> Kind | None:
     """The entry of a kind the generic engine serves, or None (not one of :data:`GENERIC_KINDS`)."""
-    return _derive(service, kind)
-
-
-@cache  # derived once per process: the botocore model and the CRD are read on first use
-def _derive(service: str, kind: str) -> Kind | None:
     hook_module = GENERIC_KINDS.get((service, kind))
     found = generator_resource(service, kind)
     if hook_module is None or found is None:
