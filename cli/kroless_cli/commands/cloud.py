@@ -13,24 +13,27 @@ import textwrap
 import time
 from typing import Any
 
-from kroless.compiler import is_rgd, validate_instance_document
+from kroless.compiler import is_rgd
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
-from kroless.schemas.kubernetes import builtin_schema
 from kroless.simpleschema.plural import pluralize
 from kroless.store import InstanceKey, InstanceRecord, NodeRecord
-from kroless_cli.commands.commands import no_matches
 from kroless_cli.commands.output import emit, to_yaml
+from kroless_cli.commands.output import table as _table
+from kroless_cli.commands.plan import (
+    Prepared,
+    changes,
+    kubernetes,
+    located_name,
+    prepare,
+    print_changes,
+    with_namespace,
+)
 from kroless_cli.commands.registration import wait_registered
-from kroless_cli.commands.target import Target, aws_target, local_target
+from kroless_cli.commands.target import Target, target_of
+from kroless_cli.commands.watch import watch
 
 TERMINAL = {"ACTIVE", "ERROR"}
-
-
-def target_of(args: argparse.Namespace) -> Target:
-    if args.target == "aws":
-        return aws_target(args.stack, args.region)
-    return local_target(args.state_dir)
 
 
 def _documents(paths: list[str]) -> list[Document]:
@@ -55,35 +58,35 @@ def _age(timestamp: str | None) -> str:
 
 
 def apply(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    documents = sorted(_documents(args.filename), key=lambda d: not is_rgd(d))  # RGDs first: their APIs, then instances
-    for document in documents:
+    target = target_of(args, start=args.dry_run == "none")
+    prepared = prepare(target, _documents(args.filename), args.namespace)  # all checked: a bad one sends nothing
+    if args.dry_run != "none":
+        print_changes(changes(target, prepared), dry_run=True)
+        return 0
+    for item in prepared:
         try:
-            code = _apply_one(args, target, document)
+            code = _apply_one(args, target, item)
         except KrolessError as err:
-            raise err.at(file=document.file, name=document.name) from None
+            raise err.at(file=item.document.file, name=located_name(item.document)) from None
         if code:
             return code
     return 0
 
 
-def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> int:
+def _apply_one(args: argparse.Namespace, target: Target, item: Prepared) -> int:
+    document, graph, key = item.document, item.graph, item.key
     where = f"{document.file}: {document.name}"
     if is_rgd(document):
-        graph = target.registry.validate(document.body, file=document.file)
+        assert graph is not None
         event_id = target.put("ResourceGraphDefinition Applied", document.body)
         wait_registered(target.store, document.body, event_id, args.timeout)
         print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
         return 0
-    rgd = target.registry.apis().get((document.api_version, document.kind))
-    if rgd is None:
+    if graph is None or key is None:
         _apply_plain(target, document)
         return 0
-    graph = target.registry.graph(rgd)
-    defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
-    key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     before = target.store.get_instance(key)
-    target.put("Instance Applied", document.body)
+    target.put("Instance Applied", item.body)
     print(f"{where}: {graph.kind} applied")
     if args.wait:
         record = _follow(target, key, before, args.timeout, graph.topological_order)
@@ -94,14 +97,9 @@ def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> 
 
 def _apply_plain(target: Target, document: Document) -> None:
     """A plain Kubernetes object (e.g. what an externalRef reads): kubectl's job, done for the local cloud."""
-    if builtin_schema(document.api_version, document.kind) is None:
-        raise KrolessError(no_matches(document, "registered: apply its RGD first"))
-    if target.kubernetes_url is None:
-        raise KrolessError(f"{document.kind} is not an RGD or an instance of one; apply it with kubectl")
     from kroless.providers.base import Ownership
-    from kroless.providers.kubernetes import KubernetesProvider
 
-    provider = KubernetesProvider.from_host(target.kubernetes_url)
+    provider = kubernetes(target)
     body = dict(document.body)
     metadata = dict(body.get("metadata") or {})
     annotations = dict(metadata.get("annotations") or {})
@@ -169,6 +167,8 @@ def _resolve_kind(target: Target, kind: str) -> str:
 def _namespace(args: argparse.Namespace) -> str | None:
     """kubectl's namespace: ``-n``, else ``default``; None for ``-A`` (every namespace)."""
     if getattr(args, "all_namespaces", False):
+        if getattr(args, "name", None):
+            raise KrolessError("a resource cannot be retrieved by name across all namespaces")  # kubectl's words
         return None
     return str(args.namespace or "default")
 
@@ -193,24 +193,33 @@ def get(args: argparse.Namespace) -> int:
     rgd = _resolve_kind(target, args.kind)
     graph = target.registry.graph(rgd)
     namespace = _namespace(args)
-    instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
+
+    def listed() -> list[InstanceRecord]:
+        return [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
+
+    instances = listed()
     if args.name and not instances:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
+    if args.watch and args.output not in (None, "wide"):
+        raise KrolessError("-w prints table rows: use it without -o, or with -o wide")
     if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
         return 0
-    if not instances:
-        _no_resources(namespace, not graph.namespaced)
-        return 0
     all_namespaces = namespace is None and graph.namespaced
-    rows = [["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"]]
-    for i in instances:
-        ready = next((c["status"] for c in i.conditions if c.get("type") == "Ready"), "Unknown")
-        rows.append([i.key.namespace] * all_namespaces + [i.key.name, i.state, ready, str(i.generation), _age(i.created_at)])
-    if args.output == "wide":
-        rows[0].append("MESSAGE")
-        for row, i in zip(rows[1:], instances, strict=True):
-            row.append(next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), ""))
-    _table(rows)
+    header = ["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"] + ["MESSAGE"] * (args.output == "wide")
+
+    def row(i: InstanceRecord) -> list[str]:
+        ready = next((c for c in i.conditions if c.get("type") == "Ready"), {})
+        cells = [i.key.namespace] * all_namespaces + [i.key.name, i.state, ready.get("status", "Unknown"), str(i.generation), _age(i.created_at)]
+        return cells + [ready.get("message", "")] * (args.output == "wide")
+
+    rows = [header, *(row(i) for i in instances)]
+    if instances:
+        _table(rows)
+    else:
+        _no_resources(namespace, not graph.namespaced)
+    if args.watch:
+        widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+        return watch(listed, row, widths, instances, args.request_timeout)
     return 0
 
 
@@ -247,12 +256,6 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
 def _instance_document(record: InstanceRecord) -> dict[str, Any]:
     """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
     return {**record.as_object(), "status": {**record.status, "state": record.state}}
-
-
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
@@ -347,7 +350,8 @@ def delete(args: argparse.Namespace) -> int:
     target = target_of(args)
     documents: list[dict[str, Any]] = []
     if args.filename:
-        documents = [d.body for d in _documents(args.filename)]
+        # -n as on apply: fills in a missing namespace, refuses a different one
+        documents = [d.body if is_rgd(d) else with_namespace(d.body, args.namespace) for d in _documents(args.filename)]
     elif args.kind and args.name:
         if args.kind.lower() in ("rgd", "resourcegraphdefinition"):
             documents = [
