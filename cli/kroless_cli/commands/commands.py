@@ -90,24 +90,30 @@ def _unserved(result: CompileResult) -> list[Document]:
 
 def _validate_unserved(args: argparse.Namespace, documents: list[Document]) -> list[str]:
     """Instances of RGDs not among the files: validated against the RGDs registered in the target (never started:
-    validate stays offline when nothing runs), else kubectl's "no matches for kind" saying where kroless looked."""
+    validate stays offline when nothing runs), else "no RGD for kind X" saying where kroless looked."""
     if not documents:
         return []
     from kroless_cli.commands.target import target_of
+    from kroless_cli.localcloud.server import running
 
-    where = "among the files given"
-    try:
-        target = target_of(args)
-        apis = target.registry.apis()
-        where += f" or registered in the {'local cloud' if target.name == 'local' else f'stack {args.stack}'}"
-    except KrolessError as err:
-        apis, target = {}, None
-        where += f" (registered RGDs not read: {err.message})"
+    target, apis, where, unread = None, {}, "among the files given", ""
+    if args.target == "local" and running(args.state_dir) is None:
+        unread = f"; registered RGDs not read: no local cloud is running in {args.state_dir} (give its RGD with -f)"
+    else:
+        try:
+            target = target_of(args)
+            apis = target.registry.apis()
+            where += f" or registered in the {'local cloud' if target.name == 'local' else f'stack {args.stack}'}"
+        except KrolessError as err:
+            unread = f"; registered RGDs not read: {err.message}"
     problems = []
     for document in documents:
         rgd = apis.get((document.api_version, document.kind))
         if rgd is None or target is None:
-            problems.append(f"{document.file}: {document.name}: no RGD for kind {document.kind}: {no_matches(document, where)}")
+            problems.append(
+                f"{document.file}: {document.name}: no RGD for kind {document.kind} ({document.api_version}) {where},"
+                f" and no Kubernetes kind of that name{unread}"
+            )
             continue
         graph = target.registry.graph(rgd)
         try:

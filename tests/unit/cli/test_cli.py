@@ -41,7 +41,7 @@ KRO_REJECTS = {
     "aws/llm/llm.yaml": 'returns type "bool" but expected "string"',
 }
 # Kro's proposed `kind: Graph` (graph/rgd.yaml): no API serves it yet, so kubectl would find no matches for it
-NOT_RGDS = {"graph/rgd.yaml": 'no matches for kind "Graph" in version "kro.run/v1alpha1"'}
+NOT_RGDS = {"graph/rgd.yaml": "no RGD for kind Graph (kro.run/v1alpha1)"}
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -69,12 +69,14 @@ def test_our_examples_validate(capsys: pytest.CaptureFixture[str], kro_examples:
     assert "pets: valid DogsvsCatsApp" in out
 
 
-def test_an_instance_without_its_rgd_is_not_valid(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES / "dogsvscats" / "app.yaml"))
+def test_an_instance_without_its_rgd_is_not_valid(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    nothing = str(tmp_path / "none")  # no local cloud to read registered RGDs from
+    code, out, err = run(capsys, "validate", "-f", str(EXAMPLES / "dogsvscats" / "app.yaml"), "--state-dir", nothing)
     assert code == 1 and out == ""
     assert err.splitlines() == [
-        f'{EXAMPLES / "dogsvscats" / "app.yaml"}: pets: no matches for kind "DogsvsCatsApp" in version "kro.run/v1alpha1" '
-        "(neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)"
+        f'{EXAMPLES / "dogsvscats" / "app.yaml"}: pets: no RGD for kind DogsvsCatsApp (kro.run/v1alpha1) among the files '
+        f"given, and no Kubernetes kind of that name; registered RGDs not read: no local cloud is running in {nothing} "
+        "(give its RGD with -f)"
     ]
 
 
@@ -85,10 +87,11 @@ def test_a_typo_in_kind_is_not_valid_and_a_kubernetes_kind_is_known(
     path.write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMapp\nmetadata: {name: b}\n"
     )
-    code, _, err = run(capsys, "validate", "-f", str(path))
+    code, _, err = run(capsys, "validate", "-f", str(path), "--state-dir", str(tmp_path / "none"))
     assert code == 1
     assert err.splitlines() == [
-        f'{path}: b: no matches for kind "ConfigMapp" in version "v1" (neither a Kubernetes kind nor the API of an RGD among the files given: give its RGD with -f)'
+        f"{path}: b: no RGD for kind ConfigMapp (v1) among the files given, and no Kubernetes kind of that name; "
+        f"registered RGDs not read: no local cloud is running in {tmp_path / 'none'} (give its RGD with -f)"
     ]
 
 
