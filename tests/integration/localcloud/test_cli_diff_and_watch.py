@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kroless_cli.commands.main import main
-from kroless_cli.localcloud import server
+from tests.integration.localcloud.cli_session import applied, kroless
 
 RGD = """
 apiVersion: kro.run/v1alpha1
@@ -52,21 +52,8 @@ def note(name: str, namespace: str | None = "default", **spec: object) -> str:
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("manifests")
-    (folder / "rgd.yaml").write_text(RGD)
-    (folder / "shop.yaml").write_text(note("shop", color="red"))
-    state = str(tmp_path_factory.mktemp("local"))
-    try:
-        assert main(["apply", "-f", str(folder), "--state-dir", state, "--timeout", "120"]) == 0
-        yield state
-    finally:
-        server.stop(state)
-
-
-def kroless(capsys: pytest.CaptureFixture[str], state: str, *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--state-dir", state])
-    out, err = capsys.readouterr()
-    return code, out, err
+    with applied(tmp_path_factory, {"rgd.yaml": RGD, "shop.yaml": note("shop", color="red")}) as folder:
+        yield folder
 
 
 def write(tmp_path: Path, text: str, name: str = "manifest.yaml") -> str:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kroless_cli.commands.main import main
-from kroless_cli.localcloud import server
+from tests.integration.localcloud.cli_session import applied, kroless
 
 RGD = """
 apiVersion: kro.run/v1alpha1
@@ -48,21 +47,9 @@ metadata: {name: billing, namespace: team-a}
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("manifests")
-    (folder / "instances.yaml").write_text(INSTANCES)  # instances first by name: apply still registers the RGD first
-    (folder / "rgd.yaml").write_text(RGD)
-    state = str(tmp_path_factory.mktemp("local"))
-    try:
-        assert main(["apply", "-f", str(folder), "--state-dir", state, "--timeout", "120"]) == 0
-        yield state
-    finally:
-        server.stop(state)
-
-
-def kroless(capsys: pytest.CaptureFixture[str], state: str, *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--state-dir", state])
-    out, err = capsys.readouterr()
-    return code, out, err
+    # instances first by name: apply still registers the RGD first
+    with applied(tmp_path_factory, {"instances.yaml": INSTANCES, "rgd.yaml": RGD}) as folder:
+        yield folder
 
 
 def test_get_without_a_namespace_is_the_default_namespace(capsys: pytest.CaptureFixture[str], state: str) -> None:
