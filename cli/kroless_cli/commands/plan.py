@@ -57,10 +57,12 @@ def prepare(target: Target, documents: list[Document], namespace: str | None = N
     declared_namespaces = {d.name for d in documents if (d.api_version, d.kind) == ("v1", "Namespace")}
     existing: dict[str, bool] = {}
     prepared = []
+    rgds = [d for d in documents if is_rgd(d)]
     for document in sorted(documents, key=lambda d: not is_rgd(d)):  # RGDs first: their APIs, then instances
         try:
             if is_rgd(document):
-                graph = target.registry.validate(document.body, file=document.file)
+                # compiled with the registered RGDs and the files' others: an RGD may use the API of one beside it
+                graph = target.registry._compile_all(document.name, rgds)[document.name]
                 graphs[(graph.instance_api_version, graph.kind)] = graph
                 prepared.append(Prepared(document, document.body, graph))
                 continue
@@ -81,7 +83,9 @@ def prepare(target: Target, documents: list[Document], namespace: str | None = N
                 _require_namespace(target, key.namespace, existing)
             prepared.append(Prepared(document, body, graph, key, defaulted))
         except KrolessError as err:
-            raise err.at(file=document.file, name=located_name(document)) from None
+            if err.name in (None, "", document.name):
+                err.name = located_name(document)
+            raise err.at(file=document.file) from None
     return prepared
 
 

@@ -241,3 +241,43 @@ def test_render_help_shows_both_files(capsys: pytest.CaptureFixture[str]) -> Non
     assert "kroless render -f rgd.yaml -f instance.yaml" in " ".join(capsys.readouterr().out.split())
 
 
+
+
+NESTED = """
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: boards.kro.run}
+spec:
+  schema: {apiVersion: v1alpha1, kind: Board, spec: {color: string}}
+  resources:
+  - id: pinned
+    template: {apiVersion: kro.run/v1alpha1, kind: Pin, metadata: {name: "${schema.metadata.name}"}, spec: {}}
+---
+apiVersion: kro.run/v1alpha1
+kind: ResourceGraphDefinition
+metadata: {name: pins.kro.run}
+spec:
+  schema: {apiVersion: v1alpha1, kind: Pin, spec: {size: integer | default=1}}
+  resources:
+  - id: config
+    template:
+      apiVersion: v1
+      kind: ConfigMap
+      metadata: {name: "${schema.metadata.name}"}
+      data: {size: "${string(schema.spec.size)}"}
+"""
+
+
+def test_an_rgd_may_use_the_api_of_another_in_the_same_file(capsys: pytest.CaptureFixture[str], state: str, tmp_path: Path) -> None:
+    code, out, _ = kroless(capsys, state, "apply", "--dry-run", "-f", write(tmp_path, NESTED))
+    assert code == 0
+    assert rows(out) == [["Add", "boards.kro.run", "ResourceGraphDefinition", ""], ["Add", "pins.kro.run", "ResourceGraphDefinition", ""]]
+
+
+def test_a_bad_rgd_is_named_by_its_document(capsys: pytest.CaptureFixture[str], state: str, tmp_path: Path) -> None:
+    manifest = write(tmp_path, NESTED.replace("${string(schema.spec.size)}", "${schema.spec.nope}"))
+    code, out, err = kroless(capsys, state, "apply", "-f", manifest)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"{manifest}: pins.kro.run (document 2): ") and "nope" in err
+    code, _, err = kroless(capsys, state, "get", "rgd", "boards.kro.run")
+    assert code == 1 and "not found" in err
