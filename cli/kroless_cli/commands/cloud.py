@@ -350,8 +350,11 @@ def delete(args: argparse.Namespace) -> int:
     target = target_of(args)
     documents: list[dict[str, Any]] = []
     if args.filename:
-        # -n as on apply: fills in a missing namespace, refuses a different one
-        documents = [d.body if is_rgd(d) else with_namespace(d.body, args.namespace) for d in _documents(args.filename)]
+        for document in _documents(args.filename):
+            try:  # -n as on apply: fills in a missing namespace, refuses a different one
+                documents.append(document.body if is_rgd(document) else with_namespace(document.body, args.namespace))
+            except KrolessError as err:
+                raise err.at(file=document.file, name=located_name(document)) from None
     elif args.kind and args.name:
         if args.kind.lower() in ("rgd", "resourcegraphdefinition"):
             documents = [
