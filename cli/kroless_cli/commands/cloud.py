@@ -55,8 +55,10 @@ def _age(timestamp: str | None) -> str:
 
 
 def apply(args: argparse.Namespace) -> int:
-    target = target_of(args)
     documents = sorted(_documents(args.filename), key=lambda d: not is_rgd(d))  # RGDs first: their APIs, then instances
+    if not documents:  # kubectl's words, before anything is started
+        raise KrolessError(f"{', '.join(args.filename)}: no objects passed to apply")
+    target = target_of(args)
     for document in documents:
         try:
             code = _apply_one(args, target, document)

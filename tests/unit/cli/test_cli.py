@@ -92,6 +92,18 @@ def test_a_typo_in_kind_is_not_valid_and_a_kubernetes_kind_is_known(
     ]
 
 
+def test_an_empty_file_is_refused_by_validate_and_apply_alike(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing here\n---\n")
+    assert run(capsys, "validate", "-f", str(path)) == (1, "", f"{path}: no objects passed to validate\n")
+    state = tmp_path / "state"
+    code, _, err = run(capsys, "apply", "-f", str(path), "--state-dir", str(state))
+    assert (code, err) == (1, f"{path}: no objects passed to apply\n")
+    assert not state.exists()  # refused before a local cloud was started
+
+
 def test_every_kro_example_validates_except_those_kro_rejects(
     capsys: pytest.CaptureFixture[str], kro_examples: object
 ) -> None:
