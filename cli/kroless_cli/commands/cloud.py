@@ -82,7 +82,7 @@ def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> 
         _apply_plain(target, document)
         return 0
     graph = target.registry.graph(rgd)
-    defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
+    defaulted = validate_instance_document(graph, document.body, redact_values=False, strict=True)  # the user's terminal, as kubectl
     key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     before = target.store.get_instance(key)
     target.put("Instance Applied", document.body)

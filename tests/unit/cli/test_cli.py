@@ -104,6 +104,19 @@ def test_an_empty_file_is_refused_by_validate_and_apply_alike(
     assert not state.exists()  # refused before a local cloud was started
 
 
+def test_an_unknown_instance_field_is_refused_as_kubectl_refuses_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """kubectl validates strictly by default (fieldValidation=Strict): a misspelt field is an error, not a
+    value silently dropped by pruning."""
+    path = tmp_path / "shop.yaml"
+    path.write_text((EXAMPLES / "webapp" / "webapp.yaml").read_text().replace("  replicas: 3", "  replicas: 3\n  replicaz: 4"))
+    rgds = [arg for rgd in ("webapp-rgd.yaml", "cache-rgd.yaml") for arg in ("-f", str(EXAMPLES / "webapp" / rgd))]
+    code, _, err = run(capsys, "validate", *rgds, "-f", str(path))
+    assert code == 1
+    assert err.splitlines() == [f'{path}: shop: strict decoding error: unknown field "spec.replicaz"']
+
+
 def test_every_kro_example_validates_except_those_kro_rejects(
     capsys: pytest.CaptureFixture[str], kro_examples: object
 ) -> None:
