@@ -22,6 +22,7 @@ from kroless.model.loader import shape_problem
 from kroless.runtime.states import InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
+from kroless.store import StaleGenerationError
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
 RGD_DELETED = "ResourceGraphDefinition Deleted"
@@ -160,6 +161,8 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
     if services.store.get_instance(key) is None:
         return {"instance": key.ref, "deleted": True}
     generation = services.store.request_deletion(key)
+    # Kro's deletion status from the start (ResourcesReady and Ready Unknown, "deleting resources")
+    finalize_instance(services.reconciler, key, generation, deleting=True, running=True)
     execution = services.start_execution(key, generation, mode="delete")
     return {"instance": key.ref, "generation": generation, "execution": execution}
 
@@ -177,6 +180,11 @@ def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
             outcome = services.reconciler.reconcile_node(
                 task.key, task.generation, task.node, check_only=task.mode == "check"
             )
+            if not outcome.superseded:
+                # Kro writes the status on every reconcile: while the execution runs, the instance says what
+                # it waits for (finalize writes the outcome)
+                with contextlib.suppress(StaleGenerationError):  # a newer generation took over meanwhile
+                    finalize_instance(services.reconciler, task.key, task.generation, running=True)
     return outcome.to_result()
 
 
