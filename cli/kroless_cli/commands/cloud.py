@@ -18,7 +18,7 @@ from kroless.errors import KrolessError
 from kroless.model import Document, load_path
 from kroless.schemas.kubernetes import builtin_schema
 from kroless.simpleschema.plural import pluralize
-from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+from kroless.store import InstanceKey, InstanceRecord, NodeRecord, manifest_hash, redact_secrets
 from kroless_cli.commands.commands import no_matches
 from kroless_cli.commands.output import emit, to_yaml
 from kroless_cli.commands.registration import wait_registered
@@ -83,10 +83,11 @@ def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> 
     defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
     key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     before = target.store.get_instance(key)
+    written = manifest_hash(redact_secrets(defaulted))  # what the admit function stores for this document
     target.put("Instance Applied", document.body)
     print(f"{where}: {graph.kind} applied")
     if args.wait:
-        record = _follow(target, key, before, args.timeout, graph.topological_order)
+        record = _follow(target, key, before, args.timeout, graph.topological_order, written)
         if record is None or record.state != "ACTIVE":
             return 1
     return 0
@@ -112,17 +113,33 @@ def _apply_plain(target: Target, document: Document) -> None:
     print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
 
 
+def _admitted(record: InstanceRecord, before: InstanceRecord | None, written: str | None) -> bool:
+    """Whether ``record`` is the generation this apply wrote (``written``: its manifest hash; None: any, for
+    a new instance), not the one before it: the admit function runs after the event is put, and until then
+    the old generation may well look settled. The same manifest again admits nothing new (the running or
+    settled generation is it), except after an ERROR, when it starts a new generation."""
+    if written is not None and record.manifest_hash != written:
+        return False
+    if before is None or record.generation > before.generation:
+        return True
+    return before.manifest_hash == written and before.state != "ERROR"
+
+
 def _follow(
-    target: Target, key: InstanceKey, before: InstanceRecord | None, timeout: float, order: list[str]
+    target: Target,
+    key: InstanceKey,
+    before: InstanceRecord | None,
+    timeout: float,
+    order: list[str],
+    written: str | None = None,
 ) -> InstanceRecord | None:
-    """Show node states live until the new generation settles (ACTIVE or ERROR) or the timeout."""
+    """Show node states live until the generation this apply wrote settles (ACTIVE or ERROR) or the timeout."""
     started = time.monotonic()
     seen: dict[str, str] = {}
-    generation = None if before is None else before.generation
     record = None
     while time.monotonic() - started < timeout:
         record = target.store.get_instance(key)
-        if record is not None and (generation is None or record.generation > generation or before is not None):
+        if record is not None and _admitted(record, before, written):
             for node in target.store.get_nodes(key):
                 if node.index is not None or node.generation != record.generation:
                     continue
