@@ -16,6 +16,7 @@ from typing import Any
 from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
+from kroless.runtime.objects import instance_object, rgd_object
 from kroless.schemas.kubernetes import builtin_schema
 from kroless.simpleschema.plural import pluralize
 from kroless.store import InstanceKey, InstanceRecord, NodeRecord, manifest_hash, redact_secrets
@@ -213,7 +214,9 @@ def get(args: argparse.Namespace) -> int:
     instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
     if args.name and not instances:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
+    served = target.store.get_rgd(rgd)
+    documents = [(i.key.name, lambda i=i: instance_object(i, served)) for i in instances]
+    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", documents):
         return 0
     if not instances:
         _no_resources(namespace, not graph.namespaced)
@@ -248,7 +251,8 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
     if args.name and not records:
         raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
-    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", [(r.name, lambda r=r: r.document) for r in records]):
+    documents = [(r.name, lambda r=r: rgd_object(r, target.store.get_rgd_rejection(r.name))) for r in records]
+    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", documents):
         return 0
     if not records:
         _no_resources(None, True)
@@ -261,19 +265,47 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     return 0
 
 
-def _instance_document(record: InstanceRecord) -> dict[str, Any]:
-    """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
-    return {**record.as_object(), "status": {**record.status, "state": record.state}}
-
-
 def _table(rows: list[list[str]]) -> None:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
+def _print_conditions(conditions: list[dict[str, Any]]) -> None:
+    print("Conditions:")
+    for condition in conditions:
+        print(
+            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
+        )
+
+
+def _describe_rgd(target: Target, name: str) -> int:
+    record = target.store.get_rgd(name)
+    if record is None:
+        raise KrolessError(f'resourcegraphdefinitions.kro.run "{name}" not found')
+    served = rgd_object(record, target.store.get_rgd_rejection(name))
+    schema = record.document["spec"]["schema"]
+    status = served["status"]
+    instances = target.store.list_instances(name)
+    print(f"Name:          {name}")
+    print(f"API:           {schema.get('group') or 'kro.run'}/{schema['apiVersion']} {schema['kind']}")
+    print(f"State:         {status['state']}")
+    print(f"Revision:      {record.revision} (lastIssuedRevision)")
+    print(f"Created:       {record.created_at}")
+    print(f"Instances:     {len(instances)}")
+    _print_conditions(status["conditions"])
+    print(f"Topological order: {' -> '.join(status['topologicalOrder'])}")
+    print("Resources:")
+    rows = [["ID", "DEPENDS ON"]]
+    rows += [[r["id"], ", ".join(d["id"] for d in r["dependencies"]) or "-"] for r in status["resources"]]
+    _table([["  " + r[0], *r[1:]] for r in rows])
+    return 0
+
+
 def describe(args: argparse.Namespace) -> int:
     target = target_of(args)
+    if args.kind.lower() in RGD_NAMES:
+        return _describe_rgd(target, args.name)
     rgd = _resolve_kind(target, args.kind)
     namespace = _namespace(args)
     matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name and _in_namespace(i, namespace)]
@@ -287,11 +319,12 @@ def describe(args: argparse.Namespace) -> int:
     print(f"API:           {key.api_version} {key.kind} (ResourceGraphDefinition {record.rgd})")
     print(f"Generation:    {record.generation} (observed {record.observed_generation})")
     print(f"State:         {record.state}")
-    print("Conditions:")
-    for condition in record.conditions:
-        print(
-            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
-        )
+    served = instance_object(record, target.store.get_rgd(record.rgd))
+    print(f"UID:           {record.uid}")
+    labels = served["metadata"]["labels"]
+    print(f"Labels:        {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
+    print(f"Finalizers:    {', '.join(served['metadata']['finalizers'])}")
+    _print_conditions(record.conditions)
     status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
     if status:
         print("Status:")

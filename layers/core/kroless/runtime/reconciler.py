@@ -122,6 +122,7 @@ class Reconciler:
             instance_kind=key.kind,
             collection_index=index,
             collection_size=size,
+            instance_uid=state.instance.uid,
         )
 
     def _record(

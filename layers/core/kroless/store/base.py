@@ -180,6 +180,7 @@ class TableStore:
             .set("state", str(state))
             .set("updatedAt", now)
             .set_if_absent("createdAt", now)
+            .set_if_absent("uid", str(uuid.uuid4()))  # Kro's kro.run/resource-graph-definition-id
             .increment("revision")
         )
         try:
