@@ -148,7 +148,7 @@ def test_deletion_makes_resources_ready_and_ready_unknown(engine: Engine) -> Non
     deletion = engine.store.request_deletion(key)
     result = engine.finalize(key, deletion, deleting=True)
     found = conditions(result)
-    assert result["state"] == "DELETING"
+    assert result["state"] == "DELETING" and result["pendingStatus"] == []
     assert triple(found["ResourcesReady"]) == ("Unknown", "UnderDeletion", "deleting resources")
     assert triple(found["Ready"]) == ("Unknown", "UnderDeletion", "deleting resources")
     assert triple(found["InstanceManaged"]) == MANAGED

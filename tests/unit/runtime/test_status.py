@@ -102,19 +102,6 @@ def test_a_changed_spec_is_not_active_until_its_own_generation_ran(engine: Engin
     assert engine.cluster.names("Deployment") == ["shop", "shop-worker-orders"]
 
 
-def test_deleting_reports_deletion_not_readiness(engine: Engine) -> None:
-    engine.cluster.set_status("Deployment", "shop", availableReplicas=1)
-    key, generation = engine.admit({"name": "shop"})
-    engine.run(key, generation)
-    engine.finalize(key, generation)
-
-    deletion = engine.store.request_deletion(key)
-    result = engine.finalize(key, deletion, deleting=True)
-    assert result["state"] == "DELETING" and result["pendingStatus"] == []
-    resources = conditions(result)["ResourcesReady"]
-    assert (resources["status"], resources["reason"]) == ("Unknown", "UnderDeletion")
-
-
 def test_last_transition_time_moves_only_when_a_condition_changes(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
