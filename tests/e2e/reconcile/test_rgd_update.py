@@ -7,6 +7,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
+from kroless import operations
 from kroless_cli.localcloud.cloud import LocalCloud
 from tests.e2e.reconcile.conftest import wait_until
 
@@ -34,7 +37,12 @@ def greeter(greeting: str) -> dict[str, Any]:
     }
 
 
-def test_a_new_rgd_version_re_renders_every_live_instance_without_touching_them(cloud: LocalCloud, namespace: str) -> None:
+def test_a_new_rgd_version_re_renders_every_live_instance_without_touching_them(
+    cloud: LocalCloud, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two per compile invocation: the third instance goes through the bus to the next one (the rule back to
+    # compile, compile's right to put kroless.controller events and to start executions, all as deployed)
+    monkeypatch.setattr(operations, "ROLLOUT_BATCH", 2)
     k8s = cloud.kubernetes
     cloud.register(greeter("hello"))
     names = ["ann", "bob", "cyd"]
@@ -48,10 +56,12 @@ def test_a_new_rgd_version_re_renders_every_live_instance_without_touching_them(
     assert texts() == {n: f"hello {n}" for n in names}
     before = {i.key.name: i for i in cloud.store.list_instances("greeter.kroless.dev") if i.key.namespace == namespace}
 
+    errors_before = len(cloud.aws.async_errors)
     started = time.monotonic()
     cloud.register(greeter("good day"))  # the RGD only: no instance is applied again
     wait_until(lambda: texts() == {n: f"good day {n}" for n in names}, timeout=60, what="all three re-rendered")
     assert time.monotonic() - started < 60
+    assert cloud.aws.async_errors[errors_before:] == []
 
     def settled() -> bool:
         now = {i.key.name: i for i in cloud.store.list_instances("greeter.kroless.dev") if i.key.namespace == namespace}
