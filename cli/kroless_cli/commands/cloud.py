@@ -229,7 +229,8 @@ def get(args: argparse.Namespace) -> int:
     if args.output == "wide":
         rows[0].append("MESSAGE")
         for row, i in zip(rows[1:], instances, strict=True):
-            row.append(next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), ""))
+            message = next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), "")
+            row.append(" ".join(message.split("\n")))  # Kro joins several errors by newlines; a row is one line
     _table(rows)
     return 0
 
@@ -274,9 +275,9 @@ def _table(rows: list[list[str]]) -> None:
 def _print_conditions(conditions: list[dict[str, Any]]) -> None:
     print("Conditions:")
     for condition in conditions:
-        print(
-            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
-        )
+        # a message of several lines (Kro joins node errors by newlines) continues under the first
+        message = condition.get("message", "").replace("\n", "\n" + " " * 49)
+        print(f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {message}")
 
 
 def _describe_rgd(target: Target, name: str) -> int:
