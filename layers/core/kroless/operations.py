@@ -36,8 +36,8 @@ INSTANCE_FAILED = "Instance Failed"
 
 # Rollout of a changed RGD to its live instances (Kro re-enqueues every instance when an RGD is registered
 # again: pkg/dynamiccontroller/dynamic_controller.go, Register). Paced: at most ROLLOUT_RATE executions start
-# per second, ROLLOUT_BATCH per compile invocation; the next batch is one more compile invocation, through
-# the bus, so no invocation runs near its timeout and a 1,000-instance RGD takes about 100 s to roll out.
+# per second, ROLLOUT_BATCH per compile invocation; each batch is a compile invocation of its own, reached
+# through the bus, so none runs near its timeout and a 1,000-instance RGD takes about 100 s to roll out.
 ROLLOUT_RATE = 10.0
 ROLLOUT_BATCH = 200
 
@@ -118,7 +118,10 @@ def _register_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any
     result: dict[str, Any] = {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
     after = services.store.get_rgd(graph.name)
     if before is not None and after is not None and after.revision != before.revision:
-        result["rollout"] = rollout(services, {"rgd": graph.name, "revision": after.revision})
+        # the rollout runs in compile invocations of its own: one that fails is retried by EventBridge,
+        # where a retry of this registration would find the revision stored and start nothing
+        services.emit(RGD_ROLLOUT, {"rgd": graph.name, "revision": after.revision, "after": ""})
+        result["rollout"] = f"revision {after.revision}"
     return result
 
 

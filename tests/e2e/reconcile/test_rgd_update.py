@@ -40,8 +40,8 @@ def greeter(greeting: str) -> dict[str, Any]:
 def test_a_new_rgd_version_re_renders_every_live_instance_without_touching_them(
     cloud: LocalCloud, namespace: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # two per compile invocation: the third instance goes through the bus to the next one (the rule back to
-    # compile, compile's right to put kroless.controller events and to start executions, all as deployed)
+    # two per compile invocation: the rollout goes through the bus twice (the rule back to compile, compile's
+    # right to put kroless.controller events and to start executions, all as deployed)
     monkeypatch.setattr(operations, "ROLLOUT_BATCH", 2)
     k8s = cloud.kubernetes
     cloud.register(greeter("hello"))
