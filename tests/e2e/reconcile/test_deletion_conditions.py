@@ -7,28 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from kroless_cli.localcloud.cloud import LocalCloud
-from tests.e2e.reconcile.conftest import wait_until
+from tests.e2e.reconcile.conftest import configmap_rgd, wait_until
 
-RGD: dict[str, Any] = {
-    "apiVersion": "kro.run/v1alpha1",
-    "kind": "ResourceGraphDefinition",
-    "metadata": {"name": "held.kroless.dev"},
-    "spec": {
-        "schema": {"apiVersion": "v1alpha1", "kind": "Held", "group": "kroless.dev", "spec": {"name": "string"}},
-        "resources": [
-            {
-                "id": "config",
-                "template": {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    # another controller's finalizer: deleting the object only marks it until that one lets go
-                    "metadata": {"name": "${schema.spec.name}", "finalizers": ["example.com/hold"]},
-                    "data": {"a": "b"},
-                },
-            }
-        ],
-    },
-}
+# another controller's finalizer: deleting the object only marks it until that one lets go
+RGD = configmap_rgd("Held", {"finalizers": ["example.com/hold"]}, {"a": "b"})
 
 
 def test_a_deletion_in_progress_shows_kros_under_deletion_conditions(cloud: LocalCloud, namespace: str) -> None:

@@ -11,30 +11,12 @@ import pytest
 
 from kroless import operations
 from kroless_cli.localcloud.cloud import LocalCloud
-from tests.e2e.reconcile.conftest import wait_until
+from tests.e2e.reconcile.conftest import configmap_rgd, wait_until
 
 
 def greeter(greeting: str) -> dict[str, Any]:
     """``greeter.kroless.dev``: one ConfigMap whose data the RGD's version decides."""
-    return {
-        "apiVersion": "kro.run/v1alpha1",
-        "kind": "ResourceGraphDefinition",
-        "metadata": {"name": "greeter.kroless.dev"},
-        "spec": {
-            "schema": {"apiVersion": "v1alpha1", "kind": "Greeter", "group": "kroless.dev", "spec": {"name": "string"}},
-            "resources": [
-                {
-                    "id": "greeting",
-                    "template": {
-                        "apiVersion": "v1",
-                        "kind": "ConfigMap",
-                        "metadata": {"name": "${schema.spec.name}"},
-                        "data": {"text": "${'" + greeting + " ' + schema.spec.name}"},
-                    },
-                }
-            ],
-        },
-    }
+    return configmap_rgd("Greeter", {}, {"text": "${'" + greeting + " ' + schema.spec.name}"})
 
 
 def test_a_new_rgd_version_re_renders_every_live_instance_without_touching_them(
