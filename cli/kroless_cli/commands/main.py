@@ -87,7 +87,7 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     get.add_argument("-A", "--all-namespaces", action="store_true")
     get.add_argument("-o", "--output", choices=["wide", "yaml", "json", "name"])
     target(get)
-    describe = commands.add_parser("describe", help="an instance: conditions, per-node state, errors, executions")
+    describe = commands.add_parser("describe", help="an instance (conditions, per-node state, errors, executions) or an RGD (rgd NAME)")
     describe.add_argument("kind")
     describe.add_argument("name")
     describe.add_argument("-n", "--namespace", help="default: default")
