@@ -16,8 +16,9 @@ from typing import Any
 from kroless.compiler import is_rgd
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
+from kroless.runtime.objects import instance_object, rgd_object
 from kroless.simpleschema.plural import pluralize
-from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+from kroless.store import InstanceKey, InstanceRecord, NodeRecord, manifest_hash, redact_secrets
 from kroless_cli.commands.output import emit, to_yaml
 from kroless_cli.commands.output import table as _table
 from kroless_cli.commands.plan import (
@@ -58,8 +59,11 @@ def _age(timestamp: str | None) -> str:
 
 
 def apply(args: argparse.Namespace) -> int:
+    documents = _documents(args.filename)
+    if not documents:  # kubectl's words, before anything is started
+        raise KrolessError(f"{', '.join(args.filename)}: no objects passed to apply")
     target = target_of(args, start=args.dry_run == "none")
-    prepared = prepare(target, _documents(args.filename), args.namespace)  # all checked: a bad one sends nothing
+    prepared = prepare(target, documents, args.namespace)  # all checked: a bad one sends nothing
     if args.dry_run != "none":
         print_changes(changes(target, prepared), dry_run=True)
         return 0
@@ -86,10 +90,11 @@ def _apply_one(args: argparse.Namespace, target: Target, item: Prepared) -> int:
         _apply_plain(target, document)
         return 0
     before = target.store.get_instance(key)
+    written = manifest_hash(redact_secrets(item.defaulted))  # what the admit function stores for this document
     target.put("Instance Applied", item.body)
     print(f"{where}: {graph.kind} applied")
     if args.wait:
-        record = _follow(target, key, before, args.timeout, graph.topological_order)
+        record = _follow(target, key, before, args.timeout, graph.topological_order, written)
         if record is None or record.state != "ACTIVE":
             return 1
     return 0
@@ -110,17 +115,33 @@ def _apply_plain(target: Target, document: Document) -> None:
     print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
 
 
+def _admitted(record: InstanceRecord, before: InstanceRecord | None, written: str | None) -> bool:
+    """Whether ``record`` is the generation this apply wrote (``written``: its manifest hash; None: any, for
+    a new instance), not the one before it: the admit function runs after the event is put, and until then
+    the old generation may well look settled. The same manifest again admits nothing new (the running or
+    settled generation is it), except after an ERROR, when it starts a new generation."""
+    if written is not None and record.manifest_hash != written:
+        return False
+    if before is None or record.generation > before.generation:
+        return True
+    return before.manifest_hash == written and before.state != "ERROR"
+
+
 def _follow(
-    target: Target, key: InstanceKey, before: InstanceRecord | None, timeout: float, order: list[str]
+    target: Target,
+    key: InstanceKey,
+    before: InstanceRecord | None,
+    timeout: float,
+    order: list[str],
+    written: str | None = None,
 ) -> InstanceRecord | None:
-    """Show node states live until the new generation settles (ACTIVE or ERROR) or the timeout."""
+    """Show node states live until the generation this apply wrote settles (ACTIVE or ERROR) or the timeout."""
     started = time.monotonic()
     seen: dict[str, str] = {}
-    generation = None if before is None else before.generation
     record = None
     while time.monotonic() - started < timeout:
         record = target.store.get_instance(key)
-        if record is not None and (generation is None or record.generation > generation or before is not None):
+        if record is not None and _admitted(record, before, written):
             for node in target.store.get_nodes(key):
                 if node.index is not None or node.generation != record.generation:
                     continue
@@ -202,7 +223,9 @@ def get(args: argparse.Namespace) -> int:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
     if args.watch and args.output not in (None, "wide"):
         raise KrolessError("-w prints table rows: use it without -o, or with -o wide")
-    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
+    served = target.store.get_rgd(rgd)
+    documents = [(i.key.name, lambda i=i: instance_object(i, served)) for i in instances]
+    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", documents):
         return 0
     all_namespaces = namespace is None and graph.namespaced
     header = ["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"] + ["MESSAGE"] * (args.output == "wide")
@@ -210,7 +233,8 @@ def get(args: argparse.Namespace) -> int:
     def row(i: InstanceRecord) -> list[str]:
         ready = next((c for c in i.conditions if c.get("type") == "Ready"), {})
         cells = [i.key.namespace] * all_namespaces + [i.key.name, i.state, ready.get("status", "Unknown"), str(i.generation), _age(i.created_at)]
-        return cells + [ready.get("message", "")] * (args.output == "wide")
+        message = " ".join(ready.get("message", "").split("\n"))  # Kro joins several errors by newlines; a row is one line
+        return cells + [message] * (args.output == "wide")
 
     rows = [header, *(row(i) for i in instances)]
     if instances:
@@ -240,7 +264,8 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
     if args.name and not records:
         raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
-    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", [(r.name, lambda r=r: r.document) for r in records]):
+    documents = [(r.name, lambda r=r: rgd_object(r, target.store.get_rgd_rejection(r.name))) for r in records]
+    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", documents):
         return 0
     if not records:
         _no_resources(None, True)
@@ -253,9 +278,35 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     return 0
 
 
-def _instance_document(record: InstanceRecord) -> dict[str, Any]:
-    """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
-    return {**record.as_object(), "status": {**record.status, "state": record.state}}
+def _print_conditions(conditions: list[dict[str, Any]]) -> None:
+    print("Conditions:")
+    for condition in conditions:
+        # a message of several lines (Kro joins node errors by newlines) continues under the first
+        message = condition.get("message", "").replace("\n", "\n" + " " * 49)
+        print(f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {message}")
+
+
+def _describe_rgd(target: Target, name: str) -> int:
+    record = target.store.get_rgd(name)
+    if record is None:
+        raise KrolessError(f'resourcegraphdefinitions.kro.run "{name}" not found')
+    served = rgd_object(record, target.store.get_rgd_rejection(name))
+    schema = record.document["spec"]["schema"]
+    status = served["status"]
+    instances = target.store.list_instances(name)
+    print(f"Name:          {name}")
+    print(f"API:           {schema.get('group') or 'kro.run'}/{schema['apiVersion']} {schema['kind']}")
+    print(f"State:         {status['state']}")
+    print(f"Revision:      {record.revision} (lastIssuedRevision)")
+    print(f"Created:       {record.created_at}")
+    print(f"Instances:     {len(instances)}")
+    _print_conditions(status["conditions"])
+    print(f"Topological order: {' -> '.join(status['topologicalOrder'])}")
+    print("Resources:")
+    rows = [["ID", "DEPENDS ON"]]
+    rows += [[r["id"], ", ".join(d["id"] for d in r["dependencies"]) or "-"] for r in status["resources"]]
+    _table([["  " + r[0], *r[1:]] for r in rows])
+    return 0
 
 
 def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
@@ -271,6 +322,8 @@ def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
 
 def describe(args: argparse.Namespace) -> int:
     target = target_of(args)
+    if args.kind.lower() in RGD_NAMES:
+        return _describe_rgd(target, args.name)
     record = find_instance(target, args)
     key = record.key
     print(f"Name:          {key.name}")
@@ -278,11 +331,12 @@ def describe(args: argparse.Namespace) -> int:
     print(f"API:           {key.api_version} {key.kind} (ResourceGraphDefinition {record.rgd})")
     print(f"Generation:    {record.generation} (observed {record.observed_generation})")
     print(f"State:         {record.state}")
-    print("Conditions:")
-    for condition in record.conditions:
-        print(
-            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
-        )
+    served = instance_object(record, target.store.get_rgd(record.rgd))
+    print(f"UID:           {record.uid}")
+    labels = served["metadata"]["labels"]
+    print(f"Labels:        {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
+    print(f"Finalizers:    {', '.join(served['metadata']['finalizers'])}")
+    _print_conditions(record.conditions)
     status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
     if status:
         print("Status:")

@@ -72,6 +72,8 @@ def validate(args: argparse.Namespace) -> int:
         for document, _, graph in result.instances:
             print(f"{document.file}: {document.name}: valid {graph.kind}")
         problems += _validate_unserved(args, _unserved(result))
+        if not result.documents:  # kubectl apply -f of an empty file: "error: no objects passed to apply"
+            problems.append(f"{', '.join(args.filename)}: no objects passed to validate")
     return _report(problems)
 
 
@@ -117,7 +119,7 @@ def _validate_unserved(args: argparse.Namespace, documents: list[Document]) -> l
             continue
         graph = target.registry.graph(rgd)
         try:
-            validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
+            validate_instance_document(graph, document.body, redact_values=False, strict=True)  # the user's terminal
         except KrolessError as err:
             problems.append(err.at(file=document.file, name=document.name).located())
             continue

@@ -116,7 +116,7 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "--request-timeout", type=float, default=None, metavar="SECONDS", help="with -w: stop watching after this long"
     )
     target(get)
-    describe = commands.add_parser("describe", help="an instance: conditions, per-node state, errors, executions")
+    describe = commands.add_parser("describe", help="an instance (conditions, per-node state, errors, executions) or an RGD (rgd NAME)")
     describe.add_argument("kind")
     describe.add_argument("name")
     namespace_arguments(describe)

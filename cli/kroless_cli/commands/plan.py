@@ -77,7 +77,7 @@ def prepare(target: Target, documents: list[Document], namespace: str | None = N
                 continue
             graph = graphs.get(api) or target.registry.graph(str(rgd))
             body = with_namespace(document.body, namespace) if graph.namespaced else document.body
-            defaulted = validate_instance_document(graph, body, redact_values=False)  # the user's terminal
+            defaulted = validate_instance_document(graph, body, redact_values=False, strict=True)  # the user's terminal, as kubectl
             key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
             if graph.namespaced and key.namespace not in declared_namespaces:
                 _require_namespace(target, key.namespace, existing)
