@@ -64,7 +64,6 @@ def run(
     plan = plan_levels(deps, graph.topological_order) if levels else None
     definition = compile_state_machine(
         graph,
-        table_name=TABLE,
         reconcile_function_arn=fake.reconcile_arn,
         finalize_function_arn=fake.finalize_arn,
         options=OPTIONS,

@@ -41,7 +41,6 @@ def dogs_vs_cats() -> Graph:
 def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = FAST) -> dict[str, Any]:
     return compile_state_machine(
         graph,
-        table_name=TABLE,
         reconcile_function_arn=fake.reconcile_arn, finalize_function_arn=fake.finalize_arn, options=options
     )
 

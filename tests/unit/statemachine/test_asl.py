@@ -51,7 +51,6 @@ UPDATE = os.environ.get("KROLESS_UPDATE_GOLDEN") == "1"
 def compile_default(graph: Graph, **options: Any) -> dict[str, Any]:
     return compile_state_machine(
         graph,
-        table_name=TABLE,
         reconcile_function_arn=RECONCILE_ARN,
         finalize_function_arn=FINALIZE_ARN,
         options=StateMachineOptions(**options),

@@ -32,6 +32,7 @@ from kroless.render import evaluate_condition, expand_for_each, render_node, res
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
+from kroless.statemachine.plan import deletion_dependencies
 from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
@@ -234,7 +235,10 @@ class Reconciler:
         previous = state.nodes.get(node.id)
         applied_hash = manifest_hash(manifest)
         observed = None
-        if check_only and previous is not None and previous.applied_hash == applied_hash:
+        # the machine's Retry re-runs an apply that is waiting for readiness: a poll reads, it does not apply again
+        polling = previous is not None and previous.generation == state.generation
+        polling = polling and previous is not None and previous.state == NodeState.WAITING_FOR_READINESS
+        if (check_only or polling) and previous is not None and previous.applied_hash == applied_hash:
             observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
         if observed is None:
             observed = self._apply(state, manifest, self._owner(state, node.id))
@@ -381,6 +385,11 @@ class Reconciler:
         if node.is_external:
             self._record(state, node_id, NodeState.DELETED)
             return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference", "externalRefs are never deleted")
+        for dependent in deletion_dependencies(state.graph, node_id)[node_id]:
+            record = state.nodes.get(dependent)
+            if record is not None and record.state != NodeState.DELETED:
+                message = f"waiting for {dependent} to be deleted"
+                return NodeOutcome(node_id, NodeState.DELETING, "DependentNotDeleted", message)
         gone = True
         try:
             with reconciling(key):
