@@ -6,7 +6,8 @@ Kro's Dogs-vs-Cats stack, applied through EventBridge on the local cloud (moto +
 with a 1 s simulated Deployment readiness delay), exactly as `make demo` does:
 
 * wall time from PutEvents("Instance Applied") to the app (and its 5 nested instances) ACTIVE;
-* state transitions (StateEntered history events) and Lambda invocations per execution, per node;
+* state transitions as Standard workflows bill them (states entered, plus every retry of a task) and Lambda
+  invocations (TaskScheduled events, retries included), all executions, per node;
 * cold import time of each Lambda handler module in a fresh interpreter (what a cold start pays).
 """
 
@@ -30,18 +31,8 @@ import yaml  # noqa: E402
 from kroless.model import load_path  # noqa: E402
 from kroless.store import InstanceKey  # noqa: E402
 from kroless_cli.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
+from kroless_cli.localcloud.aws import history_events, state_transitions  # noqa: E402
 from kroless_cli.localcloud.cloud import LocalCloud  # noqa: E402
-
-
-def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token: dict[str, str] = {}
-    while True:
-        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, **token)
-        events.extend(page["events"])
-        if "nextToken" not in page:
-            return events
-        token = {"nextToken": page["nextToken"]}
 
 
 def one_run() -> dict[str, Any]:
@@ -69,9 +60,9 @@ def one_run() -> dict[str, Any]:
         transitions = invocations = nodes = executions = 0
         for machine in sfn.list_state_machines()["stateMachines"]:
             for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
-                history = _history(sfn, execution["executionArn"])
+                history = history_events(sfn, execution["executionArn"])
                 executions += 1
-                transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
+                transitions += state_transitions(history)
                 invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
         for instance in cloud.store.list_instances():
             nodes += len([n for n in cloud.store.get_nodes(instance.key) if n.index is None])

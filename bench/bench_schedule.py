@@ -28,7 +28,7 @@ from kroless.statemachine import (  # noqa: E402
 )
 from kroless.statemachine.plan import gate_count, plan_dag  # noqa: E402
 from kroless_cli.localcloud.aws import LocalAws  # noqa: E402
-from tests.integration.statemachine.fake import TABLE, FakeReconciler, state_transitions  # noqa: E402
+from tests.integration.statemachine.fake import FakeReconciler, state_transitions  # noqa: E402
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 
 SCALE = 3.0  # seconds per delay unit: larger makes the 1 s poll granularity a smaller share

@@ -445,7 +445,7 @@ class _Builder:
                 **self.finalize("refresh"),
                 "Retry": [*self.retry(TRANSIENT_ERRORS), refresh_retry],
                 # the instance is ACTIVE already: still pending, or a failed refresh, is left to the resync
-                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.refreshError", "Next": DONE}],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": DONE}],
                 "End": True,
             },
             DONE: {"Type": "Succeed"},
