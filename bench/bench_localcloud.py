@@ -8,6 +8,7 @@ with a 1 s simulated Deployment readiness delay), exactly as `make demo` does:
 * wall time from PutEvents("Instance Applied") to the app (and its 5 nested instances) ACTIVE;
 * state transitions as Standard workflows bill them (states entered, plus every retry of a task) and Lambda
   invocations (TaskScheduled events, retries included), all executions, per node;
+* then one resync (the hourly backstop) of the unchanged stack: what it starts;
 * cold import time of each Lambda handler module in a fresh interpreter (what a cold start pays).
 """
 
@@ -57,22 +58,34 @@ def one_run() -> dict[str, Any]:
         wall = time.monotonic() - started
         time.sleep(2)  # let the executions record their last states
         sfn = cloud.client("stepfunctions")
-        transitions = invocations = nodes = executions = 0
-        for machine in sfn.list_state_machines()["stateMachines"]:
-            for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
-                history = history_events(sfn, execution["executionArn"])
-                executions += 1
-                transitions += state_transitions(history)
-                invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
-        for instance in cloud.store.list_instances():
-            nodes += len([n for n in cloud.store.get_nodes(instance.key) if n.index is None])
+        executions, transitions, invocations = _totals(sfn)
+        nodes = sum(len([n for n in cloud.store.get_nodes(i.key) if n.index is None]) for i in cloud.store.list_instances())
+        # the hourly resync of an unchanged stack: it reads every node and starts nothing
+        resync = cloud.resync()
+        time.sleep(2)
+        after = _totals(sfn)
         return {
             "wall": wall,
             "executions": executions,
             "transitions": transitions,
             "invocations": invocations,
             "nodes": nodes,
+            "resync_drifted": len(resync.get("drifted", [])),
+            "resync_executions": after[0] - executions,
+            "resync_transitions": after[1] - transitions,
         }
+
+
+def _totals(sfn: Any) -> tuple[int, int, int]:
+    """Executions, billed state transitions and Lambda task invocations (TaskScheduled) of every machine."""
+    executions = transitions = invocations = 0
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            history = history_events(sfn, execution["executionArn"])
+            executions += 1
+            transitions += state_transitions(history)
+            invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
+    return executions, transitions, invocations
 
 
 def import_times(repeats: int = 5) -> dict[str, float]:
@@ -107,6 +120,10 @@ def main() -> None:
     print(f"| nodes (all 6 graphs) | {last['nodes']} |")
     print(f"| state transitions, all executions | {last['transitions']} ({last['transitions'] / last['nodes']:.1f} per node) |")
     print(f"| Lambda task invocations, all executions | {last['invocations']} ({last['invocations'] / last['nodes']:.1f} per node) |")
+    print(
+        f"| then one resync of the unchanged stack: drifted / executions started / state transitions | "
+        f"{last['resync_drifted']} / {last['resync_executions']} / {last['resync_transitions']} |"
+    )
     for name, seconds in import_times().items():
         print(f"| cold import of functions/{name}/app.py (fresh interpreter) | median {seconds * 1000:.0f} ms |")
     print(json.dumps(runs), file=sys.stderr)
