@@ -56,13 +56,13 @@ def one_run() -> dict[str, Any]:
                 raise RuntimeError("not ACTIVE after 600 s")
             time.sleep(0.1)
         wall = time.monotonic() - started
-        time.sleep(2)  # let the executions record their last states
         sfn = cloud.client("stepfunctions")
+        _settle(sfn)  # the status refresh goes on after ACTIVE (the Ingresses' hostnames): count it all
         executions, transitions, invocations = _totals(sfn)
         nodes = sum(len([n for n in cloud.store.get_nodes(i.key) if n.index is None]) for i in cloud.store.list_instances())
         # the hourly resync of an unchanged stack: it reads every node and starts nothing
         resync = cloud.resync()
-        time.sleep(2)
+        _settle(sfn)
         after = _totals(sfn)
         return {
             "wall": wall,
@@ -74,6 +74,22 @@ def one_run() -> dict[str, Any]:
             "resync_executions": after[0] - executions,
             "resync_transitions": after[1] - transitions,
         }
+
+
+def _settle(sfn: Any, timeout: float = 900) -> None:
+    """Until no execution runs any more."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        machines = sfn.list_state_machines()["stateMachines"]
+        running = [
+            e
+            for m in machines
+            for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"], statusFilter="RUNNING")["executions"]
+        ]
+        if not running:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"executions still running after {timeout} s")
 
 
 def _totals(sfn: Any) -> tuple[int, int, int]:
