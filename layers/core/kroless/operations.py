@@ -29,6 +29,7 @@ from kroless.drift.heal import after_reconcile
 from kroless.errors import DocumentError, KrolessError, task_errors
 from kroless.graph import Graph
 from kroless.model.loader import shape_problem
+from kroless.runtime.reconciler import WAITING_FOR_OTHERS
 from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
@@ -39,9 +40,6 @@ INSTANCE_APPLIED = "Instance Applied"
 INSTANCE_DELETED = "Instance Deleted"
 INSTANCE_RECONCILED = "Instance Reconciled"
 INSTANCE_FAILED = "Instance Failed"
-
-# The reasons (kroless.runtime.reconciler) of a node that did nothing because another node is not done yet
-WAITING_FOR_OTHERS = frozenset({"DependencyNotReady", "DependentNotDeleted"})
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,10 @@ from kroless.statemachine.plan import deletion_dependencies
 from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
+# The reasons of a node that did nothing because another node is not done yet (the machine waits and re-runs it)
+DEPENDENCY_NOT_READY = "DependencyNotReady"
+DEPENDENT_NOT_DELETED = "DependentNotDeleted"
+WAITING_FOR_OTHERS = frozenset({DEPENDENCY_NOT_READY, DEPENDENT_NOT_DELETED})
 
 
 @dataclass
@@ -163,7 +167,7 @@ class Reconciler:
         for dependency in node.dependencies:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
-                return self._wait(state, node, NodeState.IN_PROGRESS, "DependencyNotReady", f"waiting for {dependency}")
+                return self._wait(state, node, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
             if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
                 self._record(state, node.id, NodeState.SKIPPED)
@@ -389,7 +393,7 @@ class Reconciler:
             record = state.nodes.get(dependent)
             if record is not None and record.state != NodeState.DELETED:
                 message = f"waiting for {dependent} to be deleted"
-                return NodeOutcome(node_id, NodeState.DELETING, "DependentNotDeleted", message)
+                return NodeOutcome(node_id, NodeState.DELETING, DEPENDENT_NOT_DELETED, message)
         gone = True
         try:
             with reconciling(key):
