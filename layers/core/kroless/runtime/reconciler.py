@@ -167,7 +167,8 @@ class Reconciler:
         for dependency in node.dependencies:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
-                return self._wait(state, node, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
+                # nothing recorded: the node has not started (the machine re-runs the task until it may)
+                return NodeOutcome(node.id, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
             if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
                 self._record(state, node.id, NodeState.SKIPPED)
