@@ -110,11 +110,12 @@ def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(cloud: d
     assert postgres["status"] == "FAILED" and "simulated crash" in postgres["cause"]
     assert security_groups(ec2).count("strays-postgres-sg") == 1  # created, but not recorded
 
-    # Issue 13: "Record failure" leaves the child IN_PROGRESS and re-applying the unchanged manifest starts
-    # nothing, so the parent waits on the child until its node timeout. What a user can do today: apply a
-    # changed spec that reaches the child, which gives it a new generation and a new execution.
-    app["spec"]["postgresEngineVersion"] = "16.4"
-    result = control.apply(app)
+    # The child ended ERROR with no execution running; its parent's execution still waits on it. The resync
+    # (invoked as its schedule would) re-drives the child, not the parent, whose reconcile is still running,
+    # and the parent's readiness poll then sees the child ACTIVE: no re-apply needed (issue 13).
+    started = [r["instance"].rsplit("/", 2)[-2:] for r in control.resync()["redriven"] if r["redrive"] == "started"]
+    assert ["default", "strays-postgres"] in started and ["default", "strays"] not in started, started
+    result = control.apply(app)  # the unchanged manifest: admits nothing new, waits for the app to settle
     assert result["state"] == "ACTIVE", result
     groups = security_groups(ec2)
     assert groups.count("strays-postgres-sg") == 1 and groups.count("strays-redis-sg") == 1

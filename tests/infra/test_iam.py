@@ -115,6 +115,7 @@ def test_compile_manages_only_kroless_state_machines_and_passes_only_the_executi
         "states:TagResource",
         "states:UntagResource",
         "states:ListTagsForResource",
+        "states:StartExecution",  # the rollout of an updated RGD to its live instances
     }
     for statement in states:
         assert _text(statement["Resource"]).endswith(":stateMachine:kroless-*")
@@ -122,7 +123,9 @@ def test_compile_manages_only_kroless_state_machines_and_passes_only_the_executi
     execution_role = _function_env(synth, "kroless-compile")["KROLESS_STATE_MACHINE_ROLE_ARN"]
     assert passrole["Resource"] == execution_role
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "states.amazonaws.com"}}
-    assert not [a for a in _actions(statements) if a.startswith(("lambda:", "events:", "eks:", "ec2:", "rds:"))]
+    assert not [a for a in _actions(statements) if a.startswith(("lambda:", "eks:", "ec2:", "rds:"))]
+    # events: only PutEvents (the next batch of a rollout), on kroless's bus
+    assert {a for a in _actions(statements) if a.startswith("events:")} == {"events:PutEvents"}
 
 
 def _function_env(synth: Synth, service_name: str) -> dict[str, Any]:
@@ -246,7 +249,7 @@ def test_put_events_split_between_developer_and_platform(synth: Synth) -> None:
     }
 
 
-def test_only_admit_and_finalize_put_events(synth: Synth) -> None:
-    for name in ("compile", "reconcile-node"):
-        assert "events:PutEvents" not in _actions(_policy_of_role(synth, _role_of(synth, f"kroless-{name}")))
-    assert "events:PutEvents" in _actions(_policy_of_role(synth, _role_of(synth, "kroless-finalize")))
+def test_only_admit_finalize_and_compile_put_events(synth: Synth) -> None:
+    assert "events:PutEvents" not in _actions(_policy_of_role(synth, _role_of(synth, "kroless-reconcile-node")))
+    for name in ("finalize", "compile"):  # compile: the next batch of a rollout
+        assert "events:PutEvents" in _actions(_policy_of_role(synth, _role_of(synth, f"kroless-{name}")))

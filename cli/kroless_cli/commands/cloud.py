@@ -16,9 +16,10 @@ from typing import Any
 from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
+from kroless.runtime.objects import instance_object, rgd_object
 from kroless.schemas.kubernetes import builtin_schema
 from kroless.simpleschema.plural import pluralize
-from kroless.store import InstanceKey, InstanceRecord, NodeRecord
+from kroless.store import InstanceKey, InstanceRecord, NodeRecord, manifest_hash, redact_secrets
 from kroless_cli.commands.commands import no_matches
 from kroless_cli.commands.output import emit, to_yaml
 from kroless_cli.commands.registration import wait_registered
@@ -55,8 +56,10 @@ def _age(timestamp: str | None) -> str:
 
 
 def apply(args: argparse.Namespace) -> int:
-    target = target_of(args)
     documents = sorted(_documents(args.filename), key=lambda d: not is_rgd(d))  # RGDs first: their APIs, then instances
+    if not documents:  # kubectl's words, before anything is started
+        raise KrolessError(f"{', '.join(args.filename)}: no objects passed to apply")
+    target = target_of(args)
     for document in documents:
         try:
             code = _apply_one(args, target, document)
@@ -80,13 +83,14 @@ def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> 
         _apply_plain(target, document)
         return 0
     graph = target.registry.graph(rgd)
-    defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
+    defaulted = validate_instance_document(graph, document.body, redact_values=False, strict=True)  # the user's terminal, as kubectl
     key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     before = target.store.get_instance(key)
+    written = manifest_hash(redact_secrets(defaulted))  # what the admit function stores for this document
     target.put("Instance Applied", document.body)
     print(f"{where}: {graph.kind} applied")
     if args.wait:
-        record = _follow(target, key, before, args.timeout, graph.topological_order)
+        record = _follow(target, key, before, args.timeout, graph.topological_order, written)
         if record is None or record.state != "ACTIVE":
             return 1
     return 0
@@ -112,17 +116,33 @@ def _apply_plain(target: Target, document: Document) -> None:
     print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
 
 
+def _admitted(record: InstanceRecord, before: InstanceRecord | None, written: str | None) -> bool:
+    """Whether ``record`` is the generation this apply wrote (``written``: its manifest hash; None: any, for
+    a new instance), not the one before it: the admit function runs after the event is put, and until then
+    the old generation may well look settled. The same manifest again admits nothing new (the running or
+    settled generation is it), except after an ERROR, when it starts a new generation."""
+    if written is not None and record.manifest_hash != written:
+        return False
+    if before is None or record.generation > before.generation:
+        return True
+    return before.manifest_hash == written and before.state != "ERROR"
+
+
 def _follow(
-    target: Target, key: InstanceKey, before: InstanceRecord | None, timeout: float, order: list[str]
+    target: Target,
+    key: InstanceKey,
+    before: InstanceRecord | None,
+    timeout: float,
+    order: list[str],
+    written: str | None = None,
 ) -> InstanceRecord | None:
-    """Show node states live until the new generation settles (ACTIVE or ERROR) or the timeout."""
+    """Show node states live until the generation this apply wrote settles (ACTIVE or ERROR) or the timeout."""
     started = time.monotonic()
     seen: dict[str, str] = {}
-    generation = None if before is None else before.generation
     record = None
     while time.monotonic() - started < timeout:
         record = target.store.get_instance(key)
-        if record is not None and (generation is None or record.generation > generation or before is not None):
+        if record is not None and _admitted(record, before, written):
             for node in target.store.get_nodes(key):
                 if node.index is not None or node.generation != record.generation:
                     continue
@@ -196,7 +216,9 @@ def get(args: argparse.Namespace) -> int:
     instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
     if args.name and not instances:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
+    served = target.store.get_rgd(rgd)
+    documents = [(i.key.name, lambda i=i: instance_object(i, served)) for i in instances]
+    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", documents):
         return 0
     if not instances:
         _no_resources(namespace, not graph.namespaced)
@@ -209,7 +231,8 @@ def get(args: argparse.Namespace) -> int:
     if args.output == "wide":
         rows[0].append("MESSAGE")
         for row, i in zip(rows[1:], instances, strict=True):
-            row.append(next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), ""))
+            message = next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), "")
+            row.append(" ".join(message.split("\n")))  # Kro joins several errors by newlines; a row is one line
     _table(rows)
     return 0
 
@@ -231,7 +254,8 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
     if args.name and not records:
         raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
-    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", [(r.name, lambda r=r: r.document) for r in records]):
+    documents = [(r.name, lambda r=r: rgd_object(r, target.store.get_rgd_rejection(r.name))) for r in records]
+    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", documents):
         return 0
     if not records:
         _no_resources(None, True)
@@ -244,37 +268,71 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     return 0
 
 
-def _instance_document(record: InstanceRecord) -> dict[str, Any]:
-    """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
-    return {**record.as_object(), "status": {**record.status, "state": record.state}}
-
-
 def _table(rows: list[list[str]]) -> None:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
-def describe(args: argparse.Namespace) -> int:
-    target = target_of(args)
+def _print_conditions(conditions: list[dict[str, Any]]) -> None:
+    print("Conditions:")
+    for condition in conditions:
+        # a message of several lines (Kro joins node errors by newlines) continues under the first
+        message = condition.get("message", "").replace("\n", "\n" + " " * 49)
+        print(f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {message}")
+
+
+def _describe_rgd(target: Target, name: str) -> int:
+    record = target.store.get_rgd(name)
+    if record is None:
+        raise KrolessError(f'resourcegraphdefinitions.kro.run "{name}" not found')
+    served = rgd_object(record, target.store.get_rgd_rejection(name))
+    schema = record.document["spec"]["schema"]
+    status = served["status"]
+    instances = target.store.list_instances(name)
+    print(f"Name:          {name}")
+    print(f"API:           {schema.get('group') or 'kro.run'}/{schema['apiVersion']} {schema['kind']}")
+    print(f"State:         {status['state']}")
+    print(f"Revision:      {record.revision} (lastIssuedRevision)")
+    print(f"Created:       {record.created_at}")
+    print(f"Instances:     {len(instances)}")
+    _print_conditions(status["conditions"])
+    print(f"Topological order: {' -> '.join(status['topologicalOrder'])}")
+    print("Resources:")
+    rows = [["ID", "DEPENDS ON"]]
+    rows += [[r["id"], ", ".join(d["id"] for d in r["dependencies"]) or "-"] for r in status["resources"]]
+    _table([["  " + r[0], *r[1:]] for r in rows])
+    return 0
+
+
+def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
+    """The instance ``args.kind`` ``args.name`` in kubectl's namespace (``-n``, else default), or kubectl's NotFound."""
     rgd = _resolve_kind(target, args.kind)
     namespace = _namespace(args)
     matches = [i for i in target.store.list_instances(rgd) if i.key.name == args.name and _in_namespace(i, namespace)]
     if not matches:
         graph = target.registry.graph(rgd)
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    record = matches[0]
+    return matches[0]
+
+
+def describe(args: argparse.Namespace) -> int:
+    target = target_of(args)
+    if args.kind.lower() in RGD_NAMES:
+        return _describe_rgd(target, args.name)
+    record = find_instance(target, args)
     key = record.key
     print(f"Name:          {key.name}")
     print(f"Namespace:     {key.namespace}")
     print(f"API:           {key.api_version} {key.kind} (ResourceGraphDefinition {record.rgd})")
     print(f"Generation:    {record.generation} (observed {record.observed_generation})")
     print(f"State:         {record.state}")
-    print("Conditions:")
-    for condition in record.conditions:
-        print(
-            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
-        )
+    served = instance_object(record, target.store.get_rgd(record.rgd))
+    print(f"UID:           {record.uid}")
+    labels = served["metadata"]["labels"]
+    print(f"Labels:        {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
+    print(f"Finalizers:    {', '.join(served['metadata']['finalizers'])}")
+    _print_conditions(record.conditions)
     status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
     if status:
         print("Status:")
@@ -409,6 +467,8 @@ def local(args: argparse.Namespace) -> int:
         if record.get("startedNow") and record.get("discarded"):
             print(record["discarded"])
         print(f"local cloud running: AWS endpoint {record['endpoint']}, Kubernetes API {record['kubernetes']}")
+        if record.get("kubeconfig"):
+            print(f"kubectl: export KUBECONFIG={record['kubeconfig']}  (or kubectl --kubeconfig {record['kubeconfig']} get ns)")
     elif args.action == "down":
         print("local cloud stopped" if server.stop(args.state_dir) else "local cloud was not running")
     else:

@@ -72,6 +72,8 @@ def validate(args: argparse.Namespace) -> int:
         for document, _, graph in result.instances:
             print(f"{document.file}: {document.name}: valid {graph.kind}")
         problems += _unserved(result)
+        if not result.documents:  # kubectl apply -f of an empty file: "error: no objects passed to apply"
+            problems.append(f"{', '.join(args.filename)}: no objects passed to validate")
     return _report(problems)
 
 

@@ -87,7 +87,7 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     get.add_argument("-A", "--all-namespaces", action="store_true")
     get.add_argument("-o", "--output", choices=["wide", "yaml", "json", "name"])
     target(get)
-    describe = commands.add_parser("describe", help="an instance: conditions, per-node state, errors, executions")
+    describe = commands.add_parser("describe", help="an instance (conditions, per-node state, errors, executions) or an RGD (rgd NAME)")
     describe.add_argument("kind")
     describe.add_argument("name")
     describe.add_argument("-n", "--namespace", help="default: default")
@@ -102,16 +102,18 @@ def _cloud_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser
     local.add_argument("action", choices=["up", "down", "status"])
     local.add_argument("--state-dir", default=".kroless/local")
     from kroless_cli.commands.api_resources import add_parser
+    from kroless_cli.commands.logs import add_parsers
 
     add_parser(commands)
+    add_parsers(commands, target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from kroless_cli.commands import api_resources, cloud, commands
+    from kroless_cli.commands import api_resources, cloud, commands, logs
 
     handler = getattr(commands, args.command, None) or getattr(cloud, args.command.replace("-", "_"), None)
-    handler = handler or getattr(api_resources, args.command.replace("-", "_"))
+    handler = handler or getattr(logs, args.command, None) or getattr(api_resources, args.command.replace("-", "_"))
     try:
         return int(handler(args))
     except KrolessError as err:

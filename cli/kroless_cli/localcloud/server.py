@@ -27,10 +27,35 @@ from typing import Any
 DEFAULT_STATE_DIR = ".kroless/local"
 ENDPOINT_FILE = "endpoint.json"
 KUBERNETES_STATE = "kubernetes.json"
+KUBECONFIG_FILE = "kubeconfig"
+KUBECONFIG_CONTEXT = "kroless-local"
 
 
 def endpoint_file(state_dir: str | os.PathLike[str]) -> Path:
     return Path(state_dir) / ENDPOINT_FILE
+
+
+def write_kubeconfig(state_dir: str | os.PathLike[str], kubernetes_url: str) -> Path:
+    """A kubeconfig for the local Kubernetes API (``KUBECONFIG=<this file> kubectl get ns``): one cluster, one
+    context with namespace ``default``, and a user with no credentials (the emulator authenticates nobody)."""
+    import yaml
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": KUBECONFIG_CONTEXT, "cluster": {"server": kubernetes_url}}],
+        "users": [{"name": KUBECONFIG_CONTEXT, "user": {}}],
+        "contexts": [{"name": KUBECONFIG_CONTEXT, "context": {"cluster": KUBECONFIG_CONTEXT, "user": KUBECONFIG_CONTEXT, "namespace": "default"}}],
+        "current-context": KUBECONFIG_CONTEXT,
+        "preferences": {},
+    }
+    path = Path(state_dir) / KUBECONFIG_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.touch(mode=0o600)
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    tmp.replace(path)
+    return path.resolve()
 
 
 def running(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -98,6 +123,7 @@ def serve(state_dir: str, port: int = 0) -> None:
     from moto.server import ThreadedMotoServer
 
     from kroless_cli.localcloud.cloud import LocalCloud
+    from kroless_cli.localcloud.kubernetes.rgd_apis import RgdApis
 
     Path(state_dir).mkdir(parents=True, exist_ok=True)
     stopping = threading.Event()
@@ -113,6 +139,8 @@ def serve(state_dir: str, port: int = 0) -> None:
         )
         print(discarded, flush=True)
     with LocalCloud(kubernetes_state=str(state)) as cloud:
+        # kubectl sees the registered RGDs' APIs and lists their instances, read from the state table
+        cloud.kubernetes.cluster.read_only = RgdApis(lambda: cloud.store)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port or _free_port(), verbose=False)
         server.start()
         host, bound = server.get_host_and_port()
@@ -121,6 +149,7 @@ def serve(state_dir: str, port: int = 0) -> None:
             "pid": os.getpid(),
             "endpoint": f"http://{host}:{bound}",
             "kubernetes": cloud.kubernetes.url,
+            "kubeconfig": str(write_kubeconfig(state_dir, cloud.kubernetes.url)),
             "region": cloud.region,
             # the local administrator's keys (IAM is enforced: other keys are refused); the file is the user's own
             "accessKeyId": cloud.administrator.access_key,

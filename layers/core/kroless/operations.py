@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from kroless.compiler import validate_instance_document
@@ -33,13 +35,23 @@ from kroless.runtime.reconciler import WAITING_FOR_OTHERS
 from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
+from kroless.statemachine.asl import TIMEOUT_ERROR
+from kroless.store import StaleGenerationError
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
 RGD_DELETED = "ResourceGraphDefinition Deleted"
+RGD_ROLLOUT = "ResourceGraphDefinition Rollout"  # kroless's own: the next batch of an RGD update's rollout
 INSTANCE_APPLIED = "Instance Applied"
 INSTANCE_DELETED = "Instance Deleted"
 INSTANCE_RECONCILED = "Instance Reconciled"
 INSTANCE_FAILED = "Instance Failed"
+
+# Rollout of a changed RGD to its live instances (Kro re-enqueues every instance when an RGD is registered
+# again: pkg/dynamiccontroller/dynamic_controller.go, Register). Paced: at most ROLLOUT_RATE executions start
+# per second, ROLLOUT_BATCH per compile invocation; each batch is a compile invocation of its own, reached
+# through the bus, so none runs near its timeout and a 1,000-instance RGD takes about 100 s to roll out.
+ROLLOUT_RATE = 10.0
+ROLLOUT_BATCH = 200
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +120,43 @@ def _register_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any
         services.sfn.update_state_machine(stateMachineArn=arn, **common)
     except services.sfn.exceptions.StateMachineDoesNotExist:
         services.sfn.create_state_machine(name=name, type="STANDARD", **common)
+    before = services.store.get_rgd(graph.name)
     services.registry.save(manifest, graph)
-    return {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
+    result: dict[str, Any] = {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
+    after = services.store.get_rgd(graph.name)
+    if before is not None and after is not None and after.revision != before.revision:
+        # the rollout runs in compile invocations of its own: one that fails is retried by EventBridge,
+        # where a retry of this registration would find the revision stored and start nothing
+        services.emit(RGD_ROLLOUT, {"rgd": graph.name, "revision": after.revision, "after": ""})
+        result["rollout"] = f"revision {after.revision}"
+    return result
+
+
+def rollout(services: Services, detail: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """Re-reconcile the live instances of RGD ``detail["rgd"]`` at ``detail["revision"]``, in key order after
+    ``detail["after"]``: each gets a new generation (its manifest unchanged) and an execution of the new
+    state machine, at most :data:`ROLLOUT_RATE` per second; after :data:`ROLLOUT_BATCH` of them the rest
+    is handed to the next compile invocation (``ResourceGraphDefinition Rollout`` on the bus). A newer
+    revision ends an older rollout: its own rollout covers every instance."""
+    name, revision, after = detail["rgd"], int(detail["revision"]), detail.get("after") or ""
+    record = services.store.get_rgd(name)
+    if record is None or record.revision != revision:
+        return {"started": 0, "superseded": True}
+    live = [i for i in services.store.list_instances(name) if i.key.pk > after and not i.deletion_requested]
+    pending = sorted(live, key=lambda i: i.key.pk)
+    started = 0
+    began = time.monotonic()
+    for instance in pending[:ROLLOUT_BATCH]:
+        wait = began + started / ROLLOUT_RATE - time.monotonic()
+        if wait > 0:
+            sleep(wait)
+        generation = services.store.bump_generation(instance.key, f"ResourceGraphDefinition {name} revision {revision}")
+        if generation is not None:  # gone or being deleted meanwhile: nothing to re-render
+            services.start_execution(instance.key, generation)
+        started += 1
+    if len(pending) > ROLLOUT_BATCH:
+        services.emit(RGD_ROLLOUT, {"rgd": name, "revision": revision, "after": pending[ROLLOUT_BATCH - 1].key.pk})
+    return {"started": started, "remaining": max(0, len(pending) - ROLLOUT_BATCH)}
 
 
 def delete_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +213,8 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
     if services.store.get_instance(key) is None:
         return {"instance": key.ref, "deleted": True}
     generation = services.store.request_deletion(key)
+    # Kro's deletion status from the start (ResourcesReady and Ready Unknown, "deleting resources")
+    finalize_instance(services.reconciler, key, generation, deleting=True, running=True)
     execution = services.start_execution(key, generation, mode="delete")
     return {"instance": key.ref, "generation": generation, "execution": execution}
 
@@ -186,6 +235,11 @@ def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
             outcome = services.reconciler.reconcile_node(
                 task.key, task.generation, task.node, check_only=task.mode == "check"
             )
+            if not outcome.superseded:
+                # Kro writes the status on every reconcile: while the execution runs, the instance says what
+                # it waits for (finalize writes the outcome)
+                with contextlib.suppress(StaleGenerationError):  # a newer generation took over meanwhile
+                    finalize_instance(services.reconciler, task.key, task.generation, running=True)
     result = outcome.to_result()
     if result.superseded:
         raise NodeSuperseded(result.message or "a newer generation is reconciling")
@@ -231,7 +285,10 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
         services.store.delete_instance(key)
         services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
         return {"state": "DELETED"}
-    result = finalize_instance(services.reconciler, key, generation, failure=cause or None)
+    # A readiness wait that ran out of time stays IN_PROGRESS, as Kro keeps requeueing a resource that is not
+    # ready; the resync re-drives it (kroless.drift.redrive). Any other failure stopped the reconcile: ERROR.
+    timed_out = task.error is not None and task.error.error == TIMEOUT_ERROR
+    result = finalize_instance(services.reconciler, key, generation, failure=None if timed_out else cause or None)
     if task.error is not None or result["state"] == "ERROR":
         error = cause or _node_errors(services, key)
         services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": error})

@@ -191,9 +191,11 @@ class Services:
             response = self.sfn.start_execution(
                 stateMachineArn=arn, name=name, input=json.dumps(execution_input.dump())
             )
-            return str(response["executionArn"])
+            execution = str(response["executionArn"])
         except self.sfn.exceptions.ExecutionAlreadyExists:
-            return arn.replace(":stateMachine:", ":execution:") + f":{name}"
+            execution = arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        self.store.record_execution(key, generation, execution)  # the resync checks it before a re-drive
+        return execution
 
     def emit(self, detail_type: str, detail: dict[str, Any]) -> None:
         """Put one of kroless's own events on the bus (:func:`kroless.eventbus.put_event`)."""

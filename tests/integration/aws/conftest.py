@@ -20,6 +20,7 @@ class FakeReferences:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str, str | None, str], dict[str, Any]] = {}
         self.secrets: dict[tuple[str, str], dict[str, str]] = {}
+        self.claims: set[tuple[str, str, str]] = set()  # (instance, node, identity), as the state table keeps them
 
     def put(self, observed: dict[str, Any]) -> None:
         meta = observed["metadata"]
@@ -30,6 +31,12 @@ class FakeReferences:
 
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         return base64.b64decode(self.secrets[(namespace, name)][key]).decode()
+
+    def claim(self, owner: Ownership, identity: str) -> None:
+        self.claims.add((owner.instance, owner.node, identity))
+
+    def claimed(self, owner: Ownership, identity: str) -> bool:
+        return (owner.instance, owner.node, identity) in self.claims
 
 
 

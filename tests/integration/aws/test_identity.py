@@ -6,6 +6,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from kroless.providers.aws import AwsProvider
 from kroless.providers.base import ConflictError, Ownership, ProviderError
@@ -116,3 +117,48 @@ def test_deleting_never_removes_a_resource_another_instance_adopted(provider: Aw
     assert provider.read(group) is not None  # ... but left in place for its new owner
     assert provider.delete(group, other) is True
     assert provider.read(group) is None
+
+
+def _s3() -> Any:
+    return boto3.client("s3", region_name=REGION)
+
+
+def test_a_crash_between_create_bucket_and_its_tagging_is_adopted_by_the_retry(
+    aws: None, refs: FakeReferences, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """S3 tags a bucket in a second call (PutBucketTagging): the runtime killed in between leaves an untagged
+    bucket. The create claimed it first, so the retry adopts it (tags it) instead of refusing it for ever."""
+    from kroless.providers.aws import provider as aws_provider
+
+    bucket = manifest("Bucket", "assets", {"name": "kroless-crash-assets"}, service="s3")
+    original = aws_provider._Operation._write_tags
+    crashed: list[str] = []
+
+    def crash_once(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not crashed:
+            crashed.append(self.name)
+            raise RuntimeError("simulated crash after CreateBucket")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(aws_provider._Operation, "_write_tags", crash_once)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        fresh(refs).apply(bucket, OWNER)
+    with pytest.raises(ClientError, match="NoSuchTagSet"):
+        _s3().get_bucket_tagging(Bucket="kroless-crash-assets")  # created, never tagged
+
+    fresh(refs).apply(bucket, OWNER)
+    tags = {t["Key"]: t["Value"] for t in _s3().get_bucket_tagging(Bucket="kroless-crash-assets")["TagSet"]}
+    assert tags["kroless:instance"] == "default/demo" and tags["kroless:node"] == "db"
+    assert [b["Name"] for b in _s3().list_buckets()["Buckets"]].count("kroless-crash-assets") == 1
+    with pytest.raises(ConflictError, match="belongs to instance default/demo"):  # still nobody else's
+        fresh(refs).apply(bucket, Ownership("default/other", "db"))
+
+
+def test_an_untagged_bucket_nobody_claimed_is_still_a_conflict(refs: FakeReferences, aws: None) -> None:
+    _s3().create_bucket(Bucket="kroless-strangers")
+    bucket = manifest("Bucket", "assets", {"name": "kroless-strangers"}, service="s3")
+    with pytest.raises(ConflictError, match="belongs to nobody"):
+        fresh(refs).apply(bucket, OWNER)
+    refs.claim(Ownership("default/other", "db"), "kroless-strangers")  # another node's claim is not ours
+    with pytest.raises(ConflictError, match="belongs to nobody"):
+        fresh(refs).apply(bucket, OWNER)

@@ -56,7 +56,7 @@ def test_field_sets_treat_named_lists_as_associative() -> None:
     paths = fields.config_fields(config, with_status=False)
     assert ("f:metadata", "f:labels", "f:a") in paths
     assert ("f:metadata", "f:name") not in paths
-    assert ("f:spec", "f:template", "f:spec", "f:containers", "k:web", "f:image") in paths
+    assert ("f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"web\"}", "f:image") in paths
     assert ("f:spec", "f:template", "f:spec", "f:args") in paths  # an unnamed list is atomic
     assert not any(p[0] == "f:status" for p in paths)
     rendered = fields.fields_v1(paths)

@@ -24,6 +24,13 @@ class Kind:
     status_subresource: bool = True
     # Simulated status lives in the store; this flag only says which kinds have a /status endpoint.
     singular: str = field(default="")
+    # A CRD's version: its openAPIV3Schema, additionalPrinterColumns and scale subresource (built-ins: none,
+    # their schemas are shipped in kroless.schemas and their columns are kubectl's, see tables.py).
+    schema: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False, hash=False)
+    scale: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    # served from elsewhere than the store (kroless's RGD instances): get and list only
+    read_only: bool = False
 
     @property
     def api_version(self) -> str:
@@ -49,10 +56,27 @@ class Kind:
         }
         if self.short_names:
             entry["shortNames"] = list(self.short_names)
+        if (self.group, self.kind) in IN_CATEGORY_ALL:
+            entry["categories"] = ["all"]
+        if self.read_only:
+            entry["verbs"] = ["get", "list"]
         entries = [entry]
-        if self.status_subresource:
+        if self.status_subresource and not self.read_only:
             entries.append({"name": f"{self.plural}/status", "singularName": "", "namespaced": self.namespaced, "kind": self.kind, "verbs": ["get", "patch", "update"]})
+        if self.scalable:
+            entries.append({"name": f"{self.plural}/scale", "singularName": "", "namespaced": self.namespaced, "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]})
         return entries
+
+    @property
+    def scalable(self) -> bool:
+        """Whether ``/scale`` is served: the built-in workloads, and CRDs declaring the scale subresource."""
+        return (self.group, self.kind) in SCALABLE or self.scale is not None
+
+
+# What ``kubectl get all`` lists (the built-ins' ``categories: [all]``)
+IN_CATEGORY_ALL = {("", "Pod"), ("", "Service"), ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("apps", "ReplicaSet"), ("batch", "Job"), ("batch", "CronJob")}
+# The built-ins with a /scale subresource: replicas at .spec.replicas, the selector at .spec.selector
+SCALABLE = {("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet")}
 
 
 def _k(group: str, version: str, kind: str, plural: str, namespaced: bool = True, *short: str, status: bool = True) -> Kind:
@@ -71,6 +95,8 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("", "v1", "Endpoints", "endpoints", True, "ep", status=False),
     _k("", "v1", "ResourceQuota", "resourcequotas", True, "quota"),
     _k("", "v1", "LimitRange", "limitranges", True, "limits", status=False),
+    _k("", "v1", "Event", "events", True, "ev", status=False),  # none are recorded: describe shows <none>
+    _k("events.k8s.io", "v1", "Event", "events", True, "ev", status=False),
     _k("apps", "v1", "Deployment", "deployments", True, "deploy"),
     _k("apps", "v1", "StatefulSet", "statefulsets", True, "sts"),
     _k("apps", "v1", "DaemonSet", "daemonsets", True, "ds"),
@@ -88,6 +114,7 @@ BUILTIN_KINDS: tuple[Kind, ...] = (
     _k("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, "hpa"),
     _k("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, "sc", status=False),
     _k("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", False, "crd", "crds"),
+    _k("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, status=False),  # answered, never stored
 )
 
 
@@ -100,7 +127,8 @@ def kinds_of_crd(crd: dict[str, Any]) -> list[Kind]:
     for version in spec.get("versions") or []:
         if not version.get("served", True):
             continue
-        has_status = "status" in (version.get("subresources") or {})
+        subresources = version.get("subresources") or {}
+        has_status = "status" in subresources
         kinds.append(
             Kind(
                 spec.get("group", ""),
@@ -111,6 +139,9 @@ def kinds_of_crd(crd: dict[str, Any]) -> list[Kind]:
                 tuple(names.get("shortNames") or ()),
                 has_status,
                 names.get("singular", ""),
+                (version.get("schema") or {}).get("openAPIV3Schema"),
+                tuple(version.get("additionalPrinterColumns") or ()),
+                subresources.get("scale") if isinstance(subresources.get("scale"), dict) else None,
             )
         )
     return kinds

@@ -9,6 +9,8 @@ Kubernetes ``Status`` body the server returns.
 from __future__ import annotations
 
 import builtins
+import contextlib
+import contextvars
 import copy
 import json
 import os
@@ -16,14 +18,16 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, Protocol
 
-from kroless_cli.localcloud.kubernetes import fields
+from kroless_cli.localcloud.kubernetes import defaults, fields, patches, validation
 from kroless_cli.localcloud.kubernetes.fields import Path
 from kroless_cli.localcloud.kubernetes.kinds import BUILTIN_KINDS, Kind, kinds_of_crd
+from kroless_cli.localcloud.kubernetes.listmaps import list_map_keys
 from kroless_cli.localcloud.kubernetes.selectors import SelectorError, field_selector, label_selector
 from kroless_cli.localcloud.kubernetes.status import simulated_status, timestamp
 
@@ -35,6 +39,10 @@ _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-
 _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+# Kinds whose names need only be valid path segments (the RBAC kinds: ``system:controller:x``), not subdomains
+_PATH_SEGMENT_NAMES = {("rbac.authorization.k8s.io", k) for k in ("Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding")}
+# How many changes a watch can resume from (older resourceVersions get 410 Gone, as after etcd compaction)
+EVENT_HISTORY = 10000
 # Fields the API server refuses to change after creation (a replacement is needed).
 _IMMUTABLE: dict[tuple[str, str], tuple[Path, ...]] = {
     ("apps", "Deployment"): (("f:spec", "f:selector"),),
@@ -47,6 +55,14 @@ _IMMUTABLE: dict[tuple[str, str], tuple[Path, ...]] = {
     ("rbac.authorization.k8s.io", "RoleBinding"): (("f:roleRef",),),
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): (("f:roleRef",),),
 }
+
+
+class ReadOnlySource(Protocol):
+    """Kinds served from outside the store, read-only (kroless's RGD instances: ``rgd_apis.py``)."""
+
+    def kinds(self) -> builtins.list[Kind]: ...
+
+    def objects(self, kind: Kind) -> builtins.list[dict[str, Any]]: ...
 
 
 class ApiError(Exception):
@@ -78,7 +94,37 @@ def not_found(kind: Kind, name: str) -> ApiError:
 
 
 def invalid(kind: Kind, name: str, causes: list[str]) -> ApiError:
-    return ApiError(422, "Invalid", f'{kind.qualified_kind} "{name}" is invalid: {", ".join(causes)}', {**_details(kind, name), "kind": kind.kind})
+    message = f'{kind.qualified_kind} "{name}" is invalid: ' + (causes[0] if len(causes) == 1 else "[" + ", ".join(causes) + "]")
+    return ApiError(422, "Invalid", message, {**_details(kind, name), "kind": kind.kind, "causes": validation.causes(causes)})
+
+
+@dataclass
+class RequestOptions:
+    """What one API request asks of the writes it makes: ``dryRun=All`` and ``fieldValidation``; the
+    warnings the server answers with (``Warning`` headers) are collected here."""
+
+    dry_run: bool = False
+    field_validation: str = "Warn"
+    warnings: list[str] = field(default_factory=list)
+
+
+_REQUEST: contextvars.ContextVar[RequestOptions | None] = contextvars.ContextVar("kroless_k8s_request", default=None)
+
+
+def _options() -> RequestOptions:
+    return _REQUEST.get() or RequestOptions()
+
+
+@dataclass(frozen=True)
+class Event:
+    """One watch event: ``ADDED``, ``MODIFIED`` or ``DELETED`` of an object at a resourceVersion."""
+
+    resource_version: int
+    type: str
+    group: str
+    kind: str
+    namespace: str
+    object: dict[str, Any]
 
 
 def bad_request(message: str) -> ApiError:
@@ -128,6 +174,12 @@ class Cluster:
         self._resource_version = 0
         self._next_ip = 1
         self.on_change: Callable[[], None] | None = None  # persistence hook, called after each write
+        # watches: what the last published state was, and the changes since (see _publish)
+        self._changes = threading.Condition(self._lock)
+        self._published: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
+        self._events: deque[Event] = deque(maxlen=EVENT_HISTORY)
+        self._dry_run_depth = 0
+        self.read_only: ReadOnlySource | None = None
         for namespace in SYSTEM_NAMESPACES:
             self._insert(self.kind_for("v1", "Namespace"), "", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, "kube-apiserver")
 
@@ -141,7 +193,10 @@ class Cluster:
             for entry in self._entries.values():
                 if (entry.group, entry.kind) == (CRD_GROUP, "CustomResourceDefinition") and now - entry.changed_at >= self.crd_delay:
                     served.extend(k for k in kinds_of_crd(entry.obj) if k.kind and k.plural)
-            return served
+        if self.read_only is not None:
+            taken = {(k.group, k.kind) for k in served}
+            served.extend(k for k in self.read_only.kinds() if (k.group, k.kind) not in taken)
+        return served
 
     def kind_for(self, api_version: str, kind: str) -> Kind:
         group, _, version = api_version.rpartition("/")
@@ -159,22 +214,33 @@ class Cluster:
     # ---- reads -------------------------------------------------------------------------------------------
 
     def get(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any]:
+        if kind.read_only:
+            found = [o for o in self._read_only_objects(kind) if o["metadata"]["name"] == name and (not kind.namespaced or o["metadata"].get("namespace") == namespace)]
+            if not found:
+                raise not_found(kind, name)
+            return found[0]
         with self._lock:
             return self._render(kind, self._entry(kind, namespace, name))
+
+    def _read_only_objects(self, kind: Kind) -> builtins.list[dict[str, Any]]:
+        return self.read_only.objects(kind) if self.read_only is not None else []
 
     def list(self, kind: Kind, namespace: str | None = None, labels: str | None = None, field_filter: str | None = None) -> dict[str, Any]:
         try:
             match_labels, match_fields = label_selector(labels), field_selector(field_filter)
         except SelectorError as err:
             raise bad_request(str(err)) from err
+        outside = self._read_only_objects(kind) if kind.read_only else []  # read before taking the lock
         with self._lock:
-            items = [
-                self._render(kind, entry)
-                for entry in self._of_kind(kind)
-                if (not namespace or entry.namespace == namespace)
-                and match_labels(entry.obj["metadata"].get("labels") or {})
-                and match_fields(entry.obj)
+            candidates = outside if kind.read_only else [entry.obj for entry in self._of_kind(kind)]
+            selected = [
+                obj
+                for obj in candidates
+                if (not namespace or obj["metadata"].get("namespace") == namespace)
+                and match_labels(obj["metadata"].get("labels") or {})
+                and match_fields(obj)
             ]
+            items = selected if kind.read_only else [self._render(kind, self._entry(kind, obj["metadata"].get("namespace"), obj["metadata"]["name"])) for obj in selected]
             items.sort(key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
             return {"apiVersion": kind.api_version, "kind": f"{kind.kind}List", "metadata": {"resourceVersion": str(self._resource_version)}, "items": items}
 
@@ -213,9 +279,9 @@ class Cluster:
                         new["status"] = status
             return self._render(kind, self._update(kind, entry, new, manager))
 
-    def patch(self, kind: Kind, namespace: str | None, name: str, patch: dict[str, Any], patch_type: str, manager: str | None, *, force: bool = False, subresource: str = "") -> dict[str, Any]:
-        """``apply`` (server-side apply), ``merge`` (RFC 7386) or ``strategic`` (approximated: associative
-        lists merge by ``name``, other lists are replaced)."""
+    def patch(self, kind: Kind, namespace: str | None, name: str, patch: Any, patch_type: str, manager: str | None, *, force: bool = False, subresource: str = "") -> dict[str, Any]:
+        """``apply`` (server-side apply), ``merge`` (RFC 7386), ``json`` (RFC 6902) or ``strategic``
+        (approximated: associative lists merge by ``name``, other lists are replaced)."""
         if patch_type == "apply":
             if not manager:
                 raise bad_request("PATCH request must specify fieldManager for apply requests")
@@ -224,9 +290,19 @@ class Cluster:
             entry = self._entry(kind, namespace, name)
             new = copy.deepcopy(entry.obj)
             if patch_type == "merge":
-                new = _json_merge(new, patch)
+                new = patches.json_merge(new, patch)
+            elif patch_type == "json":
+                try:
+                    new = patches.json_patch(new, patch)
+                except patches.PatchError as err:
+                    raise invalid(kind, name, [str(err)]) from err
+            elif kind.schema is not None or not isinstance(patch, dict):
+                raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
             else:
-                fields.merge(new, patch)
+                try:
+                    new = patches.strategic_merge(new, patch, list_map_keys(kind.api_version, kind.kind))
+                except patches.PatchError as err:
+                    raise invalid(kind, name, [str(err)]) from err
             if subresource == "status":
                 status = new.get("status")
                 new = copy.deepcopy(entry.obj)
@@ -245,7 +321,8 @@ class Cluster:
         with self._lock:
             config = self._incoming(kind, namespace, config, name=name)
             with_status = not kind.status_subresource
-            applied = fields.config_fields(config, with_status=with_status)
+            keys = list_map_keys(kind.api_version, kind.kind)
+            applied = fields.config_fields(config, with_status=with_status, keys=keys)
             if kind.status_subresource:
                 config.pop("status", None)
             entry = self._find(kind, namespace, name)
@@ -257,8 +334,11 @@ class Cluster:
                 for key, managed in entry.managers.items()
                 if key != (manager, "Apply")
                 for path in applied & managed.paths
-                if fields.get(entry.obj, path) != fields.get(config, path)
+                if not path[-1].startswith("k:")  # an item's membership is shared; only its fields conflict
+                and fields.get(entry.obj, path) != fields.get(config, path)
             ]
+            if conflicts and not force and manager == "kubectl" and _last_applied_covers(entry.obj, {path for _, path in conflicts}, keys):
+                force = True
             if conflicts and not force:
                 listing = "\n".join(f'* conflict with "{key[0]}" using {entry.managers[key].api_version}: {fields.dotted(path)}' for key, path in sorted(conflicts))
                 noun = "conflict" if len(conflicts) == 1 else "conflicts"
@@ -272,8 +352,8 @@ class Cluster:
             new = copy.deepcopy(entry.obj)
             if previous:
                 fields.prune_removed(new, previous.paths - applied, others | applied)
-            fields.merge(new, {k: v for k, v in config.items() if k != "metadata"})
-            fields.merge(new["metadata"], {k: v for k, v in config["metadata"].items() if k not in fields.SERVER_METADATA})
+            fields.merge(new, {k: v for k, v in config.items() if k != "metadata"}, keys)
+            fields.merge(new["metadata"], {k: v for k, v in config["metadata"].items() if k not in fields.SERVER_METADATA}, keys, ("f:metadata",))
             entry.managers[(manager, "Apply")] = Managed("Apply", kind.api_version, self.clock(), applied)
             return self._render(kind, self._update(kind, entry, new, None))
 
@@ -284,6 +364,35 @@ class Cluster:
             result = self._delete(entry, propagation)
             self._changed()
             return None if result is None else self._render(kind, result)
+
+    # ---- the /scale subresource -------------------------------------------------------------------------
+
+    def scale(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any]:
+        """The object's ``autoscaling/v1`` Scale: desired replicas, current replicas and the label selector."""
+        with self._lock:
+            obj = self._render(kind, self._entry(kind, namespace, name))
+        spec_path, status_path, selector_path = _scale_paths(kind)
+        selector = _dotted_get(obj, selector_path) if selector_path else None
+        if isinstance(selector, dict):
+            selector = ",".join(f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items()))
+        metadata = {k: obj["metadata"][k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in obj["metadata"]}
+        status: dict[str, Any] = {"replicas": _dotted_get(obj, status_path) or 0}
+        if selector:
+            status["selector"] = selector
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": metadata, "spec": {"replicas": _dotted_get(obj, spec_path) or 0}, "status": status}
+
+    def set_scale(self, kind: Kind, namespace: str | None, name: str, scale: Any, manager: str) -> dict[str, Any]:
+        """Write a Scale's ``spec.replicas`` back to the object (``kubectl scale``)."""
+        replicas = scale.get("spec", {}).get("replicas") if isinstance(scale, dict) and isinstance(scale.get("spec"), dict) else None
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise ApiError(422, "Invalid", f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: {json.dumps(replicas)}: must be a non-negative integer', {**_details(kind, name), "kind": "Scale", "causes": [{"reason": "FieldValueInvalid", "message": "must be a non-negative integer", "field": "spec.replicas"}]})
+        spec_path = _scale_paths(kind)[0]
+        with self._lock:
+            entry = self._entry(kind, namespace, name)
+            new = copy.deepcopy(entry.obj)
+            _dotted_set(new, spec_path, replicas)
+            self._update(kind, entry, self._incoming(kind, namespace, new, name=name), manager)
+            return self.scale(kind, namespace, name)
 
     # ---- out of band (tests and the local cloud) ------------------------------------------------------
 
@@ -353,6 +462,8 @@ class Cluster:
                 managers = {(m["manager"], m["operation"]): Managed(m["operation"], m["apiVersion"], m["time"], {tuple(p) for p in m["fields"]}) for m in item["managers"]}
                 entry = Entry(item["group"], item["kind"], item["object"], managers, item["changedAt"])
                 self._entries[(entry.group, entry.kind, entry.namespace, entry.name)] = entry
+            self._published = {key: (str(e.obj["metadata"]["resourceVersion"]), self._rendered(e, str(e.obj.get("apiVersion", "")))) for key, e in self._entries.items()}
+            self._events.clear()
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state as JSON (atomically: a crash leaves the previous file intact)."""
@@ -384,8 +495,88 @@ class Cluster:
         return str(self._resource_version)
 
     def _changed(self) -> None:
+        if self._dry_run_depth:
+            return
+        self._publish()
         if self.on_change is not None:
             self.on_change()
+
+    def _publish(self) -> None:
+        """Turn what changed since the last call into watch events (objects whose resourceVersion moved,
+        objects gone), and wake the watches. Called after every write and by watches polling for
+        simulated status changes."""
+        current: dict[tuple[str, str, str, str], tuple[str, dict[str, Any]]] = {}
+        events: list[Event] = []
+        for key, entry in self._entries.items():
+            rv = str(entry.obj["metadata"]["resourceVersion"])
+            seen = self._published.get(key)
+            if seen is not None and seen[0] == rv:
+                current[key] = seen
+                continue
+            obj = self._rendered(entry, str(entry.obj.get("apiVersion", "")))
+            current[key] = (rv, obj)
+            events.append(Event(int(rv), "ADDED" if seen is None else "MODIFIED", entry.group, entry.kind, entry.namespace, obj))
+        for key, (_, obj) in self._published.items():
+            if key not in current:
+                gone = copy.deepcopy(obj)
+                gone["metadata"]["resourceVersion"] = self._next_rv()
+                events.append(Event(int(gone["metadata"]["resourceVersion"]), "DELETED", key[0], key[1], key[2], gone))
+        self._published = current
+        if events:
+            with self._changes:
+                self._events.extend(sorted(events, key=lambda e: e.resource_version))
+                self._changes.notify_all()
+
+    @contextlib.contextmanager
+    def request(self, options: RequestOptions) -> Iterator[RequestOptions]:
+        """Serve one request with ``options``: under ``dry_run`` every write is validated, defaulted and
+        answered, then undone (nothing stored, saved, published or counted)."""
+        token = _REQUEST.set(options)
+        try:
+            if not options.dry_run:
+                yield options
+                return
+            with self._lock:
+                saved = (copy.deepcopy(self._entries), self._resource_version, self._next_ip)
+                self._dry_run_depth += 1
+                try:
+                    yield options
+                finally:
+                    self._dry_run_depth -= 1
+                    self._entries, self._resource_version, self._next_ip = saved
+        finally:
+            _REQUEST.reset(token)
+
+    def watch(self, kind: Kind, namespace: str | None, since: int, timeout: float) -> builtins.list[Event]:
+        """The events of ``kind`` (in ``namespace``) after resourceVersion ``since``, waiting up to ``timeout``
+        seconds for one. 410 Gone when ``since`` is older than the history kept."""
+        with self._changes:
+            self.poll()
+            if self._events and since < self._events[0].resource_version - 1 and len(self._events) == self._events.maxlen:
+                raise ApiError(410, "Expired", f"too old resource version: {since} ({self._events[0].resource_version - 1})")
+
+            def matching() -> builtins.list[Event]:
+                return [e for e in self._events if e.resource_version > since and (e.group, e.kind) == (kind.group, kind.kind) and (not namespace or e.namespace == namespace)]
+
+            found = matching()
+            if not found and timeout > 0:
+                self._changes.wait(timeout)
+                self.poll()
+                found = matching()
+            return found
+
+    @property
+    def resource_version(self) -> int:
+        return self._resource_version
+
+    def poll(self) -> None:
+        """Bring every object's simulated status up to date and publish what changed (watches call this,
+        since status flips with time, not with a request)."""
+        with self._lock:
+            for entry in self._entries.values():
+                self._settle(entry)
+            if not self._dry_run_depth:
+                self._publish()
 
     def _incoming(self, kind: Kind, namespace: str | None, body: dict[str, Any], *, name: str | None = None) -> dict[str, Any]:
         """A copy of a request body checked against the URL, with apiVersion/kind/namespace filled in."""
@@ -421,8 +612,11 @@ class Cluster:
         name = metadata.get("name") or ""
         if not name:
             raise invalid(kind, "", ["metadata.name: Required value: name or generateName is required"])
-        pattern, what = (_LABEL, "RFC 1123 label") if kind.kind == "Namespace" else (_SUBDOMAIN, "RFC 1123 subdomain")
-        if not pattern.fullmatch(name) or len(name) > (63 if kind.kind == "Namespace" else 253):
+        if (kind.group, kind.kind) in _PATH_SEGMENT_NAMES:
+            if name in (".", "..") or "/" in name or "%" in name:
+                raise invalid(kind, name, [f'metadata.name: Invalid value: "{name}": may not be \'.\' or \'..\' and may not contain \'/\' or \'%\''])
+        elif not (_LABEL if kind.kind == "Namespace" else _SUBDOMAIN).fullmatch(name) or len(name) > (63 if kind.kind == "Namespace" else 253):
+            what = "RFC 1123 label" if kind.kind == "Namespace" else "RFC 1123 subdomain"
             raise invalid(kind, name, [f'metadata.name: Invalid value: "{name}": a lowercase {what} must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character'])
         causes = []
         for key, value in (metadata.get("labels") or {}).items():
@@ -434,6 +628,15 @@ class Cluster:
         for key, value in (metadata.get("annotations") or {}).items():
             if not isinstance(value, str):
                 causes.append(f"metadata.annotations.{key}: Invalid value: annotation values must be strings")
+        violations, unknown = validation.check(kind, obj, old)
+        causes.extend(violations)
+        if unknown:
+            options = _options()
+            if options.field_validation == "Strict" and not causes:
+                listing = ", ".join(f'unknown field "{f}"' for f in unknown)
+                raise bad_request(f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: strict decoding error: {listing}')
+            if options.field_validation != "Ignore":
+                options.warnings.extend(f'unknown field "{f}"' for f in unknown)
         if old is not None:
             for path in _IMMUTABLE.get((kind.group, kind.kind), ()):
                 before, after = fields.get(old, path), fields.get(obj, path)
@@ -446,39 +649,15 @@ class Cluster:
             raise invalid(kind, name, causes)
 
     def _default(self, kind: Kind, obj: dict[str, Any]) -> None:
-        """The few defaults kroless templates and readyWhen expressions commonly rely on."""
+        """The API server's defaults (defaults.py), and a cluster IP for a Service that needs one."""
+        defaults.apply(kind.group, kind.kind, obj)
         spec = obj.get("spec")
-        key = (kind.group, kind.kind)
-        if key in (("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "ReplicaSet")) and isinstance(spec, dict):
-            spec.setdefault("replicas", 1)
-        elif key == ("", "Service"):
-            spec = obj.setdefault("spec", {})
-            spec.setdefault("type", "ClusterIP")
+        if (kind.group, kind.kind) == ("", "Service") and isinstance(spec, dict):
             if spec["type"] != "ExternalName" and not spec.get("clusterIP"):
                 spec["clusterIP"] = f"10.96.{self._next_ip // 250}.{self._next_ip % 250 + 1}"
                 self._next_ip += 1
             if spec.get("clusterIP"):
                 spec["clusterIPs"] = [spec["clusterIP"]]
-            for port in spec.get("ports") or []:
-                if isinstance(port, dict):
-                    port.setdefault("protocol", "TCP")
-                    port.setdefault("targetPort", port.get("port"))
-        elif key == ("", "Secret"):
-            string_data = obj.pop("stringData", None) or {}
-            if string_data:
-                import base64
-
-                data = obj.setdefault("data", {})
-                for secret_key, value in string_data.items():
-                    data[secret_key] = base64.b64encode(str(value).encode()).decode()
-            obj.setdefault("type", "Opaque")
-        elif key == ("", "Namespace"):
-            labels = obj["metadata"].setdefault("labels", {})
-            labels.setdefault("kubernetes.io/metadata.name", obj["metadata"]["name"])
-        elif key == ("batch", "Job") and isinstance(spec, dict):
-            spec.setdefault("completions", 1)
-            spec.setdefault("parallelism", 1)
-            spec.setdefault("backoffLimit", 6)
 
     def _check_namespace(self, kind: Kind, namespace: str) -> None:
         if not kind.namespaced:
@@ -506,7 +685,7 @@ class Cluster:
         if applied is not None:
             entry.managers[(manager, "Apply")] = Managed("Apply", kind.api_version, now, applied)
         else:
-            entry.managers[(manager, "Update")] = Managed("Update", kind.api_version, now, fields.config_fields(obj, with_status=not kind.status_subresource))
+            entry.managers[(manager, "Update")] = Managed("Update", kind.api_version, now, fields.config_fields(obj, with_status=not kind.status_subresource, keys=list_map_keys(kind.api_version, kind.kind)))
         self._entries[(kind.group, kind.kind, namespace if kind.namespaced else "", metadata["name"])] = entry
         self._settle(entry)
         self._changed()
@@ -519,7 +698,7 @@ class Cluster:
         self._validate(kind, new, old)
         with_status = not kind.status_subresource
         if manager is not None:
-            changed = fields.changed_fields(old, new, with_status=with_status)
+            changed = fields.changed_fields(old, new, with_status=with_status, keys=list_map_keys(kind.api_version, kind.kind))
             for managed in entry.managers.values():
                 managed.paths -= changed
             mine = entry.managers.setdefault((manager, "Update"), Managed("Update", kind.api_version, self.clock()))
@@ -561,8 +740,11 @@ class Cluster:
 
     def _render(self, kind: Kind, entry: Entry) -> dict[str, Any]:
         self._settle(entry)
+        return self._rendered(entry, kind.api_version)
+
+    def _rendered(self, entry: Entry, api_version: str) -> dict[str, Any]:
         obj = copy.deepcopy(entry.obj)
-        obj["apiVersion"] = kind.api_version
+        obj["apiVersion"] = api_version
         obj["metadata"]["managedFields"] = [
             {
                 "manager": manager,
@@ -624,14 +806,35 @@ class Cluster:
                 self._drop(namespace)
 
 
-def _json_merge(target: Any, patch: Any) -> Any:
-    """RFC 7386 JSON merge patch."""
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = _json_merge(result.get(key), value)
-    return result
+def _scale_paths(kind: Kind) -> tuple[str, str, str]:
+    """Where a kind keeps desired replicas, current replicas and its label selector (a CRD says so)."""
+    if kind.scale is not None:
+        return (str(kind.scale.get("specReplicasPath", ".spec.replicas")), str(kind.scale.get("statusReplicasPath", ".status.replicas")), str(kind.scale.get("labelSelectorPath") or ""))
+    return ".spec.replicas", ".status.replicas", ".spec.selector"
+
+
+def _dotted_get(obj: Any, path: str) -> Any:
+    for key in [p for p in path.split(".") if p]:
+        obj = obj.get(key) if isinstance(obj, dict) else None
+    return obj
+
+
+def _dotted_set(obj: dict[str, Any], path: str, value: Any) -> None:
+    keys = [p for p in path.split(".") if p]
+    for key in keys[:-1]:
+        obj = obj.setdefault(key, {})
+    obj[keys[-1]] = value
+
+
+def _last_applied_covers(obj: dict[str, Any], paths: set[Path], keys: fields.Keys) -> bool:
+    """Whether ``paths`` all belong to the object's client-side apply configuration: kubectl's server-side apply
+    then takes them over without conflict, the upgrade path from ``kubectl apply`` to ``kubectl apply
+    --server-side`` (k8s.io/apiserver .../fieldmanager/lastappliedmanager.go: for manager "kubectl" only)."""
+    annotation = (obj["metadata"].get("annotations") or {}).get("kubectl.kubernetes.io/last-applied-configuration")
+    try:
+        last_applied = json.loads(annotation) if annotation else None
+    except ValueError:
+        return False
+    if not isinstance(last_applied, dict):
+        return False
+    return paths <= fields.config_fields(last_applied, with_status=False, keys=keys)

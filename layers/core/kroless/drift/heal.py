@@ -34,10 +34,11 @@ def parent_of(services: Services, key: InstanceKey) -> str | None:
     return parent.name if parent.cluster_scoped else f"{parent.namespace}/{parent.name}"
 
 
-def start_heal(services: Services, key: InstanceKey, reason: str) -> dict[str, Any]:
+def start_heal(services: Services, key: InstanceKey, reason: str, *, redrive: bool = False) -> dict[str, Any]:
     """Reconcile an instance again to undo drift: a new reconcile epoch (generation + 1, manifest unchanged),
-    so the heal is its own execution, ordered as an apply. Nothing for a deleting instance."""
-    generation = services.store.bump_generation(key, reason)
+    so the heal is its own execution, ordered as an apply. Nothing for a deleting instance.
+    ``redrive``: the resync re-drives a stuck instance (counted for its backoff, :mod:`kroless.drift.redrive`)."""
+    generation = services.store.bump_generation(key, reason, redrive=redrive)
     if generation is None:
         return {"instance": key.ref, "skipped": "gone or being deleted"}
     execution = services.start_execution(key, generation, parent=parent_of(services, key))

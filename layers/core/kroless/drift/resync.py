@@ -4,8 +4,9 @@ delivery to EventBridge is best effort), found by comparing observed with desire
 An EventBridge Scheduler schedule (default every hour) invokes the resync function. It walks the instances
 page by page, re-reads every SYNCED node's resource through its provider (AWS: the fields the template
 sets; Kubernetes: the fields the applied manifest sets), paced to ``resync_reads_per_second`` with backoff
-on throttling, and heals each drifted instance through the same debounce as CloudTrail drift. It stops
-before its Lambda deadline; the next run starts again from the first instance.
+on throttling, and heals each drifted instance through the same debounce as CloudTrail drift. An
+instance left IN_PROGRESS or ERROR with no execution running is re-driven instead (:mod:`kroless.drift.redrive`).
+It stops before its Lambda deadline; the next run starts again from the first instance.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from kroless.clock import iso
 from kroless.drift.compare import record_drift
 from kroless.drift.detect import DRIFT_DETECTED, instance_name
 from kroless.drift.heal import request_heal
+from kroless.drift.redrive import STUCK_STATES, redrive_if_stuck
 from kroless.drift.settings import DriftSettings
 from kroless.services import Services
-from kroless.store import InstanceState
 
 
 class _Pace:
@@ -47,13 +48,20 @@ def resync(
     store = services.store
     checked = reads = 0
     drifted: list[dict[str, Any]] = []
+    redriven: list[dict[str, Any]] = []
     stopped_early = False
     for instance in store.list_instances():
         if remaining_ms is not None and remaining_ms() < settings.resync_reserve_seconds * 1000:
             stopped_early = True
             break
-        if instance.deletion_requested or instance.state == InstanceState.IN_PROGRESS:
-            continue  # a running reconcile converges it; a deletion removes it
+        if instance.deletion_requested:
+            continue  # a deletion removes it
+        if instance.state in STUCK_STATES:
+            # a running reconcile converges it; one that stopped without converging is started again
+            outcome = redrive_if_stuck(services, instance, settings)
+            if outcome is not None:
+                redriven.append(outcome)
+            continue
         checked += 1
         reasons: dict[str, str] = {}
         for record in store.get_nodes(instance.key):
@@ -80,4 +88,10 @@ def resync(
         services.emit(DRIFT_DETECTED, summary)
         heal = request_heal(services, key, sorted(reasons), "resync: " + "; ".join(reasons.values()), settings)
         drifted.append({**summary, **heal, **({"errors": errors} if errors else {})})
-    return {"instancesChecked": checked, "reads": reads, "drifted": drifted, "stoppedEarly": stopped_early}
+    return {
+        "instancesChecked": checked,
+        "reads": reads,
+        "drifted": drifted,
+        "redriven": redriven,
+        "stoppedEarly": stopped_early,
+    }

@@ -19,6 +19,12 @@ class DriftSettings:
     # the resync's pace: provider reads per second, and the seconds it leaves unused of its Lambda timeout
     resync_reads_per_second: float = DEFAULT_RESYNC_READS_PER_SECOND
     resync_reserve_seconds: float = 30.0
+    # re-driving a stuck instance (IN_PROGRESS or ERROR, no execution running): the first re-drive at once,
+    # the next ones after redrive_backoff, doubling, at most redrive_max_backoff apart, until it is ACTIVE
+    redrive_backoff: timedelta = timedelta(minutes=30)
+    redrive_max_backoff: timedelta = timedelta(hours=24)
+    # a generation admitted this recently whose execution is not recorded yet is starting, not stuck
+    redrive_grace: timedelta = timedelta(minutes=5)
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> DriftSettings:
@@ -32,4 +38,5 @@ class DriftSettings:
             resync_reads_per_second=float(
                 env.get("KROLESS_RESYNC_READS_PER_SECOND") or DEFAULT_RESYNC_READS_PER_SECOND
             ),
+            redrive_grace=timedelta(seconds=float(env.get("KROLESS_REDRIVE_GRACE_SECONDS") or 300)),
         )

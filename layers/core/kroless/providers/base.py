@@ -76,6 +76,7 @@ class Ownership:
     # position of the object in a forEach collection (Kro's kro.run/collection-index label)
     collection_index: int | None = None
     collection_size: int | None = None
+    instance_uid: str = ""  # Kro's kro.run/instance-id label
 
 
 class References(Protocol):
@@ -86,6 +87,14 @@ class References(Protocol):
 
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         """The decoded value of a Kubernetes Secret key (never logged, never stored)."""
+
+    def claim(self, owner: Ownership, identity: str) -> None:
+        """Remember, before a create whose ownership tags only a later call can write (S3's CreateBucket, then
+        PutBucketTagging), that ``owner`` is creating ``identity``."""
+
+    def claimed(self, owner: Ownership, identity: str) -> bool:
+        """Whether ``owner`` claimed ``identity`` before creating it: a retry after a crash between the create
+        and the tagging adopts its own untagged resource, and only that one."""
 
 
 class Provider(Protocol):

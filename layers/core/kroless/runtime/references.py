@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from kroless.errors import KrolessError
-from kroless.providers.base import ObjectRef
+from kroless.providers.base import NotReadyError, ObjectRef, Ownership
 from kroless.runtime.providers import ProviderSet
 from kroless.store import InstanceKey, Store
 
+_INTENT = "creating:"  # the prefix of a claim's identifier in the ownership index
 _current: ContextVar[InstanceKey | None] = ContextVar("kroless_current_instance", default=None)
 
 
@@ -47,14 +47,26 @@ class StoreReferences:
                 return record.observed
         return None
 
+    def claim(self, owner: Ownership, identity: str) -> None:
+        key = _current.get()
+        if key is not None:  # an intent item under the instance: removed with it, never seen by drift lookups
+            self.store.put_aliases(key, owner.node, owner.collection_index, [_INTENT + identity])
+
+    def claimed(self, owner: Ownership, identity: str) -> bool:
+        key = _current.get()
+        return key is not None and self.store.has_alias(key, owner.node, owner.collection_index, _INTENT + identity)
+
     def secret_value(self, namespace: str, name: str, key: str) -> str:
         manifest = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace}}
+        # Not there yet is "not ready", not an error: a template may read a Secret it has no graph edge to (Kro's
+        # rds-postgres example reads the password Secret the app creates), and ACK requeues a resource whose
+        # Secret reference cannot be resolved yet. The readiness loop waits for it as for a *Ref.
         secret = self.providers.for_kind("v1", "Secret").read(manifest)
         if secret is None:
-            raise KrolessError(f"Secret {namespace}/{name} not found")
+            raise NotReadyError(f"Secret {namespace}/{name} not found")
         if key in (secret.get("stringData") or {}):
             return str(secret["stringData"][key])
         encoded = (secret.get("data") or {}).get(key)
         if encoded is None:
-            raise KrolessError(f"Secret {namespace}/{name} has no key {key!r}")
+            raise NotReadyError(f"Secret {namespace}/{name} has no key {key!r} yet")
         return base64.b64decode(encoded).decode()

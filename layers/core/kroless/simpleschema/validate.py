@@ -47,6 +47,37 @@ def validate_instance(
     return doc, errors
 
 
+def validate_value(schema: dict[str, Any], value: Any, path: str, *, old: Any = None, rule_evaluator: RuleEvaluator | None = None) -> list[str]:
+    """The violations of ``value`` (already defaulted) against ``schema``, fields named from ``path``: the
+    checks of :func:`validate_instance` for any part of an object (a CRD's other top-level fields, a built-in's);
+    ``old`` is the value before an update (for transition rules), None on create."""
+    errors: list[str] = []
+    _Validator(errors, rule_evaluator).check(schema, value, path, _MISSING if old is None else old)
+    return errors
+
+
+def unknown_fields(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
+    """The fields of ``value`` its schema does not declare (``spec.template.spec.containers[0].imagee``)."""
+    found: list[str] = []
+    if isinstance(value, dict) and (schema.get("type") == "object" or "properties" in schema):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        if schema.get("x-kubernetes-preserve-unknown-fields") is True and not properties:
+            return found
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if properties and key in properties:
+                found.extend(unknown_fields(properties[key], item, where))
+            elif isinstance(additional, dict):
+                found.extend(unknown_fields(additional, item, where))
+            elif properties is not None and schema.get("x-kubernetes-preserve-unknown-fields") is not True:
+                found.append(where)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            found.extend(unknown_fields(schema["items"], item, f"{path}[{index}]"))
+    return found
+
+
 # --------------------------------------------------------------------------------------------------
 # Defaulting and pruning (structural schema semantics)
 

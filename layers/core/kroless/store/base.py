@@ -11,6 +11,7 @@ over a dict, for tests that need no moto. Both pass the same contract suite (``t
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -180,6 +181,7 @@ class TableStore:
             .set("state", str(state))
             .set("updatedAt", now)
             .set_if_absent("createdAt", now)
+            .set_if_absent("uid", str(uuid.uuid4()))  # Kro's kro.run/resource-graph-definition-id
             .increment("revision")
         )
         try:
@@ -318,8 +320,11 @@ class TableStore:
         conditions: list[dict[str, Any]],
         *,
         execution: str | None | Unset = UNSET,
+        observed: bool = True,
     ) -> None:
-        """Record the outcome of reconciling ``generation`` (it becomes ``observedGeneration``).
+        """Record the outcome of reconciling ``generation`` (it becomes ``observedGeneration``). With
+        ``observed=False``, the status of a reconcile still running (its conditions say where it waits); the
+        generation is not yet observed, so whoever waits for the outcome keeps waiting.
 
         Refused with :class:`StaleGenerationError` unless ``generation`` is still the instance's
         generation: a superseded execution never overwrites what a newer one reports.
@@ -329,10 +334,12 @@ class TableStore:
             .set("state", str(state))
             .set("status", redact_secrets(status))
             .set("conditions", conditions)
-            .set("observedGeneration", generation)
+            .field("observedGeneration", generation if observed else UNSET)
             .set("updatedAt", self._now())
             .field("currentExecution", execution)
         )
+        if state == InstanceState.ACTIVE:
+            update = update.remove("redrives")  # converged: the resync's re-drive backoff starts again
         try:
             self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
         except ConditionFailed as failed:
@@ -345,6 +352,14 @@ class TableStore:
                 stored=stored,
                 name=key.name,
             ) from None
+
+    def record_execution(self, key: InstanceKey, generation: int, execution_arn: str) -> None:
+        """Remember the execution started for ``generation`` (``currentExecution``, ``executionGeneration``):
+        the resync asks Step Functions whether it still runs before it re-drives the instance. Ignored once
+        the instance has moved to a newer generation (or is gone)."""
+        update = Update().set("currentExecution", execution_arn).set("executionGeneration", generation)
+        with contextlib.suppress(ConditionFailed):
+            self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
 
     def delete_instance(self, key: InstanceKey, *, generation: int | None = None) -> int:
         """Remove the instance and every item under it (nodes, drift reports, executions).
@@ -485,6 +500,10 @@ class TableStore:
             }
             self._put(item, f"{key} alias {identifier}")
 
+    def has_alias(self, key: InstanceKey, node_id: str, index: int | None, identifier: str) -> bool:
+        """Whether :meth:`put_aliases` recorded ``identifier`` for the node (a consistent read of its item)."""
+        return self._table.get(key.pk, alias_sk(node_id, index, identifier)) is not None
+
     def owner_of(self, physical_id: str) -> Owner | None:
         """The node that manages ``physical_id``, or None. Two claimants is a bug worth stopping on:
         :class:`OwnershipConflictError` names both."""
@@ -496,11 +515,13 @@ class TableStore:
 
     # ── heals: reconcile epochs and their debounce ─────────────────────────────────────────────────────
 
-    def bump_generation(self, key: InstanceKey, reason: str) -> int | None:
+    def bump_generation(self, key: InstanceKey, reason: str, *, redrive: bool = False) -> int | None:
         """Start a new reconcile epoch: generation + 1 with the manifest unchanged (a heal). The execution
         name carries the generation, so the heal is a distinct execution, and the reconcile tasks' dependency
         checks (node generation == execution generation) order it exactly like an apply. Returns the generation,
-        or None when the instance is gone or being deleted (nothing to heal)."""
+        or None when the instance is gone or being deleted (nothing to heal). ``redrive``: the resync
+        re-drives a stuck instance; counted (``redrives``, ``lastRedriveAt``) for its backoff until the
+        instance is ACTIVE again."""
         now = self._now()
         update = (
             Update()
@@ -511,6 +532,8 @@ class TableStore:
             .increment("generation")
             .add("heals", 1)
         )
+        if redrive:
+            update = update.add("redrives", 1).set("lastRedriveAt", now)
         try:
             new = self._update(key.pk, INSTANCE_SK, update, exists("pk") & NOT_DELETING, str(key))
         except ConditionFailed:

@@ -85,9 +85,12 @@ class Store(Protocol):
         conditions: list[dict[str, Any]],
         *,
         execution: str | None | Unset = UNSET,
+        observed: bool = True,
     ) -> None:
-        """Raises ``StaleGenerationError`` unless ``generation`` is still the instance's generation."""
+        """``observed=False``: a running reconcile's status. Raises ``StaleGenerationError`` unless ``generation`` is still the instance's generation."""
         ...
+
+    def record_execution(self, key: InstanceKey, generation: int, execution_arn: str) -> None: ...
 
     def delete_instance(self, key: InstanceKey, *, generation: int | None = None) -> int:
         """Remove the instance and every item under it; returns how many items were removed."""
@@ -129,8 +132,10 @@ class Store(Protocol):
 
     def put_aliases(self, key: InstanceKey, node_id: str, index: int | None, identifiers: list[str]) -> None: ...
 
+    def has_alias(self, key: InstanceKey, node_id: str, index: int | None, identifier: str) -> bool: ...
+
     # ── heals ──
-    def bump_generation(self, key: InstanceKey, reason: str) -> int | None: ...
+    def bump_generation(self, key: InstanceKey, reason: str, *, redrive: bool = False) -> int | None: ...
 
     def claim_heal(self, key: InstanceKey, window: timedelta, *, force: bool = False) -> bool: ...
 

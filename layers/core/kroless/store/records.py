@@ -45,6 +45,7 @@ class RgdRecord:
     revision: int
     created_at: str
     updated_at: str
+    uid: str = ""  # assigned at the first registration, as the API server assigns metadata.uid
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> RgdRecord:
@@ -57,6 +58,7 @@ class RgdRecord:
             revision=item["revision"],
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
+            uid=item.get("uid", ""),
         )
 
 
@@ -92,6 +94,9 @@ class InstanceRecord:
     created_at: str
     updated_at: str
     uid: str = ""  # assigned at the first admission, as the API server assigns metadata.uid
+    execution_generation: int | None = None  # the generation ``execution`` reconciles
+    redrives: int = 0  # re-drives by the resync since the instance was last ACTIVE
+    last_redrive_at: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> InstanceRecord:
@@ -110,6 +115,9 @@ class InstanceRecord:
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
             uid=item.get("uid", ""),
+            execution_generation=item.get("executionGeneration"),
+            redrives=int(item.get("redrives") or 0),
+            last_redrive_at=item.get("lastRedriveAt"),
         )
 
     def as_object(self) -> dict[str, Any]:

@@ -274,6 +274,9 @@ class _Operation:
         for token in ("ClientToken", "clientRequestToken"):
             if token in shape.members and token not in params:
                 params[token] = self._client_token()
+        if self._pending_tags and self.name:
+            # the tags follow in a second call: a crash in between must not leave a bucket no retry may touch
+            self.p.references.claim(owner, self.name)
         try:
             response = self.api(kind.create.op, params)
         except _NotFound as missing:
@@ -350,6 +353,8 @@ class _Operation:
         tags = self.tags_of(current)
         if tags is None or (tags.get(INSTANCE_TAG) == owner.instance and tags.get(NODE_TAG) == owner.node):
             return  # a kind without tags cannot say; the state table records ownership
+        if INSTANCE_TAG not in tags and self.name and self.p.references.claimed(owner, self.name):
+            adopt = True  # created by this node, which stopped before it could tag it (see create)
         if not adopt:
             holder = tags.get(INSTANCE_TAG)
             who = f"instance {holder} (node {tags.get(NODE_TAG)})" if holder else "nobody kroless knows"

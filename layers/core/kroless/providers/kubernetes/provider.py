@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kroless.errors import is_retriable
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
     DELETION_POLICY_ANNOTATION,
@@ -42,6 +43,9 @@ ACK_GROUP_SUFFIX = ".services.k8s.aws"
 CRD_KEY = ("apiextensions.k8s.io/v1", "CustomResourceDefinition")
 # An EKS token is good for 15 minutes; refresh well before.
 TOKEN_REFRESH_SECONDS = 600
+# A throttled (429), conflicting (409) or failing (5xx) request is sent again after these pauses, as client-go's
+# callers retry on conflict; what still fails is left to the state machine's Retry of the whole step.
+TRANSIENT_RETRY_DELAYS = (0.1, 0.4, 1.0)
 _RETAIN_POLICIES = {"retain", "orphan"}
 
 
@@ -189,12 +193,13 @@ class KubernetesProvider:
         if not existing["metadata"].get("deletionTimestamp"):
             from kubernetes.dynamic.exceptions import NotFoundError
 
+            delete = lambda: self._client.delete(resource, name=ref.name, namespace=ref.namespace, propagation_policy="Background")  # noqa: E731
             try:
-                self._client.delete(resource, name=ref.name, namespace=ref.namespace, propagation_policy="Background")
-            except NotFoundError:
-                return True
-            except Exception as err:
-                raise self._error(ref, err) from err
+                self._call(ref, delete)
+            except ProviderError as err:
+                if isinstance(err.__cause__, NotFoundError):  # gone already (a retried DELETE that had succeeded)
+                    return True
+                raise
         return self._get(resource, ref) is None
 
     # ---- internals ---------------------------------------------------------------------------------------
@@ -238,17 +243,22 @@ class KubernetesProvider:
         from kubernetes.dynamic.exceptions import NotFoundError
 
         try:
-            return dict(self._client.get(resource, name=ref.name, namespace=ref.namespace).to_dict())
-        except NotFoundError:
-            return None
-        except Exception as err:
-            raise self._error(ref, err) from err
+            return self._call(ref, lambda: dict(self._client.get(resource, name=ref.name, namespace=ref.namespace).to_dict()))
+        except ProviderError as err:
+            if isinstance(err.__cause__, NotFoundError):
+                return None
+            raise
 
     def _call(self, ref: ObjectRef, request: Callable[[], Any]) -> Any:
-        try:
-            return request()
-        except Exception as err:
-            raise self._error(ref, err) from err
+        delays = iter(TRANSIENT_RETRY_DELAYS)
+        while True:
+            try:
+                return request()
+            except Exception as err:
+                delay = next(delays, None) if is_retriable(err) else None
+                if delay is None:
+                    raise self._error(ref, err) from err
+                self._sleep(delay)
 
     def _wait_established(self, ref: ObjectRef) -> dict[str, Any]:
         """A CRD is applied; wait until it is Established and its kinds are discoverable, so that
