@@ -461,12 +461,18 @@ _DYNAMODB_REQUESTS = (
 )
 
 
+_DYNAMODB_READS = ("get_item", "query", "scan")
+
+
 def _atomic(name: str) -> Callable[..., Any]:
     def request(self: Any, *args: Any, **kwargs: Any) -> Any:
         # DynamoDB applies each request atomically (a write with its condition check; a read sees whole
         # items). moto's backend does not when Lambda handlers run in threads, as they do here.
         with _DYNAMODB_LOCK:
-            return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+            result = _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+            # a read hands back moto's live items, which its response code serialises after the lock is
+            # released: a snapshot, or a concurrent write changes them mid-serialisation
+            return copy.deepcopy(result) if name in _DYNAMODB_READS else result
 
     return request
 
