@@ -114,8 +114,6 @@ class KrolessStack(Stack):
             ExecutionRoleProps(
                 reconcile_function=fn["reconcile_node"],
                 finalize_function=fn["finalize"],
-                table=table,
-                table_key=self.state.key,
                 state_machine_prefix=prefix,
             ),
         )

@@ -137,7 +137,6 @@ def no_matches(document: Document, where: str) -> str:
 
 # graph -o asl: flag -> (placeholder when not given, what it is)
 ASL_PLACEHOLDERS = {
-    "table": ("${StateTableName}", "the state table the gates read (the stack's output StateTableName)"),
     "reconcile-function-arn": ("${ReconcileFunctionArn}", "the reconcile function (ARN or name) each node task invokes"),
     "finalize-function-arn": ("${FinalizeFunctionArn}", "the finalize function (ARN or name)"),
 }
@@ -164,7 +163,7 @@ def _state_machine_definition(args: argparse.Namespace, graph: Graph) -> dict[st
     from kroless.services import Settings
 
     settings = Settings(
-        table_name=args.table,
+        table_name="",  # the machines read no table: the tasks do
         reconcile_function_arn=args.reconcile_function_arn,
         finalize_function_arn=args.finalize_function_arn,
     )

@@ -16,12 +16,23 @@ from collections.abc import Callable
 from typing import Any
 
 from kroless.compiler import validate_instance_document
-from kroless.contract import FinalizeResult, FinalizeTask, NodeResult, ReconcileTask
+from kroless.contract import (
+    DependencyPending,
+    FinalizeResult,
+    FinalizeTask,
+    NodeFailed,
+    NodeNotReady,
+    NodeResult,
+    NodeSuperseded,
+    ReconcileTask,
+    StatusPending,
+)
 from kroless.drift.heal import after_reconcile
 from kroless.errors import DocumentError, KrolessError, task_errors
 from kroless.graph import Graph
 from kroless.model.loader import shape_problem
-from kroless.runtime.states import InstanceKey, NodeState
+from kroless.runtime.reconciler import WAITING_FOR_OTHERS
+from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
 from kroless.statemachine.asl import TIMEOUT_ERROR
@@ -41,10 +52,6 @@ INSTANCE_FAILED = "Instance Failed"
 # through the bus, so none runs near its timeout and a 1,000-instance RGD takes about 100 s to roll out.
 ROLLOUT_RATE = 10.0
 ROLLOUT_BATCH = 200
-
-# Status refresh: an ACTIVE instance whose status fields still wait on data (a load balancer hostname) is
-# re-read after these waits (seconds, about 9 minutes in all), then left to the resync.
-STATUS_REFRESH = (5, 10, 20, 40, 60, 120, 300)
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +74,6 @@ def state_machine_definition(settings: Settings, graph: Graph) -> dict[str, Any]
 
     return compile_state_machine(
         graph,
-        table_name=settings.table_name,
         reconcile_function_arn=settings.reconcile_function_arn,
         finalize_function_arn=settings.finalize_function_arn,
     )
@@ -217,8 +223,11 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
 
 
 def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
-    """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome; the
-    state machine counts and times the readiness polls itself (``StateMachineOptions.waits``)."""
+    """One node: ``mode`` apply (the machine's Retry re-runs it while it waits: a poll re-reads, see
+    :meth:`~kroless.runtime.reconciler.Reconciler.reconcile_node`), check (re-read only) or delete.
+
+    Answers a node that is done (SYNCED, SKIPPED, DELETED); raises the :class:`~kroless.contract.TaskOutcome`
+    the machine's Retry and Catch act on otherwise."""
     with task_errors():
         if task.mode == "delete":
             outcome = services.reconciler.delete_node(task.key, task.generation, task.node)
@@ -231,13 +240,30 @@ def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
                 # it waits for (finalize writes the outcome)
                 with contextlib.suppress(StaleGenerationError):  # a newer generation took over meanwhile
                     finalize_instance(services.reconciler, task.key, task.generation, running=True)
-    return outcome.to_result()
+    result = outcome.to_result()
+    if result.superseded:
+        raise NodeSuperseded(result.message or "a newer generation is reconciling")
+    if result.state == NodeState.ERROR:
+        raise NodeFailed(result.message)
+    done = {NodeState.DELETED} if task.mode == "delete" else DONE
+    if result.state not in done:
+        if result.reason in WAITING_FOR_OTHERS:
+            raise DependencyPending(result.message)
+        raise NodeNotReady(result.message or result.reason or result.state.value)
+    return result
 
 
 def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
-    """Write the instance status for the generation and announce the outcome on the bus."""
+    """Write the instance status for the generation and announce the outcome on the bus.
+
+    Raises :class:`~kroless.contract.StatusPending` (after writing the status and announcing it) when the
+    instance is ACTIVE but status fields still wait on data: the machine refreshes them after a backoff."""
     with task_errors():
-        return FinalizeResult.model_validate(_finalize(services, task))
+        result = _finalize(services, task)
+    pending = result.pop("pendingStatus", None) or []
+    if result["state"] == "ACTIVE" and pending and task.mode in ("reconcile", "refresh"):
+        raise StatusPending("status fields waiting on data: " + ", ".join(pending))
+    return FinalizeResult.model_validate(result)
 
 
 def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
@@ -250,7 +276,7 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
     if task.mode == "refresh":
         services.reconciler.refresh_observed(key, generation)
         result = finalize_instance(services.reconciler, key, generation)
-        return {"state": result["state"], **_status_refresh(result, task.attempt)}
+        return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
     if task.mode == "delete":
         if task.error is not None:
             result = finalize_instance(services.reconciler, key, generation, deleting=True)
@@ -269,15 +295,7 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
     else:
         services.emit(INSTANCE_RECONCILED, {**summary, "state": result["state"]})
     after_reconcile(services, key)  # drift seen while this ran: re-read, heal again only if still drifted
-    return {"state": result["state"], **_status_refresh(result, 0)}
-
-
-def _status_refresh(result: dict[str, Any], attempt: int) -> dict[str, Any]:
-    """What the machine's status-refresh loop reads: wait ``refreshSeconds`` and refresh again, or stop."""
-    pending = result.get("pendingStatus") or []
-    if result["state"] != "ACTIVE" or not pending or attempt >= len(STATUS_REFRESH):
-        return {}
-    return {"pendingStatus": pending, "refreshSeconds": STATUS_REFRESH[attempt], "refreshAttempt": attempt + 1}
+    return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
 
 
 def _node_errors(services: Services, key: InstanceKey) -> str:

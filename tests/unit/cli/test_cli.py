@@ -211,7 +211,7 @@ def test_graph_drawings(capsys: pytest.CaptureFixture[str], fmt: str, marker: st
 
 def test_graph_asl_prints_the_state_machine_definition(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
-        capsys, "graph", "-f", str(EXAMPLES / "webapp" / "cache-rgd.yaml"), "-o", "asl", "--table", "T1"
+        capsys, "graph", "-f", str(EXAMPLES / "webapp" / "cache-rgd.yaml"), "-o", "asl"
     )
     assert code == 0, err
     definition = json.loads(out)
@@ -235,7 +235,7 @@ def test_graph_help_says_what_the_asl_placeholders_are(capsys: pytest.CaptureFix
         main(["graph", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "asl" in text
-    for placeholder in ("${StateTableName}", "${ReconcileFunctionArn}", "${FinalizeFunctionArn}"):
+    for placeholder in ("${ReconcileFunctionArn}", "${FinalizeFunctionArn}"):
         assert placeholder in text
 
 

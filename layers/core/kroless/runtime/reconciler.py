@@ -34,10 +34,15 @@ from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.simpleschema.plural import pluralize
+from kroless.statemachine.plan import deletion_dependencies
 from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
 WAITING = "waiting for readiness"  # Kro's ErrWaitingForReadiness (pkg/runtime/errors.go)
+# The reasons of a node that did nothing because another node is not done yet (the machine waits and re-runs it)
+DEPENDENCY_NOT_READY = "DependencyNotReady"
+DEPENDENT_NOT_DELETED = "DependentNotDeleted"
+WAITING_FOR_OTHERS = frozenset({DEPENDENCY_NOT_READY, DEPENDENT_NOT_DELETED})
 
 
 @dataclass
@@ -166,7 +171,8 @@ class Reconciler:
         for dependency in node.dependencies:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
-                return self._wait(state, node, NodeState.IN_PROGRESS, "DependencyNotReady", f"waiting for {dependency}")
+                # nothing recorded: the node has not started (the machine re-runs the task until it may)
+                return NodeOutcome(node.id, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
             if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
                 self._record(state, node.id, NodeState.SKIPPED)
@@ -246,7 +252,10 @@ class Reconciler:
         previous = state.nodes.get(node.id)
         applied_hash = manifest_hash(manifest)
         observed = None
-        if check_only and previous is not None and previous.applied_hash == applied_hash:
+        # the machine's Retry re-runs an apply that is waiting for readiness: a poll reads, it does not apply again
+        polling = previous is not None and previous.generation == state.generation
+        polling = polling and previous is not None and previous.state == NodeState.WAITING_FOR_READINESS
+        if (check_only or polling) and previous is not None and previous.applied_hash == applied_hash:
             observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
         if observed is None:
             observed = self._apply(state, manifest, self._owner(state, node.id))
@@ -395,6 +404,11 @@ class Reconciler:
         if node.is_external:
             self._record(state, node_id, NodeState.DELETED)
             return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference", "externalRefs are never deleted")
+        for dependent in deletion_dependencies(state.graph, node_id)[node_id]:
+            record = state.nodes.get(dependent)
+            if record is not None and record.state != NodeState.DELETED:
+                message = f"waiting for {dependent} to be deleted"
+                return NodeOutcome(node_id, NodeState.DELETING, DEPENDENT_NOT_DELETED, message)
         gone = True
         try:
             with reconciling(key):

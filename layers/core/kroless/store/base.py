@@ -517,8 +517,8 @@ class TableStore:
 
     def bump_generation(self, key: InstanceKey, reason: str, *, redrive: bool = False) -> int | None:
         """Start a new reconcile epoch: generation + 1 with the manifest unchanged (a heal). The execution
-        name carries the generation, so the heal is a distinct execution, and the state machine's gates
-        (node generation == execution generation) order it exactly like an apply. Returns the generation,
+        name carries the generation, so the heal is a distinct execution, and the reconcile tasks' dependency
+        checks (node generation == execution generation) order it exactly like an apply. Returns the generation,
         or None when the instance is gone or being deleted (nothing to heal). ``redrive``: the resync
         re-drives a stuck instance; counted (``redrives``, ``lastRedriveAt``) for its backoff until the
         instance is ACTIVE again."""
