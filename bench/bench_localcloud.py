@@ -6,7 +6,9 @@ Kro's Dogs-vs-Cats stack, applied through EventBridge on the local cloud (moto +
 with a 1 s simulated Deployment readiness delay), exactly as `make demo` does:
 
 * wall time from PutEvents("Instance Applied") to the app (and its 5 nested instances) ACTIVE;
-* state transitions (StateEntered history events) and Lambda invocations per execution, per node;
+* state transitions as Standard workflows bill them (states entered, plus every retry of a task) and Lambda
+  invocations (TaskScheduled events, retries included), all executions, per node;
+* then one resync (the hourly backstop) of the unchanged stack: what it starts;
 * cold import time of each Lambda handler module in a fresh interpreter (what a cold start pays).
 """
 
@@ -30,18 +32,8 @@ import yaml  # noqa: E402
 from kroless.model import load_path  # noqa: E402
 from kroless.store import InstanceKey  # noqa: E402
 from kroless_cli.demo import DOGS_VS_CATS, _network, kro_examples  # noqa: E402
+from kroless_cli.localcloud.aws import history_events, state_transitions  # noqa: E402
 from kroless_cli.localcloud.cloud import LocalCloud  # noqa: E402
-
-
-def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token: dict[str, str] = {}
-    while True:
-        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, **token)
-        events.extend(page["events"])
-        if "nextToken" not in page:
-            return events
-        token = {"nextToken": page["nextToken"]}
 
 
 def one_run() -> dict[str, Any]:
@@ -64,24 +56,52 @@ def one_run() -> dict[str, Any]:
                 raise RuntimeError("not ACTIVE after 600 s")
             time.sleep(0.1)
         wall = time.monotonic() - started
-        time.sleep(2)  # let the executions record their last states
         sfn = cloud.client("stepfunctions")
-        transitions = invocations = nodes = executions = 0
-        for machine in sfn.list_state_machines()["stateMachines"]:
-            for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
-                history = _history(sfn, execution["executionArn"])
-                executions += 1
-                transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
-                invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
-        for instance in cloud.store.list_instances():
-            nodes += len([n for n in cloud.store.get_nodes(instance.key) if n.index is None])
+        _settle(sfn)  # the status refresh goes on after ACTIVE (the Ingresses' hostnames): count it all
+        executions, transitions, invocations = _totals(sfn)
+        nodes = sum(len([n for n in cloud.store.get_nodes(i.key) if n.index is None]) for i in cloud.store.list_instances())
+        # the hourly resync of an unchanged stack: it reads every node and starts nothing
+        resync = cloud.resync()
+        _settle(sfn)
+        after = _totals(sfn)
         return {
             "wall": wall,
             "executions": executions,
             "transitions": transitions,
             "invocations": invocations,
             "nodes": nodes,
+            "resync_drifted": len(resync.get("drifted", [])),
+            "resync_executions": after[0] - executions,
+            "resync_transitions": after[1] - transitions,
         }
+
+
+def _settle(sfn: Any, timeout: float = 900) -> None:
+    """Until no execution runs any more."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        machines = sfn.list_state_machines()["stateMachines"]
+        running = [
+            e
+            for m in machines
+            for e in sfn.list_executions(stateMachineArn=m["stateMachineArn"], statusFilter="RUNNING")["executions"]
+        ]
+        if not running:
+            return
+        time.sleep(0.5)
+    raise RuntimeError(f"executions still running after {timeout} s")
+
+
+def _totals(sfn: Any) -> tuple[int, int, int]:
+    """Executions, billed state transitions and Lambda task invocations (TaskScheduled) of every machine."""
+    executions = transitions = invocations = 0
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
+            history = history_events(sfn, execution["executionArn"])
+            executions += 1
+            transitions += state_transitions(history)
+            invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
+    return executions, transitions, invocations
 
 
 def import_times(repeats: int = 5) -> dict[str, float]:
@@ -116,6 +136,10 @@ def main() -> None:
     print(f"| nodes (all 6 graphs) | {last['nodes']} |")
     print(f"| state transitions, all executions | {last['transitions']} ({last['transitions'] / last['nodes']:.1f} per node) |")
     print(f"| Lambda task invocations, all executions | {last['invocations']} ({last['invocations'] / last['nodes']:.1f} per node) |")
+    print(
+        f"| then one resync of the unchanged stack: drifted / executions started / state transitions | "
+        f"{last['resync_drifted']} / {last['resync_executions']} / {last['resync_transitions']} |"
+    )
     for name, seconds in import_times().items():
         print(f"| cold import of functions/{name}/app.py (fresh interpreter) | median {seconds * 1000:.0f} ms |")
     print(json.dumps(runs), file=sys.stderr)

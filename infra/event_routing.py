@@ -21,6 +21,7 @@ SOURCE_CONTROLLER = EVENT_SOURCE_CONTROLLER
 RGD_DETAIL_TYPES = ("ResourceGraphDefinition Applied", "ResourceGraphDefinition Deleted")
 INSTANCE_DETAIL_TYPES = ("Instance Applied", "Instance Deleted")
 CONTROLLER_DETAIL_TYPES = ("Instance Reconciled", "Instance Failed", "Drift Detected")
+ROLLOUT_DETAIL_TYPE = "ResourceGraphDefinition Rollout"  # compile to itself: the next batch of a rollout
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,15 @@ class EventRouting(Construct):
             event_bus=self.bus,
             description="ResourceGraphDefinition Applied/Deleted -> compile",
             event_pattern=events.EventPattern(source=[SOURCE_REQUESTS], detail_type=list(RGD_DETAIL_TYPES)),
+            targets=[target(props.compile_function)],
+        )
+        # An RGD update re-reconciles its live instances in paced batches; compile hands itself the next one
+        self.rollout_rule = events.Rule(
+            self,
+            "RolloutToCompile",
+            event_bus=self.bus,
+            description="ResourceGraphDefinition Rollout (the next batch of an RGD update) -> compile",
+            event_pattern=events.EventPattern(source=[SOURCE_CONTROLLER], detail_type=[ROLLOUT_DETAIL_TYPE]),
             targets=[target(props.compile_function)],
         )
         self.instance_rule = events.Rule(

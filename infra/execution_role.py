@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Stack
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -35,13 +33,11 @@ XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSa
 class ExecutionRoleProps:
     reconcile_function: lambda_.IFunction
     finalize_function: lambda_.IFunction
-    table: dynamodb.ITable
-    table_key: kms.IKey | None = None
     state_machine_prefix: str = STATE_MACHINE_PREFIX
 
 
 class StateMachineExecutionRole(Construct):
-    """Invoke reconcile_node and finalize, read the table (dependency gates), write logs and traces."""
+    """Invoke reconcile_node and finalize, write logs and traces (the machines read no table: the tasks do)."""
 
     def __init__(self, scope: Construct, construct_id: str, props: ExecutionRoleProps) -> None:
         super().__init__(scope, construct_id)
@@ -73,11 +69,6 @@ class StateMachineExecutionRole(Construct):
                 resources=[f.function_arn for f in functions] + [f"{f.function_arn}:*" for f in functions],
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(sid="ReadGates", actions=["dynamodb:GetItem"], resources=[props.table.table_arn])
-        )
-        if props.table_key is not None:
-            props.table_key.grant_decrypt(self.role)
         self.role.add_to_policy(
             iam.PolicyStatement(sid="LogDelivery", actions=list(LOG_DELIVERY_ACTIONS), resources=["*"])
         )

@@ -114,8 +114,6 @@ class KrolessStack(Stack):
             ExecutionRoleProps(
                 reconcile_function=fn["reconcile_node"],
                 finalize_function=fn["finalize"],
-                table=table,
-                table_key=self.state.key,
                 state_machine_prefix=prefix,
             ),
         )
@@ -158,7 +156,7 @@ class KrolessStack(Stack):
                 compile_function=fn["compile"],
                 admit_function=fn["admit"],
                 dead_letter_queue=self.dead_letters,
-                controller_roles=[roles["admit"], roles["finalize"], *self.drift.roles.values()],
+                controller_roles=[roles["compile"], roles["admit"], roles["finalize"], *self.drift.roles.values()],
                 bus_name=config.bus_name,
             ),
         )
@@ -200,6 +198,10 @@ class KrolessStack(Stack):
                 conditions={"StringEquals": {"iam:PassedToService": "states.amazonaws.com"}},
             )
         )
+        # compile starts the executions of an updated RGD's live instances (the rollout)
+        roles["compile"].add_to_principal_policy(
+            iam.PolicyStatement(sid="StartRolloutExecutions", actions=["states:StartExecution"], resources=[machines])
+        )
         # admit starts executions; reconcile_node does too, for nested RGD instances (the child's execution)
         for name in ("admit", "reconcile_node"):
             roles[name].add_to_principal_policy(
@@ -213,8 +215,9 @@ class KrolessStack(Stack):
                 finding("AwsSolutions-IAM5", self, resource=executions),
                 f"executions of the {prefix}* machines, named at run time after instance and generation",
             )
-        # admit emits Instance Failed for a rejected instance; finalize emits Instance Reconciled/Failed
-        for name in ("admit", "finalize"):
+        # admit emits Instance Failed for a rejected instance; finalize emits Instance Reconciled/Failed;
+        # compile emits the next batch of a rollout
+        for name in ("compile", "admit", "finalize"):
             bus.grant_put_events_to(roles[name])
 
         self.kind_permissions = KindPermissions(

@@ -12,13 +12,14 @@ def _pending(rendered: Rendered) -> list[dict[str, Any]]:
     return [{"path": p.path, "expression": p.expression, "waitingFor": p.waiting_for} for p in rendered.pending]
 
 
-def render_instance(graph: Graph, instance: dict[str, Any]) -> dict[str, Any]:
-    """The instance with defaults, then every resource in topological order, rendered from ``schema`` only.
+def render_instance(graph: Graph, instance: dict[str, Any], observed: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The instance with defaults, then every resource in topological order, rendered from ``schema`` and the
+    ``observed`` live objects (by resource id; none offline).
 
-    Other resources are not observed offline, so expressions reading them stay pending; a resource whose
-    includeWhen is false, or depends on an excluded resource, is marked excluded (Kro: SKIPPED).
+    Expressions reading resources not observed stay pending; a resource whose includeWhen is false, or depends on
+    an excluded resource, is marked excluded (Kro: SKIPPED).
     """
-    context = {"schema": instance}
+    context = {**(observed or {}), "schema": instance}
     excluded: set[str] = set()
     resources = []
     for rid in graph.topological_order:

@@ -1,4 +1,5 @@
-"""compile: ResourceGraphDefinition Applied/Deleted → validate, store, create/update/delete the state machine."""
+"""compile: ResourceGraphDefinition Applied/Deleted → validate, store, create/update/delete the state machine;
+ResourceGraphDefinition Rollout (kroless's own) → the next batch of an RGD update's re-reconciles."""
 
 from __future__ import annotations
 
@@ -27,10 +28,12 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 @event_parser(model=EventBridgeModel)
 def handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     manifest = event.detail.get("manifest") or {}
-    name = (manifest.get("metadata") or {}).get("name")
+    name = (manifest.get("metadata") or {}).get("name") or event.detail.get("rgd")
     logger.append_keys(rgd=name, detail_type=event.detail_type)
     try:
-        if event.detail_type == operations.RGD_DELETED:
+        if event.detail_type == operations.RGD_ROLLOUT:
+            result = operations.rollout(services(), event.detail)
+        elif event.detail_type == operations.RGD_DELETED:
             result = operations.delete_rgd(services(), manifest)
         else:
             result = operations.apply_rgd(services(), manifest, event_id=event.id)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless import operations
-from kroless.contract import FinalizeTask
+from kroless.contract import FinalizeTask, StatusPending
 from kroless.services import services
 from kroless.settings import METRICS_NAMESPACE, function_service
 
@@ -24,11 +24,20 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 @event_parser(model=FinalizeTask)
 def handler(task: FinalizeTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(instance=task.instance, generation=task.generation, mode=task.mode)
-    result = operations.finalize(services(), task).dump()
+    try:
+        result = operations.finalize(services(), task).dump()
+    except StatusPending as pending:  # ACTIVE, status written: the machine refreshes the pending fields
+        _count(task, "ACTIVE")
+        logger.info("instance finalized", extra={"state": "ACTIVE", "pending": pending.message})
+        raise
+    _count(task, result["state"])
+    logger.info("instance finalized", extra=result)
+    return result
+
+
+def _count(task: FinalizeTask, state: str) -> None:
     if task.mode == "refresh":
         name = "StatusRefreshed"  # a status re-read after ACTIVE (load balancer hostnames), not a reconcile
     else:
-        name = "ReconcileFailed" if result["state"] == "ERROR" or task.error is not None else "Reconciled"
+        name = "ReconcileFailed" if state == "ERROR" or task.error is not None else "Reconciled"
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
-    logger.info("instance finalized", extra=result)
-    return result

@@ -11,8 +11,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kroless import operations
-from kroless.contract import ReconcileTask
-from kroless.runtime.states import NodeState
+from kroless.contract import NodeFailed, ReconcileTask, TaskOutcome
 from kroless.services import services
 from kroless.settings import METRICS_NAMESPACE, function_service
 
@@ -27,11 +26,17 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 def handler(task: ReconcileTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(instance=task.instance, node=task.node, mode=task.mode)
     started = time.perf_counter()
-    result = operations.reconcile_node(services(), task)
-    metrics.add_metric(name="NodeStepDuration", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1000)
-    if result.state == NodeState.ERROR:
+    try:
+        result = operations.reconcile_node(services(), task)
+    except NodeFailed as failed:
         metrics.add_metric(name="NodeErrors", unit=MetricUnit.Count, value=1)
-        logger.error("node failed", extra={"error": result.message})
-    else:
-        logger.info("node step", extra={"state": result.state.value, "reason": result.reason})
+        logger.error("node failed", extra={"error": failed.message})
+        raise
+    except TaskOutcome as outcome:  # not ready, waiting for a dependency, superseded: the machine's Retry/Catch
+        logger.info("node step", extra={"outcome": type(outcome).__name__, "reason": outcome.message})
+        raise
+    finally:
+        duration = (time.perf_counter() - started) * 1000
+        metrics.add_metric(name="NodeStepDuration", unit=MetricUnit.Milliseconds, value=duration)
+    logger.info("node step", extra={"state": result.state.value, "reason": result.reason})
     return result.dump()

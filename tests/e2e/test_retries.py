@@ -95,7 +95,7 @@ def test_a_kubernetes_403_is_not_retried_and_the_node_says_why(cloud: LocalCloud
         result = cloud.apply(instance("denied"))
     assert result["state"] == "ERROR", result
     assert len(refused) == 1
-    assert task_failures(cloud, "denied") == []  # the task answered ERROR: nothing for a Retry to match
+    assert task_failures(cloud, "denied") == ["NodeFailed"]  # once: no Retry matches it, the node's Catch took it
     assert "settings: ConfigMap default/denied-settings: " + forbidden in ready_message(result)
 
 

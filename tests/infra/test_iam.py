@@ -115,6 +115,7 @@ def test_compile_manages_only_kroless_state_machines_and_passes_only_the_executi
         "states:TagResource",
         "states:UntagResource",
         "states:ListTagsForResource",
+        "states:StartExecution",  # the rollout of an updated RGD to its live instances
     }
     for statement in states:
         assert _text(statement["Resource"]).endswith(":stateMachine:kroless-*")
@@ -122,7 +123,9 @@ def test_compile_manages_only_kroless_state_machines_and_passes_only_the_executi
     execution_role = _function_env(synth, "kroless-compile")["KROLESS_STATE_MACHINE_ROLE_ARN"]
     assert passrole["Resource"] == execution_role
     assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "states.amazonaws.com"}}
-    assert not [a for a in _actions(statements) if a.startswith(("lambda:", "events:", "eks:", "ec2:", "rds:"))]
+    assert not [a for a in _actions(statements) if a.startswith(("lambda:", "eks:", "ec2:", "rds:"))]
+    # events: only PutEvents (the next batch of a rollout), on kroless's bus
+    assert {a for a in _actions(statements) if a.startswith("events:")} == {"events:PutEvents"}
 
 
 def _function_env(synth: Synth, service_name: str) -> dict[str, Any]:
@@ -206,7 +209,7 @@ def test_reconcile_role_has_eks_access_on_the_configured_clusters(synth: Synth) 
     assert prod["AccessScope"] == {"Type": "namespace", "Namespaces": ["apps", "data"]}
 
 
-def test_execution_role_invokes_only_the_task_functions_and_reads_the_table(synth: Synth) -> None:
+def test_execution_role_invokes_only_the_task_functions(synth: Synth) -> None:
     role = _function_env(synth, "kroless-compile")["KROLESS_STATE_MACHINE_ROLE_ARN"]["Fn::GetAtt"][0]
     statements = _policy_of_role(synth, role)
     (invoke,) = [s for s in statements if "lambda:InvokeFunction" in _list(s["Action"])]
@@ -214,9 +217,7 @@ def test_execution_role_invokes_only_the_task_functions_and_reads_the_table(synt
     reconcile = _function_env(synth, "kroless-compile")["KROLESS_RECONCILE_FUNCTION_ARN"]["Fn::GetAtt"][0]
     finalize = _function_env(synth, "kroless-compile")["KROLESS_FINALIZE_FUNCTION_ARN"]["Fn::GetAtt"][0]
     assert targets == {reconcile, finalize}
-    (gates,) = [s for s in statements if "dynamodb:GetItem" in _list(s["Action"])]
-    assert _list(gates["Action"]) == ["dynamodb:GetItem"]
-    assert _actions(statements) <= {"lambda:InvokeFunction", "dynamodb:GetItem"} | UNSCOPED_ALLOWED
+    assert _actions(statements) <= {"lambda:InvokeFunction"} | UNSCOPED_ALLOWED  # no table: the tasks read it
     trust = synth.json["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert _text(trust["Condition"]["ArnLike"]["aws:SourceArn"]).endswith(":stateMachine:kroless-*")
 
@@ -248,7 +249,7 @@ def test_put_events_split_between_developer_and_platform(synth: Synth) -> None:
     }
 
 
-def test_only_admit_and_finalize_put_events(synth: Synth) -> None:
-    for name in ("compile", "reconcile-node"):
-        assert "events:PutEvents" not in _actions(_policy_of_role(synth, _role_of(synth, f"kroless-{name}")))
-    assert "events:PutEvents" in _actions(_policy_of_role(synth, _role_of(synth, "kroless-finalize")))
+def test_only_admit_finalize_and_compile_put_events(synth: Synth) -> None:
+    assert "events:PutEvents" not in _actions(_policy_of_role(synth, _role_of(synth, "kroless-reconcile-node")))
+    for name in ("finalize", "compile"):  # compile: the next batch of a rollout
+        assert "events:PutEvents" in _actions(_policy_of_role(synth, _role_of(synth, f"kroless-{name}")))

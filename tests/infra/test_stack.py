@@ -8,7 +8,13 @@ from typing import Any
 
 from aws_cdk.assertions import Match
 
-from infra.event_routing import INSTANCE_DETAIL_TYPES, RGD_DETAIL_TYPES, SOURCE_CONTROLLER, SOURCE_REQUESTS
+from infra.event_routing import (
+    INSTANCE_DETAIL_TYPES,
+    RGD_DETAIL_TYPES,
+    ROLLOUT_DETAIL_TYPE,
+    SOURCE_CONTROLLER,
+    SOURCE_REQUESTS,
+)
 from kroless import operations, services
 from kroless import settings as names
 from kroless.store.table import TTL_ATTRIBUTE, table_definition
@@ -156,6 +162,7 @@ def test_event_driven_functions_have_a_dead_letter_queue(synth: Synth) -> None:
 
 def test_event_vocabulary_matches_the_core(synth: Synth) -> None:
     assert set(RGD_DETAIL_TYPES) == {operations.RGD_APPLIED, operations.RGD_DELETED}
+    assert ROLLOUT_DETAIL_TYPE == operations.RGD_ROLLOUT
     assert set(INSTANCE_DETAIL_TYPES) == {operations.INSTANCE_APPLIED, operations.INSTANCE_DELETED}
     assert SOURCE_REQUESTS == names.EVENT_SOURCE_REQUESTS
     assert SOURCE_CONTROLLER == names.EVENT_SOURCE_CONTROLLER
@@ -169,7 +176,8 @@ def test_bus_kroless_with_resource_policy(synth: Synth) -> None:
     assert len(allow) == 1 and allow[0]["Principal"]["AWS"]["Fn::Join"][1][-1] == ":root"
     assert len(deny) == 1 and deny[0]["Condition"]["StringEquals"] == {"events:source": "kroless.controller"}
     allowed_emitters = {a["Fn::GetAtt"][0] for a in deny[0]["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]}
-    assert len(allowed_emitters) == 4  # admit and finalize (outcomes), drift and resync (Drift Detected)
+    # admit and finalize (outcomes), drift and resync (Drift Detected), compile (the next batch of a rollout)
+    assert len(allowed_emitters) == 5
 
 
 def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
@@ -188,27 +196,32 @@ def _matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:
     return True
 
 
-def _bus_rules(synth: Synth) -> dict[str, dict[str, Any]]:
-    """target function service name -> rule properties, for rules on the kroless bus."""
+def _bus_rules(synth: Synth) -> list[tuple[str, dict[str, Any]]]:
+    """(target function service name, rule properties) of each rule on the kroless bus."""
     names = {
         k: v["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
         for k, v in synth.resources("AWS::Lambda::Function").items()
     }
-    out = {}
+    out = []
     for rule in synth.resources("AWS::Events::Rule").values():
         props = rule["Properties"]
         if "EventBusName" in props:
             (target,) = props["Targets"]
-            out[names[target["Arn"]["Fn::GetAtt"][0]]] = props
+            out.append((names[target["Arn"]["Fn::GetAtt"][0]], props))
     return out
 
 
 def test_rules_route_requests_to_compile_and_admit(synth: Synth) -> None:
-    rules = _bus_rules(synth)
-    assert set(rules) == {"kroless-compile", "kroless-admit"}
-    assert rules["kroless-compile"]["EventPattern"] == {"source": ["kroless"], "detail-type": list(RGD_DETAIL_TYPES)}
-    assert rules["kroless-admit"]["EventPattern"] == {"source": ["kroless"], "detail-type": list(INSTANCE_DETAIL_TYPES)}
-    for props in rules.values():
+    patterns = sorted((fn, json.dumps(props["EventPattern"], sort_keys=True)) for fn, props in _bus_rules(synth))
+    assert patterns == sorted(
+        [
+            ("kroless-compile", json.dumps({"detail-type": list(RGD_DETAIL_TYPES), "source": ["kroless"]}, sort_keys=True)),
+            # the next batch of an RGD update's rollout: only kroless's own roles may put controller events
+            ("kroless-compile", json.dumps({"detail-type": [ROLLOUT_DETAIL_TYPE], "source": [SOURCE_CONTROLLER]}, sort_keys=True)),
+            ("kroless-admit", json.dumps({"detail-type": list(INSTANCE_DETAIL_TYPES), "source": ["kroless"]}, sort_keys=True)),
+        ]
+    )
+    for _, props in _bus_rules(synth):
         (target,) = props["Targets"]
         assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] > 0
 
@@ -218,6 +231,7 @@ def test_sample_events_reach_exactly_their_function(synth: Synth) -> None:
     expected = {
         "rgd-applied.json": {"kroless-compile"},
         "rgd-deleted.json": {"kroless-compile"},
+        "rgd-rollout.json": {"kroless-compile"},
         "instance-applied.json": {"kroless-admit"},
         "instance-deleted.json": {"kroless-admit"},
         "instance-reconciled.json": set(),  # what kroless emits never loops back
@@ -225,7 +239,7 @@ def test_sample_events_reach_exactly_their_function(synth: Synth) -> None:
     }
     for name, targets in expected.items():
         event = json.loads((EVENTS / name).read_text())
-        assert {fn for fn, props in rules.items() if _matches(props["EventPattern"], event)} == targets, name
+        assert {fn for fn, props in rules if _matches(props["EventPattern"], event)} == targets, name
 
 
 def test_cloudtrail_rules_target_the_drift_function(synth: Synth) -> None:

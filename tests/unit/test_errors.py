@@ -129,3 +129,13 @@ def test_a_cause_chain_that_loops_ends() -> None:
     first, second = ValueError("a"), KeyError("b")
     first.__cause__, second.__cause__ = second, first
     assert not is_retriable(first)
+
+
+def test_located_keeps_every_line_of_a_cel_error() -> None:
+    message = (
+        "ERROR: <input>:1:33: found no matching overload for '_+_' applied to '(string, bool)'\n"
+        ' | "--enable-development-logging=" + (schema.spec.values.log.enabled)\n'
+        " | ................................^"
+    )
+    located = GraphError(message, resource_id="deployment", path="spec.args[2]").at(file="iam.yaml").located()
+    assert located == f'iam.yaml: resource "deployment": spec.args[2]: {message}'

@@ -3,24 +3,19 @@ runs are compared.
 
 The script (the same semantics as tools/asl/run.js, which runs it in node; keep the two alike):
 
-* ``nodes``: ``{"<node id>": {"polls": N, "error": "<message>", "superseded": True}}``. The reconcile function,
-  per node and phase (apply and check calls count together; delete apart), answers WAITING_FOR_READINESS
-  (DELETING) to its first N calls and SYNCED (DELETED) after; ``error`` answers ERROR; ``superseded`` answers
-  IN_PROGRESS with ``superseded: true``; ``throttle``: T fails the node's first T calls as the real function
-  fails a retriable call (kroless.errors.RetriableError; the run spec names it for node as ``retriableError``),
-  not counted as polls: the Retry retries it; ``answer``: that answer as it is (a malformed answer: the
-  contract broken). An unscripted node is ready at once.
-* ``gates``: ``{"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}``:
-  the node's item in the state table as its i-th ``dynamodb:getItem`` sees it (the last repeats). The gate data
-  is scripted rather than written by the fake reconcile function, so how often a gate polls does not depend on
-  how the branches' threads happen to interleave. A node without a script reads ``ready`` (apply) or ``absent``
-  (delete). A scripted sequence may only be read by one gate (two gates sharing a counter would race).
-* ``refresh``: K status refreshes that the finalize function asks for before the instance is done;
-  ``finalize``: ``{"<mode>": {...}}``, the finalize function's answer in that mode, as it is.
+* ``nodes``: ``{"<node id>": {"polls": N, "pending": P, "error": "<message>", "superseded": True}}``. The
+  reconcile function, per node and phase (apply; delete apart), raises DependencyPending ("waiting for ...")
+  on its first P calls (a dependency on another branch not done), then NodeNotReady on the next N (not ready,
+  not deleted), then answers SYNCED (DELETED); ``error`` raises NodeFailed; ``superseded`` NodeSuperseded;
+  ``throttle``: T fails the node's first T calls as the real function fails a retriable call
+  (kroless.errors.RetriableError; the run spec names it for node as ``retriableError``), not counted as calls;
+  ``answer``: that answer as it is. An unscripted node is ready at once. A function error reaches the machine
+  as Lambda reports it: the exception's class name, and the error document as the cause.
+* ``refresh``: K: the finalize function (mode reconcile) raises StatusPending, and so do the first K-1 status
+  refreshes; ``finalize``: ``{"<mode>": {...}}``, the finalize function's answer in that mode, as it is.
 
-In moto the gate data is real DynamoDB data: the table holds the scripted item and, after each read of it, the
-next one (a hook after moto's GetItem). Waits take no time in either interpreter (a test-only patch of moto's
-wait function; ``waitTimeOverrides`` in node), so nothing here depends on timing.
+Waits take no time in either interpreter (a test-only patch of moto's wait and retry sleeps;
+``waitTimeOverrides``/``retryIntervalOverrides`` in node), so nothing here depends on timing.
 """
 
 from __future__ import annotations
@@ -33,30 +28,19 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from kroless.contract import DependencyPending, NodeFailed, NodeNotReady, NodeSuperseded, StatusPending
 from kroless.errors import RETRIABLE_ERROR, RetriableError
-from kroless.store import create_table
-from kroless.store.keys import INSTANCE_PREFIX, NODE_PREFIX
 
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
 RUNAWAY_SECONDS = 30  # no scenario runs a second with waits skipped; one still running then loops for ever
-GATE_STATES = {
-    "waiting": "WAITING_FOR_READINESS",
-    "ready": "SYNCED",
-    "deleting": "DELETING",
-    "deleted": "DELETED",
-    "older": "SYNCED",
-    "newer": "SYNCED",
-}
-
-
 @dataclass
 class Scenario:
     id: str  # also the instance name: each scenario is its own instance, so runs can share the functions
     definition: dict[str, Any]
-    nodes: list[str]  # the graph's node ids (the gates' table items are seeded for them)
+    nodes: list[str]  # the graph's node ids
     mode: str = "apply"
     script: dict[str, Any] = field(default_factory=dict)
-    generation: int = 3  # not 1: "older" is then a real generation
+    generation: int = 3
 
     @property
     def instance(self) -> str:
@@ -75,18 +59,16 @@ class Scenario:
 
 
 class Script:
-    """The scripted functions and table of one scenario (moto side)."""
+    """The scripted functions of one scenario (moto side)."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.nodes: dict[str, dict[str, Any]] = scenario.script.get("nodes", {})
-        self.gates: dict[str, list[str]] = scenario.script.get("gates", {})
         self.refresh: int = scenario.script.get("refresh", 0)
         self.finalize_answers: dict[str, dict[str, Any]] = scenario.script.get("finalize", {})
-        self.deleting = scenario.mode == "delete"
         self.calls: Counter[str] = Counter()
-        self.reads: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.refreshed = 0
 
     def reconcile(self, payload: dict[str, Any]) -> dict[str, Any]:
         node, mode = payload["node"], payload["mode"]
@@ -97,67 +79,40 @@ class Script:
             raise RetriableError("Rate exceeded")  # as kroless.errors.task_errors reports a throttled call
         count = self.calls[f"{node} {phase}"]
         self.calls[f"{node} {phase}"] += 1
-
-        def answer(state: str, message: str, superseded: bool = False) -> dict[str, Any]:
-            # the shape of the reconcile function's answer (kroless.contract.NodeResult)
-            return {"node": node, "state": state, "reason": "", "message": message, "superseded": superseded}
-
         if "answer" in behaviour:
             return dict(behaviour["answer"])  # as scripted, even if malformed
+        pending = behaviour.get("pending", 0)
+        if count < pending:
+            raise DependencyPending(f"waiting for a dependency ({count + 1})")
         if behaviour.get("superseded"):
-            return answer("IN_PROGRESS", "generation superseded", True)
+            raise NodeSuperseded("generation superseded")
         if "error" in behaviour:
-            return answer("ERROR", behaviour["error"])
-        if count < behaviour.get("polls", 0):
-            return answer(
-                "DELETING" if phase == "delete" else "WAITING_FOR_READINESS", f"{node} not ready ({count + 1})"
-            )
-        return answer("DELETED" if phase == "delete" else "SYNCED", "")
+            raise NodeFailed(behaviour["error"])
+        if count - pending < behaviour.get("polls", 0):
+            raise NodeNotReady(f"{node} not ready ({count - pending + 1})")
+        # the shape of the reconcile function's answer (kroless.contract.NodeResult)
+        return {"node": node, "state": "DELETED" if phase == "delete" else "SYNCED", "reason": "", "message": ""}
 
     def finalize(self, payload: dict[str, Any]) -> dict[str, Any]:
         mode = payload["mode"]
         if mode in self.finalize_answers:
             return dict(self.finalize_answers[mode])
-        pending = ["status.url"]
-        if mode == "reconcile" and self.refresh > 0:
-            return {"state": "ACTIVE", "refreshSeconds": 1, "refreshAttempt": 1, "pendingStatus": pending}
-        if mode == "refresh" and payload["attempt"] < self.refresh:
-            return {
-                "state": "ACTIVE",
-                "refreshSeconds": 1,
-                "refreshAttempt": payload["attempt"] + 1,
-                "pendingStatus": pending,
-            }
+        if mode == "refresh":
+            self.refreshed += 1
+        if (mode == "reconcile" and self.refresh > 0) or (mode == "refresh" and self.refreshed < self.refresh):
+            raise StatusPending("status fields waiting on data: status.url")
         return {"state": "ACTIVE" if mode in ("reconcile", "refresh") else mode}
-
-    def gate_step(self, node: str, read: int) -> str:
-        script = self.gates.get(node) or ["absent" if self.deleting else "ready"]
-        return script[min(read, len(script) - 1)]
-
-    def item(self, node: str, step: str) -> dict[str, Any] | None:
-        if step == "absent":
-            return None
-        generation = self.scenario.generation + {"older": -1, "newer": 1}.get(step, 0)
-        return {
-            "pk": {"S": INSTANCE_PREFIX + self.scenario.instance},
-            "sk": {"S": NODE_PREFIX + node},
-            "state": {"S": GATE_STATES[step]},
-            "generation": {"N": str(generation)},
-        }
 
 
 class MotoRunner:
-    """Scenarios in moto's interpreter (LocalAws), with the functions and the table scripted per instance."""
+    """Scenarios in moto's interpreter (LocalAws), with the functions scripted per instance."""
 
-    def __init__(self, cloud: Any, table: str) -> None:
+    def __init__(self, cloud: Any) -> None:
         self.cloud = cloud
-        self.table = table
         self.scripts: dict[str, Script] = {}
         self.machines: dict[str, str] = {}  # definition text -> state machine ARN
         self.started: dict[str, Script] = {}  # execution ARN -> its script
         self.sfn = cloud.client("stepfunctions")
-        self.ddb = cloud.client("dynamodb")
-        create_table(self.ddb, table)
         self.reconcile_arn = cloud.register_function("kroless-reconcile", self._reconcile)
         self.finalize_arn = cloud.register_function("kroless-finalize", self._finalize)
 
@@ -167,44 +122,8 @@ class MotoRunner:
     def _finalize(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self.scripts[event["instance"]].finalize(event)
 
-    def _write(self, backend: Any, script: Script, node: str, step: str) -> None:
-        item = script.item(node, step)
-        key = {"pk": {"S": INSTANCE_PREFIX + script.scenario.instance}, "sk": {"S": NODE_PREFIX + node}}
-        if item is None:
-            backend.delete_item(self.table, key)
-        else:
-            backend.put_item(self.table, item)
-
-    @contextmanager
-    def scripted_reads(self) -> Iterator[None]:
-        """After each GetItem of a scripted gate item, the table holds the item's next scripted state."""
-        from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
-
-        current = DynamoDBBackend.__dict__["get_item"]
-        runner = self
-
-        def get_item(backend: Any, table_name: str, keys: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            result = current(backend, table_name, keys, *args, **kwargs)
-            if table_name == runner.table:
-                instance = keys["pk"]["S"].removeprefix(INSTANCE_PREFIX)
-                node = keys["sk"]["S"].removeprefix(NODE_PREFIX)
-                script = runner.scripts.get(instance)
-                if script is not None:
-                    script.reads[node] += 1
-                    runner._write(backend, script, node, script.gate_step(node, script.reads[node]))
-            return result
-
-        DynamoDBBackend.get_item = get_item  # type: ignore[method-assign]
-        self.backend = dynamodb_backends[self.cloud.account][self.cloud.region]
-        try:
-            yield
-        finally:
-            DynamoDBBackend.get_item = current  # type: ignore[method-assign]
-
     def start(self, scenario: Scenario) -> str:
-        script = self.scripts[scenario.instance] = Script(scenario)
-        for node in scenario.nodes:
-            self._write(self.backend, script, node, script.gate_step(node, 0))
+        self.scripts[scenario.instance] = script = Script(scenario)
         text = json.dumps(scenario.definition)
         if text not in self.machines:  # one machine per definition, one execution per scenario (parsing is slow)
             self.machines[text] = self.sfn.create_state_machine(
@@ -221,7 +140,7 @@ class MotoRunner:
 
         try:
             desc = wait_for_execution(self.sfn, execution_arn, timeout=RUNAWAY_SECONDS)
-        except TimeoutError:  # a scenario that loops for ever (a gate that never passes): stop it, say so
+        except TimeoutError:  # a scenario that loops for ever: stop it, say so
             self.sfn.stop_execution(executionArn=execution_arn)
             desc = {"status": "RUNAWAY"}
         entered = []
@@ -238,7 +157,6 @@ class MotoRunner:
         script = self.started[execution_arn]
         result: dict[str, Any] = {"status": desc["status"], "entered": entered}
         result["calls"], result["throttled"] = dict(script.calls), dict(script.throttled)
-        result["reads"] = {NODE_PREFIX + node: n for node, n in script.reads.items()}
         if "output" in desc:
             result["output"] = json.loads(desc["output"])
         if desc["status"] == "FAILED":
@@ -341,8 +259,8 @@ def compare(definition: dict[str, Any], moto: dict[str, Any], node: dict[str, An
       state's input. A branch whose Parallel was left by a failure elsewhere (its sibling failed or was
       superseded) may be cut short at any point, in either interpreter: there the shorter sequence must be
       a prefix of the longer. In a Map processor iterations interleave: the multiset of states is compared;
-    * the functions were called as often per node and phase, and the table read as often per item, unless a
-      failure may have stopped branches part way;
+    * the functions were called as often per node and phase (every readiness poll and dependency wait is a
+      call: a retry enters no state), unless a failure may have stopped branches part way;
     * each run keeps the order across scopes that the machine guarantees (:func:`nesting_errors`).
     """
     diffs = []
@@ -351,7 +269,7 @@ def compare(definition: dict[str, Any], moto: dict[str, Any], node: dict[str, An
     for key in keys:
         if moto.get(key) != node.get(key):
             diffs.append(f"{key}: moto {moto.get(key)!r} vs node {node.get(key)!r}")
-    if moto["status"] == "SUCCEEDED" and moto.get("output") != node.get("output"):
+    if moto["status"] == "SUCCEEDED" and _comparable(moto.get("output")) != _comparable(node.get("output")):
         diffs.append(f"output: moto {moto.get('output')!r} vs node {node.get('output')!r}")
     _, found, states = scopes(definition)
     ours, theirs = by_scope(definition, moto["entered"]), by_scope(definition, node["entered"])
@@ -378,17 +296,34 @@ def compare(definition: dict[str, Any], moto: dict[str, Any], node: dict[str, An
             diffs.append(f"{scope_id or 'machine'}: moto entered {names_a} but node {names_b}")
             continue
         for x, y in zip(a, b, strict=False):
-            if x["input"] != y["input"]:
+            if _comparable(x["input"]) != _comparable(y["input"]):
                 diffs.append(f"input of {x['name']}: moto {x['input']!r} vs node {y['input']!r}")
                 break
     # the same function calls and table reads, unless a failure may have stopped branches part way
     if not any(states[e["name"]]["Type"] == "Fail" for run in (moto, node) for e in run["entered"]):
-        for key in ("calls", "reads", "throttled"):
+        for key in ("calls", "throttled"):
             if moto.get(key, {}) != node.get(key, {}):
                 diffs.append(f"{key}: moto {moto.get(key)} vs node {node.get(key)}")
     for name, run in (("moto", moto), ("node", node)):
         diffs += [f"{name}: {error}" for error in nesting_errors(definition, run["entered"])]
     return diffs
+
+
+def _comparable(value: Any) -> Any:
+    """State data with a function's error document (a caught error's Cause, as text or parsed) reduced to what
+    the function said: its type and message (the request id and stack trace are each run's own)."""
+    if isinstance(value, dict):
+        if "errorMessage" in value:
+            return {"errorType": value.get("errorType"), "errorMessage": value["errorMessage"]}
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    if isinstance(value, str) and value.startswith("{") and "errorMessage" in value:
+        try:
+            return _comparable(json.loads(value))
+        except ValueError:
+            return value
+    return value
 
 
 def _may_be_cut(definition: dict[str, Any], scope: Scope, *runs: dict[str, Any]) -> bool:

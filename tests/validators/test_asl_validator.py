@@ -23,7 +23,7 @@ from kroless.statemachine import StateMachineOptions
 from kroless_cli.commands.main import main
 from tests.conftest import EXAMPLES, KRO_EXAMPLES, REPO
 from tests.unit.statemachine.asl_walk import FINALIZE_ARN, RECONCILE_ARN, example_graphs
-from tests.validators.machines import TABLE, compile_machine
+from tests.validators.machines import compile_machine
 from tests.validators.nodejs import require, run_script, write_definitions
 
 
@@ -134,7 +134,6 @@ def test_graph_o_asl_prints_the_validated_definitions(report: dict[str, Any]) ->
     """``kroless graph -f FILE -o asl``, as a new user runs it on each example (no flags: placeholders for
     what the stack names), prints the definitions validated above once the placeholders are filled in."""
     filled = {
-        "${StateTableName}": TABLE,
         "${ReconcileFunctionArn}": RECONCILE_ARN,
         "${FinalizeFunctionArn}": FINALIZE_ARN,
     }

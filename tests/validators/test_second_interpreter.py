@@ -11,8 +11,11 @@ stops its siblings wherever they are, so a sibling's sequence need only be a pre
 Everything a run does is scripted (scenarios.py), and waits take no time, so the runs are deterministic.
 
 moto runs with kroless_cli.localcloud.sfn_fixes, as the local cloud does: where moto departed from AWS's documented
-semantics (scenario dogs-malformed-refresh), the fix is there; aws-local-stepfunctions' own gaps are filled in
+semantics, the fix is there (tests/validators/test_sfn_fixes.py); aws-local-stepfunctions' own gaps are filled in
 tools/asl/run.js (intrinsic functions in a Fail state's CausePath; its event log drops nested states).
+
+A readiness poll or a dependency wait is a Retry of the node's task: it enters no state, so the runs are also
+compared on how often each node's function was called.
 """
 
 from __future__ import annotations
@@ -30,13 +33,13 @@ from kroless.statemachine import StateMachineOptions
 from kroless_cli.localcloud.aws import LocalAws
 from tests.conftest import EXAMPLES, KRO_EXAMPLES, missing
 from tests.unit.statemachine.asl_walk import example_graphs
-from tests.validators.machines import TABLE, compile_machine
+from tests.validators.machines import compile_machine
 from tests.validators.nodejs import require, run_script
 from tests.validators.scenarios import MotoRunner, Scenario, compare, instant_waits, scopes
 
-DOGS = "dogsvscats-app.kro.run"  # Kro's aws/dogsvscats-appstack: two branches and a gated third
+DOGS = "dogsvscats-app.kro.run"  # Kro's aws/dogsvscats-appstack: two branches and a third waiting for both
 EMPTY = "kubernetes/defaults/rg.yaml"  # Kro's RGD with resources: []
-WEBAPP = "webapp.kroless.dev"  # examples/webapp: nested Parallels when deleting, gates when applying
+WEBAPP = "webapp.kroless.dev"  # examples/webapp: nested Parallels when deleting, dependency waits when applying
 # redis may poll 3 times (2 + 4 + 8 s) before it times out, so a timeout is a short run
 OPTIONS = StateMachineOptions(node_timeouts={"redis": 10})
 
@@ -45,6 +48,7 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
     "dogs-ready": ("dogs", "apply", {}, "SUCCEEDED", None),
     "dogs-polls": ("dogs", "apply", {"nodes": {"redis": {"polls": 2}, "workerapp": {"polls": 1}}}, "SUCCEEDED", None),
     "dogs-refresh": ("dogs", "apply", {"refresh": 2}, "SUCCEEDED", None),
+    "dogs-refresh-exhausted": ("dogs", "apply", {"refresh": 99}, "SUCCEEDED", None),
     "dogs-throttle": (
         "dogs",
         "apply",
@@ -61,14 +65,20 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
     ),
     "dogs-timeout": ("dogs", "apply", {"nodes": {"redis": {"polls": 99}}}, "FAILED", "Kroless.NodeTimeout"),
     "dogs-superseded": ("dogs", "apply", {"nodes": {"voteapp": {"superseded": True}}}, "SUCCEEDED", None),
-    "dogs-gates": (
+    "dogs-dependency": (
         "dogs",
         "apply",
-        {"gates": {"redis": ["absent", "waiting", "older", "ready"], "postgres": ["waiting", "ready"]}},
+        {"nodes": {"workerapp": {"pending": 3, "polls": 1}}},
         "SUCCEEDED",
         None,
     ),
-    "dogs-gate-newer": ("dogs", "apply", {"gates": {"postgres": ["waiting", "newer"]}}, "SUCCEEDED", None),
+    "dogs-dependency-error": (
+        "dogs",
+        "apply",
+        {"nodes": {"workerapp": {"pending": 2, "error": "denied"}}},
+        "FAILED",
+        "Kroless.NodeError",
+    ),
     "dogs-delete": (
         "dogs",
         "delete",
@@ -76,7 +86,7 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
         "SUCCEEDED",
         None,
     ),
-    "dogs-delete-gates": ("dogs", "delete", {"gates": {"workerapp": ["deleted"]}}, "SUCCEEDED", None),
+    "dogs-delete-dependency": ("dogs", "delete", {"nodes": {"postgres": {"pending": 2}}}, "SUCCEEDED", None),
     "dogs-delete-error": (
         "dogs",
         "delete",
@@ -84,22 +94,12 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
         "FAILED",
         "Kroless.NodeError",
     ),
-    # a contract broken (refreshSeconds without refreshAttempt): "Refresh status" cannot build its payload, a
-    # States.Runtime error, which its Catch (States.ALL) cannot handle on AWS: the execution fails. moto 5.2.5
-    # caught it (and succeeded) until kroless_cli.localcloud.sfn_fixes
-    "dogs-malformed-refresh": (
-        "dogs",
-        "apply",
-        {"finalize": {"reconcile": {"refreshSeconds": 1}}},
-        "FAILED",
-        "States.Runtime",
-    ),
     "empty-apply": ("empty", "apply", {"refresh": 1}, "SUCCEEDED", None),
     "empty-delete": ("empty", "delete", {}, "SUCCEEDED", None),
-    "webapp-gates": (
+    "webapp-dependency": (
         "webapp",
         "apply",
-        {"nodes": {"service": {"polls": 1}}, "gates": {"cache": ["waiting", "ready"], "web": ["absent", "ready"]}},
+        {"nodes": {"service": {"polls": 1}, "cache": {"pending": 1}, "web": {"pending": 2}}},
         "SUCCEEDED",
         None,
     ),
@@ -112,8 +112,10 @@ SCENARIOS: dict[str, tuple[str, str, dict[str, Any], str, str | None]] = {
         "Kroless.NodeError",
     ),
     "generic-polls": ("generic", "apply", {"nodes": {"redis": {"polls": 2}}}, "SUCCEEDED", None),
+    "generic-dependency": ("generic", "apply", {"nodes": {"workerapp": {"pending": 2}}}, "SUCCEEDED", None),
     "generic-delete": ("generic", "delete", {"nodes": {"postgres": {"polls": 1}}}, "SUCCEEDED", None),
     "generic-error": ("generic", "apply", {"nodes": {"voteapp": {"error": "denied"}}}, "FAILED", "Kroless.NodeError"),
+    "generic-timeout": ("generic", "apply", {"nodes": {"redis": {"polls": 999}}}, "FAILED", "Kroless.NodeTimeout"),
 }
 
 
@@ -135,7 +137,7 @@ def runs() -> Iterator[tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]
     node = require("aws-local-stepfunctions")
     graphs = _graphs()
     with LocalAws() as cloud, instant_waits():  # LocalAws runs moto with kroless_cli.localcloud.sfn_fixes
-        moto = MotoRunner(cloud, TABLE)
+        moto = MotoRunner(cloud)
         arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn}
         machines = {name: compile_machine(graph, OPTIONS, **arns) for name, graph in graphs.items()}
         machines["generic"] = compile_machine(graphs["dogs"], StateMachineOptions(form="generic"), **arns)
@@ -144,8 +146,8 @@ def runs() -> Iterator[tuple[dict[str, Scenario], dict[str, Any], dict[str, Any]
             sid: Scenario(sid, machines[machine], list(graphs[machine].nodes), mode, script)
             for sid, (machine, mode, script, _, _) in SCENARIOS.items()
         }
-        with moto.scripted_reads():  # one at a time: running them together is no faster under the GIL
-            moto_results = {sid: moto.result(moto.start(scenario)) for sid, scenario in scenarios.items()}
+        # one at a time: running them together is no faster under the GIL
+        moto_results = {sid: moto.result(moto.start(scenario)) for sid, scenario in scenarios.items()}
         stdin = {"runs": [scenario.run_spec() for scenario in scenarios.values()]}
         report = run_script(node, "run.js", stdin=json.dumps(stdin))
         yield scenarios, moto_results, report
@@ -180,7 +182,7 @@ def test_every_example_machine_runs_in_the_spec_interpreter() -> None:
     if KRO_EXAMPLES.is_dir():
         graphs += [("kro-examples/" + f, g) for f, g in example_graphs(KRO_EXAMPLES)]
     with LocalAws() if COMPARE_ALL else _nothing() as cloud, instant_waits():
-        moto = MotoRunner(cloud, TABLE) if cloud else None
+        moto = MotoRunner(cloud) if cloud else None
         arns = {"reconcile_arn": moto.reconcile_arn, "finalize_arn": moto.finalize_arn} if moto else {}
         scenarios = []
         for i, (file, graph) in enumerate(graphs):
@@ -192,13 +194,12 @@ def test_every_example_machine_runs_in_the_spec_interpreter() -> None:
         report = run_script(node, "run.js", stdin=json.dumps({"runs": specs}))["runs"]
         moto_results = {}
         if moto is not None:
-            with moto.scripted_reads():
-                moto_results = {s.id: moto.result(moto.start(s)) for s in scenarios}
+            moto_results = {s.id: moto.result(moto.start(s)) for s in scenarios}
     problems = []
     for scenario in scenarios:
         result = report[scenario.id]
         names = [e["name"] for e in result["entered"]]
-        last = "Done" if scenario.mode == "apply" else "Remove instance"
+        last = "Finalize" if scenario.mode == "apply" else "Remove instance"
         if result["status"] != "SUCCEEDED" or not names or names[-1] != last:
             problems.append(
                 f"{scenario.id}: {result['status']} {result.get('error')} {result.get('cause')} {names[-3:]}"
@@ -206,12 +207,11 @@ def test_every_example_machine_runs_in_the_spec_interpreter() -> None:
             continue
         node_mode = "delete" if scenario.mode == "delete" else "apply"
         _, _, states = scopes(scenario.definition)
-        # each resource's first task (the one that starts its poll counter), not its re-checks
+        # each resource's task
         tasks = {
             name
             for name, state in states.items()
             if state.get("Parameters", {}).get("Payload", {}).get("mode") == node_mode
-            and "polls" in state.get("ResultSelector", {})
         }
         if tasks - set(names):
             problems.append(f"{scenario.id}: never entered {sorted(tasks - set(names))}")

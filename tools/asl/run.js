@@ -9,26 +9,23 @@
 // stdout: {"interpreter": "aws-local-stepfunctions@<version>",
 //          "runs": {"<id>": {"status": "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "RUNAWAY", "output": ..., "error": "...",
 //                            "cause": "...", "entered": [{"name": "<state>", "input": {...}}, ...],
-//                            "calls": {"<node> <apply|delete>": N}, "reads": {"NODE#<id>": N},
+//                            "calls": {"<node> <apply|delete>": N},
 //                            "throttled": {"<node>": N}}}}
 //
 // Every Task is overridden by its state name (taskResourceLocalHandlers), and every Wait and Retry interval
 // takes 0 ms (waitTimeOverrides, retryIntervalOverrides), so a run takes milliseconds whatever the definition
 // says.
 //
-// SCRIPT, the scripted behaviour of the functions and the state table (tests/validators/scenarios.py
-// implements the same for moto's interpreter; keep the two alike):
-//   nodes:    {"<node id>": {"polls": N, "error": "<message>", "superseded": true}}
-//             The reconcile function, per node and phase (apply/check vs delete), answers
-//             WAITING_FOR_READINESS (DELETING) to its first N calls and SYNCED (DELETED) after; "error"
-//             answers ERROR with that message; "superseded" answers IN_PROGRESS with superseded: true;
-//             "throttle": T fails the node's first T calls with the run's retriableError (not counted as polls);
-//             "answer": {...} is answered as it is (a malformed answer: a contract broken).
-//   gates:    {"<node id>": ["absent" | "waiting" | "ready" | "deleting" | "deleted" | "older" | "newer", ...]}
-//             What the state table's item of that node looks like to its i-th getItem (the last repeats):
-//             no item, or the item's state for this generation ("older"/"newer": SYNCED by generation -1/+1).
-//             A node without a script reads "ready" (apply) or "absent" (delete).
-//   refresh:  K: the finalize function (mode reconcile) asks for K status refreshes before it is done.
+// SCRIPT, the scripted behaviour of the functions (tests/validators/scenarios.py implements the same for
+// moto's interpreter; keep the two alike):
+//   nodes:    {"<node id>": {"polls": N, "pending": P, "error": "<message>", "superseded": true}}
+//             The reconcile function, per node and phase (apply vs delete), fails its first P calls with
+//             DependencyPending, the next N with NodeNotReady, then answers SYNCED (DELETED); "error" fails
+//             with NodeFailed and that message; "superseded" with NodeSuperseded; "throttle": T fails the
+//             node's first T calls with the run's retriableError (not counted as calls); "answer": {...} is
+//             answered as it is. A function error is named by its type, with Lambda's error document as cause.
+//   refresh:  K: the finalize function (mode reconcile) fails with StatusPending, and so do the first K-1
+//             status refreshes.
 //   finalize: {"<mode>": {...}}: the finalize function's answer in that mode, as it is.
 "use strict";
 
@@ -103,7 +100,6 @@ const { StateMachine, version: interpreterVersion } = loadInterpreter();
 
 const MAX_STATES = 5000; // states entered before a run counts as looping for ever
 const LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke";
-const DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem";
 
 function* allStates(scope) {
   for (const [name, state] of Object.entries(scope.States || {})) {
@@ -114,17 +110,23 @@ function* allStates(scope) {
   }
 }
 
+// A function's uncaught error as Step Functions reports it for lambda:invoke: the error is the errorType, the
+// cause Lambda's error document.
+function functionError(type, message) {
+  const error = new Error(JSON.stringify({ errorMessage: message, errorType: type, stackTrace: [] }));
+  error.name = type;
+  return error;
+}
+
 class Script {
   constructor(script, input, retriableError) {
     this.retriableError = retriableError;
     this.nodes = script.nodes || {};
-    this.gates = script.gates || {};
     this.refresh = script.refresh || 0;
     this.finalizeAnswers = script.finalize || {};
-    this.deleting = input.mode === "delete";
     this.calls = new Map(); // "<node> <phase>" -> calls so far
-    this.reads = new Map(); // "<sk>" -> reads so far
     this.throttled = new Map(); // "<node>" -> calls that failed as retriable
+    this.refreshed = 0;
   }
 
   reconcile(payload) {
@@ -136,48 +138,29 @@ class Script {
     if (throttled < (behaviour.throttle || 0)) {
       this.throttled.set(node, throttled + 1);
       if (!this.retriableError) throw new Error("a throttle script needs the run's retriableError");
-      const error = new Error("Rate exceeded");
-      error.name = this.retriableError; // as Step Functions names a function error: its errorType
-      throw error;
+      throw functionError(this.retriableError, "Rate exceeded");
     }
     const count = this.calls.get(key) || 0;
     this.calls.set(key, count + 1);
-    // the shape of the reconcile function's answer (kroless.contract.NodeResult)
-    const answer = (state, message, superseded = false) => ({ node, state, reason: "", message, superseded });
     if (behaviour.answer !== undefined) return behaviour.answer; // as scripted, even if malformed
-    if (behaviour.superseded) return answer("IN_PROGRESS", "generation superseded", true);
-    if (behaviour.error !== undefined) return answer("ERROR", behaviour.error);
-    if (count < (behaviour.polls || 0)) {
-      return answer(phase === "delete" ? "DELETING" : "WAITING_FOR_READINESS", `${node} not ready (${count + 1})`);
+    const pending = behaviour.pending || 0;
+    if (count < pending) throw functionError("DependencyPending", `waiting for a dependency (${count + 1})`);
+    if (behaviour.superseded) throw functionError("NodeSuperseded", "generation superseded");
+    if (behaviour.error !== undefined) throw functionError("NodeFailed", behaviour.error);
+    if (count - pending < (behaviour.polls || 0)) {
+      throw functionError("NodeNotReady", `${node} not ready (${count - pending + 1})`);
     }
-    return answer(phase === "delete" ? "DELETED" : "SYNCED", "");
+    // the shape of the reconcile function's answer (kroless.contract.NodeResult)
+    return { node, state: phase === "delete" ? "DELETED" : "SYNCED", reason: "", message: "" };
   }
 
   finalize(payload) {
     if (this.finalizeAnswers[payload.mode] !== undefined) return this.finalizeAnswers[payload.mode];
-    if (payload.mode === "reconcile" && this.refresh > 0) {
-      return { state: "ACTIVE", refreshSeconds: 1, refreshAttempt: 1, pendingStatus: ["status.url"] };
-    }
-    if (payload.mode === "refresh" && payload.attempt < this.refresh) {
-      return { state: "ACTIVE", refreshSeconds: 1, refreshAttempt: payload.attempt + 1, pendingStatus: ["status.url"] };
+    if (payload.mode === "refresh") this.refreshed += 1;
+    if ((payload.mode === "reconcile" && this.refresh > 0) || (payload.mode === "refresh" && this.refreshed < this.refresh)) {
+      throw functionError("StatusPending", "status fields waiting on data: status.url");
     }
     return { state: payload.mode === "reconcile" || payload.mode === "refresh" ? "ACTIVE" : payload.mode };
-  }
-
-  getItem(params, generation) {
-    const sk = params.Key.sk.S;
-    const node = sk.replace(/^NODE#/, "");
-    const script = this.gates[node] || [this.deleting ? "absent" : "ready"];
-    const count = this.reads.get(sk) || 0;
-    this.reads.set(sk, count + 1);
-    const step = script[Math.min(count, script.length - 1)];
-    if (step === "absent") return {};
-    const states = { waiting: "WAITING_FOR_READINESS", ready: "SYNCED", deleting: "DELETING", deleted: "DELETED",
-      older: "SYNCED", newer: "SYNCED" };
-    if (!(step in states)) throw new Error(`unknown gate step ${step}`);
-    const gen = generation + (step === "older" ? -1 : step === "newer" ? 1 : 0);
-    // the item as DynamoDB returns it under ProjectionExpression "#state, #generation"
-    return { Item: { state: { S: states[step] }, generation: { N: String(gen) } } };
   }
 }
 
@@ -198,8 +181,6 @@ function overrides(definition, script, input) {
         if (result === null) throw new Error(`no scripted function ${fn}`);
         return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
       };
-    } else if (state.Resource === DYNAMODB_GET_ITEM) {
-      tasks[name] = async (params) => script.getItem(params, input.generation);
     } else {
       throw new Error(`state ${name}: no scripted resource ${state.Resource}`);
     }
@@ -218,7 +199,7 @@ async function runOne(run) {
   let execution = null;
   const recordEntered = (name, input) => {
     entered.push({ name, input: JSON.parse(JSON.stringify(input)) });
-    // with waits at 0 ms a loop that never ends (a gate that never passes) would spin until TimeoutSeconds
+    // with waits at 0 ms a loop that never ends would spin until TimeoutSeconds
     if (entered.length > MAX_STATES && !runaway) {
       runaway = true;
       setImmediate(() => execution.abort());
@@ -228,7 +209,6 @@ async function runOne(run) {
   const report = { entered };
   const counters = () => ({
     calls: Object.fromEntries(script.calls),
-    reads: Object.fromEntries(script.reads),
     throttled: Object.fromEntries(script.throttled),
   });
   try {

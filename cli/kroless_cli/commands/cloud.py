@@ -13,24 +13,28 @@ import textwrap
 import time
 from typing import Any
 
-from kroless.compiler import is_rgd, validate_instance_document
+from kroless.compiler import is_rgd
 from kroless.errors import KrolessError
 from kroless.model import Document, load_path
-from kroless.schemas.kubernetes import builtin_schema
+from kroless.runtime.objects import instance_object, rgd_object
 from kroless.simpleschema.plural import pluralize
-from kroless.store import InstanceKey, InstanceRecord, NodeRecord
-from kroless_cli.commands.commands import no_matches
+from kroless.store import InstanceKey, InstanceRecord, NodeRecord, manifest_hash, redact_secrets
 from kroless_cli.commands.output import emit, to_yaml
+from kroless_cli.commands.output import table as _table
+from kroless_cli.commands.plan import (
+    Prepared,
+    changes,
+    kubernetes,
+    located_name,
+    prepare,
+    print_changes,
+    with_namespace,
+)
 from kroless_cli.commands.registration import wait_registered
-from kroless_cli.commands.target import Target, aws_target, local_target
+from kroless_cli.commands.target import Target, target_of
+from kroless_cli.commands.watch import watch
 
 TERMINAL = {"ACTIVE", "ERROR"}
-
-
-def target_of(args: argparse.Namespace) -> Target:
-    if args.target == "aws":
-        return aws_target(args.stack, args.region)
-    return local_target(args.state_dir)
 
 
 def _documents(paths: list[str]) -> list[Document]:
@@ -55,38 +59,42 @@ def _age(timestamp: str | None) -> str:
 
 
 def apply(args: argparse.Namespace) -> int:
-    target = target_of(args)
-    documents = sorted(_documents(args.filename), key=lambda d: not is_rgd(d))  # RGDs first: their APIs, then instances
-    for document in documents:
+    documents = _documents(args.filename)
+    if not documents:  # kubectl's words, before anything is started
+        raise KrolessError(f"{', '.join(args.filename)}: no objects passed to apply")
+    target = target_of(args, start=args.dry_run == "none")
+    prepared = prepare(target, documents, args.namespace)  # all checked: a bad one sends nothing
+    if args.dry_run != "none":
+        print_changes(changes(target, prepared), dry_run=True)
+        return 0
+    for item in prepared:
         try:
-            code = _apply_one(args, target, document)
+            code = _apply_one(args, target, item)
         except KrolessError as err:
-            raise err.at(file=document.file, name=document.name) from None
+            raise err.at(file=item.document.file, name=located_name(item.document)) from None
         if code:
             return code
     return 0
 
 
-def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> int:
+def _apply_one(args: argparse.Namespace, target: Target, item: Prepared) -> int:
+    document, graph, key = item.document, item.graph, item.key
     where = f"{document.file}: {document.name}"
     if is_rgd(document):
-        graph = target.registry.validate(document.body, file=document.file)
+        assert graph is not None
         event_id = target.put("ResourceGraphDefinition Applied", document.body)
         wait_registered(target.store, document.body, event_id, args.timeout)
         print(f"{where}: ResourceGraphDefinition registered ({graph.kind}, {len(graph.nodes)} resources)")
         return 0
-    rgd = target.registry.apis().get((document.api_version, document.kind))
-    if rgd is None:
+    if graph is None or key is None:
         _apply_plain(target, document)
         return 0
-    graph = target.registry.graph(rgd)
-    defaulted = validate_instance_document(graph, document.body, redact_values=False)  # the user's terminal
-    key = InstanceKey.from_manifest(defaulted, cluster_scoped=not graph.namespaced)
     before = target.store.get_instance(key)
-    target.put("Instance Applied", document.body)
+    written = manifest_hash(redact_secrets(item.defaulted))  # what the admit function stores for this document
+    target.put("Instance Applied", item.body)
     print(f"{where}: {graph.kind} applied")
     if args.wait:
-        record = _follow(target, key, before, args.timeout, graph.topological_order)
+        record = _follow(target, key, before, args.timeout, graph.topological_order, written)
         if record is None or record.state != "ACTIVE":
             return 1
     return 0
@@ -94,14 +102,9 @@ def _apply_one(args: argparse.Namespace, target: Target, document: Document) -> 
 
 def _apply_plain(target: Target, document: Document) -> None:
     """A plain Kubernetes object (e.g. what an externalRef reads): kubectl's job, done for the local cloud."""
-    if builtin_schema(document.api_version, document.kind) is None:
-        raise KrolessError(no_matches(document, "registered: apply its RGD first"))
-    if target.kubernetes_url is None:
-        raise KrolessError(f"{document.kind} is not an RGD or an instance of one; apply it with kubectl")
     from kroless.providers.base import Ownership
-    from kroless.providers.kubernetes import KubernetesProvider
 
-    provider = KubernetesProvider.from_host(target.kubernetes_url)
+    provider = kubernetes(target)
     body = dict(document.body)
     metadata = dict(body.get("metadata") or {})
     annotations = dict(metadata.get("annotations") or {})
@@ -112,17 +115,33 @@ def _apply_plain(target: Target, document: Document) -> None:
     print(f"{document.file}: {document.name}: {document.kind} applied to the local Kubernetes API")
 
 
+def _admitted(record: InstanceRecord, before: InstanceRecord | None, written: str | None) -> bool:
+    """Whether ``record`` is the generation this apply wrote (``written``: its manifest hash; None: any, for
+    a new instance), not the one before it: the admit function runs after the event is put, and until then
+    the old generation may well look settled. The same manifest again admits nothing new (the running or
+    settled generation is it), except after an ERROR, when it starts a new generation."""
+    if written is not None and record.manifest_hash != written:
+        return False
+    if before is None or record.generation > before.generation:
+        return True
+    return before.manifest_hash == written and before.state != "ERROR"
+
+
 def _follow(
-    target: Target, key: InstanceKey, before: InstanceRecord | None, timeout: float, order: list[str]
+    target: Target,
+    key: InstanceKey,
+    before: InstanceRecord | None,
+    timeout: float,
+    order: list[str],
+    written: str | None = None,
 ) -> InstanceRecord | None:
-    """Show node states live until the new generation settles (ACTIVE or ERROR) or the timeout."""
+    """Show node states live until the generation this apply wrote settles (ACTIVE or ERROR) or the timeout."""
     started = time.monotonic()
     seen: dict[str, str] = {}
-    generation = None if before is None else before.generation
     record = None
     while time.monotonic() - started < timeout:
         record = target.store.get_instance(key)
-        if record is not None and (generation is None or record.generation > generation or before is not None):
+        if record is not None and _admitted(record, before, written):
             for node in target.store.get_nodes(key):
                 if node.index is not None or node.generation != record.generation:
                     continue
@@ -169,6 +188,8 @@ def _resolve_kind(target: Target, kind: str) -> str:
 def _namespace(args: argparse.Namespace) -> str | None:
     """kubectl's namespace: ``-n``, else ``default``; None for ``-A`` (every namespace)."""
     if getattr(args, "all_namespaces", False):
+        if getattr(args, "name", None):
+            raise KrolessError("a resource cannot be retrieved by name across all namespaces")  # kubectl's words
         return None
     return str(args.namespace or "default")
 
@@ -193,24 +214,36 @@ def get(args: argparse.Namespace) -> int:
     rgd = _resolve_kind(target, args.kind)
     graph = target.registry.graph(rgd)
     namespace = _namespace(args)
-    instances = [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
+
+    def listed() -> list[InstanceRecord]:
+        return [i for i in target.store.list_instances(rgd) if args.name in (None, i.key.name) and _in_namespace(i, namespace)]
+
+    instances = listed()
     if args.name and not instances:
         raise KrolessError(f'{pluralize(graph.kind.lower())}.{graph.group} "{args.name}" not found')
-    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", [(i.key.name, lambda i=i: _instance_document(i)) for i in instances]):
-        return 0
-    if not instances:
-        _no_resources(namespace, not graph.namespaced)
+    if args.watch and args.output not in (None, "wide"):
+        raise KrolessError("-w prints table rows: use it without -o, or with -o wide")
+    served = target.store.get_rgd(rgd)
+    documents = [(i.key.name, lambda i=i: instance_object(i, served)) for i in instances]
+    if _printed_as_documents(args, f"{graph.kind.lower()}.{graph.group}", documents):
         return 0
     all_namespaces = namespace is None and graph.namespaced
-    rows = [["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"]]
-    for i in instances:
-        ready = next((c["status"] for c in i.conditions if c.get("type") == "Ready"), "Unknown")
-        rows.append([i.key.namespace] * all_namespaces + [i.key.name, i.state, ready, str(i.generation), _age(i.created_at)])
-    if args.output == "wide":
-        rows[0].append("MESSAGE")
-        for row, i in zip(rows[1:], instances, strict=True):
-            row.append(next((c.get("message", "") for c in i.conditions if c.get("type") == "Ready"), ""))
-    _table(rows)
+    header = ["NAMESPACE"] * all_namespaces + ["NAME", "STATE", "READY", "GENERATION", "AGE"] + ["MESSAGE"] * (args.output == "wide")
+
+    def row(i: InstanceRecord) -> list[str]:
+        ready = next((c for c in i.conditions if c.get("type") == "Ready"), {})
+        cells = [i.key.namespace] * all_namespaces + [i.key.name, i.state, ready.get("status", "Unknown"), str(i.generation), _age(i.created_at)]
+        message = " ".join(ready.get("message", "").split("\n"))  # Kro joins several errors by newlines; a row is one line
+        return cells + [message] * (args.output == "wide")
+
+    rows = [header, *(row(i) for i in instances)]
+    if instances:
+        _table(rows)
+    else:
+        _no_resources(namespace, not graph.namespaced)
+    if args.watch:
+        widths = [max(len(r[c]) for r in rows) for c in range(len(header))]
+        return watch(listed, row, widths, instances, args.request_timeout)
     return 0
 
 
@@ -231,7 +264,8 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     records = [r for r in target.store.list_rgds() if args.name in (None, r.name)]
     if args.name and not records:
         raise KrolessError(f'resourcegraphdefinitions.kro.run "{args.name}" not found')
-    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", [(r.name, lambda r=r: r.document) for r in records]):
+    documents = [(r.name, lambda r=r: rgd_object(r, target.store.get_rgd_rejection(r.name))) for r in records]
+    if _printed_as_documents(args, "resourcegraphdefinition.kro.run", documents):
         return 0
     if not records:
         _no_resources(None, True)
@@ -244,15 +278,35 @@ def _get_rgds(target: Target, args: argparse.Namespace) -> int:
     return 0
 
 
-def _instance_document(record: InstanceRecord) -> dict[str, Any]:
-    """The instance as the API server would serve it: the metadata it assigns, the status kroless wrote."""
-    return {**record.as_object(), "status": {**record.status, "state": record.state}}
+def _print_conditions(conditions: list[dict[str, Any]]) -> None:
+    print("Conditions:")
+    for condition in conditions:
+        # a message of several lines (Kro joins node errors by newlines) continues under the first
+        message = condition.get("message", "").replace("\n", "\n" + " " * 49)
+        print(f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {message}")
 
 
-def _table(rows: list[list[str]]) -> None:
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+def _describe_rgd(target: Target, name: str) -> int:
+    record = target.store.get_rgd(name)
+    if record is None:
+        raise KrolessError(f'resourcegraphdefinitions.kro.run "{name}" not found')
+    served = rgd_object(record, target.store.get_rgd_rejection(name))
+    schema = record.document["spec"]["schema"]
+    status = served["status"]
+    instances = target.store.list_instances(name)
+    print(f"Name:          {name}")
+    print(f"API:           {schema.get('group') or 'kro.run'}/{schema['apiVersion']} {schema['kind']}")
+    print(f"State:         {status['state']}")
+    print(f"Revision:      {record.revision} (lastIssuedRevision)")
+    print(f"Created:       {record.created_at}")
+    print(f"Instances:     {len(instances)}")
+    _print_conditions(status["conditions"])
+    print(f"Topological order: {' -> '.join(status['topologicalOrder'])}")
+    print("Resources:")
+    rows = [["ID", "DEPENDS ON"]]
+    rows += [[r["id"], ", ".join(d["id"] for d in r["dependencies"]) or "-"] for r in status["resources"]]
+    _table([["  " + r[0], *r[1:]] for r in rows])
+    return 0
 
 
 def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
@@ -268,6 +322,8 @@ def find_instance(target: Target, args: argparse.Namespace) -> InstanceRecord:
 
 def describe(args: argparse.Namespace) -> int:
     target = target_of(args)
+    if args.kind.lower() in RGD_NAMES:
+        return _describe_rgd(target, args.name)
     record = find_instance(target, args)
     key = record.key
     print(f"Name:          {key.name}")
@@ -275,11 +331,12 @@ def describe(args: argparse.Namespace) -> int:
     print(f"API:           {key.api_version} {key.kind} (ResourceGraphDefinition {record.rgd})")
     print(f"Generation:    {record.generation} (observed {record.observed_generation})")
     print(f"State:         {record.state}")
-    print("Conditions:")
-    for condition in record.conditions:
-        print(
-            f"  {condition['type']:<16} {condition['status']:<8} {condition.get('reason', ''):<20} {condition.get('message', '')}"
-        )
+    served = instance_object(record, target.store.get_rgd(record.rgd))
+    print(f"UID:           {record.uid}")
+    labels = served["metadata"]["labels"]
+    print(f"Labels:        {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}")
+    print(f"Finalizers:    {', '.join(served['metadata']['finalizers'])}")
+    _print_conditions(record.conditions)
     status = {k: v for k, v in record.status.items() if k not in ("conditions", "state")}
     if status:
         print("Status:")
@@ -347,7 +404,11 @@ def delete(args: argparse.Namespace) -> int:
     target = target_of(args)
     documents: list[dict[str, Any]] = []
     if args.filename:
-        documents = [d.body for d in _documents(args.filename)]
+        for document in _documents(args.filename):
+            try:  # -n as on apply: fills in a missing namespace, refuses a different one
+                documents.append(document.body if is_rgd(document) else with_namespace(document.body, args.namespace))
+            except KrolessError as err:
+                raise err.at(file=document.file, name=located_name(document)) from None
     elif args.kind and args.name:
         if args.kind.lower() in ("rgd", "resourcegraphdefinition"):
             documents = [

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from kroless.compiler import CompileResult, compile_documents, is_rgd
+from kroless.compiler import CompileResult, compile_documents, is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.graph import Graph, Options
 from kroless.model import Document, load_path
@@ -71,24 +71,59 @@ def validate(args: argparse.Namespace) -> int:
             print(f"{compiled.file}: {compiled.graph.name}: valid ({len(compiled.graph.nodes)} resources)")
         for document, _, graph in result.instances:
             print(f"{document.file}: {document.name}: valid {graph.kind}")
-        problems += _unserved(result)
+        problems += _validate_unserved(args, _unserved(result))
+        if not result.documents:  # kubectl apply -f of an empty file: "error: no objects passed to apply"
+            problems.append(f"{', '.join(args.filename)}: no objects passed to validate")
     return _report(problems)
 
 
-def _unserved(result: CompileResult) -> list[str]:
-    """Documents no API serves: neither a Kubernetes kind nor the API of an RGD among the files (kubectl: "no
-    matches for kind"). An instance is validated with its RGD, so its RGD must be given too."""
+def _unserved(result: CompileResult) -> list[Document]:
+    """Documents no API among the files serves: neither a Kubernetes kind nor the API of an RGD given."""
     declared = set()
     for document in result.documents:
         schema = ((document.body.get("spec") or {}).get("schema") or {}) if is_rgd(document) else {}
         if isinstance(schema, dict) and schema.get("kind"):
             declared.add((f"{schema.get('group') or 'kro.run'}/{schema.get('apiVersion')}", schema["kind"]))
+    return [
+        d for d in result.documents
+        if not (is_rgd(d) or (d.api_version, d.kind) in declared or builtin_schema(d.api_version, d.kind) is not None)
+    ]
+
+
+def _validate_unserved(args: argparse.Namespace, documents: list[Document]) -> list[str]:
+    """Instances of RGDs not among the files: validated against the RGDs registered in the target (never started:
+    validate stays offline when nothing runs), else "no RGD for kind X" saying where kroless looked."""
+    if not documents:
+        return []
+    from kroless_cli.commands.target import target_of
+    from kroless_cli.localcloud.server import running
+
+    target, apis, where, unread = None, {}, "among the files given", ""
+    if args.target == "local" and running(args.state_dir) is None:
+        unread = f"; registered RGDs not read: no local cloud is running in {args.state_dir} (give its RGD with -f)"
+    else:
+        try:
+            target = target_of(args)
+            apis = target.registry.apis()
+            where += f" or registered in the {'local cloud' if target.name == 'local' else f'stack {args.stack}'}"
+        except KrolessError as err:
+            unread = f"; registered RGDs not read: {err.message}"
     problems = []
-    for document in result.documents:
-        api = (document.api_version, document.kind)
-        if is_rgd(document) or api in declared or builtin_schema(*api) is not None:
+    for document in documents:
+        rgd = apis.get((document.api_version, document.kind))
+        if rgd is None or target is None:
+            problems.append(
+                f"{document.file}: {document.name}: no RGD for kind {document.kind} ({document.api_version}) {where},"
+                f" and no Kubernetes kind of that name{unread}"
+            )
             continue
-        problems.append(f"{document.file}: {document.name}: {no_matches(document, 'among the files given: give its RGD with -f')}")
+        graph = target.registry.graph(rgd)
+        try:
+            validate_instance_document(graph, document.body, redact_values=False, strict=True)  # the user's terminal
+        except KrolessError as err:
+            problems.append(err.at(file=document.file, name=document.name).located())
+            continue
+        print(f"{document.file}: {document.name}: valid {graph.kind} (registered ResourceGraphDefinition {rgd})")
     return problems
 
 
@@ -102,7 +137,6 @@ def no_matches(document: Document, where: str) -> str:
 
 # graph -o asl: flag -> (placeholder when not given, what it is)
 ASL_PLACEHOLDERS = {
-    "table": ("${StateTableName}", "the state table the gates read (the stack's output StateTableName)"),
     "reconcile-function-arn": ("${ReconcileFunctionArn}", "the reconcile function (ARN or name) each node task invokes"),
     "finalize-function-arn": ("${FinalizeFunctionArn}", "the finalize function (ARN or name)"),
 }
@@ -129,7 +163,7 @@ def _state_machine_definition(args: argparse.Namespace, graph: Graph) -> dict[st
     from kroless.services import Settings
 
     settings = Settings(
-        table_name=args.table,
+        table_name="",  # the machines read no table: the tasks do
         reconcile_function_arn=args.reconcile_function_arn,
         finalize_function_arn=args.finalize_function_arn,
     )

@@ -14,13 +14,17 @@ from importlib import metadata
 from typing import Any
 
 
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser], target: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    target: Callable[[argparse.ArgumentParser], None],
+    namespace_arguments: Callable[[argparse.ArgumentParser], None],
+) -> None:
     version = commands.add_parser("version", help="the versions of kroless and of the local cloud's Kubernetes API")
     version.add_argument("--state-dir", default=".kroless/local", help="the local cloud's state folder")
     logs = commands.add_parser("logs", help="an instance's last reconcile executions: failed states, errors, causes")
     logs.add_argument("kind")
     logs.add_argument("name")
-    logs.add_argument("-n", "--namespace", help="default: default")
+    namespace_arguments(logs)
     logs.add_argument("--tail", type=int, default=3, metavar="N", help="how many executions, newest first (default 3)")
     target(logs)
 

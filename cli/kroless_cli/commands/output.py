@@ -32,3 +32,10 @@ def emit(documents: list[Any], output: str) -> None:
         sys.stdout.write(json.dumps(body, indent=2) + "\n")
     else:
         sys.stdout.write("---\n".join(to_yaml(d) for d in documents))
+
+
+def table(rows: list[list[str]]) -> None:
+    """kubectl's columns: each as wide as its widest cell, three spaces apart."""
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("   ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -57,13 +57,20 @@ class Target:
         return f"https://{self.region}.console.aws.amazon.com/states/home?region={self.region}#/v2/executions/details/{execution_arn}"
 
 
-def local_target(state_dir: str, stack: str = DEFAULT_STACK) -> Target:
-    """The local cloud's deployed stack, read exactly as on AWS (its outputs), signing as its administrator."""
+def local_target(state_dir: str, stack: str = DEFAULT_STACK, *, start: bool = True) -> Target:
+    """The local cloud's deployed stack, read exactly as on AWS (its outputs), signing as its administrator.
+    Only ``start`` starts it when it is not running: reading a folder that holds no local cloud is a mistake
+    (a mistyped --state-dir), not a reason to create an empty one."""
     import boto3
 
-    from kroless_cli.localcloud.server import start_background
+    from kroless_cli.localcloud.server import running, start_background
 
-    record = start_background(state_dir)
+    record = start_background(state_dir) if start else running(state_dir)
+    if record is None:
+        raise KrolessError(
+            f"no local cloud is running in {state_dir}: start it with `kroless local up --state-dir {state_dir}`"
+            " (or apply something there), or use --target aws"
+        )
     # never a real profile for the local cloud: the administrator the local cloud created
     session = boto3.session.Session(
         aws_access_key_id=record["accessKeyId"],
@@ -71,6 +78,13 @@ def local_target(state_dir: str, stack: str = DEFAULT_STACK) -> Target:
         region_name=record["region"],
     )
     return stack_target("local", session, stack, endpoint_url=record["endpoint"], kubernetes_url=record["kubernetes"])
+
+
+def target_of(args: Any, *, start: bool = False) -> Target:
+    """The target of ``--target``; only ``apply`` (``start``) starts the local cloud when it is not running."""
+    if args.target == "aws":
+        return aws_target(args.stack, args.region)
+    return local_target(args.state_dir, start=start)
 
 
 def aws_target(stack: str, region: str | None) -> Target:

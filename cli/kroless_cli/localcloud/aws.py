@@ -461,12 +461,18 @@ _DYNAMODB_REQUESTS = (
 )
 
 
+_DYNAMODB_READS = ("get_item", "query", "scan")
+
+
 def _atomic(name: str) -> Callable[..., Any]:
     def request(self: Any, *args: Any, **kwargs: Any) -> Any:
         # DynamoDB applies each request atomically (a write with its condition check; a read sees whole
         # items). moto's backend does not when Lambda handlers run in threads, as they do here.
         with _DYNAMODB_LOCK:
-            return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+            result = _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+            # a read hands back moto's live items, which its response code serialises after the lock is
+            # released: a snapshot, or a concurrent write changes them mid-serialisation
+            return copy.deepcopy(result) if name in _DYNAMODB_READS else result
 
     return request
 
@@ -756,16 +762,30 @@ def _history_detail(event: dict[str, Any]) -> str:
     return ""
 
 
-def execution_history(sfn_client: Any, execution_arn: str) -> str:
-    """GetExecutionHistory as readable lines: ``#id +ms Type details``."""
+def history_events(sfn_client: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every GetExecutionHistory event of an execution, all pages."""
     events: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
     while True:
         page = sfn_client.get_execution_history(**kwargs)
         events.extend(page["events"])
         if not page.get("nextToken"):
-            break
+            return events
         kwargs["nextToken"] = page["nextToken"]
+
+
+def state_transitions(events: list[dict[str, Any]]) -> int:
+    """What Standard workflows bill for an execution's history: each state entered, and each retry of a
+    Task (a retry schedules the task again without entering the state again)."""
+    entered = sum(1 for event in events if event["type"].endswith("StateEntered"))
+    tasks_entered = sum(1 for event in events if event["type"] == "TaskStateEntered")
+    scheduled = sum(1 for event in events if event["type"] == "TaskScheduled")
+    return entered + scheduled - tasks_entered
+
+
+def execution_history(sfn_client: Any, execution_arn: str) -> str:
+    """GetExecutionHistory as readable lines: ``#id +ms Type details``."""
+    events = history_events(sfn_client, execution_arn)
     if not events:
         return "(no history)"
     start = events[0]["timestamp"]
@@ -789,9 +809,11 @@ __all__ = [
     "LambdaContext",
     "LocalAws",
     "execution_history",
+    "history_events",
     "install_patches",
     "local_aws",
     "patches_installed",
+    "state_transitions",
     "uninstall_patches",
     "wait_for_execution",
 ]

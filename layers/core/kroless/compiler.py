@@ -18,6 +18,7 @@ from kroless.model.metadata import metadata_problems
 from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
 from kroless.schemas.ack import RUNTIME_GROUP
 from kroless.simpleschema import to_openapi, validate_instance
+from kroless.simpleschema.validate import unknown_fields
 
 
 @dataclass
@@ -134,7 +135,7 @@ def compile_documents(documents: list[Document], *, options: Options | None = No
         if instance_graph is None:
             continue
         try:
-            defaulted = validate_instance_document(instance_graph, document.body, redact_values=False)
+            defaulted = validate_instance_document(instance_graph, document.body, redact_values=False, strict=True)
         except KrolessError as err:
             result.problems.append(Problem(document.file, document.name, err))
             continue
@@ -154,12 +155,19 @@ def _ack_runtime_kinds(graph: Graph) -> list[str]:
 
 
 def validate_instance_document(
-    graph: Graph, body: dict[str, Any], *, old: dict[str, Any] | None = None, redact_values: bool = True
+    graph: Graph,
+    body: dict[str, Any],
+    *,
+    old: dict[str, Any] | None = None,
+    redact_values: bool = True,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Validate an instance against its RGD's schema; return it with defaults applied.
 
     Violations hide the rejected strings unless ``redact_values`` is False: only the user's own terminal
     (``kroless validate``, client-side checks) sees them, never events, statuses or execution history.
+    Unknown spec fields are pruned, as the API server does by default; ``strict`` refuses them instead, as
+    kubectl asks (``--validate=strict``, its default: ``fieldValidation=Strict``).
     """
     from kroless.graph.inspect import environment
 
@@ -169,6 +177,8 @@ def validate_instance_document(
         return bool(program.evaluate({"self": value, "oldSelf": old_value}))
 
     problems = metadata_problems(body.get("metadata"), namespaced=graph.namespaced) + _nul_strings(body.get("spec"), "spec")
+    if strict and "spec" in body:
+        problems += [f'strict decoding error: unknown field "{field}"' for field in unknown_fields(graph.spec_schema, body["spec"], "spec")]
     if problems:
         raise ValidationError(problems)
     defaulted, violations = validate_instance(

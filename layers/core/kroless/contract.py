@@ -3,7 +3,11 @@ what it answers.
 
 * :class:`ExecutionInput`: ``StartExecution``'s input (:meth:`kroless.services.Services.start_execution`);
 * :class:`ReconcileTask` → :class:`NodeResult`: the reconcile function, one node of one instance generation;
-* :class:`FinalizeTask` → :class:`FinalizeResult`: the finalize function, the instance status at the end.
+* :class:`FinalizeTask` → :class:`FinalizeResult`: the finalize function, the instance status at the end;
+* :class:`TaskOutcome`: what a task *raises* instead of answering when the machine must wait or stop, so that
+  one Task state's ``Retry`` waits (one state transition a poll) and its ``Catch`` stops, with no Choice after
+  every task: :class:`NodeNotReady`, :class:`DependencyPending`, :class:`NodeFailed`, :class:`NodeSuperseded`,
+  :class:`StatusPending`.
 
 The generated machines (:mod:`kroless.statemachine.asl`) build every task's ``Payload`` with
 :func:`task_parameters` and read every answer through :func:`json_names`, so a field renamed here fails the
@@ -35,7 +39,7 @@ NodeMode = Literal["apply", "check", "delete"]
 (idempotently: issues or re-issues the delete, then reads)."""
 FinalizeMode = Literal["reconcile", "delete", "error", "refresh"]
 """The finalize task after a reconcile, after a delete, after a failure (with the error) or to refresh the
-status of an ACTIVE instance whose status fields still wait on data (with the attempt)."""
+status of an ACTIVE instance whose status fields still wait on data."""
 FinalizeState = InstanceState | Literal["DELETED", "SUPERSEDED"]
 """The instance's state after finalize, DELETED once it is gone, SUPERSEDED when a newer generation runs."""
 
@@ -115,17 +119,53 @@ class FinalizeTask(_InstanceGeneration):
 
     mode: FinalizeMode = "reconcile"
     error: TaskError | None = None  # mode "error": what failed
-    attempt: int = Field(default=0, ge=0, strict=True)  # mode "refresh": the refreshes so far
 
 
 class FinalizeResult(Message):
-    """The finalize function's answer. With ``refresh_seconds`` the machine waits that long and asks for a
-    status refresh (``attempt`` = ``refresh_attempt``)."""
+    """The finalize function's answer (an ACTIVE instance whose status still waits on data raises
+    :class:`StatusPending` instead, after writing the status)."""
 
     state: FinalizeState
-    refresh_seconds: int | None = Field(default=None, alias="refreshSeconds", ge=1)
-    refresh_attempt: int | None = Field(default=None, alias="refreshAttempt", ge=1)
-    pending_status: list[str] | None = Field(default=None, alias="pendingStatus")
+
+
+# -- what a task raises instead of answering ------------------------------------------------------------------
+
+
+class TaskOutcome(Exception):  # noqa: N818 - the class name is the error name the machines match
+    """An outcome the machine acts on through ``Retry``/``Catch`` rather than a Choice on the answer.
+
+    Lambda reports an uncaught exception under its class name (``errorType``), which is the error name Step
+    Functions' ``Retry`` and ``Catch`` match, with the error document ``{"errorMessage", "errorType", ...}`` as
+    the cause: the machines read ``errorMessage`` from it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NodeNotReady(TaskOutcome):
+    """The node is applied (or its delete issued) but not ready (not gone) yet: the Task's ``Retry`` re-runs it
+    after a backoff; when the node's timeout is spent, its ``Catch`` fails the run as ``Kroless.NodeTimeout``.
+    The message says why (the readyWhen that is false, the data pending)."""
+
+
+class DependencyPending(TaskOutcome):
+    """A dependency on another branch is not done yet (for a delete: a dependent is not gone yet); the node did
+    nothing. Retried at a fixed interval, as long as the dependencies may take."""
+
+
+class NodeFailed(TaskOutcome):
+    """The node failed terminally (recorded ERROR): its ``Catch`` fails the run as ``Kroless.NodeError``."""
+
+
+class NodeSuperseded(TaskOutcome):
+    """A newer generation of the instance took over: the run stops quietly (``Kroless.Superseded``)."""
+
+
+class StatusPending(TaskOutcome):
+    """The instance is ACTIVE and its status written, but status fields still wait on data that arrives after
+    readiness (a load balancer's hostname): the machine re-reads them after a backoff (mode ``refresh``)."""
 
 
 # -- what the compiler reads ----------------------------------------------------------------------------------
@@ -133,7 +173,7 @@ class FinalizeResult(Message):
 
 class JsonNames:
     """The JSON names of a model's fields, as attributes named after its Python fields:
-    ``json_names(FinalizeResult).refresh_seconds == "refreshSeconds"``. A name the model lacks raises."""
+    ``json_names(TaskError).error == "Error"``. A name the model lacks raises."""
 
     def __init__(self, model: type[Message]) -> None:
         self._model = model

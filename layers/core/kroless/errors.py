@@ -61,13 +61,14 @@ class KrolessError(Exception):
         return self
 
     def located(self) -> str:
-        """One line: where, then what. CEL's caret diagram (lines after the first) is left out."""
+        """Where, then what: the whole message (a CEL error's later lines say where in the expression and
+        why; Kro keeps them too)."""
         parts = [p for p in (self.file, self.name) if p]
         if self.resource_id and f'"{self.resource_id}"' not in self.message:
             parts.append(f'resource "{self.resource_id}"')
         if self.path and not self.message.startswith(self.path):
             parts.append(self.path)
-        parts.append(self.message.splitlines()[0] if self.message else "")
+        parts.append(self.message)
         return ": ".join(parts)
 
     def __str__(self) -> str:

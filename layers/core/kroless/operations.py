@@ -11,29 +11,47 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from kroless.compiler import validate_instance_document
-from kroless.contract import FinalizeResult, FinalizeTask, NodeResult, ReconcileTask
+from kroless.contract import (
+    DependencyPending,
+    FinalizeResult,
+    FinalizeTask,
+    NodeFailed,
+    NodeNotReady,
+    NodeResult,
+    NodeSuperseded,
+    ReconcileTask,
+    StatusPending,
+)
 from kroless.drift.heal import after_reconcile
 from kroless.errors import DocumentError, KrolessError, task_errors
 from kroless.graph import Graph
 from kroless.model.loader import shape_problem
-from kroless.runtime.states import InstanceKey, NodeState
+from kroless.runtime.reconciler import WAITING_FOR_OTHERS
+from kroless.runtime.states import DONE, InstanceKey, NodeState
 from kroless.runtime.status import finalize as finalize_instance
 from kroless.services import Services, Settings
 from kroless.statemachine.asl import TIMEOUT_ERROR
+from kroless.store import StaleGenerationError
 
 RGD_APPLIED = "ResourceGraphDefinition Applied"
 RGD_DELETED = "ResourceGraphDefinition Deleted"
+RGD_ROLLOUT = "ResourceGraphDefinition Rollout"  # kroless's own: the next batch of an RGD update's rollout
 INSTANCE_APPLIED = "Instance Applied"
 INSTANCE_DELETED = "Instance Deleted"
 INSTANCE_RECONCILED = "Instance Reconciled"
 INSTANCE_FAILED = "Instance Failed"
 
-# Status refresh: an ACTIVE instance whose status fields still wait on data (a load balancer hostname) is
-# re-read after these waits (seconds, about 9 minutes in all), then left to the resync.
-STATUS_REFRESH = (5, 10, 20, 40, 60, 120, 300)
+# Rollout of a changed RGD to its live instances (Kro re-enqueues every instance when an RGD is registered
+# again: pkg/dynamiccontroller/dynamic_controller.go, Register). Paced: at most ROLLOUT_RATE executions start
+# per second, ROLLOUT_BATCH per compile invocation; each batch is a compile invocation of its own, reached
+# through the bus, so none runs near its timeout and a 1,000-instance RGD takes about 100 s to roll out.
+ROLLOUT_RATE = 10.0
+ROLLOUT_BATCH = 200
 
 
 def _summary(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -56,7 +74,6 @@ def state_machine_definition(settings: Settings, graph: Graph) -> dict[str, Any]
 
     return compile_state_machine(
         graph,
-        table_name=settings.table_name,
         reconcile_function_arn=settings.reconcile_function_arn,
         finalize_function_arn=settings.finalize_function_arn,
     )
@@ -103,8 +120,43 @@ def _register_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any
         services.sfn.update_state_machine(stateMachineArn=arn, **common)
     except services.sfn.exceptions.StateMachineDoesNotExist:
         services.sfn.create_state_machine(name=name, type="STANDARD", **common)
+    before = services.store.get_rgd(graph.name)
     services.registry.save(manifest, graph)
-    return {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
+    result: dict[str, Any] = {"rgd": graph.name, "stateMachine": name, "topologicalOrder": graph.topological_order}
+    after = services.store.get_rgd(graph.name)
+    if before is not None and after is not None and after.revision != before.revision:
+        # the rollout runs in compile invocations of its own: one that fails is retried by EventBridge,
+        # where a retry of this registration would find the revision stored and start nothing
+        services.emit(RGD_ROLLOUT, {"rgd": graph.name, "revision": after.revision, "after": ""})
+        result["rollout"] = f"revision {after.revision}"
+    return result
+
+
+def rollout(services: Services, detail: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+    """Re-reconcile the live instances of RGD ``detail["rgd"]`` at ``detail["revision"]``, in key order after
+    ``detail["after"]``: each gets a new generation (its manifest unchanged) and an execution of the new
+    state machine, at most :data:`ROLLOUT_RATE` per second; after :data:`ROLLOUT_BATCH` of them the rest
+    is handed to the next compile invocation (``ResourceGraphDefinition Rollout`` on the bus). A newer
+    revision ends an older rollout: its own rollout covers every instance."""
+    name, revision, after = detail["rgd"], int(detail["revision"]), detail.get("after") or ""
+    record = services.store.get_rgd(name)
+    if record is None or record.revision != revision:
+        return {"started": 0, "superseded": True}
+    live = [i for i in services.store.list_instances(name) if i.key.pk > after and not i.deletion_requested]
+    pending = sorted(live, key=lambda i: i.key.pk)
+    started = 0
+    began = time.monotonic()
+    for instance in pending[:ROLLOUT_BATCH]:
+        wait = began + started / ROLLOUT_RATE - time.monotonic()
+        if wait > 0:
+            sleep(wait)
+        generation = services.store.bump_generation(instance.key, f"ResourceGraphDefinition {name} revision {revision}")
+        if generation is not None:  # gone or being deleted meanwhile: nothing to re-render
+            services.start_execution(instance.key, generation)
+        started += 1
+    if len(pending) > ROLLOUT_BATCH:
+        services.emit(RGD_ROLLOUT, {"rgd": name, "revision": revision, "after": pending[ROLLOUT_BATCH - 1].key.pk})
+    return {"started": started, "remaining": max(0, len(pending) - ROLLOUT_BATCH)}
 
 
 def delete_rgd(services: Services, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +213,8 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
     if services.store.get_instance(key) is None:
         return {"instance": key.ref, "deleted": True}
     generation = services.store.request_deletion(key)
+    # Kro's deletion status from the start (ResourcesReady and Ready Unknown, "deleting resources")
+    finalize_instance(services.reconciler, key, generation, deleting=True, running=True)
     execution = services.start_execution(key, generation, mode="delete")
     return {"instance": key.ref, "generation": generation, "execution": execution}
 
@@ -169,8 +223,11 @@ def delete_instance(services: Services, manifest: dict[str, Any]) -> dict[str, A
 
 
 def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
-    """One node: ``mode`` apply (first visit), check (readiness loop) or delete. Returns the outcome; the
-    state machine counts and times the readiness polls itself (``StateMachineOptions.waits``)."""
+    """One node: ``mode`` apply (the machine's Retry re-runs it while it waits: a poll re-reads, see
+    :meth:`~kroless.runtime.reconciler.Reconciler.reconcile_node`), check (re-read only) or delete.
+
+    Answers a node that is done (SYNCED, SKIPPED, DELETED); raises the :class:`~kroless.contract.TaskOutcome`
+    the machine's Retry and Catch act on otherwise."""
     with task_errors():
         if task.mode == "delete":
             outcome = services.reconciler.delete_node(task.key, task.generation, task.node)
@@ -178,13 +235,35 @@ def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
             outcome = services.reconciler.reconcile_node(
                 task.key, task.generation, task.node, check_only=task.mode == "check"
             )
-    return outcome.to_result()
+            if not outcome.superseded:
+                # Kro writes the status on every reconcile: while the execution runs, the instance says what
+                # it waits for (finalize writes the outcome)
+                with contextlib.suppress(StaleGenerationError):  # a newer generation took over meanwhile
+                    finalize_instance(services.reconciler, task.key, task.generation, running=True)
+    result = outcome.to_result()
+    if result.superseded:
+        raise NodeSuperseded(result.message or "a newer generation is reconciling")
+    if result.state == NodeState.ERROR:
+        raise NodeFailed(result.message)
+    done = {NodeState.DELETED} if task.mode == "delete" else DONE
+    if result.state not in done:
+        if result.reason in WAITING_FOR_OTHERS:
+            raise DependencyPending(result.message)
+        raise NodeNotReady(result.message or result.reason or result.state.value)
+    return result
 
 
 def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
-    """Write the instance status for the generation and announce the outcome on the bus."""
+    """Write the instance status for the generation and announce the outcome on the bus.
+
+    Raises :class:`~kroless.contract.StatusPending` (after writing the status and announcing it) when the
+    instance is ACTIVE but status fields still wait on data: the machine refreshes them after a backoff."""
     with task_errors():
-        return FinalizeResult.model_validate(_finalize(services, task))
+        result = _finalize(services, task)
+    pending = result.pop("pendingStatus", None) or []
+    if result["state"] == "ACTIVE" and pending and task.mode in ("reconcile", "refresh"):
+        raise StatusPending("status fields waiting on data: " + ", ".join(pending))
+    return FinalizeResult.model_validate(result)
 
 
 def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
@@ -197,7 +276,7 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
     if task.mode == "refresh":
         services.reconciler.refresh_observed(key, generation)
         result = finalize_instance(services.reconciler, key, generation)
-        return {"state": result["state"], **_status_refresh(result, task.attempt)}
+        return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
     if task.mode == "delete":
         if task.error is not None:
             result = finalize_instance(services.reconciler, key, generation, deleting=True)
@@ -216,15 +295,7 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
     else:
         services.emit(INSTANCE_RECONCILED, {**summary, "state": result["state"]})
     after_reconcile(services, key)  # drift seen while this ran: re-read, heal again only if still drifted
-    return {"state": result["state"], **_status_refresh(result, 0)}
-
-
-def _status_refresh(result: dict[str, Any], attempt: int) -> dict[str, Any]:
-    """What the machine's status-refresh loop reads: wait ``refreshSeconds`` and refresh again, or stop."""
-    pending = result.get("pendingStatus") or []
-    if result["state"] != "ACTIVE" or not pending or attempt >= len(STATUS_REFRESH):
-        return {}
-    return {"pendingStatus": pending, "refreshSeconds": STATUS_REFRESH[attempt], "refreshAttempt": attempt + 1}
+    return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
 
 
 def _node_errors(services: Services, key: InstanceKey) -> str:

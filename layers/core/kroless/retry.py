@@ -1,7 +1,6 @@
 """The AWS error codes that mean "try again later". :func:`kroless.errors.is_retriable` reads them (it is the one
 place that decides whether any exception is worth retrying); the store turns DynamoDB's throttling into
-:class:`~kroless.store.errors.StoreThrottledError`, and the state machines' ``dynamodb:getItem`` gates retry the
-``DynamoDB.<code>`` names built from :data:`DYNAMODB_THROTTLING_CODES`.
+:class:`~kroless.store.errors.StoreThrottledError`.
 """
 
 from __future__ import annotations

@@ -93,3 +93,27 @@ def wait_until(check: Callable[[], Any], timeout: float = 60, what: str = "") ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or check}")
         time.sleep(0.05)
+
+
+def configmap_rgd(kind: str, metadata: dict[str, Any], data: dict[str, str]) -> dict[str, Any]:
+    """``<kind>.kroless.dev``: one ConfigMap (node ``config``) named by the instance's ``spec.name``, with
+    ``metadata`` added to its own and ``data``."""
+    return {
+        "apiVersion": "kro.run/v1alpha1",
+        "kind": "ResourceGraphDefinition",
+        "metadata": {"name": f"{kind.lower()}.kroless.dev"},
+        "spec": {
+            "schema": {"apiVersion": "v1alpha1", "kind": kind, "group": "kroless.dev", "spec": {"name": "string"}},
+            "resources": [
+                {
+                    "id": "config",
+                    "template": {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "metadata": {"name": "${schema.spec.name}", **metadata},
+                        "data": data,
+                    },
+                }
+            ],
+        },
+    }

@@ -151,7 +151,28 @@ def test_missing_external_ref_waits_and_names_it(rgds: LocalCloud, namespace: st
     assert projected == "IN_PROGRESS"
     resources_ready = next(c for c in conditions if c["type"] == "ResourcesReady")
     assert resources_ready["status"] == "False"
-    assert resources_ready["message"].startswith("waiting for: platform")
+    assert resources_ready["message"].startswith('awaiting resource readiness: waiting for external reference "platform"')
+    # Kro's conditions are on the instance while it waits (the waiting node's task writes them), the
+    # generation not yet observed
+    expected = (
+        'awaiting resource readiness: waiting for external reference "platform": configmaps "platform-config" not found'
+    )
+
+    def ready_message() -> str:
+        record = cloud.store.get_instance(instance)
+        return next((c["message"] for c in record.conditions if c["type"] == "Ready"), "") if record else ""
+
+    wait_until(lambda: ready_message() == expected, what="the instance's Ready condition naming platform")
+    record = cloud.store.get_instance(instance)
+    assert record is not None and record.observed_generation is None
+    stored = {c["type"]: (c["status"], c["reason"]) for c in record.conditions}
+    assert stored == {
+        "InstanceManaged": ("True", "Managed"),
+        "GraphResolved": ("True", "Resolved"),
+        "ResourcesReady": ("False", "NotReady"),
+        "Ready": ("False", "NotReady"),
+    }
+
 
     add_platform_config(cloud, namespace)  # the platform team creates it: the same execution goes on
     wait_until(lambda: (r := cloud.store.get_instance(instance)) and r.state == "ACTIVE" and r, what="ACTIVE")

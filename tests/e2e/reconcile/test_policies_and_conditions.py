@@ -10,29 +10,12 @@ import yaml
 
 from kroless_cli.localcloud.cloud import LocalCloud
 from tests.conftest import DATA
+from tests.e2e.reconcile.conftest import configmap_rgd
 
 
 def rgd_with_annotations(kind: str, annotations: dict[str, str]) -> dict[str, Any]:
     """``<kind>.kroless.dev``: one ConfigMap named by the instance's spec.name, carrying ``annotations``."""
-    return {
-        "apiVersion": "kro.run/v1alpha1",
-        "kind": "ResourceGraphDefinition",
-        "metadata": {"name": f"{kind.lower()}.kroless.dev"},
-        "spec": {
-            "schema": {"apiVersion": "v1alpha1", "kind": kind, "group": "kroless.dev", "spec": {"name": "string"}},
-            "resources": [
-                {
-                    "id": "config",
-                    "template": {
-                        "apiVersion": "v1",
-                        "kind": "ConfigMap",
-                        "metadata": {"name": "${schema.spec.name}", "annotations": annotations},
-                        "data": {"owner": "kroless"},
-                    },
-                }
-            ],
-        },
-    }
+    return configmap_rgd(kind, {"annotations": annotations}, {"owner": "kroless"})
 
 
 def instance(kind: str, namespace: str) -> dict[str, Any]:

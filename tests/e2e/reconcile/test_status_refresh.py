@@ -1,7 +1,7 @@
 """Status fields whose data arrives after the resource was ready (a load balancer's hostname), on the local
-cloud: the execution's Finalize reports them pending, its status-refresh loop re-reads the objects they wait
-on, and the status fills in; a stale generation's refresh writes nothing. (The loop's decisions alone, when to
-wait and when to stop: tests/unit/test_status_refresh.py.)"""
+cloud: the execution's Finalize writes the status and raises StatusPending, ``Refresh status`` re-reads the
+objects they wait on (its Retry re-runs it on StatusPending, backing off), and the status fills in; a stale
+generation's refresh writes nothing. (When the retries stop: tests/unit/statemachine/test_asl.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from kroless.operations import STATUS_REFRESH
 from kroless.services import services
 from kroless.statemachine.names import execution_name
 from kroless.store import InstanceKey
@@ -83,10 +82,19 @@ def execution(cloud: LocalCloud, key: InstanceKey, generation: int) -> str:
 
 
 def results(cloud: LocalCloud, arn: str, state: str) -> list[dict[str, Any]]:
-    """What the finalize function answered each time the execution left ``state`` (Finalize, Refresh status)."""
+    """What the finalize function did each time it ran in ``state`` (Finalize, Refresh status, retries
+    included): its answer, or the error it raised as ``{"error", "message"}``."""
     events = cloud.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)["events"]
-    exits = [e["stateExitedEventDetails"] for e in events if "stateExitedEventDetails" in e]
-    return [json.loads(e["output"])["finalize"]["result"] for e in exits if e["name"] == state]
+    found, current = [], None
+    for event in events:
+        if "stateEnteredEventDetails" in event:
+            current = event["stateEnteredEventDetails"]["name"]
+        elif current == state and event["type"] == "TaskSucceeded":
+            found.append(json.loads(event["taskSucceededEventDetails"]["output"])["Payload"])
+        elif current == state and event["type"] == "TaskFailed":
+            details = event["taskFailedEventDetails"]
+            found.append({"error": details["error"], "message": json.loads(details["cause"])["errorMessage"]})
+    return found
 
 
 def entered(cloud: LocalCloud, arn: str) -> list[str]:
@@ -105,11 +113,11 @@ def test_a_hostname_that_arrives_after_readiness_fills_the_status(cloud: LocalCl
     assert applied["status"]["port"] == 443 and "host" not in applied["status"]
     arn = execution(cloud, key, 1)
     # Finalize reports the field pending and the machine waits the first refresh interval
-    (first,) = results(cloud, arn, "Finalize")
-    assert first == {"state": "ACTIVE", "pendingStatus": ["host"], "refreshSeconds": STATUS_REFRESH[0], "refreshAttempt": 1}
-    # a refresh while the load balancer has no hostname yet finds nothing new, and waits longer
+    pending = {"error": "StatusPending", "message": "status fields waiting on data: host"}
+    assert results(cloud, arn, "Finalize") == [pending]
+    # a refresh while the load balancer has no hostname yet finds nothing new: its Retry waits longer
     refreshed = wait_until(lambda: results(cloud, arn, "Refresh status"), what="a first status refresh")
-    assert refreshed[0] == {"state": "ACTIVE", "pendingStatus": ["host"], "refreshSeconds": STATUS_REFRESH[1], "refreshAttempt": 2}
+    assert refreshed[0] == pending
     assert "host" not in cloud.store.get_instance(key).status  # type: ignore[union-attr]
 
     clock.now += 1  # the cloud's load balancer controller publishes the hostname
@@ -119,7 +127,7 @@ def test_a_hostname_that_arrives_after_readiness_fills_the_status(cloud: LocalCl
     # nothing pending any more: the loop stops and the execution ends
     wait_until(lambda: succeeded(cloud, arn), what="the execution to succeed")
     assert results(cloud, arn, "Refresh status")[-1] == {"state": "ACTIVE"}
-    assert entered(cloud, arn)[-1] == "Done"
+    assert entered(cloud, arn)[-1] == "Refresh status"  # its success ends the run
 
 
 def test_a_stale_generations_refresh_writes_nothing(cloud: LocalCloud, namespace: str, clock: Clock) -> None:
@@ -131,7 +139,7 @@ def test_a_stale_generations_refresh_writes_nothing(cloud: LocalCloud, namespace
     assert cloud.store.get_instance(key).generation == 2  # type: ignore[union-attr]
 
     # the "Refresh status" task of generation 1's execution, as it runs now: it reads nothing, writes nothing
-    stale = {"instance": key.ref, "generation": 1, "mode": "refresh", "attempt": 1}
+    stale = {"instance": key.ref, "generation": 1, "mode": "refresh"}
     response = cloud.client("lambda").invoke(FunctionName=cloud.functions["finalize"], Payload=json.dumps(stale))
     assert json.loads(response["Payload"].read()) == {"state": "SUPERSEDED"}
     assert all(record.generation == 2 for record in cloud.store.get_nodes(key))
@@ -139,4 +147,4 @@ def test_a_stale_generations_refresh_writes_nothing(cloud: LocalCloud, namespace
     arn = execution(cloud, key, 1)
     wait_until(lambda: succeeded(cloud, arn), what="generation 1's execution to end")
     assert results(cloud, arn, "Refresh status")[-1] == {"state": "SUPERSEDED"}
-    assert entered(cloud, arn)[-1] == "Done"
+    assert entered(cloud, arn)[-1] == "Refresh status"  # its success ends the run

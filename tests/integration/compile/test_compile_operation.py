@@ -62,14 +62,17 @@ def created_definition(services: Services, machine: str) -> dict[str, Any]:
     return dict(json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"]))
 
 
-def test_every_gate_reads_the_deployed_table(aws: None) -> None:
-    services = deployed(deployment_settings())
+def test_every_task_invokes_the_deployed_functions(aws: None) -> None:
+    settings = deployment_settings()
+    services = deployed(settings)
     manifest = rgd_document("dogsvscats", list(DOGS_VS_CATS), DOGS_VS_CATS).body
     result = operations.apply_rgd(services, manifest)
     definition = created_definition(services, result["stateMachine"])
-    gates = [state for _, state in node_tasks(definition) if state.get("Resource") == "arn:aws:states:::dynamodb:getItem"]
-    assert gates, "the graph is not series-parallel: its machine must gate on the state table"
-    assert {gate["Parameters"]["TableName"] for gate in gates} == {TABLE}
+    tasks = [state for _, state in node_tasks(definition) if state["Type"] == "Task"]
+    # not series-parallel, yet no table read: a node waiting on another branch waits in its own task
+    assert {task["Resource"] for task in tasks} == {"arn:aws:states:::lambda:invoke"}
+    functions = {task["Parameters"]["FunctionName"] for task in tasks}
+    assert functions == {settings.reconcile_function_arn, settings.finalize_function_arn}
 
 
 def test_a_configured_prefix_names_the_machine_and_its_executions(aws: None) -> None:
@@ -95,7 +98,6 @@ def test_graph_asl_prints_what_the_compile_function_creates(
     document = tmp_path / "rgd.yaml"
     document.write_text(yaml.safe_dump(manifest, sort_keys=False))
     flags = [
-        "--table", settings.table_name,
         "--reconcile-function-arn", settings.reconcile_function_arn,
         "--finalize-function-arn", settings.finalize_function_arn,
     ]  # fmt: skip

@@ -71,6 +71,8 @@ def test_rgd_applied_registers_and_creates_the_state_machine(cloud: LocalCloud) 
     assert logging["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"].endswith(":log-group:/aws/vendedlogs/states/kroless:*")
     # a replayed event (same id) is answered from the idempotency record, not run again
     assert invoke(cloud, "compile", sample("rgd-applied.json")) == result
+    # the next batch of a rollout for revision 2, while revision 1 is registered: nothing to start
+    assert invoke(cloud, "compile", sample("rgd-rollout.json")) == {"started": 0, "superseded": True}
 
 
 def test_instance_applied_starts_the_execution_and_reaches_active(cloud: LocalCloud) -> None:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kroless_cli.commands.main import main
-from kroless_cli.localcloud import server
+from tests.integration.localcloud.cli_session import applied, kroless
 
 RGD = """
 apiVersion: kro.run/v1alpha1
@@ -48,21 +47,9 @@ metadata: {name: billing, namespace: team-a}
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("manifests")
-    (folder / "instances.yaml").write_text(INSTANCES)  # instances first by name: apply still registers the RGD first
-    (folder / "rgd.yaml").write_text(RGD)
-    state = str(tmp_path_factory.mktemp("local"))
-    try:
-        assert main(["apply", "-f", str(folder), "--state-dir", state, "--timeout", "120"]) == 0
-        yield state
-    finally:
-        server.stop(state)
-
-
-def kroless(capsys: pytest.CaptureFixture[str], state: str, *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--state-dir", state])
-    out, err = capsys.readouterr()
-    return code, out, err
+    # instances first by name: apply still registers the RGD first
+    with applied(tmp_path_factory, {"instances.yaml": INSTANCES, "rgd.yaml": RGD}) as folder:
+        yield folder
 
 
 def test_get_without_a_namespace_is_the_default_namespace(capsys: pytest.CaptureFixture[str], state: str) -> None:
@@ -126,3 +113,44 @@ def test_api_resources_lists_the_registered_rgds_apis(capsys: pytest.CaptureFixt
         ["resourcegraphdefinitions", "rgd", "kro.run/v1alpha1", "false", "ResourceGraphDefinition"],
         ["apppolicies", "kro.run/v1alpha1", "true", "AppPolicy"],
     ]
+
+
+def test_an_instance_carries_kros_finalizer_and_labels(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    _, out, _ = kroless(capsys, state, "get", "rgd", "policies.kro.run", "-o", "yaml")
+    rgd = yaml.safe_load(out)
+    _, out, _ = kroless(capsys, state, "get", "apppolicies", "shop", "-o", "json")
+    metadata = yaml.safe_load(out)["metadata"]
+    assert metadata["finalizers"] == ["kro.run/finalizer"]
+    labels = metadata["labels"]
+    assert labels["kro.run/owned"] == "true" and labels["kro.run/kro-version"]
+    assert labels["kro.run/resource-graph-definition-name"] == "policies.kro.run"
+    assert labels["kro.run/resource-graph-definition-id"] == rgd["metadata"]["uid"] != ""
+    # what it created carries Kro's kro.run/instance-id: the instance's uid
+    from kroless.providers.kubernetes import KubernetesProvider
+    from kroless_cli.commands.target import local_target
+
+    cluster = KubernetesProvider.from_host(str(local_target(state).kubernetes_url))
+    config = cluster.read({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "shop", "namespace": "default"}})
+    assert config is not None and config["metadata"]["labels"]["kro.run/instance-id"] == metadata["uid"]
+
+
+def test_an_rgd_shows_kros_status_and_describe_rgd(capsys: pytest.CaptureFixture[str], state: str) -> None:
+    _, out, _ = kroless(capsys, state, "get", "rgd", "policies.kro.run", "-o", "yaml")
+    rgd = yaml.safe_load(out)
+    assert rgd["metadata"]["finalizers"] == ["kro.run/finalizer"] and rgd["metadata"]["generation"] == 1
+    status = rgd["status"]
+    assert status["state"] == "Active" and status["lastIssuedRevision"] == 1
+    assert status["topologicalOrder"] == ["config"] and status["resources"] == [{"id": "config", "dependencies": []}]
+    conditions = {c["type"]: (c["status"], c["reason"], c["message"]) for c in status["conditions"]}
+    assert conditions == {
+        "GraphAccepted": ("True", "Valid", "resource graph and schema are valid"),
+        "KindReady": ("True", "Ready", "kind AppPolicy has been accepted and ready"),
+        "ControllerReady": ("True", "Running", "controller is running"),
+        "Ready": ("True", "Ready", ""),
+    }
+    code, out, _ = kroless(capsys, state, "describe", "rgd", "policies.kro.run")
+    assert code == 0
+    lines = out.splitlines()
+    assert "State:         Active" in lines and "Revision:      1 (lastIssuedRevision)" in lines
+    assert [line.split()[:3] for line in lines if line.startswith("  GraphAccepted")] == [["GraphAccepted", "True", "Valid"]]
+    assert "Topological order: config" in lines

@@ -492,3 +492,28 @@ def test_a_tasks_retriable_failure_has_the_name_the_machines_retry(aws: LocalAws
     desc = runner.run({"StartAt": "t", "States": {"t": invoke_task(arn, Retry=retry, End=True)}})
     assert desc["status"] == "SUCCEEDED", runner.history(desc)
     assert desc["result"] == {"attempts": 2}
+
+
+def test_a_dynamodb_read_hands_back_a_snapshot(aws: LocalAws) -> None:
+    """moto serialises a read's items after its backend call returns: they must not be the live items a write in
+    another thread (a Lambda handler) changes meanwhile."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    ddb = aws.client("dynamodb")
+    ddb.create_table(
+        TableName="snap",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    ddb.put_item(TableName="snap", Item={"pk": {"S": "a"}, "v": {"S": "before"}})
+    backend = dynamodb_backends[aws.account][aws.region]
+    read = backend.get_item("snap", {"pk": {"S": "a"}})
+    ddb.update_item(
+        TableName="snap",
+        Key={"pk": {"S": "a"}},
+        UpdateExpression="SET v = :v, w = :w",
+        ExpressionAttributeValues={":v": {"S": "after"}, ":w": {"S": "new"}},
+    )
+    assert read.attrs["v"].value == "before" and "w" not in read.attrs
+    assert backend.get_item("snap", {"pk": {"S": "a"}}).attrs["v"].value == "after"

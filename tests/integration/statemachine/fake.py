@@ -1,8 +1,10 @@
 """A fake reconcile function for running generated machines in moto (tests and bench/bench_schedule.py).
 
 Each node "becomes ready" ``delays[node]`` seconds after its first apply (or delete) call; the fake records
-when every node started and when it was first reported done, and writes the node's item (state,
-generation) to the state table the way the real function does, so gates see it. A node's first calls may fail
+when every node started and when it was first reported done. It answers as the real function does
+(kroless.operations.reconcile_node): a done node's NodeResult, or it raises the TaskOutcome the machine's Retry
+and Catch act on — NodeNotReady, NodeFailed, NodeSuperseded, and DependencyPending while a dependency (for a
+delete: a dependent) is not done, as the real reconciler checks its records. A node's first calls may fail
 (``failures``): the exception goes through kroless.errors.task_errors as in the real function, so a retriable
 one reaches the machine as RetriableError and a terminal one under its own name.
 """
@@ -15,12 +17,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kroless.contract import DependencyPending, NodeFailed, NodeNotReady, NodeSuperseded
 from kroless.errors import task_errors
-from kroless.store import create_table
-from kroless.store.keys import INSTANCE_PREFIX, node_sk
-from kroless_cli.localcloud.aws import LocalAws, wait_for_execution
+from kroless_cli.localcloud.aws import LocalAws, history_events, wait_for_execution
+from kroless_cli.localcloud.aws import state_transitions as count_transitions
 
-TABLE = "kroless-state"
 INSTANCE = "kro.run/v1alpha1/Test/default/demo"
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
 
@@ -46,58 +47,53 @@ class FakeReconciler:
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
         self.t0 = time.monotonic()
-        self.ddb = self.cloud.client("dynamodb")
-        try:
-            create_table(self.ddb, TABLE)
-        except self.ddb.exceptions.ResourceInUseException:
-            pass
         self.reconcile_arn = self.cloud.register_function("kroless-reconcile", self.reconcile)
         self.finalize_arn = self.cloud.register_function("kroless-finalize", self.finalize)
 
     def now(self) -> float:
         return time.monotonic() - self.t0
 
-    def _put(self, node: str, state: str, generation: int) -> None:
-        item = {
-            "pk": {"S": INSTANCE_PREFIX + INSTANCE},
-            "sk": {"S": node_sk(node)},
-            "state": {"S": state},
-            "generation": {"N": str(generation)},
-        }
-        self.ddb.put_item(TableName=TABLE, Item=item)
+    def _waiting_for(self, node: str, phase: str) -> list[str]:
+        """What the node must wait for (the real reconciler reads its records): dependencies not finished (for a
+        delete: dependents not deleted)."""
+        if phase == "apply":
+            before = self.dependencies.get(node, [])
+        else:
+            before = [w for w, deps in self.dependencies.items() if node in deps]
+        with self.lock:
+            return [other for other in before if (other, phase) not in self.finished]
 
     def reconcile(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        node, mode, generation = event["node"], event["mode"], event["generation"]
+        node, mode = event["node"], event["mode"]
         phase = "delete" if mode == "delete" else "apply"
-        now = self.now()
         with self.lock:
             self.calls.append(event)
             if self.failures.get(node):
                 with task_errors():
                     raise self.failures[node].pop(0)
+        waiting = self._waiting_for(node, phase)
+        if waiting:
+            raise DependencyPending(f"waiting for {waiting[0]}")
+        now = self.now()
+        with self.lock:
             if (node, phase) not in self.started:
                 self.started[node, phase] = now
                 self._check_order(node, phase, now)
             start = self.started[node, phase]
         if node in self.superseded:
-            return {"state": "IN_PROGRESS", "superseded": True, "message": "generation superseded"}
+            raise NodeSuperseded("generation superseded")
         if node in self.errors:
-            self._put(node, "ERROR", generation)
-            return {"state": "ERROR", "message": "admission webhook denied the request"}
+            raise NodeFailed("admission webhook denied the request")
         done = node not in self.never_ready and now >= start + self.delays.get(node, 0.0)
         if node in self.done_after:
             event, other = self.done_after[node]
             with self.lock:
                 done = done and (other, phase) in (self.started if event == "started" else self.finished)
-        if phase == "delete":
-            state = "DELETED" if done else "DELETING"
-        else:
-            state = "SYNCED" if done else "WAITING_FOR_READINESS"
-        if done:
-            with self.lock:
-                self.finished.setdefault((node, phase), now)
-        self._put(node, state, generation)
-        return {"state": state, "message": "" if done else f"readyWhen ${{has({node}.status.endpoint)}} is false"}
+        if not done:
+            raise NodeNotReady(f"readyWhen ${{has({node}.status.endpoint)}} is false")
+        with self.lock:
+            self.finished.setdefault((node, phase), now)
+        return {"node": node, "state": "DELETED" if phase == "delete" else "SYNCED"}
 
     def _check_order(self, node: str, phase: str, now: float) -> None:
         if phase == "apply":
@@ -115,16 +111,6 @@ class FakeReconciler:
 
     # -- running a definition
 
-    def _forget(self) -> None:
-        """Drop node items an earlier run (same instance, same generation) left, or gates would pass early."""
-        items = self.ddb.query(
-            TableName=TABLE,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": INSTANCE_PREFIX + INSTANCE}},
-        )["Items"]
-        for item in items:
-            self.ddb.delete_item(TableName=TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
-
     def run(
         self, definition: dict[str, Any], *, mode: str = "reconcile", generation: int = 1, timeout: float = 120
     ) -> dict[str, Any]:
@@ -135,7 +121,6 @@ class FakeReconciler:
         arn = sfn.create_state_machine(name=name, definition=definition_json(definition), roleArn=ROLE)[
             "stateMachineArn"
         ]
-        self._forget()
         payload: dict[str, Any] = {"instance": INSTANCE, "generation": generation}
         if mode == "delete":
             payload["mode"] = "delete"
@@ -148,13 +133,5 @@ class FakeReconciler:
 
 
 def state_transitions(cloud: LocalAws, execution_arn: str) -> int:
-    """StateEntered events in the history: what Standard workflows bill ($0.025 per 1,000)."""
-    sfn = cloud.client("stepfunctions")
-    count = 0
-    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-    while True:
-        page = sfn.get_execution_history(**kwargs)
-        count += sum(1 for event in page["events"] if event["type"].endswith("StateEntered"))
-        if not page.get("nextToken"):
-            return count
-        kwargs["nextToken"] = page["nextToken"]
+    """What Standard workflows bill ($0.025 per 1,000 state transitions, retries included)."""
+    return count_transitions(history_events(cloud.client("stepfunctions"), execution_arn))

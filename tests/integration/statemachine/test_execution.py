@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,8 +15,8 @@ from kroless.graph import Graph
 from kroless.statemachine import StateMachineOptions, compile_state_machine
 from kroless.store import StoreThrottledError
 from kroless_cli.localcloud.aws import LocalAws
-from tests.integration.statemachine.fake import TABLE, FakeReconciler
-from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document
+from tests.integration.statemachine.fake import FakeReconciler
+from tests.unit.statemachine.asl_walk import compile_graph, node_tasks, random_dag, rgd_document
 
 DOGS_VS_CATS = {
     "postgres": [],
@@ -41,7 +42,6 @@ def dogs_vs_cats() -> Graph:
 def machine(fake: FakeReconciler, graph: Graph, options: StateMachineOptions = FAST) -> dict[str, Any]:
     return compile_state_machine(
         graph,
-        table_name=TABLE,
         reconcile_function_arn=fake.reconcile_arn, finalize_function_arn=fake.finalize_arn, options=options
     )
 
@@ -146,3 +146,24 @@ def test_random_dag_order(cloud: LocalAws) -> None:
     assert result["status"] == "SUCCEEDED", result
     assert fake.violations == []
     assert len({node for node, _ in fake.started}) == len(order)
+
+
+def test_readiness_polls_back_off_to_the_max_delay(cloud: LocalAws, monkeypatch: Any) -> None:
+    """moto's Retry honours BackoffRate, MaxDelaySeconds and JitterStrategy as AWS documents them: the
+    readiness polls of a node that never gets ready wait 1, 2, 4, 4 s (NONE: no jitter), and a transient
+    retry waits at most its interval (FULL jitter)."""
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    slept: list[float] = []
+    monkeypatch.setattr(retrier_decl, "time", SimpleNamespace(sleep=slept.append, time=retrier_decl.time.time))
+    graph = compile_graph(rgd_document("one", ["redis"], {"redis": []}))
+    throttled = {"redis": [_aws_error("ThrottlingException", 400)]}
+    fake = FakeReconciler(cloud, {}, {"redis": []}, never_ready={"redis"}, failures=throttled)
+    options = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=4, node_timeouts={"redis": 11})
+    definition = machine(fake, graph, options)
+    assert dict(node_tasks(definition))["redis"]["Retry"][1]["MaxAttempts"] == 4  # 1 + 2 + 4 + 4 >= 11
+    result = fake.run(definition)
+    assert result["error"] == "Kroless.NodeTimeout"
+    transient, *polls = slept  # the throttled first call, then the readiness polls
+    assert 0 <= transient <= 1
+    assert polls == [1, 2, 4, 4]

@@ -382,6 +382,34 @@ def test_omit(expr: str, expected: object) -> None:
     assert prog.evaluate({"schema": {"spec": {"policy": ""}}}) == expected
 
 
+@pytest.mark.parametrize(
+    "expr",
+    [
+        # Kro's omit_test.go: any operation on omit() other than returning it is an evaluation error
+        "omit() + 1",
+        "omit() == omit()",
+        '"prefix-" + omit()',
+        '"prefix-" + omit() + "-suffix"',
+        # and so, in Kro, is any other use of its value
+        "size(omit())",
+        "[omit()] == [omit()]",
+        "schema.spec.policy == '' ? omit() == omit() : true",
+        "{'a': omit()}.a",
+        "[1, 2].map(x, omit())",
+    ],
+)
+def test_an_operation_on_omit_is_an_evaluation_error(expr: str) -> None:
+    program = OMIT_ENV.compile(expr)  # compiles, as in Kro: the error is the evaluation's
+    with pytest.raises(CELError, match="omit\\(\\) is a field-removal sentinel"):
+        program.evaluate({"schema": {"spec": {"policy": ""}}})
+
+
+def test_a_misused_omit_in_a_branch_not_taken_is_harmless() -> None:
+    program = OMIT_ENV.compile("schema.spec.policy != '' ? (omit() == omit() ? 'a' : 'b') : 'kept'")
+    assert program.evaluate({"schema": {"spec": {"policy": ""}}}) == "kept"
+    assert "omit" in program.functions  # what is analyzed is the expression as written
+
+
 def test_omit_sentinel_is_falsy_singleton() -> None:
     assert not OMIT
     assert repr(OMIT) == "OMIT"

@@ -48,7 +48,7 @@ def test_an_excluded_node_and_its_dependents_are_skipped_and_never_applied(engin
     assert not [c for c in engine.cluster.calls if "monitor" in c], "no call at all for the excluded objects"
     result = engine.finalize(key, generation)
     assert result["state"] == "ACTIVE", "skipped nodes count as done"
-    assert conditions(result)["ResourcesReady"]["message"] == "all resources are ready"
+    assert conditions(result)["ResourcesReady"]["message"] == "all resources are created and ready"
 
 
 def test_an_included_node_and_its_dependents_are_applied(engine: Engine) -> None:

@@ -94,7 +94,8 @@ def test_template_data_not_published_yet_waits_without_applying() -> None:
     assert engine.cluster.names("ConfigMap") == [], "nothing half-rendered is applied"
     result = engine.finalize(key, generation)
     assert result["state"] == "IN_PROGRESS"
-    assert conditions(result)["ResourcesReady"]["message"] == "waiting for: dns"
+    # a node whose template waits on data holds no reason of its own (Kro's data-pending is not a node error)
+    assert conditions(result)["ResourcesReady"]["message"] == 'awaiting resource readiness: waiting for node "dns"'
 
 
 @pytest.mark.xfail(

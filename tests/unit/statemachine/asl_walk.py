@@ -1,8 +1,9 @@
 """Read a generated definition back: which nodes are certainly done when each node's task starts.
 
 Independent of the planner: it follows the ASL itself. In a branch, the success path runs from state to
-state (a node's task leaves through its ``ready?``/``deleted?`` Choice rule that does not loop, fail or
-stop; a gate leaves through its passing rule); a Parallel guarantees, after it, every node of its branches.
+state (a node's task succeeds only once its node is done: its Retry polls, its Catch stops); a Parallel
+guarantees, after it, every node of its branches. A dependency on another branch is not guaranteed by the
+ASL: the node's task waits for it itself (DependencyPending), which the tests check apart.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from kroless.model import Document, load_path
 ARN = "arn:aws:lambda:us-west-2:123456789012:function:"
 RECONCILE_ARN = ARN + "kroless-reconcile"
 FINALIZE_ARN = ARN + "kroless-finalize"
-TABLE = "Kroless-StateTable-EXAMPLE"  # CloudFormation names the deployed table
 
 
 def node_tasks(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -74,26 +74,11 @@ def _payload(state: dict[str, Any]) -> dict[str, Any]:
     return state.get("Parameters", {}).get("Payload", {})
 
 
-def _success_next(states: dict[str, Any], name: str) -> str | None:
-    """Where a node's or gate's success leads, skipping its loop states."""
-    state = states[name]
-    if state["Type"] == "Choice":
-        for rule in state["Choices"]:
-            target = rule["Next"]
-            target_state = states[target]
-            loops = target_state["Type"] in ("Wait", "Pass", "Fail") or target.endswith(" newer?")
-            if not loops:
-                return target if target_state["Type"] != "Succeed" else None
-        return None
-    return state.get("Next")
-
-
 def guarantees(branch: dict[str, Any], before: frozenset[str], found: dict[str, frozenset[str]]) -> frozenset[str]:
-    """Walk one branch's success path; record, per node task, the nodes certainly done (or gated) when it
-    starts; return the nodes done at the branch's end."""
+    """Walk one branch's success path; record, per node task, the nodes certainly done when it starts;
+    return the nodes done at the branch's end."""
     states = branch["States"]
     done = set(before)
-    gated: set[str] = set()
     name: str | None = branch["StartAt"]
     while name is not None:
         state = states[name]
@@ -104,18 +89,10 @@ def guarantees(branch: dict[str, Any], before: frozenset[str], found: dict[str, 
             done = after
             name = state.get("Next")
             continue
-        if state["Type"] == "Task" and state["Resource"].endswith("dynamodb:getItem"):
-            gated.add(state["Parameters"]["Key"]["sk"]["S"].removeprefix("NODE#"))
-            name = states[name]["Next"]
-            name = _success_next(states, name)
-            continue
         if state["Type"] == "Task" and "node" in _payload(state):
             node = _payload(state)["node"]
-            found[node] = frozenset(done | gated)
-            gated = set()
+            found[node] = frozenset(done)
             done.add(node)
-            name = _success_next(states, state["Next"])
-            continue
         name = state.get("Next")
     return frozenset(done)
 

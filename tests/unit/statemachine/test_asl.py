@@ -26,13 +26,14 @@ from kroless.statemachine import (
     definition_size,
     deletion_dependencies,
     names,
+    plan_dag,
     state_machine_name,
 )
+from kroless.statemachine.plan import steps
 from tests.conftest import DATA, EXAMPLES, KRO_EXAMPLES, missing
 from tests.unit.statemachine.asl_walk import (
     FINALIZE_ARN,
     RECONCILE_ARN,
-    TABLE,
     ancestors,
     closure,
     compile_graph,
@@ -51,7 +52,6 @@ UPDATE = os.environ.get("KROLESS_UPDATE_GOLDEN") == "1"
 def compile_default(graph: Graph, **options: Any) -> dict[str, Any]:
     return compile_state_machine(
         graph,
-        table_name=TABLE,
         reconcile_function_arn=RECONCILE_ARN,
         finalize_function_arn=FINALIZE_ARN,
         options=StateMachineOptions(**options),
@@ -140,28 +140,37 @@ def test_a_graph_without_resources_has_no_unreachable_state() -> None:
     assert definition["States"]["Reconcile"]["Type"] == "Pass"
 
 
+def gates(dependencies: dict[str, list[str]], order: list[str]) -> dict[str, set[str]]:
+    """The dependencies a node's task waits for itself (DependencyPending): those its place cannot imply."""
+    plan = plan_dag(dependencies, order)
+    return {step.id: set(step.gates) for step in (steps(plan) if plan else [])}
+
+
 @pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
 def test_dependencies_done_before_a_node_starts_and_nothing_else(file: str, graph: Graph) -> None:
-    """On every path a node's task starts only after its dependencies (or gates for them); and it never
-    waits for a node it does not depend on (the schedule adds no edge: makespan = critical path)."""
+    """On every path a node's task starts only after its dependencies, but for the gates its task waits for
+    itself; and it never waits for a node it does not depend on (no edge added: makespan = critical path)."""
     deps = dependencies_of(graph)
     definition = compile_default(graph, form="named")
     after = starts_after(definition, "Reconcile")
+    waits = gates(deps, graph.topological_order)
     assert set(after) == set(graph.nodes)
     for v, done in after.items():
-        assert set(deps[v]) <= closure(done, deps), v
+        assert set(deps[v]) <= closure(frozenset(done | waits[v]), deps), v
         assert set(done) <= ancestors(v, deps), v
 
 
 @pytest.mark.parametrize(("file", "graph"), EXAMPLE_GRAPHS, ids=[f for f, _ in EXAMPLE_GRAPHS])
 def test_deletion_is_reversed(file: str, graph: Graph) -> None:
-    """A node is deleted after every dependent; externalRefs are never deleted."""
+    """A node is deleted after every dependent (or its task waits for them); externalRefs are never deleted."""
     reverse = deletion_dependencies(graph)
     after = starts_after(compile_default(graph, form="named"), "Delete")
+    order = [v for v in reversed(graph.topological_order) if not graph.nodes[v].is_external]
+    waits = gates(reverse, order)
     assert set(after) == {v for v, node in graph.nodes.items() if not node.is_external}
     for v, done in after.items():
         dependents = {w for w, node in graph.nodes.items() if v in node.dependencies and not node.is_external}
-        assert dependents <= closure(done, reverse), v
+        assert dependents <= closure(frozenset(done | waits[v]), reverse), v
         assert set(done) <= ancestors(v, reverse), v
 
 
@@ -170,8 +179,9 @@ def test_random_dags_keep_the_dag_order(seed: int) -> None:
     order, deps = random_dag(seed, size=12, density=0.3)
     graph = compile_graph(rgd_document(f"random-{seed}", order, deps))
     after = starts_after(compile_default(graph, form="named"), "Reconcile")
+    waits = gates(deps, graph.topological_order)
     for v in order:
-        assert set(deps[v]) <= closure(after[v], deps)
+        assert set(deps[v]) <= closure(frozenset(after[v] | waits[v]), deps)
         assert set(after[v]) <= ancestors(v, deps)
 
 
@@ -187,12 +197,12 @@ def test_dogs_vs_cats_shape() -> None:
     reconcile = definition["States"]["Reconcile"]
     assert reconcile["Type"] == "Parallel"
     branches = [list(b["States"]) for b in reconcile["Branches"]]
-    # postgres -> resultapp and redis -> voteapp nest; workerapp needs both: it gates on them
-    assert branches[0][0] == "postgres" and "resultapp" in branches[0]
-    assert branches[1][0] == "redis" and "voteapp" in branches[1]
-    assert branches[2][:2] == ["workerapp awaits redis", "workerapp awaits redis?"]
-    assert "workerapp awaits postgres" in branches[2]
+    # postgres -> resultapp and redis -> voteapp nest; workerapp needs both: its task waits for them itself
+    assert branches[0][:2] == ["postgres", "resultapp"]
+    assert branches[1][:2] == ["redis", "voteapp"]
+    assert branches[2][0] == "workerapp"
     names = dict(node_tasks(definition))
+    assert names["postgres"]["Next"] == "resultapp" and names["resultapp"]["End"] is True
     for node in ("postgres", "redis", "voteapp", "resultapp", "workerapp"):
         assert names[node]["Parameters"]["Payload"] == {
             "instance.$": "$.instance",
@@ -200,11 +210,15 @@ def test_dogs_vs_cats_shape() -> None:
             "node": node,
             "mode": "apply",
         }
-        assert names[f"{node} ready?"]["Type"] == "Choice"
-        assert names[f"{node} wait"]["Type"] == "Wait"
-        assert names[f"{node} check"]["Parameters"]["Payload"]["mode"] == "check"
+        assert names[node]["ResultPath"] is None  # the state data stays {instance, generation}
         assert names[f"{node} delete"]["Parameters"]["Payload"]["mode"] == "delete"
-    assert names["workerapp awaits redis"]["Parameters"]["TableName"] == TABLE
+        assert [c["Next"] for c in names[node]["Catch"]] == [
+            f"{node} timeout cause",
+            f"{node} error cause",
+            f"{node} superseded",
+        ]
+    # no state reads the table: joins are the tasks' own waits
+    assert all(state.get("Resource") in (None, LAMBDA_INVOKE) for _, state in node_tasks(definition))
 
 
 @pytest.mark.parametrize("form", ["named", "generic"])
@@ -230,7 +244,7 @@ def test_retry_and_catch() -> None:
     definition = compile_default(_dogs_vs_cats())
     lambda_tasks = [state for _, state in node_tasks(definition) if state.get("Resource") == LAMBDA_INVOKE]
     # AWS's recommended list for lambda:invoke (and CDK's default), then the one name of every retriable failure
-    # of kroless's functions: nothing else is retried (a terminal error goes straight to the Catch)
+    # of kroless's functions: nothing else is retried as a failure (a terminal error goes straight to the Catch)
     aws_recommended = [
         "Lambda.ClientExecutionTimeoutException",
         "Lambda.ServiceException",
@@ -239,11 +253,34 @@ def test_retry_and_catch() -> None:
     ]
     for task in lambda_tasks:
         assert task["Retry"][0]["ErrorEquals"] == [*aws_recommended, "Lambda.TooManyRequestsException", "RetriableError"]
-        assert len(task["Retry"]) == 1
+        assert task["Retry"][0]["JitterStrategy"] == "FULL"
+    states = dict(node_tasks(definition))
+    # a node's task: its waits are retries (one state transition each), its other outcomes its Catch
+    assert [r["ErrorEquals"] for r in states["workerapp"]["Retry"][1:]] == [["NodeNotReady"], ["DependencyPending"]]
+    assert [c["ErrorEquals"] for c in states["workerapp"]["Catch"]] == [
+        ["NodeNotReady", "DependencyPending"],
+        ["NodeFailed"],
+        ["NodeSuperseded"],
+    ]
+    assert states["workerapp failed"] == {
+        "Type": "Fail",
+        "Error": "Kroless.NodeError",
+        "CausePath": "States.Format('resource workerapp: {}', $.error.document.errorMessage)",
+    }
+    assert states["workerapp superseded"]["Error"] == "Kroless.Superseded"
     catch = definition["States"]["Reconcile"]["Catch"]
     assert [c["ErrorEquals"] for c in catch] == [["Kroless.Superseded"], ["States.ALL"]]
     assert [c["Next"] for c in catch] == ["Superseded", "Record failure"]
     assert definition["States"]["Record failure"]["Parameters"]["Payload"]["mode"] == "error"
+    # the status refresh: StatusPending leaves Finalize for a wait, then Refresh status retries on it
+    finalize = definition["States"]["Finalize"]
+    assert finalize["End"] is True and finalize["Catch"][0] == {
+        "ErrorEquals": ["StatusPending"],
+        "ResultPath": None,
+        "Next": "Status wait",
+    }
+    refresh = definition["States"]["Refresh status"]["Retry"][1]
+    assert refresh["ErrorEquals"] == ["StatusPending"] and refresh["MaxAttempts"] == 6
 
 
 def test_timeouts_and_backoff() -> None:
@@ -253,10 +290,20 @@ def test_timeouts_and_backoff() -> None:
     assert options.polls("postgres") == 4 + 119
     definition = compile_default(_dogs_vs_cats(), node_timeouts={"postgres": 3600})
     states = dict(node_tasks(definition))
-    rule = states["postgres ready?"]["Choices"][3]
-    assert rule == {"Variable": "$.node.polls", "NumericGreaterThanEquals": 123, "Next": "postgres timed out"}
+    assert states["postgres"]["Retry"][1] == {
+        "ErrorEquals": ["NodeNotReady"],
+        "IntervalSeconds": 2,
+        "BackoffRate": 2.0,
+        "MaxDelaySeconds": 30,
+        "MaxAttempts": 123,
+        "JitterStrategy": "NONE",
+    }
+    assert states["redis"]["Retry"][1]["MaxAttempts"] == 63
     assert states["postgres timed out"]["Error"] == "Kroless.NodeTimeout"
-    assert "resource postgres not ready after 1h" in states["postgres timed out"]["CausePath"]
+    assert "resource postgres not ready after 1h: {}" in states["postgres timed out"]["CausePath"]
+    # a dependency is waited for as long as the run may last (the execution's timeout), every 5 s
+    dependency = states["workerapp"]["Retry"][2]
+    assert dependency["IntervalSeconds"] == 5 and dependency["MaxAttempts"] * 5 >= definition["TimeoutSeconds"]
 
 
 LONGEST_RGD_NAME = "r" * 200 + ".example.com"  # Kubernetes allows 253 characters

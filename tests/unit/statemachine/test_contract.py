@@ -24,18 +24,27 @@ from kroless.contract import (
     Path,
     ReconcileTask,
     TaskError,
+    TaskOutcome,
     json_names,
     task_parameters,
 )
 from kroless.runtime.states import NodeState
 from kroless.statemachine import LAMBDA_INVOKE
+from kroless.statemachine.asl import TRANSIENT_ERRORS
 from tests.unit.statemachine.asl_walk import FINALIZE_ARN, RECONCILE_ARN, node_tasks
 from tests.unit.statemachine.test_asl import EXAMPLE_GRAPHS, compile_default
 
 TASKS: dict[str, type[Message]] = {RECONCILE_ARN: ReconcileTask, FINALIZE_ARN: FinalizeTask}
 # where the machine keeps each answer (ResultPath) -> the model of what is under ".result"
-ANSWERS: dict[str, type[Message]] = {"node": NodeResult, "check": NodeResult, "finalize": FinalizeResult}
+ANSWERS: dict[str, type[Message]] = {"finalize": FinalizeResult}
 CAUGHT = "error"  # a Catch's ResultPath: {"Error", "Cause"}
+# the errors a machine may match: what the functions raise (their class names), Lambda's, its own Fail states'
+KNOWN_ERRORS = {
+    *(outcome.__name__ for outcome in TaskOutcome.__subclasses__()),
+    *TRANSIENT_ERRORS,
+    "Kroless.Superseded",
+    "States.ALL",
+}
 PATH = re.compile(r"(?<![$\w])\$\.([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)")
 
 
@@ -61,7 +70,8 @@ def _written_roots(definition: dict[str, Any]) -> set[str]:
     roots = set()
     for _, state in node_tasks(definition):
         for catcher in state.get("Catch", []):
-            roots.add(catcher["ResultPath"].split(".")[1])
+            if catcher["ResultPath"]:
+                roots.add(catcher["ResultPath"].split(".")[1])
         if state.get("ResultPath"):
             roots.add(state["ResultPath"].split(".")[1])
         if state["Type"] in ("Parallel", "Map"):
@@ -96,7 +106,11 @@ def contract_violations(definition: dict[str, Any]) -> list[str]:
                     TypeAdapter(field_type).validate_python(value)
                 except ValidationError:
                     problems.append(f"{name}: {model.__name__}.{key} cannot be {value!r}")
-            assert state["ResultSelector"]["result.$"] == "$.Payload"  # the answer, as the function returned it
+            if "ResultSelector" in state:  # a kept answer is kept as the function returned it
+                assert state["ResultSelector"]["result.$"] == "$.Payload"
+        for rule in state.get("Retry", []) + state.get("Catch", []):
+            unknown = [error for error in rule["ErrorEquals"] if error not in KNOWN_ERRORS]
+            problems += [f"{name}: matches {error!r}, an error no function raises" for error in unknown]
         for key, text in _strings({k: v for k, v in state.items() if k not in ("ResultSelector", "Branches", "ItemProcessor")}):
             for match in PATH.finditer(text):
                 parts = match.group(1).split(".")
@@ -105,6 +119,9 @@ def contract_violations(definition: dict[str, Any]) -> list[str]:
                     model = ANSWERS[root]
                     if parts[2] not in _names(model):
                         problems.append(f"{name}: {key} reads {match.group(0)}, not a field of {model.__name__}")
+                elif root == CAUGHT and parts[1:2] == ["document"]:  # a function's error document, parsed
+                    if parts[2:] != ["errorMessage"]:
+                        problems.append(f"{name}: {key} reads {match.group(0)}, not a Lambda error document's")
                 elif root == CAUGHT and len(parts) > 1 and parts[1] not in _names(TaskError):
                     problems.append(f"{name}: {key} reads {match.group(0)}, not a field of TaskError")
                 elif root not in written and root not in execution:
@@ -146,25 +163,25 @@ def test_the_check_finds_a_machine_that_breaks_the_contract() -> None:
     assert contract_violations(definition) == []
     broken = copy.deepcopy(definition)
     names = dict(node_tasks(broken))
-    done = names["deployment ready?"]["Choices"][1]["Or"]
-    done[0]["Variable"] = "$.node.result.status"  # a renamed answer field
-    done[1]["StringEquals"] = "SKIP"  # a state the function never answers
+    names["deployment"]["Retry"][1]["ErrorEquals"] = ["NotReady"]  # an outcome renamed in the functions
+    names["deployment timed out"]["CausePath"] = "States.Format('{}', $.error.document.message)"
     task = next(s for s in names.values() if s.get("Parameters", {}).get("FunctionName") == RECONCILE_ARN)
     task["Parameters"]["Payload"]["nodes"] = task["Parameters"]["Payload"].pop("node")  # a misspelt payload key
     names["Record failure"]["Parameters"]["Payload"]["mode"] = "failed"  # a mode finalize does not know
-    names["Status wait"]["SecondsPath"] = "$.finalize.result.refresh_seconds"  # the Python name, not the JSON one
+    names["Record failure"]["ResultSelector"] = {"result.$": "$.Payload"}
+    names["Failed"]["CausePath"] = "$.finalize.result.pending_status"  # a field FinalizeResult does not have
     names["Mode?"]["Choices"][0]["And"][1]["StringEquals"] = "remove"
-    names["Failed"]["CausePath"] = "$.error.cause"
+    names["Failed"]["ErrorPath"] = "$.error.error"  # the Python name, not the JSON one
     problems = contract_violations(broken)
     expected = [
-        "reads $.node.result.status, not a field of NodeResult",
-        "$.node.result.state compared with 'SKIP', not a NodeState",
+        "matches 'NotReady', an error no function raises",
+        "reads $.error.document.message, not a Lambda error document's",
         "ReconcileTask has no field 'nodes'",
         "ReconcileTask needs 'node'",
         "FinalizeTask.mode cannot be 'failed'",
-        "reads $.finalize.result.refresh_seconds, not a field of FinalizeResult",
+        "reads $.finalize.result.pending_status, not a field of FinalizeResult",
         "compared with 'remove', not an execution mode",
-        "reads $.error.cause, not a field of TaskError",
+        "reads $.error.error, not a field of TaskError",
     ]
     assert [e for e in expected if not any(e in p for p in problems)] == [], problems
 
@@ -177,11 +194,11 @@ def test_the_compiler_builds_payloads_only_from_the_models() -> None:
         task_parameters(ReconcileTask, instance=path, generation=Path("$.generation"), mode="apply")
     with pytest.raises(ValueError, match=r"ReconcileTask.mode = 'chek': Input should be 'apply', 'check' or 'delete'"):
         task_parameters(ReconcileTask, instance=path, generation=Path("$.generation"), node="db", mode="chek")
-    assert task_parameters(FinalizeTask, instance=path, generation=Path("$.generation"), attempt=Path("$.a")) == {
+    assert task_parameters(FinalizeTask, instance=path, generation=Path("$.generation"), error=Path("$.e")) == {
         "instance.$": "$.instance",
         "generation.$": "$.generation",
-        "attempt.$": "$.a",
+        "error.$": "$.e",
     }
-    assert json_names(FinalizeResult).refresh_seconds == "refreshSeconds"
+    assert json_names(TaskError).error == "Error"
     with pytest.raises(AttributeError, match="NodeResult has no field 'status'"):
         _ = json_names(NodeResult).status

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from kroless.schemas.kubernetes import builtin_schema
-from kroless.simpleschema.validate import apply_defaults, validate_value
+from kroless.simpleschema.validate import apply_defaults, unknown_fields, validate_value
 from kroless_cli.localcloud.kubernetes.kinds import Kind
 
 Schema = dict[str, Any]
@@ -37,28 +37,6 @@ def kind_schema(kind: Kind) -> Schema | None:
     if kind.schema is not None:
         return kind.schema
     return builtin_schema(kind.api_version, kind.kind)
-
-
-def unknown_fields(schema: Schema, value: Any, path: str = "") -> list[str]:
-    """The fields of ``value`` its schema does not declare (``spec.template.spec.containers[0].imagee``)."""
-    found: list[str] = []
-    if isinstance(value, dict) and (schema.get("type") == "object" or "properties" in schema):
-        properties = schema.get("properties")
-        additional = schema.get("additionalProperties")
-        if schema.get("x-kubernetes-preserve-unknown-fields") is True and not properties:
-            return found
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else key
-            if properties and key in properties:
-                found.extend(unknown_fields(properties[key], item, where))
-            elif isinstance(additional, dict):
-                found.extend(unknown_fields(additional, item, where))
-            elif properties is not None and schema.get("x-kubernetes-preserve-unknown-fields") is not True:
-                found.append(where)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for index, item in enumerate(value):
-            found.extend(unknown_fields(schema["items"], item, f"{path}[{index}]"))
-    return found
 
 
 def drop_nulls(schema: Schema, value: Any) -> Any:

@@ -24,6 +24,7 @@ from . import library
 from .ast import analyze
 from .library import omit as _omit_lib
 from .library import runtime as _runtime_lib
+from .parsed import parsed_expression
 from .values import OMIT_MARKER_KEY, from_cel, to_cel
 
 _EXTENSIONS_YAML: Final = """extensions:
@@ -230,10 +231,18 @@ class CELEnvironment:
                 source = _runtime_lib.rewrite_new_condition(source)
             except _runtime_lib.RewriteError as e:
                 raise CELError(str(e)) from None
+        if _omit_lib.MISUSED in source:
+            raise CELError(f"{_omit_lib.MISUSED} is reserved")
         checked = self._check(source)
         info = analyze(checked.serialize(), self._varset)
         unwrap = info.output_type.startswith("optional_type")
         run = checked
+        if self.allow_omit and "omit" in info.functions:
+            # what is analyzed stays as written; what runs fails where an operation uses omit()'s value
+            guarded = _omit_lib.guard_misuse(source, parsed_expression(source))
+            if guarded != source:
+                source = guarded
+                run = self._check(source)
         if unwrap:
             run = self._check(
                 f"cel.bind({_OPT_VAR}, (\n{source}\n), {_OPT_VAR}.hasValue() ? [{_OPT_VAR}.value()] : [])"

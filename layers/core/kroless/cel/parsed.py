@@ -100,15 +100,19 @@ class _FreeNames:
         return None
 
 
-def parse_expression(expression: str) -> Fields:
-    """The parse-only AST (``cel.expr.Expr`` fields) of an expression. Raises CELError on a syntax error."""
+def parsed_expression(expression: str) -> Fields:
+    """The parse-only ``cel.expr.ParsedExpr`` fields (expr 2, source_info 3 with each node's position).
+    Raises CELError on a syntax error."""
     try:
         parsed = _parser().compile(expression, disable_check=True)
     except RuntimeError as err:
         raise CELError(_clean(str(err))) from None
-    wrapper = parse(parsed.serialize())
-    parsed_expr = _msg(wrapper, 2) or {}
-    return _msg(parsed_expr, 2) or {}
+    return _msg(parse(parsed.serialize()), 2) or {}
+
+
+def parse_expression(expression: str) -> Fields:
+    """The parse-only AST (``cel.expr.Expr`` fields) of an expression. Raises CELError on a syntax error."""
+    return _msg(parsed_expression(expression), 2) or {}
 
 
 @lru_cache(maxsize=8192)

@@ -2,8 +2,8 @@
 
 A heal is a new reconcile epoch of the instance: the store bumps its generation with the manifest
 unchanged (:meth:`~kroless.store.Store.bump_generation`), and the execution is named after that generation,
-so it is a distinct execution and the state machine's gates (node generation == execution generation) order
-it exactly as an apply: a re-created dependency is ready before its dependents run.
+so it is a distinct execution and the reconcile tasks' dependency checks (node generation == execution
+generation) order it exactly as an apply: a re-created dependency is ready before its dependents run.
 
 Debounce: the first drift of an instance claims a window (a conditional write on its ``HEAL`` item) and
 starts the heal; drift inside the window only adds its nodes to the item's pending set. When the heal's
@@ -36,7 +36,7 @@ def parent_of(services: Services, key: InstanceKey) -> str | None:
 
 def start_heal(services: Services, key: InstanceKey, reason: str, *, redrive: bool = False) -> dict[str, Any]:
     """Reconcile an instance again to undo drift: a new reconcile epoch (generation + 1, manifest unchanged),
-    so the heal is its own execution and the gates order it as an apply. Nothing for a deleting instance.
+    so the heal is its own execution, ordered as an apply. Nothing for a deleting instance.
     ``redrive``: the resync re-drives a stuck instance (counted for its backoff, :mod:`kroless.drift.redrive`)."""
     generation = services.store.bump_generation(key, reason, redrive=redrive)
     if generation is None:

@@ -76,6 +76,7 @@ class Ownership:
     # position of the object in a forEach collection (Kro's kro.run/collection-index label)
     collection_index: int | None = None
     collection_size: int | None = None
+    instance_uid: str = ""  # Kro's kro.run/instance-id label
 
 
 class References(Protocol):

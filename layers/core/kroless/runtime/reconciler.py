@@ -12,6 +12,7 @@ projects the instance status from the records.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,9 +33,16 @@ from kroless.render import evaluate_condition, expand_for_each, render_node, res
 from kroless.runtime.providers import ProviderSet
 from kroless.runtime.references import reconciling
 from kroless.runtime.states import DONE, InstanceKey, NodeState
+from kroless.simpleschema.plural import pluralize
+from kroless.statemachine.plan import deletion_dependencies
 from kroless.store import InstanceRecord, NodeError, NodeRecord, Store, manifest_hash
 
 GraphSource = Callable[[str], Graph]
+WAITING = "waiting for readiness"  # Kro's ErrWaitingForReadiness (pkg/runtime/errors.go)
+# The reasons of a node that did nothing because another node is not done yet (the machine waits and re-runs it)
+DEPENDENCY_NOT_READY = "DependencyNotReady"
+DEPENDENT_NOT_DELETED = "DependentNotDeleted"
+WAITING_FOR_OTHERS = frozenset({DEPENDENCY_NOT_READY, DEPENDENT_NOT_DELETED})
 
 
 @dataclass
@@ -119,6 +127,7 @@ class Reconciler:
             instance_kind=key.kind,
             collection_index=index,
             collection_size=size,
+            instance_uid=state.instance.uid,
         )
 
     def _record(
@@ -162,7 +171,8 @@ class Reconciler:
         for dependency in node.dependencies:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
-                return self._wait(state, node, NodeState.IN_PROGRESS, "DependencyNotReady", f"waiting for {dependency}")
+                # nothing recorded: the node has not started (the machine re-runs the task until it may)
+                return NodeOutcome(node.id, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
             if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
                 self._record(state, node.id, NodeState.SKIPPED)
@@ -193,7 +203,9 @@ class Reconciler:
         return NodeOutcome(node_id, NodeState.ERROR, reason, err.located())
 
     def _wait(self, state: InstancePass, node: Node, node_state: NodeState, reason: str, message: str) -> NodeOutcome:
-        self._record(state, node.id, node_state)
+        """Record a node that waits; one waiting for readiness keeps why, as Kro's node state holds it."""
+        error = NodeError(message, node.id) if node_state == NodeState.WAITING_FOR_READINESS else None
+        self._record(state, node.id, node_state, error=error)
         return NodeOutcome(node.id, node_state, reason, message)
 
     def _render(self, state: InstancePass, node: Node, iterators: dict[str, Any] | None = None) -> dict[str, Any] | None:
@@ -211,8 +223,10 @@ class Reconciler:
         adopt = _annotation(manifest, ADOPT_ANNOTATION).lower() == "true"
         return provider.apply(manifest, owner, adopt=adopt)
 
-    def _ready(self, state: InstancePass, node: Node, observed: dict[str, Any], variable: str) -> bool:
-        if self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
+    def _ready(self, state: InstancePass, node: Node, observed: Any, variable: str) -> str:
+        """Why the observed object (a list, for an external collection) is not ready yet, in Kro's words
+        (``pkg/runtime/node_readiness.go``); empty when it is ready."""
+        if isinstance(observed, dict) and self.providers.is_nested(observed.get("apiVersion", ""), observed.get("kind", "")):
             child = observed.get("status") or {}
             if child.get("state") == "ERROR":
                 # A failed child fails its parent's node now, instead of waiting out the readiness timeout.
@@ -221,11 +235,15 @@ class Reconciler:
                 name = f"{observed.get('kind')} {metadata.get('namespace', '')}/{metadata.get('name')}"
                 raise KrolessError(f"nested instance {name} failed: {'; '.join(r for r in reasons if r) or 'ERROR'}")
             if child.get("state") != "ACTIVE":
-                return False
-        if not node.ready_when:
-            return True
+                return f"instance state is {child.get('state') or 'pending'} ({WAITING})"
         context = {**state.context, variable: observed}
-        return bool(evaluate_condition(state.graph, node, node.ready_when, context, variable=variable))
+        for expression in node.ready_when:
+            ready = evaluate_condition(state.graph, node, [expression], context, variable=variable)
+            if ready is None:
+                return f'node "{node.id}": failed to evaluate readyWhen expression: {_quoted(expression)} ({WAITING})'
+            if not ready:
+                return f"readyWhen condition evaluated to false: {_quoted(expression)} ({WAITING})"
+        return ""
 
     def _single(self, state: InstancePass, node: Node, check_only: bool) -> NodeOutcome:
         manifest = self._render(state, node)
@@ -234,12 +252,15 @@ class Reconciler:
         previous = state.nodes.get(node.id)
         applied_hash = manifest_hash(manifest)
         observed = None
-        if check_only and previous is not None and previous.applied_hash == applied_hash:
+        # the machine's Retry re-runs an apply that is waiting for readiness: a poll reads, it does not apply again
+        polling = previous is not None and previous.generation == state.generation
+        polling = polling and previous is not None and previous.state == NodeState.WAITING_FOR_READINESS
+        if (check_only or polling) and previous is not None and previous.applied_hash == applied_hash:
             observed = self.providers.for_kind(manifest["apiVersion"], manifest["kind"]).read(manifest)
         if observed is None:
             observed = self._apply(state, manifest, self._owner(state, node.id))
-        ready = self._ready(state, node, observed, node.id)
-        node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
+        waiting = self._ready(state, node, observed, node.id)
+        node_state = NodeState.WAITING_FOR_READINESS if waiting else NodeState.SYNCED
         self._record(
             state,
             node.id,
@@ -247,9 +268,10 @@ class Reconciler:
             observed=observed,
             desired=manifest,
             applied_hash=applied_hash,
+            error=_waiting(node, f'waiting for node "{node.id}"', waiting),
             **_identity(observed, manifest),
         )
-        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse", "" if ready else _ready_text(node))
+        return _readiness(node, node_state, waiting)
 
     def _collection(self, state: InstancePass, node: Node) -> NodeOutcome:
         bindings = expand_for_each(state.graph, node, state.context)
@@ -267,16 +289,16 @@ class Reconciler:
             raise KrolessError(f"duplicate identity in collection: {', '.join(duplicates)}")
         previous = state.items_of(node.id)  # before this pass records each index's new object
         observed_items = []
-        all_ready = True
+        waiting = ""
         for index, manifest in enumerate(manifests):
             observed = self._apply(state, manifest, self._owner(state, node.id, index, len(manifests)))
-            ready = self._ready(state, node, observed, "each")
-            all_ready = all_ready and ready
+            item_waiting = self._ready(state, node, observed, "each")
+            waiting = waiting or item_waiting
             observed_items.append(observed)
             self._record(
                 state,
                 node.id,
-                NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS,
+                NodeState.WAITING_FOR_READINESS if item_waiting else NodeState.SYNCED,
                 index=index,
                 observed=observed,
                 desired=manifest,
@@ -284,9 +306,10 @@ class Reconciler:
                 **_identity(observed, manifest),
             )
         self._prune_items(state, node, previous, keep=len(manifests), wanted=identities)
-        node_state = NodeState.SYNCED if all_ready else NodeState.WAITING_FOR_READINESS
-        self._record(state, node.id, node_state, observed=observed_items)
-        return NodeOutcome(node.id, node_state, "" if all_ready else "ReadyWhenFalse")
+        node_state = NodeState.WAITING_FOR_READINESS if waiting else NodeState.SYNCED
+        error = _waiting(node, f'waiting for node "{node.id}"', waiting)
+        self._record(state, node.id, node_state, observed=observed_items, error=error)
+        return _readiness(node, node_state, waiting)
 
     def _external(self, state: InstancePass, node: Node) -> NodeOutcome:
         manifest = self._render(state, node)
@@ -296,13 +319,14 @@ class Reconciler:
         if node.type == NodeType.EXTERNAL_COLLECTION:
             return self._external_collection(state, node, manifest, provider)
         observed = provider.read(manifest)
+        waiting_for = f'waiting for external reference "{node.id}"'
         if observed is None:
-            message = f"{ObjectRef.of(manifest)} not found"
+            message = f"{waiting_for}: {_not_found(manifest)}"
             return self._wait(state, node, NodeState.WAITING_FOR_READINESS, "NotFound", message)
-        ready = self._ready(state, node, observed, node.id)
-        node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
-        self._record(state, node.id, node_state, observed=observed)
-        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
+        waiting = self._ready(state, node, observed, node.id)
+        node_state = NodeState.WAITING_FOR_READINESS if waiting else NodeState.SYNCED
+        self._record(state, node.id, node_state, observed=observed, error=_waiting(node, waiting_for, waiting))
+        return _readiness(node, node_state, waiting)
 
     def _external_collection(self, state: InstancePass, node: Node, manifest: dict[str, Any], provider: Any) -> NodeOutcome:
         """Kro §5.11: a selector reads a list (namespace omitted = all namespaces); empty is still ready."""
@@ -313,13 +337,12 @@ class Reconciler:
         authored_namespace = (node.template.get("metadata") or {}).get("namespace")
         namespace = metadata.get("namespace") if authored_namespace else None
         items = select(manifest["apiVersion"], manifest["kind"], namespace, metadata.get("selector") or {})
-        ready = True
-        if node.ready_when:  # readyWhen reads the node's id, bound to the whole list
-            context = {**state.context, node.id: items}
-            ready = bool(evaluate_condition(state.graph, node, node.ready_when, context, variable=node.id))
-        node_state = NodeState.SYNCED if ready else NodeState.WAITING_FOR_READINESS
-        self._record(state, node.id, node_state, observed=items)
-        return NodeOutcome(node.id, node_state, "" if ready else "ReadyWhenFalse")
+        # readyWhen reads the node's id, bound to the whole list
+        waiting = self._ready(state, node, items, node.id)
+        node_state = NodeState.WAITING_FOR_READINESS if waiting else NodeState.SYNCED
+        error = _waiting(node, f'waiting for external collection "{node.id}"', waiting)
+        self._record(state, node.id, node_state, observed=items, error=error)
+        return _readiness(node, node_state, waiting)
 
     # -- status refresh -----------------------------------------------------------------------------------
 
@@ -381,6 +404,11 @@ class Reconciler:
         if node.is_external:
             self._record(state, node_id, NodeState.DELETED)
             return NodeOutcome(node_id, NodeState.DELETED, "ExternalReference", "externalRefs are never deleted")
+        for dependent in deletion_dependencies(state.graph, node_id)[node_id]:
+            record = state.nodes.get(dependent)
+            if record is not None and record.state != NodeState.DELETED:
+                message = f"waiting for {dependent} to be deleted"
+                return NodeOutcome(node_id, NodeState.DELETING, DEPENDENT_NOT_DELETED, message)
         gone = True
         try:
             with reconciling(key):
@@ -405,8 +433,26 @@ class Reconciler:
         return gone
 
 
-def _ready_text(node: Node) -> str:
-    return "readyWhen is false: " + " && ".join(node.ready_when)
+def _quoted(text: str) -> str:
+    """Go's ``%q``, with which Kro quotes expressions in its messages."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _waiting(node: Node, waiting_for: str, why: str) -> NodeError | None:
+    """The node's record of why it waits, worded as Kro wraps it (``waiting for node "x": <why>``)."""
+    return NodeError(f"{waiting_for}: {why}", node.id) if why else None
+
+
+def _readiness(node: Node, node_state: NodeState, why: str) -> NodeOutcome:
+    return NodeOutcome(node.id, node_state, "ReadyWhenFalse" if why else "", why)
+
+
+def _not_found(manifest: dict[str, Any]) -> str:
+    """The API server's NotFound text, which Kro passes on: ``configmaps "settings" not found``."""
+    api_version, kind = manifest["apiVersion"], manifest["kind"]
+    group = api_version.rpartition("/")[0]
+    resource = pluralize(kind.lower()) + (f".{group}" if group else "")
+    return f'{resource} "{(manifest.get("metadata") or {}).get("name", "")}" not found'
 
 
 def _identity(observed: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Any]:

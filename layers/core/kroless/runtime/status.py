@@ -19,23 +19,32 @@ from kroless.runtime.states import DONE, InstanceKey, InstanceState, NodeState
 
 
 def _condition(
-    kind: str, ok: bool | None, reason: str, message: str, generation: int, previous: dict[str, dict[str, Any]]
+    kind: str,
+    ok: bool | None,
+    reason: str,
+    message: str,
+    generation: int,
+    previous: dict[str, dict[str, Any]],
+    created: str,
 ) -> dict[str, Any]:
+    """Kro's condition: a new one's first transition is the object's creation, as for Kro's dependent
+    conditions; after that the time moves only when the status does (Kro's ``pkg/apis/condition_set.go``)."""
     status = "Unknown" if ok is None else "True" if ok else "False"
     before = previous.get(kind)
-    changed = before is None or before.get("status") != status
+    if before is None:
+        transition = created or now_iso()
+    elif before.get("status") != status:
+        transition = now_iso()
+    else:
+        transition = before["lastTransitionTime"]
     return {
         "type": kind,
         "status": status,
         "reason": reason,
         "message": message,
-        "lastTransitionTime": now_iso() if changed else before["lastTransitionTime"],  # type: ignore[index]
+        "lastTransitionTime": transition,
         "observedGeneration": generation,
     }
-
-
-def _error_message(error: Any) -> str:
-    return str(error.message) if error is not None else "failed"
 
 
 def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False) -> InstanceState:
@@ -47,6 +56,43 @@ def instance_state(graph: Graph, states: dict[str, str], deleting: bool = False)
     if all(states.get(rid) in DONE for rid in graph.nodes):
         return InstanceState.ACTIVE
     return InstanceState.IN_PROGRESS
+
+
+def _messages(state: InstancePass, node_ids: list[str]) -> dict[str, str]:
+    """What the nodes recorded about themselves (an error, or why they wait), by node id in ``node_ids``' order."""
+    nodes = state.nodes
+    recorded = {rid: nodes[rid].error for rid in node_ids if rid in nodes and nodes[rid].generation == state.generation}
+    return {rid: error.message for rid, error in recorded.items() if error is not None}
+
+
+def _resources_ready(
+    state: InstancePass, states: dict[str, str], deleting: bool, failure: str | None
+) -> tuple[bool | None, str, str]:
+    """(status, reason, message) of ResourcesReady, with Kro's reasons and texts
+    (``pkg/controller/instance/controller.go#Reconcile``, ``deletion.go``, ``status.go``). Several node errors
+    are joined by newlines, as Go's ``errors.Join`` joins them."""
+    order = state.graph.topological_order
+    failed = [rid for rid in order if states.get(rid) == NodeState.ERROR]
+    if deleting:
+        errors = _messages(state, failed)
+        blocked = [errors.get(rid, rid) for rid in failed] or ([failure] if failure else [])
+        if blocked:
+            return None, "UnderDeletion", "deletion blocked: " + "\n".join(blocked)
+        return None, "UnderDeletion", "deleting resources"
+    not_ready = [rid for rid in order if states.get(rid) not in DONE]
+    if failed:
+        errors = _messages(state, failed)
+        joined = "\n".join(f"{rid}: {errors.get(rid, 'failed')}" for rid in failed)
+        return False, "NotReady", f"resource reconciliation failed: {joined}"
+    if failure and not_ready:
+        stopped = f"the reconcile stopped before {', '.join(not_ready)}: {failure}"
+        return False, "NotReady", f"resource reconciliation failed: {stopped}"
+    if not_ready:
+        # Kro lists the errors its nodes hold (why each waits: readyWhen false, an externalRef not found);
+        # a node that has not started yet (its dependencies are not ready) holds none, so it is named.
+        waiting = list(_messages(state, not_ready).values()) or [f'waiting for node "{rid}"' for rid in not_ready]
+        return False, "NotReady", "awaiting resource readiness: " + "\n".join(waiting)
+    return True, "AllResourcesReady", "all resources are created and ready"
 
 
 def project_status(
@@ -65,31 +111,20 @@ def project_status(
     status, pending = resolve_status(graph, state.context)
     current = instance_state(graph, states, deleting)
     previous = {c["type"]: c for c in (state.instance.conditions or [])}
-    not_ready = [rid for rid in graph.topological_order if states.get(rid) not in DONE]
-    errors = [
-        f"{rid}: {_error_message(state.nodes[rid].error)}"
-        for rid in graph.topological_order
-        if states.get(rid) == NodeState.ERROR
-    ]
-    if deleting:
-        resources = _condition(
-            "ResourcesReady", None, "UnderDeletion", "instance is being deleted", generation, previous
-        )
-    elif errors:
-        resources = _condition("ResourcesReady", False, "NotReady", "; ".join(errors), generation, previous)
-    elif failure and not_ready:
-        message = f"the reconcile stopped before {', '.join(not_ready)}: {failure}"
-        resources = _condition("ResourcesReady", False, "ReconcileFailed", message, generation, previous)
-    elif not_ready:
-        message = f"waiting for: {', '.join(not_ready)}"
-        resources = _condition("ResourcesReady", False, "NotReady", message, generation, previous)
-    else:
-        message = "all resources are ready"
-        resources = _condition("ResourcesReady", True, "AllResourcesReady", message, generation, previous)
-    managed = _condition("InstanceManaged", True, "Managed", "instance is managed by kroless", generation, previous)
-    resolved = _condition("GraphResolved", True, "Resolved", "graph resolved", generation, previous)
-    ok = resources["status"] == "True"
-    ready = _condition("Ready", ok, "Ready" if ok else resources["reason"], resources["message"], generation, previous)
+    created = state.instance.created_at
+
+    def condition(kind: str, ok: bool | None, reason: str, message: str) -> dict[str, Any]:
+        return _condition(kind, ok, reason, message, generation, previous, created)
+
+    # Kro's texts (pkg/controller/instance/status.go): kroless admits an instance before any task runs, so
+    # it is managed and its graph resolved by the time there is a status to write.
+    managed = condition("InstanceManaged", True, "Managed", "instance is properly managed with finalizers and labels")
+    resolved = condition("GraphResolved", True, "Resolved", "runtime graph created and all resources resolved")
+    ok, reason, message = _resources_ready(state, states, deleting, failure)
+    resources = condition("ResourcesReady", ok, reason, message)
+    # Ready (the root): True with reason "Ready" and no message, else a copy of the unhealthy dependent's
+    # status, reason and message (pkg/apis/condition_set.go#recomputeRootCondition)
+    ready = condition("Ready", True, "Ready", "") if ok else condition("Ready", ok, reason, message)
     conditions = [managed, resolved, resources, ready]
     if graph.status_conditions:
         # Once an RGD declares conditions, only the author's are written (Kro §6.8); they may read the
@@ -137,12 +172,23 @@ def _authored_conditions(
 
 
 def finalize(
-    reconciler: Reconciler, key: InstanceKey, generation: int, *, deleting: bool = False, failure: str | None = None
+    reconciler: Reconciler,
+    key: InstanceKey,
+    generation: int,
+    *,
+    deleting: bool = False,
+    failure: str | None = None,
+    running: bool = False,
 ) -> dict[str, Any]:
-    """Project and store the instance status for ``generation`` (a stale generation is not written)."""
+    """Project and store the instance status for ``generation`` (a stale generation is not written).
+    ``running``: the reconcile goes on (a node waits); its status is shown, the generation not yet observed."""
     state = reconciler.load(key)
     if state is None:
         return {"state": "DELETED"}
     instance_state, status, conditions, pending = project_status(state, generation, deleting=deleting, failure=failure)
-    reconciler.store.set_instance_status(key, generation, instance_state.value, status, conditions)
+    if running and instance_state == InstanceState.ACTIVE:
+        # every node is done: the execution's finalize writes ACTIVE, with the generation observed
+        return {"state": instance_state.value, "status": status, "pendingStatus": sorted(pending)}
+    store = reconciler.store
+    store.set_instance_status(key, generation, instance_state.value, status, conditions, observed=not running)
     return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}

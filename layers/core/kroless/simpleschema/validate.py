@@ -56,6 +56,28 @@ def validate_value(schema: dict[str, Any], value: Any, path: str, *, old: Any = 
     return errors
 
 
+def unknown_fields(schema: dict[str, Any], value: Any, path: str = "") -> list[str]:
+    """The fields of ``value`` its schema does not declare (``spec.template.spec.containers[0].imagee``)."""
+    found: list[str] = []
+    if isinstance(value, dict) and (schema.get("type") == "object" or "properties" in schema):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        if schema.get("x-kubernetes-preserve-unknown-fields") is True and not properties:
+            return found
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if properties and key in properties:
+                found.extend(unknown_fields(properties[key], item, where))
+            elif isinstance(additional, dict):
+                found.extend(unknown_fields(additional, item, where))
+            elif properties is not None and schema.get("x-kubernetes-preserve-unknown-fields") is not True:
+                found.append(where)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            found.extend(unknown_fields(schema["items"], item, f"{path}[{index}]"))
+    return found
+
+
 # --------------------------------------------------------------------------------------------------
 # Defaulting and pruning (structural schema semantics)
 

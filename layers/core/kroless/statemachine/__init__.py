@@ -1,7 +1,7 @@
 """The state machine compiler: a compiled graph in, the Amazon States Language of ``<prefix><rgd>`` out.
 
 :mod:`~kroless.statemachine.plan` turns the DAG into a schedule (nested sequence/parallel where the graph is
-series-parallel, gated chains elsewhere); :mod:`~kroless.statemachine.asl` writes it as states named after
+series-parallel, chains elsewhere whose gated nodes wait for their other dependencies themselves); :mod:`~kroless.statemachine.asl` writes it as states named after
 the resource ids, within AWS's name rules (:mod:`~kroless.statemachine.names`). The local cloud runs the
 definitions in moto's interpreter; tests/validators also runs them in a second, independent interpreter.
 """
@@ -13,10 +13,9 @@ from kroless.statemachine.asl import (
     compile_state_machine,
     definition_json,
     definition_size,
-    deletion_dependencies,
 )
 from kroless.statemachine.names import execution_name, state_machine_name
-from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, plan_levels
+from kroless.statemachine.plan import Block, Par, Seq, Step, deletion_dependencies, plan_dag, plan_levels
 
 __all__ = [
     "DEFINITION_LIMIT",

@@ -11,26 +11,35 @@ built from it (:func:`~kroless.contract.task_parameters`, :func:`~kroless.contra
 * execution input, :class:`~kroless.contract.ExecutionInput`: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>",
   "generation": N, "mode": "reconcile" | "delete"}``;
 * the reconcile function, one node: :class:`~kroless.contract.ReconcileTask` ``{"instance", "generation", "node",
-  "mode"}`` with mode ``apply`` (render, apply, read), ``check`` (read and evaluate readyWhen) or ``delete``
-  (idempotent: issue or re-issue the delete, read); it answers :class:`~kroless.contract.NodeResult`
-  ``{"node", "state", "reason", "message", "superseded"}``, the machine reading ``state`` (SYNCED and SKIPPED,
-  or DELETED, are done; ERROR fails the node), ``message`` (why not ready, what failed) and ``superseded``;
+  "mode": "apply" | "delete"}``. It answers a node that is done (:class:`~kroless.contract.NodeResult`) and
+  otherwise *raises* (:class:`~kroless.contract.TaskOutcome`): ``NodeNotReady`` (applied, not ready yet),
+  ``DependencyPending`` (a dependency on another branch is not done), ``NodeFailed``, ``NodeSuperseded``;
 * the finalize function: :class:`~kroless.contract.FinalizeTask` ``{"instance", "generation", "mode": "reconcile"
-  | "delete" | "error" | "refresh"}`` (plus ``"error": {"Error", "Cause"}`` for mode ``error``, ``"attempt"`` for
-  mode ``refresh``), answering :class:`~kroless.contract.FinalizeResult`. When an ACTIVE instance's status fields
-  still wait on data that arrives after readiness (a load balancer's hostname), it answers ``{"refreshSeconds",
-  "refreshAttempt", "pendingStatus"}`` and the machine re-reads after that wait (``Status pending?`` →
-  ``Status wait`` → ``Refresh status``), as Kro's watch would update the status.
+  | "delete" | "error" | "refresh"}`` (plus ``"error": {"Error", "Cause"}`` for mode ``error``), answering
+  :class:`~kroless.contract.FinalizeResult`, or raising ``StatusPending`` when an ACTIVE instance's status
+  fields still wait on data that arrives after readiness (a load balancer's hostname).
+
+What a reconcile costs is what Standard workflows bill: state transitions, retries included. So each node is
+one Task state, and everything else happens in its ``Retry`` and ``Catch``: a readiness poll is one retry
+(``IntervalSeconds``/``BackoffRate``/``MaxDelaySeconds``, ``MaxAttempts`` from the node's timeout) — the
+task re-runs and re-reads, it does not apply again (:meth:`kroless.runtime.reconciler.Reconciler.reconcile_node`);
+a node gated on a dependency of another branch (:mod:`~kroless.statemachine.plan`) raises ``DependencyPending``
+and is retried at a fixed interval; an exhausted wait, a failed node and a superseded run leave through the
+Catch as ``Kroless.NodeTimeout`` ("resource <id> not ready after <limit>: <last message>"),
+``Kroless.NodeError`` ("resource <id>: <message>") and ``Kroless.Superseded``, which the top Parallel's Catch
+sends to ``Record failure`` (finalize mode ``error``) or ``Superseded``. A ready node costs one transition; an
+execution adds three (``Mode?``, the top Parallel, ``Finalize``); the status refresh adds ``Status wait`` and
+``Refresh status``, whose Retry re-reads on ``StatusPending`` (5, 10, 20, ... s).
 
 A nested RGD instance node is no different here: its Lambda admits the child instance and starts the
-child's execution; its readiness loop waits until the child is ACTIVE and the node's readyWhen holds.
+child's execution; its readiness polls wait until the child is ACTIVE and the node's readyWhen holds.
 
 Failures: a task that fails with :data:`~kroless.errors.RETRIABLE_ERROR` (every transient failure of the
 functions, :func:`kroless.errors.task_errors`) or with one of Lambda's own service errors is retried with
 backoff; any other error is not, and reaches the top Parallel's ``Catch`` (``Record failure``).
 
-Only states that run on AWS and in moto's interpreter: Task (lambda:invoke, dynamodb:getItem), Choice, Wait,
-Pass with intrinsic functions, Parallel, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
+Only states that run on AWS and in moto's interpreter: Task (lambda:invoke), Choice, Wait, Pass with intrinsic
+functions, Parallel, Map, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
 """
 
 from __future__ import annotations
@@ -41,28 +50,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.contract import (
+    DependencyPending,
     ExecutionInput,
     ExecutionMode,
     FinalizeMode,
-    FinalizeResult,
     FinalizeTask,
     Message,
-    NodeResult,
+    NodeFailed,
+    NodeNotReady,
+    NodeSuperseded,
     Path,
     ReconcileTask,
+    StatusPending,
     json_names,
     task_parameters,
 )
 from kroless.errors import RETRIABLE_ERROR
 from kroless.graph import Graph
-from kroless.retry import DYNAMODB_THROTTLING_CODES
 from kroless.statemachine.names import state_name
-from kroless.statemachine.plan import Block, Par, Seq, Step, plan_dag, reverse
-from kroless.store.keys import INSTANCE_PREFIX, NODE_PREFIX, node_sk
-from kroless.store.records import NodeState
+from kroless.statemachine.plan import Block, Par, Seq, Step, deletion_dependencies, plan_dag
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-DYNAMODB_GET_ITEM = "arn:aws:states:::dynamodb:getItem"
 # AWS's recommended retry list for lambda:invoke (CDK's default too), and Lambda's own throttling
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
@@ -74,11 +82,13 @@ LAMBDA_SERVICE_ERRORS = [
 # ... then the functions' own transient failures, all reported under one name (a function's uncaught error is
 # named by its class, and the tasks raise every retriable failure as kroless.errors.RetriableError)
 TRANSIENT_ERRORS = [*LAMBDA_SERVICE_ERRORS, RETRIABLE_ERROR]
-# The dynamodb:getItem integration names DynamoDB's errors "DynamoDB.<code>"; a server error is transient too
-DYNAMODB_TRANSIENT_ERRORS = [
-    *(f"DynamoDB.{code}" for code in DYNAMODB_THROTTLING_CODES),
-    "DynamoDB.InternalServerErrorException",
-]
+# What the tasks raise instead of answering (kroless.contract.TaskOutcome): Lambda names an error by its class
+NOT_READY = NodeNotReady.__name__
+DEPENDENCY_PENDING = DependencyPending.__name__
+NODE_FAILED = NodeFailed.__name__
+NODE_SUPERSEDED = NodeSuperseded.__name__
+STATUS_PENDING = StatusPending.__name__
+# ... and the errors a run fails with (the top Parallel's Catch: Record failure, or Superseded)
 SUPERSEDED_ERROR = "Kroless.Superseded"
 NODE_ERROR = "Kroless.NodeError"
 TIMEOUT_ERROR = "Kroless.NodeTimeout"
@@ -86,32 +96,16 @@ DEFINITION_LIMIT = 1_000_000  # 1 MB; the API request also carries the name and 
 
 # The JSON names of the contract's fields (kroless.contract): what the machine passes on and reads
 EXECUTION = json_names(ExecutionInput)
-NODE_RESULT = json_names(NodeResult)
-FINALIZE_RESULT = json_names(FinalizeResult)
 DELETE_MODE: ExecutionMode = "delete"
-NODE_DONE = [NodeState.SYNCED.value, NodeState.SKIPPED.value]
-NODE_DELETED = [NodeState.DELETED.value]
-NODE_FAILED = [NodeState.ERROR.value]
-# Where the machine keeps the answers in its state data (ResultPath) and what it reads there
-NODE = "$.node"  # the node's task result and poll counters
-CHECK = "$.check"  # a readiness check's result
+# Where the machine keeps answers in its state data (ResultPath)
 FINALIZED = "$.finalize"  # the finalize function's result
 CAUGHT = "$.error"  # what a Catch caught: {"Error", "Cause"} (kroless.contract.TaskError)
-
-
-def node_result(field: str) -> str:
-    """The path of a field of the node's current answer (``field``: a JSON name of NodeResult)."""
-    return f"{NODE}.result.{field}"
-
-
-def finalize_result(field: str) -> str:
-    """The path of a field of the finalize function's answer (``field``: a JSON name of FinalizeResult)."""
-    return f"{FINALIZED}.result.{field}"
 
 
 def data(field: str) -> Path:
     """A field of the state data: the execution input's fields, passed on into every branch and iteration."""
     return Path(f"$.{field}")
+
 
 # Top-level states start with a capital letter: resource ids are lowerCamelCase, so they never collide.
 MODE = "Mode?"
@@ -122,7 +116,6 @@ REMOVE_INSTANCE = "Remove instance"
 RECORD_FAILURE = "Record failure"
 FAILED = "Failed"
 SUPERSEDED = "Superseded"
-STATUS_PENDING = "Status pending?"
 STATUS_WAIT = "Status wait"
 REFRESH_STATUS = "Refresh status"
 DONE = "Done"
@@ -130,13 +123,17 @@ DONE = "Done"
 
 @dataclass(frozen=True)
 class StateMachineOptions:
-    """How the machine behaves (timeouts, polling, form); where it runs (table, functions) is passed apart."""
+    """How the machine behaves (timeouts, polling, form); where it runs (the functions) is passed apart."""
 
     node_timeout_seconds: int = 30 * 60
     node_timeouts: Mapping[str, int] = field(default_factory=dict)  # per resource id (e.g. an RDS instance)
     first_wait_seconds: int = 2  # readiness polls back off 2, 4, 8, ... up to max_wait_seconds
     max_wait_seconds: int = 30
-    gate_wait_seconds: int = 5  # how often a gated node polls the state table for a dependency
+    gate_wait_seconds: int = 5  # how often a node re-checks a dependency that runs on another branch
+    # status fields waiting on data after ACTIVE: re-read after 5, 10, 20, ... s (at most 300 s apart), 7 times
+    refresh_first_seconds: int = 5
+    refresh_max_seconds: int = 300
+    refresh_attempts: int = 7
     retry_interval_seconds: int = 1
     retry_max_attempts: int = 6
     retry_backoff_rate: float = 2.0
@@ -164,6 +161,10 @@ class StateMachineOptions:
             count += 1
         return max(count, 1)
 
+    def dependency_polls(self, execution_timeout: int) -> int:
+        """Checks of a dependency before a node gives up: enough to outlast the run itself."""
+        return max(1, -(-execution_timeout // max(1, self.gate_wait_seconds)))
+
 
 def _duration(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
@@ -174,20 +175,12 @@ def _duration(seconds: int) -> str:
 class _Builder:
     """Emits states into one global namespace (Step Functions wants state names unique machine-wide)."""
 
-    def __init__(
-        self, graph: Graph, table_name: str, reconcile_arn: str, finalize_arn: str, options: StateMachineOptions
-    ) -> None:
+    def __init__(self, graph: Graph, reconcile_arn: str, finalize_arn: str, options: StateMachineOptions) -> None:
         self.graph = graph
-        self.table_name = table_name
         self.reconcile_arn = reconcile_arn
         self.finalize_arn = finalize_arn
         self.options = options
         self.names: set[str] = set()
-        waits = options.waits()
-        # backoff tables indexed by the step counter: the next step (saturating) and its wait
-        self.next_step = [min(i + 1, len(waits) - 1) for i in range(len(waits))]
-        self.next_wait = [waits[s] for s in self.next_step]
-        self.uses_gates = False
 
     def name(self, wanted: str) -> str:
         name = state_name(wanted)
@@ -221,89 +214,70 @@ class _Builder:
             "Parameters": {"FunctionName": function_arn, "Payload": payload},
         }
 
-    def node_invoke(self, node: str | Path, mode: str) -> dict[str, Any]:
-        return self.invoke(self.reconcile_arn, ReconcileTask, node=node, mode=mode)
+    def node_retry(self, polls: int) -> list[dict[str, Any]]:
+        """Transient failures; readiness polls (``polls`` of them, backing off up to ``max_wait_seconds``, one
+        state transition each); waits for a dependency on another branch (fixed interval, as long as a run)."""
+        options = self.options
+        return [
+            *self.retry(TRANSIENT_ERRORS),
+            {
+                "ErrorEquals": [NOT_READY],
+                "IntervalSeconds": options.waits()[0],
+                "BackoffRate": 2.0,
+                "MaxDelaySeconds": options.max_wait_seconds,
+                "MaxAttempts": polls,
+                "JitterStrategy": "NONE",  # the timeout in the failure's text is the sum of these waits
+            },
+            {
+                "ErrorEquals": [DEPENDENCY_PENDING],
+                "IntervalSeconds": options.gate_wait_seconds,
+                "BackoffRate": 1.0,
+                "MaxAttempts": options.dependency_polls(self.execution_timeout()),
+            },
+        ]
 
-    # -- one node: task, readiness loop, failures
+    # -- one node: one Task; its Retry polls, its Catch stops
 
     def emit_node(
         self, states: dict[str, Any], node_id: str | None, mode: str, next_name: str | None, prefix: str | None = None
     ) -> str:
-        """``<id>`` (apply) or ``<id> delete``, then the readiness loop; returns the entry state's name.
+        """``<id>`` (apply) or ``<id> delete``: one Task state, plus the states its Catch leads to when the node
+        fails, times out or is superseded. Returns the Task's name.
 
-        ``node_id`` None: the generic form, where the node's id, poll limit and timeout text are in the state
-        data (``$.id``, ``$.polls``, ``$.limit``) and ``prefix`` names the states.
+        ``node_id`` None: the generic form, where the node's id and timeout text are in the state data (``$.id``,
+        ``$.limit``), every node polls as long as the longest timeout, and ``prefix`` names the states.
         """
         deleting = mode == "delete"
         if prefix is None:
             assert node_id is not None
             prefix = f"{node_id} delete" if deleting else node_id
         task = self.name(prefix)
-        ready_word = "deleted?" if deleting else "ready?"
-        ready = self.name(f"{node_id} {ready_word}" if node_id else f"{prefix} {ready_word}")
-        wait = self.name(f"{prefix} wait")
-        check = self.name(f"{prefix} check")
-        backoff = self.name(f"{prefix} backoff")
-        failed = self.name(f"{prefix} failed")
+        timeout_cause_state = self.name(f"{prefix} timeout cause")
         timed_out = self.name(f"{prefix} timed out")
+        error_cause_state = self.name(f"{prefix} error cause")
+        failed = self.name(f"{prefix} failed")
         superseded = self.name(f"{prefix} superseded")
-        retry = self.retry(TRANSIENT_ERRORS)
         node: str | Path = node_id if node_id else Path("$.id")
-
-        # The task's result starts the poll counters; "$.node" belongs to the node being reconciled.
-        states[task] = {
-            **self.node_invoke(node, mode),
-            "ResultSelector": {"result.$": "$.Payload", "polls": 0, "step": 0, "wait": self.options.waits()[0]},
-            "ResultPath": NODE,
-            "Retry": retry,
-            "Next": ready,
-        }
-        done = NODE_DELETED if deleting else NODE_DONE
         if node_id:
-            out_of_polls = {"Variable": f"{NODE}.polls", "NumericGreaterThanEquals": self.options.polls(node_id)}
+            polls = self.options.polls(node_id)
         else:
-            out_of_polls = {"Variable": f"{NODE}.polls", "NumericGreaterThanEqualsPath": "$.polls"}
-        superseded_flag = node_result(NODE_RESULT.superseded)
-        states[ready] = {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "And": [
-                        {"Variable": superseded_flag, "IsPresent": True},
-                        {"Variable": superseded_flag, "BooleanEquals": True},
-                    ],
-                    "Next": superseded,
-                },
-                _state_is(done, next_name or self.branch_end(states, prefix)),
-                _state_is(NODE_FAILED, failed),
-                {**out_of_polls, "Next": timed_out},
+            polls = max((self.options.polls(v) for v in self.graph.nodes), default=1)
+
+        states[task] = {
+            **self.invoke(self.reconcile_arn, ReconcileTask, node=node, mode=mode),
+            "ResultPath": None,  # the answer is in the history; the state data stays the run's input
+            "Retry": self.node_retry(polls),
+            "Catch": [
+                {"ErrorEquals": [NOT_READY, DEPENDENCY_PENDING], "ResultPath": CAUGHT, "Next": timeout_cause_state},
+                {"ErrorEquals": [NODE_FAILED], "ResultPath": CAUGHT, "Next": error_cause_state},
+                {"ErrorEquals": [NODE_SUPERSEDED], "ResultPath": CAUGHT, "Next": superseded},
             ],
-            "Default": wait,
+            **({"Next": next_name} if next_name else {"End": True}),
         }
-        states[wait] = {"Type": "Wait", "SecondsPath": f"{NODE}.wait", "Next": check}
-        # A check re-reads (mode "check"; a delete is re-issued, it is idempotent) without touching counters.
-        states[check] = {
-            **self.node_invoke(node, "delete" if deleting else "check"),
-            "ResultSelector": {"result.$": "$.Payload"},
-            "ResultPath": CHECK,
-            "Retry": retry,
-            "Next": backoff,
-        }
-        # Exponential backoff without arithmetic beyond MathAdd: the step counter saturates by table lookup.
-        states[backoff] = {
-            "Type": "Pass",
-            "Parameters": {
-                "result.$": f"{CHECK}.result",
-                "polls.$": f"States.MathAdd({NODE}.polls, 1)",
-                "step.$": f"States.ArrayGetItem(States.Array({_csv(self.next_step)}), {NODE}.step)",
-                "wait.$": f"States.ArrayGetItem(States.Array({_csv(self.next_wait)}), {NODE}.step)",
-            },
-            "ResultPath": NODE,
-            "Next": ready,
-        }
+        # A function's error comes with its error document as the cause: the message is its errorMessage.
+        message = f"{CAUGHT}.document.errorMessage"
         what = "delete of resource" if deleting else "resource"
         not_done = "not deleted" if deleting else "not ready"
-        message = node_result(NODE_RESULT.message)
         if node_id:
             limit = _duration(self.options.timeout(node_id))
             failed_cause = f"States.Format('{what} {node_id}: {{}}', {message})"
@@ -311,110 +285,26 @@ class _Builder:
         else:
             failed_cause = f"States.Format('{what} {{}}: {{}}', $.id, {message})"
             timeout_cause = f"States.Format('resource {{}} {not_done} after {{}}: {{}}', $.id, $.limit, {message})"
-        states[failed] = {"Type": "Fail", "Error": NODE_ERROR, "CausePath": failed_cause}
-        states[timed_out] = {"Type": "Fail", "Error": TIMEOUT_ERROR, "CausePath": timeout_cause}
+        for parse, fail, error, cause in (
+            (timeout_cause_state, timed_out, TIMEOUT_ERROR, timeout_cause),
+            (error_cause_state, failed, NODE_ERROR, failed_cause),
+        ):
+            states[parse] = {
+                "Type": "Pass",
+                "Parameters": {"document.$": f"States.StringToJson({CAUGHT}.Cause)"},
+                "ResultPath": CAUGHT,
+                "Next": fail,
+            }
+            states[fail] = {"Type": "Fail", "Error": error, "CausePath": cause}
         states[superseded] = {"Type": "Fail", "Error": SUPERSEDED_ERROR, "Cause": "a newer generation is reconciling"}
         return task
-
-    def branch_end(self, states: dict[str, Any], prefix: str) -> str:
-        """The last node of a branch ends it with a Succeed state (a Choice cannot end a branch)."""
-        end = self.name(f"{prefix} done")
-        states[end] = {"Type": "Succeed"}
-        return end
-
-    # -- gates
-
-    def emit_gate(
-        self,
-        states: dict[str, Any],
-        prefix: str,
-        dependency: str | None,
-        deleting: bool,
-        next_name: str,
-        superseded: str,
-        again: str | None = None,
-    ) -> str:
-        """Poll the state table until ``dependency`` is done for this generation (deleted, for a delete).
-
-        ``dependency`` None: the generic form, polling ``$.deps[$.dep.i]``; ``again`` is where a done dependency
-        leads there (the next index), ``next_name`` otherwise.
-        """
-        self.uses_gates = True
-        get = self.name(prefix)
-        test = self.name(f"{prefix}?")
-        wait = self.name(f"{prefix} wait")
-        convert = self.name(f"{prefix} generation")
-        newer = self.name(f"{prefix} newer?")
-        if dependency is None:
-            dependency_id = "States.ArrayGetItem($.deps, $.dep.i)"
-            sort_key: dict[str, str] = {"S.$": f"States.Format('{NODE_PREFIX}{{}}', {dependency_id})"}
-        else:
-            sort_key = {"S": node_sk(dependency)}
-        states[get] = {
-            "Type": "Task",
-            "Resource": DYNAMODB_GET_ITEM,
-            "Parameters": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S.$": f"States.Format('{INSTANCE_PREFIX}{{}}', $.{EXECUTION.instance})"}, "sk": sort_key},
-                "ConsistentRead": True,
-                "ProjectionExpression": "#state, #generation",
-                "ExpressionAttributeNames": {"#state": "state", "#generation": "generation"},
-            },
-            "ResultPath": "$.gate",  # no ResultSelector: an absent item has no "Item" to select
-            "Retry": self.retry(DYNAMODB_TRANSIENT_ERRORS),
-            "Next": test,
-        }
-        passed = again or next_name
-        present = {"Variable": "$.gate.Item.generation.N", "IsPresent": True}
-        same_generation = {"Variable": "$.gate.Item.generation.N", "StringEqualsPath": "$.gen"}
-        has_state = {"Variable": "$.gate.Item.state.S", "IsPresent": True}
-        if deleting:
-            # gone: never created, removed, or DELETED by any generation up to this one
-            choices = [
-                {"Not": present, "Next": passed},
-                {"And": [has_state, _state_is(NODE_DELETED, None, "$.gate.Item.state.S")], "Next": passed},
-            ]
-        else:
-            done = _state_is(NODE_DONE, None, "$.gate.Item.state.S")
-            choices = [{"And": [present, same_generation, has_state, done], "Next": passed}]
-        choices += [
-            {"And": [present, same_generation], "Next": wait},
-            {**present, "Next": convert},
-        ]
-        states[test] = {"Type": "Choice", "Choices": choices, "Default": wait}
-        # Another generation's item: older (not reached yet in this run) or newer (this run is superseded).
-        # Choice compares numbers only as numbers, and DynamoDB returns them as strings.
-        states[convert] = {
-            "Type": "Pass",
-            "Parameters": {"generation.$": "States.StringToJson($.gate.Item.generation.N)"},
-            "ResultPath": "$.gate",
-            "Next": newer,
-        }
-        states[newer] = {
-            "Type": "Choice",
-            "Choices": [
-                {
-                    "Variable": "$.gate.generation",
-                    "NumericGreaterThanPath": f"$.{EXECUTION.generation}",
-                    "Next": superseded,
-                }
-            ],
-            "Default": wait,
-        }
-        states[wait] = {"Type": "Wait", "Seconds": self.options.gate_wait_seconds, "Next": get}
-        return get
 
     # -- blocks
 
     def emit_block(self, states: dict[str, Any], block: Block, mode: str, next_name: str | None) -> str:
         if isinstance(block, Step):
-            deleting = mode == "delete"
-            entry = self.emit_node(states, block.id, mode, next_name)
-            superseded = f"{block.id} delete superseded" if deleting else f"{block.id} superseded"
-            for dependency in reversed(block.gates):
-                prefix = f"{block.id} delete awaits {dependency}" if deleting else f"{block.id} awaits {dependency}"
-                entry = self.emit_gate(states, prefix, dependency, deleting, entry, superseded)
-            return entry
+            # A gated step's task itself waits for its gates (DependencyPending): no state of its own.
+            return self.emit_node(states, block.id, mode, next_name)
         if isinstance(block, Seq):
             entry_name = next_name
             for item in reversed(block.items):
@@ -441,34 +331,21 @@ class _Builder:
 
     # -- the generic form: one Map iteration per resource, ids in the data
 
-    def generic_branch(self, items: list[dict[str, Any]], mode: str) -> dict[str, Any]:
-        """Resources as data (topological order, dependencies as ids) and one generic iteration for all.
+    def generic_branch(self, order: list[str], mode: str) -> dict[str, Any]:
+        """Resources as data (topological order) and one generic iteration for all; each iteration's task waits
+        for its dependencies itself (DependencyPending).
 
         Iterations start in item order and only wait for earlier items, so a full ``MaxConcurrency`` never
         deadlocks; the price is that at most that many resources progress at once.
         """
         deleting = mode == "delete"
-        self.uses_gates = True
-        node_prefix = "Delete resource" if deleting else "Resource"
-        gate_prefix = "Dependent" if deleting else "Dependency"
         processor: dict[str, Any] = {}
-        task = self.emit_node(processor, None, mode, None, prefix=node_prefix)
-        left = self.name(f"{gate_prefix} left?")
-        advance = self.name(f"Next {gate_prefix.lower()}")
-        gate = self.emit_gate(processor, gate_prefix, None, deleting, task, f"{node_prefix} superseded", advance)
-        processor[left] = {
-            "Type": "Choice",
-            "Choices": [{"Variable": "$.dep.i", "NumericLessThanPath": "$.n", "Next": gate}],
-            "Default": task,
-        }
-        processor[advance] = {
-            "Type": "Pass",
-            "Parameters": {"i.$": "States.MathAdd($.dep.i, 1)"},
-            "ResultPath": "$.dep",
-            "Next": left,
-        }
+        task = self.emit_node(processor, None, mode, None, prefix="Delete resource" if deleting else "Resource")
         listing = self.name("Deletion order" if deleting else "Resources")
         each = self.name("Delete each resource" if deleting else "Reconcile each resource")
+        # one timeout for all (a Retry's MaxAttempts is a constant): the longest
+        limit = _duration(max((self.options.timeout(v) for v in self.graph.nodes), default=0))
+        items = [{"id": v, "limit": limit} for v in order]
         item = "$$.Map.Item.Value"
         states = {
             listing: {"Type": "Pass", "Result": items, "ResultPath": "$.nodes", "Next": each},
@@ -479,18 +356,13 @@ class _Builder:
                 "ItemSelector": {
                     f"{EXECUTION.instance}.$": f"$.{EXECUTION.instance}",
                     f"{EXECUTION.generation}.$": f"$.{EXECUTION.generation}",
-                    "gen.$": "$.gen",
                     "id.$": f"{item}.id",
-                    "deps.$": f"{item}.deps",
-                    "n.$": f"States.ArrayLength({item}.deps)",
-                    "polls.$": f"{item}.polls",
                     "limit.$": f"{item}.limit",
-                    "dep": {"i": 0},
                 },
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": left,
-                    "States": _ordered(processor, left),
+                    "StartAt": task,
+                    "States": _ordered(processor, task),
                 },
                 "ResultPath": None,
                 "End": True,
@@ -498,29 +370,21 @@ class _Builder:
         }
         return {"StartAt": listing, "States": states}
 
-    def generic_items(self, order: list[str], dependencies: Mapping[str, list[str]]) -> list[dict[str, Any]]:
-        return [
-            {
-                "id": v,
-                "deps": list(dependencies.get(v, [])),
-                "polls": self.options.polls(v),
-                "limit": _duration(self.options.timeout(v)),
-            }
-            for v in order
-        ]
-
     # -- the machine
 
-    def wrapper(
-        self, plan: Block | None, mode: str, next_name: str, generic: list[dict[str, Any]] | None = None
-    ) -> dict[str, Any]:
+    def wrapper(self, plan: Block | None, mode: str, next_name: str, generic: list[str] | None = None) -> dict[str, Any]:
         """The top Parallel: its Catch is the one place every failure (and a superseded run) arrives."""
         if plan is None:
             return {"Type": "Pass", "Comment": "the graph has no resources to " + mode, "Next": next_name}
         branches = [self.generic_branch(generic, mode)] if generic is not None else self.branches(plan, mode)
-        state: dict[str, Any] = {
+        return {
             "Type": "Parallel",
             "Branches": branches,
+            # the branches need the instance and generation only
+            "Parameters": {
+                f"{EXECUTION.instance}.$": f"$.{EXECUTION.instance}",
+                f"{EXECUTION.generation}.$": f"$.{EXECUTION.generation}",
+            },
             "ResultPath": None,
             "Next": next_name,
             "Catch": [
@@ -528,7 +392,6 @@ class _Builder:
                 {"ErrorEquals": ["States.ALL"], "ResultPath": CAUGHT, "Next": RECORD_FAILURE},
             ],
         }
-        return state
 
     def finalize(self, mode: FinalizeMode, **fields: Any) -> dict[str, Any]:
         return {
@@ -539,27 +402,22 @@ class _Builder:
         }
 
     def build(
-        self,
-        apply_plan: Block | None,
-        delete_plan: Block | None,
-        generic: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None,
+        self, apply_plan: Block | None, delete_plan: Block | None, generic: tuple[list[str], list[str]] | None = None
     ) -> dict[str, Any]:
         tops = (MODE, RECONCILE, FINALIZE, DELETE, REMOVE_INSTANCE, RECORD_FAILURE, FAILED, SUPERSEDED)
-        for top in (*tops, STATUS_PENDING, STATUS_WAIT, REFRESH_STATUS, DONE):
+        for top in (*tops, STATUS_WAIT, REFRESH_STATUS, DONE):
             self.name(top)
         reconcile = self.wrapper(apply_plan, "apply", FINALIZE, generic[0] if generic else None)
         delete = self.wrapper(delete_plan, "delete", REMOVE_INSTANCE, generic[1] if generic else None)
-        # Gates compare the state table's generation (a DynamoDB number: a string) with this run's.
-        for wrapper in (reconcile, delete):
-            if wrapper["Type"] == "Parallel":
-                wrapper["Parameters"] = {
-                    f"{EXECUTION.instance}.$": f"$.{EXECUTION.instance}",
-                    f"{EXECUTION.generation}.$": f"$.{EXECUTION.generation}",
-                }
-                if self.uses_gates:
-                    wrapper["Parameters"]["gen.$"] = f"States.JsonToString($.{EXECUTION.generation})"
         catch_all = [{"ErrorEquals": ["States.ALL"], "ResultPath": CAUGHT, "Next": RECORD_FAILURE}]
-        refresh_seconds = finalize_result(FINALIZE_RESULT.refresh_seconds)
+        options = self.options
+        refresh_retry = {
+            "ErrorEquals": [STATUS_PENDING],
+            "IntervalSeconds": options.refresh_first_seconds * 2,  # the first wait is STATUS_WAIT's
+            "BackoffRate": 2.0,
+            "MaxDelaySeconds": options.refresh_max_seconds,
+            "MaxAttempts": options.refresh_attempts - 1,
+        }
         states: dict[str, Any] = {
             MODE: {
                 "Type": "Choice",
@@ -575,18 +433,20 @@ class _Builder:
                 "Default": RECONCILE,
             },
             RECONCILE: reconcile,
-            FINALIZE: {**self.finalize("reconcile"), "Catch": catch_all, "Next": STATUS_PENDING},
-            STATUS_PENDING: {
-                "Type": "Choice",
-                "Choices": [{"Variable": refresh_seconds, "IsPresent": True, "Next": STATUS_WAIT}],
-                "Default": DONE,
+            # The status written; status fields still waiting on data (a load balancer's hostname) raise
+            # StatusPending, and they are re-read after a backoff as Kro's watch would update the status.
+            FINALIZE: {
+                **self.finalize("reconcile"),
+                "Catch": [{"ErrorEquals": [STATUS_PENDING], "ResultPath": None, "Next": STATUS_WAIT}, *catch_all],
+                "End": True,
             },
-            STATUS_WAIT: {"Type": "Wait", "SecondsPath": refresh_seconds, "Next": REFRESH_STATUS},
+            STATUS_WAIT: {"Type": "Wait", "Seconds": options.refresh_first_seconds, "Next": REFRESH_STATUS},
             REFRESH_STATUS: {
-                **self.finalize("refresh", attempt=Path(finalize_result(FINALIZE_RESULT.refresh_attempt))),
-                # the instance is ACTIVE already: a failed refresh leaves the status to the resync
-                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.refreshError", "Next": DONE}],
-                "Next": STATUS_PENDING,
+                **self.finalize("refresh"),
+                "Retry": [*self.retry(TRANSIENT_ERRORS), refresh_retry],
+                # the instance is ACTIVE already: still pending, or a failed refresh, is left to the resync
+                "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": DONE}],
+                "End": True,
             },
             DONE: {"Type": "Succeed"},
             DELETE: delete,
@@ -607,8 +467,8 @@ class _Builder:
         }
 
     def execution_timeout(self) -> int:
-        """Gates wait as long as their dependencies take; this bounds a run whatever happens: every node on
-        the longest chain at its full timeout (plus its last wait), applied and then deleted, plus slack."""
+        """What bounds a run whatever happens (and how long a node may wait for its dependencies): every node
+        on the longest chain at its full timeout (plus its last wait), applied and then deleted, plus slack."""
         if self.options.execution_timeout_seconds is not None:
             return self.options.execution_timeout_seconds
         longest: dict[str, int] = {}
@@ -617,18 +477,6 @@ class _Builder:
             before = max((longest[d] for d in node.dependencies if d in longest), default=0)
             longest[node_id] = before + self.options.timeout(node_id) + self.options.max_wait_seconds
         return max(longest.values(), default=0) + 15 * 60
-
-
-def _state_is(values: list[str], next_name: str | None, variable: str = node_result(NODE_RESULT.state)) -> dict[str, Any]:
-    rules = [{"Variable": variable, "StringEquals": value} for value in values]
-    rule: dict[str, Any] = rules[0] if len(rules) == 1 else {"Or": rules}
-    if next_name is not None:
-        rule = {**rule, "Next": next_name}
-    return rule
-
-
-def _csv(values: list[int]) -> str:
-    return ", ".join(str(v) for v in values)
 
 
 def _heads(block: Par) -> list[str]:
@@ -656,16 +504,9 @@ def _ordered(states: dict[str, Any], start: str) -> dict[str, Any]:
     return {name: states[name] for name in order}
 
 
-def deletion_dependencies(graph: Graph) -> dict[str, list[str]]:
-    """A node is deleted after all its dependents are gone; externalRefs are never deleted."""
-    keep = {node_id for node_id, node in graph.nodes.items() if not node.is_external}
-    return reverse({v: graph.nodes[v].dependencies for v in graph.nodes}, graph.topological_order, keep)
-
-
 def compile_state_machine(
     graph: Graph,
     *,
-    table_name: str,
     reconcile_function_arn: str,
     finalize_function_arn: str,
     options: StateMachineOptions | None = None,
@@ -674,8 +515,7 @@ def compile_state_machine(
 ) -> dict[str, Any]:
     """The ASL definition (a dict; ``json.dumps`` it) of an RGD's machine: reconcile and delete modes.
 
-    ``table_name`` is the deployed state table (the gates read it) and the ARNs the deployed functions: no
-    defaults, since a CloudFormation stack names them (:func:`kroless.operations.state_machine_definition`).
+    The ARNs are the deployed functions': no defaults, since a CloudFormation stack names them (:func:`kroless.operations.state_machine_definition`).
     ``apply_plan``/``delete_plan`` override the schedules (the benchmark compares a level-by-level one).
     """
     options = options or StateMachineOptions()
@@ -689,15 +529,11 @@ def compile_state_machine(
         raise ValueError(f"unknown state machine form {options.form!r}")
     definition = None
     if options.form != "generic":
-        builder = _Builder(graph, table_name, reconcile_function_arn, finalize_function_arn, options)
+        builder = _Builder(graph, reconcile_function_arn, finalize_function_arn, options)
         definition = builder.build(apply_plan, delete_plan)
     if definition is None or (options.form == "auto" and definition_size(definition) > DEFINITION_LIMIT):
-        builder = _Builder(graph, table_name, reconcile_function_arn, finalize_function_arn, options)
-        items = (
-            builder.generic_items(graph.topological_order, dependencies),
-            builder.generic_items(reverse_order, deletion_dependencies(graph)),
-        )
-        definition = builder.build(apply_plan, delete_plan, generic=items)
+        builder = _Builder(graph, reconcile_function_arn, finalize_function_arn, options)
+        definition = builder.build(apply_plan, delete_plan, generic=(graph.topological_order, reverse_order))
     size = definition_size(definition)
     if size > DEFINITION_LIMIT:
         raise ValueError(

@@ -4,8 +4,8 @@ Step Functions has two ways to order work: states in sequence and the branches o
 dependency graph that is *series-parallel* (no "N" ``a→c, b→c, b→d`` without ``a→d``) nests exactly into
 those two, so the execution takes exactly the critical path. The rest of a graph cannot be expressed with
 them without adding edges (a level-by-level schedule adds them all), so those parts run as one Parallel
-with one branch per chain of nodes, and a node polls the state table (a *gate*) for each dependency that is
-not its predecessor on its own chain.
+with one branch per chain of nodes, and a node's task waits (a *gate*: the task re-runs until the dependency
+is done) for each dependency that is not its predecessor on its own chain.
 
 The decomposition is the classic one for partial orders: a set of nodes is a parallel composition when its
 comparability graph is disconnected (the parts never wait for each other), a series composition when its
@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kroless.graph import Graph
 
 
 @dataclass(frozen=True)
 class Step:
-    """One node; ``gates`` are dependencies to poll for before it starts (those its position cannot imply)."""
+    """One node; ``gates`` are dependencies its task waits for (those its position cannot imply)."""
 
     id: str
     gates: tuple[str, ...] = ()
@@ -212,26 +216,40 @@ def reverse(
     """Deletion dependencies: a node waits for its dependents. Nodes outside ``keep`` (externalRefs, never
     deleted) are contracted away, their edges passing through so the order stays transitive."""
     kept = set(order) if keep is None else keep
+    dependents = _dependents(dependencies, order)
+    return {v: _kept_dependents(v, dependents, kept) for v in order if v in kept}
+
+
+def deletion_dependencies(graph: Graph, node_id: str | None = None) -> dict[str, list[str]]:
+    """A node is deleted after all its dependents are gone; externalRefs are never deleted. ``node_id``: that
+    node's entry only (what a delete task waits for)."""
+    keep = {v for v, node in graph.nodes.items() if not node.is_external}
+    dependencies = {v: graph.nodes[v].dependencies for v in graph.nodes}
+    if node_id is None:
+        return reverse(dependencies, graph.topological_order, keep)
+    return {node_id: _kept_dependents(node_id, _dependents(dependencies, graph.topological_order), keep)}
+
+
+def _dependents(dependencies: Mapping[str, Sequence[str]], order: Sequence[str]) -> dict[str, list[str]]:
     dependents: dict[str, list[str]] = {v: [] for v in order}
     for v in order:
         for d in dependencies.get(v, ()):
             if d in dependents:
                 dependents[d].append(v)
-    result: dict[str, list[str]] = {}
-    for v in order:
-        if v not in kept:
+    return dependents
+
+
+def _kept_dependents(v: str, dependents: Mapping[str, list[str]], kept: set[str]) -> list[str]:
+    found: list[str] = []
+    stack = list(dependents[v])
+    seen: set[str] = set()
+    while stack:
+        w = stack.pop(0)
+        if w in seen:
             continue
-        found: list[str] = []
-        stack = list(dependents[v])
-        seen: set[str] = set()
-        while stack:
-            w = stack.pop(0)
-            if w in seen:
-                continue
-            seen.add(w)
-            if w in kept:
-                found.append(w)
-            else:
-                stack.extend(dependents[w])
-        result[v] = found
-    return result
+        seen.add(w)
+        if w in kept:
+            found.append(w)
+        else:
+            stack.extend(dependents[w])
+    return found

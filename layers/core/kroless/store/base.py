@@ -181,6 +181,7 @@ class TableStore:
             .set("state", str(state))
             .set("updatedAt", now)
             .set_if_absent("createdAt", now)
+            .set_if_absent("uid", str(uuid.uuid4()))  # Kro's kro.run/resource-graph-definition-id
             .increment("revision")
         )
         try:
@@ -319,8 +320,11 @@ class TableStore:
         conditions: list[dict[str, Any]],
         *,
         execution: str | None | Unset = UNSET,
+        observed: bool = True,
     ) -> None:
-        """Record the outcome of reconciling ``generation`` (it becomes ``observedGeneration``).
+        """Record the outcome of reconciling ``generation`` (it becomes ``observedGeneration``). With
+        ``observed=False``, the status of a reconcile still running (its conditions say where it waits); the
+        generation is not yet observed, so whoever waits for the outcome keeps waiting.
 
         Refused with :class:`StaleGenerationError` unless ``generation`` is still the instance's
         generation: a superseded execution never overwrites what a newer one reports.
@@ -330,7 +334,7 @@ class TableStore:
             .set("state", str(state))
             .set("status", redact_secrets(status))
             .set("conditions", conditions)
-            .set("observedGeneration", generation)
+            .field("observedGeneration", generation if observed else UNSET)
             .set("updatedAt", self._now())
             .field("currentExecution", execution)
         )
@@ -513,8 +517,8 @@ class TableStore:
 
     def bump_generation(self, key: InstanceKey, reason: str, *, redrive: bool = False) -> int | None:
         """Start a new reconcile epoch: generation + 1 with the manifest unchanged (a heal). The execution
-        name carries the generation, so the heal is a distinct execution, and the state machine's gates
-        (node generation == execution generation) order it exactly like an apply. Returns the generation,
+        name carries the generation, so the heal is a distinct execution, and the reconcile tasks' dependency
+        checks (node generation == execution generation) order it exactly like an apply. Returns the generation,
         or None when the instance is gone or being deleted (nothing to heal). ``redrive``: the resync
         re-drives a stuck instance; counted (``redrives``, ``lastRedriveAt``) for its backoff until the
         instance is ACTIVE again."""

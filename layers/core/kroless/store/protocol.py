@@ -85,8 +85,9 @@ class Store(Protocol):
         conditions: list[dict[str, Any]],
         *,
         execution: str | None | Unset = UNSET,
+        observed: bool = True,
     ) -> None:
-        """Raises ``StaleGenerationError`` unless ``generation`` is still the instance's generation."""
+        """``observed=False``: a running reconcile's status. Raises ``StaleGenerationError`` unless ``generation`` is still the instance's generation."""
         ...
 
     def record_execution(self, key: InstanceKey, generation: int, execution_arn: str) -> None: ...

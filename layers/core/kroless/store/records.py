@@ -45,6 +45,7 @@ class RgdRecord:
     revision: int
     created_at: str
     updated_at: str
+    uid: str = ""  # assigned at the first registration, as the API server assigns metadata.uid
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> RgdRecord:
@@ -57,6 +58,7 @@ class RgdRecord:
             revision=item["revision"],
             created_at=item["createdAt"],
             updated_at=item["updatedAt"],
+            uid=item.get("uid", ""),
         )
 
 

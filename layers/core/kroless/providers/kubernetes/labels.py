@@ -46,8 +46,7 @@ def kro_labels(owner: Ownership) -> dict[str, str]:
     }
     if namespace:
         labels[INSTANCE_NAMESPACE] = namespace
-    # Ownership does not carry the instance's API or uid yet; use them when a later version does.
-    api_version = str(getattr(owner, "instance_api_version", "") or "")
+    api_version = owner.instance_api_version
     if api_version:
         group, _, version = api_version.rpartition("/")
         labels[INSTANCE_GROUP] = group
@@ -55,8 +54,7 @@ def kro_labels(owner: Ownership) -> dict[str, str]:
     if owner.collection_index is not None:
         labels[COLLECTION_INDEX] = str(owner.collection_index)
         labels[COLLECTION_SIZE] = str(owner.collection_size or 0)
-    for attribute, label in (("instance_kind", INSTANCE_KIND), ("instance_uid", INSTANCE_ID)):
-        value = str(getattr(owner, attribute, "") or "")
+    for value, label in ((owner.instance_kind, INSTANCE_KIND), (owner.instance_uid, INSTANCE_ID)):
         if value:
             labels[label] = value
     return labels
