@@ -15,7 +15,7 @@ from kroless.providers.base import INSTANCE_TAG
 from .conftest import OWNER, REGION, FakeReferences, manifest, synced
 from .test_core_kinds import assert_crd_status
 from .test_more_kinds import finish, round_trip
-from .test_service_kinds import role, zipped
+from .test_service_kinds import python_function, role
 
 # the kinds this file round-trips (each test below), so that a kind added to GENERIC_KINDS needs its test
 TESTED = [
@@ -129,19 +129,7 @@ def test_event_source_mapping(provider: AwsProvider, refs: FakeReferences) -> No
     """A generated id (UUID) recorded in status; a mapping not recorded yet is found by function + source."""
     lam = boto3.client("lambda", region_name=REGION)
     role(provider, refs, "worker-role", "lambda.amazonaws.com")
-    function = manifest(
-        "Function",
-        "worker",
-        {
-            "name": "worker",
-            "packageType": "Zip",
-            "code": {"zipFile": zipped("def handler(e, c):\n    return 1\n")},
-            "handler": "index.handler",
-            "runtime": "python3.12",
-            "roleRef": {"from": {"name": "worker-role"}},
-        },
-        service="lambda",
-    )
+    function = python_function("worker", "worker-role")
     refs.put(provider.apply(function, OWNER))
     queue = provider.apply(manifest("Queue", "jobs", {"queueName": "jobs"}, service="sqs"), OWNER)
     spec = {

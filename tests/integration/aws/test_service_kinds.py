@@ -86,23 +86,28 @@ def zipped(source: str) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def test_lambda_function(provider: AwsProvider, refs: FakeReferences) -> None:
-    lam = boto3.client("lambda", region_name=REGION)
-    role(provider, refs, "logic-role", "lambda.amazonaws.com")
-    function = manifest(
+def python_function(name: str, role_name: str, **spec: Any) -> dict[str, Any]:
+    """A lambda Function manifest: a zipped Python handler returning 1, run as the iam Role ``role_name``."""
+    return manifest(
         "Function",
-        "logic",
+        name,
         {
-            "name": "logic",
+            "name": name,
             "packageType": "Zip",
             "code": {"zipFile": zipped("def handler(e, c):\n    return 1\n")},
-            "environment": {"variables": {"TABLE_NAME": "items"}},
             "handler": "index.handler",
             "runtime": "python3.12",
-            "roleRef": {"from": {"name": "logic-role"}},
+            "roleRef": {"from": {"name": role_name}},
+            **spec,
         },
         service="lambda",
     )
+
+
+def test_lambda_function(provider: AwsProvider, refs: FakeReferences) -> None:
+    lam = boto3.client("lambda", region_name=REGION)
+    role(provider, refs, "logic-role", "lambda.amazonaws.com")
+    function = python_function("logic", "logic-role", environment={"variables": {"TABLE_NAME": "items"}})
     created = provider.apply(function, OWNER)
     assert_crd_status(created)
     status = created["status"]
