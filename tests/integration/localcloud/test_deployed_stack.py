@@ -132,6 +132,12 @@ SAMPLE_ARNS = {
     "KindsEmrContainers": "arn:aws:emr-containers:us-west-2:123456789012:/virtualclusters/abc",
     "KindsOrganizations": "arn:aws:organizations::123456789012:account/o-abc/210987654321",
     "KindsIam": "arn:aws:iam::123456789012:role/app",
+    # the generic engine's kinds (kroless.providers.aws.services.GENERIC_KINDS)
+    "KindsSqs": "arn:aws:sqs:us-west-2:123456789012:jobs",
+    "KindsLogs": "arn:aws:logs:us-west-2:123456789012:log-group:/workers/demo",
+    "KindsKms": "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "KindsEcr": "arn:aws:ecr:us-west-2:123456789012:repository/workers/demo",
+    "KindsSecretsmanager": "arn:aws:secretsmanager:us-west-2:123456789012:secret:app/db-AbCdEf",
 }
 
 
