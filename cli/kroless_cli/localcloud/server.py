@@ -61,9 +61,10 @@ def write_kubeconfig(state_dir: str | os.PathLike[str], kubernetes_url: str) -> 
 def running(state_dir: str | os.PathLike[str]) -> dict[str, Any] | None:
     """The running server's endpoint record, or None (a stale record of a dead process is removed)."""
     path = endpoint_file(state_dir)
-    if not path.exists():
+    try:
+        record: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:  # none, or a stopping server removed it just now
         return None
-    record: dict[str, Any] = json.loads(path.read_text())
     try:
         os.kill(int(record["pid"]), 0)
         alive = _answers(str(record["endpoint"]))  # a killed server not yet reaped still passes os.kill

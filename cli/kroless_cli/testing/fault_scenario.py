@@ -163,6 +163,18 @@ def settled(cloud: LocalCloud, manifest: dict[str, Any], timeout: float) -> str:
         time.sleep(0.05)
 
 
+def execution_stopped(cloud: LocalCloud, manifest: dict[str, Any], timeout: float) -> None:
+    """Wait until the instance's recorded execution has stopped: the instance is ERROR once "Record failure"
+    wrote it, a moment before its execution ends, and the resync leaves a running execution alone."""
+    record = cloud.store.get_instance(InstanceKey.from_manifest(manifest))
+    if record is None or record.execution is None:
+        return
+    sfn = cloud.client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while sfn.describe_execution(executionArn=record.execution)["status"] == "RUNNING" and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def converge(cloud: LocalCloud, manifest: dict[str, Any], *, timeout: float = 90, resyncs: int = 3) -> tuple[str, int]:
     """Apply ``manifest`` and wait; an instance that ends in ERROR is left to the resync, invoked as its schedule
     would (at most ``resyncs`` times). Returns the final state and the resyncs it took."""
@@ -170,6 +182,7 @@ def converge(cloud: LocalCloud, manifest: dict[str, Any], *, timeout: float = 90
     used = 0
     while state != "ACTIVE" and used < resyncs:
         used += 1
+        execution_stopped(cloud, manifest, timeout)  # as the hourly schedule finds it: "Record failure" wrote ERROR
         cloud.resync()
         state = settled(cloud, manifest, timeout)
     return state, used

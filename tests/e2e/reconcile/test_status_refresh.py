@@ -114,7 +114,8 @@ def test_a_hostname_that_arrives_after_readiness_fills_the_status(cloud: LocalCl
     arn = execution(cloud, key, 1)
     # Finalize reports the field pending and the machine waits the first refresh interval
     pending = {"error": "StatusPending", "message": "status fields waiting on data: host"}
-    assert results(cloud, arn, "Finalize") == [pending]
+    # the status is written before finalize raises, so the history may not hold its answer yet
+    assert wait_until(lambda: results(cloud, arn, "Finalize"), what="finalize's answer in the history") == [pending]
     # a refresh while the load balancer has no hostname yet finds nothing new: its Retry waits longer
     refreshed = wait_until(lambda: results(cloud, arn, "Refresh status"), what="a first status refresh")
     assert refreshed[0] == pending
