@@ -62,7 +62,7 @@ def prepare(target: Target, documents: list[Document], namespace: str | None = N
         try:
             if is_rgd(document):
                 # compiled with the registered RGDs and the files' others: an RGD may use the API of one beside it
-                graph = target.registry._compile_all(document.name, rgds)[document.name]
+                graph = target.registry.compile_with_registered(document.name, rgds)[document.name]
                 graphs[(graph.instance_api_version, graph.kind)] = graph
                 prepared.append(Prepared(document, document.body, graph))
                 continue

@@ -21,9 +21,10 @@ class RGDRegistry:
         self.store = store
         self._graphs: dict[str, tuple[str, Graph]] = {}  # name -> (content hash, graph)
 
-    def _compile_all(self, name: str, extra: list[Document] | None = None) -> dict[str, Graph]:
-        """Every registered RGD compiled (and ``extra``), each with the others' APIs known; raises the problem
-        of RGD ``name`` only. Another RGD that no longer compiles (registered before kroless checked what it
+    def compile_with_registered(self, name: str, extra: list[Document] | None = None) -> dict[str, Graph]:
+        """Every registered RGD compiled (and ``extra``, which replaces a registered RGD of the same name), each
+        with the others' APIs known; raises the problem of RGD ``name`` only (the CLI's dry-run and diff use it
+        to check several RGDs of one file together). Another RGD that no longer compiles (registered before kroless checked what it
         now checks) fails its own instances, not every RGD's."""
         replaced = {d.name for d in extra or []}
         documents = [
@@ -38,7 +39,7 @@ class RGDRegistry:
     def validate(self, document: dict[str, Any], *, file: str = "<rgd>") -> Graph:
         """Compile an RGD with every registered RGD's API known; nothing is stored."""
         name = (document.get("metadata") or {}).get("name", "")
-        return self._compile_all(name, [Document(body=document, file=file)])[name]
+        return self.compile_with_registered(name, [Document(body=document, file=file)])[name]
 
     def register(self, document: dict[str, Any], *, file: str = "<rgd>") -> Graph:
         """Validate and store an RGD with its compiled summary; returns the graph."""
@@ -66,7 +67,7 @@ class RGDRegistry:
         cached = self._graphs.get(name)
         if cached is None or cached[0] != record.content_hash:
             hashes = {r.name: r.content_hash for r in self.store.list_rgds()}
-            for graph_name, graph in self._compile_all(name).items():
+            for graph_name, graph in self.compile_with_registered(name).items():
                 self._graphs[graph_name] = (hashes.get(graph_name, ""), graph)
         return self._graphs[name][1]
 
