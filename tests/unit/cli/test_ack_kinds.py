@@ -27,16 +27,21 @@ BUCKET: dict[str, Any] = {
 }
 
 
-def vpc(**spec: Any) -> dict[str, Any]:
+def ack_resource(rid: str, service: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A resource of the RGD: an ACK ``kind`` of ``service`` named after the instance."""
     return {
-        "id": "vpc",
+        "id": rid,
         "template": {
-            "apiVersion": "ec2.services.k8s.aws/v1alpha1",
-            "kind": "VPC",
+            "apiVersion": f"{service}.services.k8s.aws/v1alpha1",
+            "kind": kind,
             "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"cidrBlocks": ["10.0.0.0/16"], **spec},
+            "spec": spec,
         },
     }
+
+
+def vpc(**spec: Any) -> dict[str, Any]:
+    return ack_resource("vpc", "ec2", "VPC", {"cidrBlocks": ["10.0.0.0/16"], **spec})
 
 
 def rgd(*resources: dict[str, Any], status: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -112,15 +117,7 @@ def test_an_ack_field_kroless_does_not_handle_yet_is_refused_with_the_fields_it_
 
 
 def queue(**spec: Any) -> dict[str, Any]:
-    return {
-        "id": "queue",
-        "template": {
-            "apiVersion": "sqs.services.k8s.aws/v1alpha1",
-            "kind": "Queue",
-            "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"queueName": "${schema.spec.name}", **spec},
-        },
-    }
+    return ack_resource("queue", "sqs", "Queue", {"queueName": "${schema.spec.name}", **spec})
 
 
 def test_a_generic_kinds_status_is_typed_from_its_crd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -189,15 +186,7 @@ def test_the_type_of_an_unserved_kinds_field_is_known_too() -> None:
 
 
 def stream() -> dict[str, Any]:
-    return {
-        "id": "stream",
-        "template": {
-            "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
-            "kind": "Stream",
-            "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"name": "${schema.spec.name}"},
-        },
-    }
+    return ack_resource("stream", "kinesis", "Stream", {"name": "${schema.spec.name}"})
 
 
 def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
