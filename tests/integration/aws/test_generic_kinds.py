@@ -71,8 +71,8 @@ def test_log_group(provider: AwsProvider) -> None:
     assert [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]] == ["/app/orders-other"]
 
 
-def test_key_rotation_turned_on_and_off(provider: AwsProvider, refs: FakeReferences) -> None:
-    """``enableKeyRotation`` (ACK's custom update): Enable/DisableKeyRotation on the same key."""
+def test_key_rotation_and_policy_changed_in_place(provider: AwsProvider, refs: FakeReferences) -> None:
+    """``enableKeyRotation`` and ``policy`` (ACK's custom update): Enable/DisableKeyRotation, PutKeyPolicy on the same key."""
     kms = boto3.client("kms", region_name=REGION)
     key = manifest("Key", "rotated", {"description": "rotated", "enableKeyRotation": True}, service="kms")
     created = provider.apply(key, OWNER)
@@ -83,6 +83,15 @@ def test_key_rotation_turned_on_and_off(provider: AwsProvider, refs: FakeReferen
     updated = provider.apply(key, OWNER)
     assert updated["status"]["keyID"] == key_id and synced(updated) == "True"
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is False
+    assert len(kms.list_keys()["Keys"]) == 1
+    # the key policy (PutKeyPolicy), given at create and changed in place
+    for principal in ("arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/admin"):
+        statement = {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}
+        key["spec"]["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        assert synced(provider.apply(key, OWNER)) == "True"
+        policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        assert policy["Statement"][0]["Principal"] == {"AWS": principal}
+        assert synced(provider.apply(key, OWNER)) == "True"  # applied again: nothing differs
     assert len(kms.list_keys()["Keys"]) == 1
     finish(provider, key)
 
