@@ -129,9 +129,11 @@ def live(account: Account) -> dict[str, Any]:
         "functions": [
             f["FunctionName"] for f in lam.list_functions()["Functions"] if f["FunctionName"].startswith("orders")
         ],
-        "mappings": lam.list_event_source_mappings(FunctionName="orders-worker")["EventSourceMappings"]
-        if any(f["FunctionName"] == "orders-worker" for f in lam.list_functions()["Functions"])
-        else [],
+        "mappings": [
+            m["UUID"]
+            for m in lam.list_event_source_mappings()["EventSourceMappings"]
+            if m["EventSourceArn"].endswith(":orders-jobs")
+        ],
         "roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("orders")],
         "keys": [
             k["KeyId"]
