@@ -3,7 +3,7 @@
 Measured gaps (``NotImplementedError`` / "not yet implemented" in moto 5.2.5): ElastiCache serverless
 caches (Create/Describe/Modify/DeleteServerlessCache), ElastiCache Modify/DeleteCacheSubnetGroup,
 ElastiCache ModifyCacheCluster, API Gateway v2 UpdateStage and GetAuthorizers, EKS access entries (and their
-access policies), pod identity associations and add-ons; and bugs: RDS
+access policies), pod identity associations and add-ons, CloudWatch Logs AssociateKmsKey; and bugs: RDS
 ModifyDBSubnetGroup removes the group from moto's store (it pops it and never puts it back), EC2
 DescribeNatGateways ignores ``tag:`` filters (every NAT gateway matches), ElastiCache
 DeleteCacheCluster leaves the cluster "deleting" for ever (here it goes after ``delete_after``). :func:`install` adds them to moto's ElastiCache
@@ -217,6 +217,7 @@ def install() -> None:
     _fix_nat_gateway_tag_filters()
     _add_apigatewayv2()
     _add_eks()
+    _add_logs_kms_key()
     ElastiCacheResponse.delete_cache_cluster = delete_cache_cluster  # type: ignore[method-assign]
     ElastiCacheResponse.describe_cache_clusters = describe_cache_clusters_purged  # type: ignore[method-assign]
     ElastiCacheResponse.modify_cache_cluster = modify_cache_cluster  # type: ignore[attr-defined]
@@ -283,6 +284,21 @@ def _add_apigatewayv2() -> None:
 
     ApiGatewayV2Response.update_stage = update_stage  # type: ignore[attr-defined]
     ApiGatewayV2Response.get_authorizers = get_authorizers  # type: ignore[attr-defined]
+
+
+def _add_logs_kms_key() -> None:
+    """AssociateKmsKey: the log group's ``kmsKeyId`` (which DescribeLogGroups already echoes) replaced."""
+    from moto.logs.exceptions import ResourceNotFoundException
+    from moto.logs.responses import LogsResponse
+
+    def associate_kms_key(self: Any) -> str:
+        group = self.logs_backend.groups.get(self._get_param("logGroupName"))
+        if group is None:
+            raise ResourceNotFoundException()
+        group.kms_key_id = self._get_param("kmsKeyId")
+        return ""
+
+    LogsResponse.associate_kms_key = associate_kms_key  # type: ignore[attr-defined]
 
 
 def _fix_nat_gateway_tag_filters() -> None:

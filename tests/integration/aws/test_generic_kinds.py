@@ -6,6 +6,9 @@ These kinds have no hand table entry: generator.yaml + the CRD + botocore's mode
 
 from __future__ import annotations
 
+import copy
+import json
+
 import boto3
 
 from kroless.providers.aws import AwsProvider, kinds
@@ -68,6 +71,47 @@ def test_log_group(provider: AwsProvider) -> None:
     assert [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]] == ["/app/orders-other"]
 
 
+def test_key_rotation_and_policy_changed_in_place(provider: AwsProvider, refs: FakeReferences) -> None:
+    """``enableKeyRotation`` and ``policy`` (ACK's custom update): Enable/DisableKeyRotation, PutKeyPolicy on the same key."""
+    kms = boto3.client("kms", region_name=REGION)
+    key = manifest("Key", "rotated", {"description": "rotated", "enableKeyRotation": True}, service="kms")
+    created = provider.apply(key, OWNER)
+    key_id = created["status"]["keyID"]
+    refs.put(created)  # what the runtime records: a key is found by the id in its status
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    key["spec"]["enableKeyRotation"] = False
+    updated = provider.apply(key, OWNER)
+    assert updated["status"]["keyID"] == key_id and synced(updated) == "True"
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is False
+    assert len(kms.list_keys()["Keys"]) == 1
+    # the key policy (PutKeyPolicy), given at create and changed in place
+    for principal in ("arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/admin"):
+        statement = {"Sid": "admin", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}
+        key["spec"]["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        assert synced(provider.apply(key, OWNER)) == "True"
+        policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+        assert policy["Statement"][0]["Principal"] == {"AWS": principal}
+        assert synced(provider.apply(key, OWNER)) == "True"  # applied again: nothing differs
+    assert len(kms.list_keys()["Keys"]) == 1
+    finish(provider, key)
+
+
+def test_log_group_key_changed_in_place(provider: AwsProvider, refs: FakeReferences) -> None:
+    """``kmsKeyID`` (ACK's custom update): AssociateKmsKey gives the same log group another key."""
+    kms, logs = (boto3.client(s, region_name=REGION) for s in ("kms", "logs"))
+    first, second = (kms.create_key(Description=d)["KeyMetadata"]["Arn"] for d in ("first", "second"))
+    group = manifest("LogGroup", "enc", {"name": "/app/enc", "kmsKeyID": first}, service="cloudwatchlogs")
+    created = provider.apply(group, OWNER)
+    group["spec"]["kmsKeyID"] = second
+    updated = provider.apply(group, OWNER)
+    assert synced(updated) == "True"
+    assert updated["status"]["ackResourceMetadata"] == created["status"]["ackResourceMetadata"]
+    [described] = logs.describe_log_groups(logGroupNamePrefix="/app/enc")["logGroups"]
+    assert described["kmsKeyId"] == second
+    assert provider.apply(group, OWNER)["status"]["conditions"] == updated["status"]["conditions"]
+    finish(provider, group)
+
+
 def test_key_referenced_by_log_group(provider: AwsProvider, refs: FakeReferences) -> None:
     kms = boto3.client("kms", region_name=REGION)
     key = manifest(
@@ -103,6 +147,14 @@ def test_repository(provider: AwsProvider) -> None:
     assert described["imageTagMutability"] == "IMMUTABLE"
     assert created["status"]["repositoryURI"] == described["repositoryUri"]
     assert ecr.get_lifecycle_policy(repositoryName="team/images")["lifecyclePolicyText"] == policy
+    # the repository policy (SetRepositoryPolicy), set and then changed in place
+    for principal in ("arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/ci"):
+        pull = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": ["ecr:BatchGetImage"]}
+        repo["spec"]["policy"] = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "pull", **pull}]})
+        assert synced(provider.apply(repo, OWNER)) == "True"
+        text = ecr.get_repository_policy(repositoryName="team/images")["policyText"]
+        assert json.loads(text)["Statement"][0]["Principal"] == {"AWS": principal}
+        assert synced(provider.apply(repo, OWNER)) == "True"  # applied again: nothing differs (no update loop)
     finish(provider, repo)
     assert ecr.describe_repositories()["repositories"] == []
 
@@ -116,8 +168,13 @@ def test_secret(provider: AwsProvider, refs: FakeReferences) -> None:
         {"name": "app/db", "description": "v1", "secretString": {"name": "db", "key": "password"}},
         service="secretsmanager",
     )
+    # versionID is the create's VersionId (DescribeSecret does not name the current version): kept, as ACK keeps
+    # it in status, from the object the runtime records
+    refs.put(provider.apply(copy.deepcopy(secret), OWNER))
     created, updated = round_trip(provider, secret, {"description": "v2"})
     assert created["status"]["id"] == created["status"]["ackResourceMetadata"]["arn"]
+    stages = sm.describe_secret(SecretId="app/db")["VersionIdsToStages"]
+    assert stages[created["status"]["versionID"]] == ["AWSCURRENT"]
     assert sm.get_secret_value(SecretId="app/db")["SecretString"] == "hunter2"
     assert sm.describe_secret(SecretId="app/db")["Description"] == "v2"
     assert "hunter2" not in str(updated)  # the value stays a reference in what kroless records

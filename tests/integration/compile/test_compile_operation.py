@@ -171,6 +171,38 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_create
     assert "kroless supports no kinesis kind; it supports kinds of acm, apigatewayv2, cloudwatchlogs, dynamodb, ec2" in str(reported.value)
 
 
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (  # in ACK's CRD, not handled by kroless's provider
+            {"name": "${schema.spec.name}", "requestPayment": {"payer": "Requester"}},
+            'spec.requestPayment: failed to build resource "bucket": ACK field spec.requestPayment of Bucket '
+            "(s3.services.k8s.aws/v1alpha1) is not supported by kroless yet",
+        ),
+        (  # not in ACK's CRD: Kro's text, with the nearest field
+            {"name": "${schema.spec.name}", "versionning": {"status": "Enabled"}},
+            'spec.versionning: failed to build resource "bucket": failed to extract CEL expressions from schema for '
+            "resource bucket: error getting field schema for path spec.versionning: schema not found for field "
+            'versionning (did you mean "versioning"?)',
+        ),
+    ],
+)
+def test_an_ack_field_kroless_cannot_set_is_refused_before_anything_is_created(
+    aws: None, spec: dict[str, Any], expected: str
+) -> None:
+    services = deployed(deployment_settings())
+    manifest = rgd_document("buckets", ["a"], {"a": []}).body
+    bucket = {"apiVersion": "s3.services.k8s.aws/v1alpha1", "kind": "Bucket", "metadata": {"name": "b"}, "spec": spec}
+    manifest["spec"]["resources"].append({"id": "bucket", "template": bucket})
+    with pytest.raises(KrolessError):
+        operations.apply_rgd(services, manifest, event_id="event-6")
+    assert services.sfn.list_state_machines()["stateMachines"] == []
+    assert services.store.get_rgd("buckets") is None
+    with pytest.raises(KrolessError) as reported:
+        wait_registered(services.store, manifest, "event-6", timeout=30)
+    assert str(reported.value).startswith(f'resourcegraphdefinition "buckets": {expected}')
+
+
 def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> None:
     """An RGD stored before kroless checked ACK kinds (here one using kinesis Stream, which the provider does not serve)
     no longer compiles: its own instances fail with the reason, every other RGD keeps working."""

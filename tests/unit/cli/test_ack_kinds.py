@@ -4,6 +4,8 @@ installed, and refused when kroless cannot run them."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +27,21 @@ BUCKET: dict[str, Any] = {
 }
 
 
-def vpc(**spec: Any) -> dict[str, Any]:
+def ack_resource(rid: str, service: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A resource of the RGD: an ACK ``kind`` of ``service`` named after the instance."""
     return {
-        "id": "vpc",
+        "id": rid,
         "template": {
-            "apiVersion": "ec2.services.k8s.aws/v1alpha1",
-            "kind": "VPC",
+            "apiVersion": f"{service}.services.k8s.aws/v1alpha1",
+            "kind": kind,
             "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"cidrBlocks": ["10.0.0.0/16"], **spec},
+            "spec": spec,
         },
     }
+
+
+def vpc(**spec: Any) -> dict[str, Any]:
+    return ack_resource("vpc", "ec2", "VPC", {"cidrBlocks": ["10.0.0.0/16"], **spec})
 
 
 def rgd(*resources: dict[str, Any], status: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -88,8 +95,62 @@ def test_a_misspelled_ack_field_is_refused_naming_it(tmp_path: Path, capsys: pyt
     line = error_line(tmp_path, capsys, rgd(bucket))
     assert line.endswith(
         'store: spec.versionning: failed to build resource "bucket": failed to extract CEL expressions from schema '
-        "for resource bucket: error getting field schema for path spec.versionning: schema not found for field versionning"
+        "for resource bucket: error getting field schema for path spec.versionning: schema not found for field "
+        'versionning (did you mean "versioning"?)'  # Kro's text, then the nearest fields the CRD has
     )
+
+
+def test_an_ack_field_kroless_does_not_handle_yet_is_refused_with_the_fields_it_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """requestPayment is in ACK's Bucket CRD (Kro would accept it) but kroless's provider cannot set it: refused
+    when validated, not while reconciling."""
+    bucket = json.loads(json.dumps(BUCKET))
+    bucket["template"]["spec"]["requestPayment"] = {"payer": "Requester"}
+    line = error_line(tmp_path, capsys, rgd(bucket))
+    assert (
+        'store: spec.requestPayment: failed to build resource "bucket": ACK field spec.requestPayment of Bucket '
+        "(s3.services.k8s.aws/v1alpha1) is not supported by kroless yet (its AWS provider cannot set it); the Bucket "
+        "fields kroless supports: accelerate, acl, cors, " in line
+    )
+    assert ", tagging, versioning, website" in line
+
+
+def queue(**spec: Any) -> dict[str, Any]:
+    return ack_resource("queue", "sqs", "Queue", {"queueName": "${schema.spec.name}", **spec})
+
+
+def test_a_generic_kinds_status_is_typed_from_its_crd(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """sqs Queue (served by the generic engine): ${queue.status.queueURL} is a string, in the instance's status
+    schema and where a template needs another type."""
+    code, out, err = validate(tmp_path, capsys, rgd(queue(), status={"url": "${queue.status.queueURL}"}), "schema", "-o", "json")
+    assert (code, err) == (0, "")
+    status = json.loads(out)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["status"]
+    assert status["properties"]["url"] == {"type": "string"}
+    line = error_line(tmp_path, capsys, rgd(queue(), vpc(enableDNSSupport="${queue.status.queueURL}")))
+    assert line.endswith(
+        'spec.enableDNSSupport: failed to validate resource "vpc": type mismatch in resource "vpc" at path '
+        '"spec.enableDNSSupport": expression "queue.status.queueURL" returns type "string" but expected '
+        '"bool": type kind mismatch: got "string", expected "bool"'
+    )
+
+
+KROLESS = str(Path(sys.executable).parent / "kroless")  # the console script pip installed beside this Python
+
+
+def test_validate_exits_1_for_an_unsupported_kind_and_for_an_unknown_field(tmp_path: Path) -> None:
+    """The installed `kroless` command, as a user runs it: exit code 1, the file, resource, field and alternatives."""
+    cases = {
+        "kind.yaml": (rgd(BUCKET, stream()), 'failed to build resource "stream": ACK kind "Stream"'),
+        "field.yaml": (rgd(queue(visibilityTimeut="30")), 'schema not found for field visibilityTimeut (did you mean "visibilityTimeout"?)'),
+    }
+    for file, (document, expected) in cases.items():
+        path = tmp_path / file
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+        done = subprocess.run([KROLESS, "validate", "-f", str(path)], capture_output=True, text=True)
+        assert (done.returncode, done.stdout) == (1, ""), done.stderr
+        assert done.stderr.startswith(f"{path}: store: ") and expected in done.stderr
+        assert "Traceback" not in done.stderr
 
 
 def test_a_string_where_the_crd_has_a_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,15 +186,7 @@ def test_the_type_of_an_unserved_kinds_field_is_known_too() -> None:
 
 
 def stream() -> dict[str, Any]:
-    return {
-        "id": "stream",
-        "template": {
-            "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
-            "kind": "Stream",
-            "metadata": {"name": "${schema.spec.name}"},
-            "spec": {"name": "${schema.spec.name}"},
-        },
-    }
+    return ack_resource("stream", "kinesis", "Stream", {"name": "${schema.spec.name}"})
 
 
 def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(

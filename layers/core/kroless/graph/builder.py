@@ -29,7 +29,13 @@ from kroless.graph.graph import (
     NodeType,
 )
 from kroless.graph.inspect import Inspection, compile_checked, inspect_expression
-from kroless.graph.kinds import KindInfo, KindRegistry, split_api_version, validate_api_version
+from kroless.graph.kinds import (
+    KindInfo,
+    KindRegistry,
+    split_api_version,
+    unserved_ack_field,
+    validate_api_version,
+)
 from kroless.graph.parser import (
     FieldExpression,
     parse_condition_expressions,
@@ -94,6 +100,10 @@ def _build_node(
         raise _fail(f"failed to get schema for resource {rid}", err, resource_id=rid) from None
     if info.unserved:
         raise GraphError(info.unserved, resource_id=rid, path="kind")
+    if resource.template is not None:
+        unserved_field = unserved_ack_field(obj["apiVersion"], obj["kind"], obj.get("spec"))
+        if unserved_field is not None:
+            raise GraphError(unserved_field[1], resource_id=rid, path=f"spec.{unserved_field[0]}")
     external = resource.external_ref is not None
     external_collection = external and resource.external_ref is not None and (
         resource.external_ref.metadata.selector is not None

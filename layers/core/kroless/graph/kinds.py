@@ -128,6 +128,26 @@ def _unserved(found: AckKind) -> str | None:
     )
 
 
+def unserved_ack_field(api_version: str, kind: str, spec: Any) -> tuple[str, str] | None:
+    """(field, why) for the first top-level field of an ACK template's ``spec`` that ACK's CRD has but kroless's
+    AWS provider does not handle yet (it would refuse the template while reconciling), else None. Fields the CRD
+    lacks are left to Kro's own schema check."""
+    found = ack_kind(api_version, kind)
+    if found is None or not isinstance(spec, dict):
+        return None
+    from kroless.providers.served import ack_fields_served
+
+    served = ack_fields_served(found.service, found.kind)
+    crd_fields = ((ack_schema(api_version, kind) or {}).get("properties", {}).get("spec") or {}).get("properties", {})
+    unserved = sorted(f for f in spec if f in crd_fields and f not in served)
+    if not served or not unserved:
+        return None
+    return unserved[0], (
+        f'ACK field spec.{unserved[0]} of {found.kind} ({found.api_version}) is not supported by kroless yet (its AWS '
+        f"provider cannot set it); the {found.kind} fields kroless supports: {', '.join(sorted(served))}"
+    )
+
+
 def _ack_alternatives(api_version: str, kind: str) -> str:
     """What to use instead of an apiVersion/kind ACK does not define: the same kind in ACK's version, a close
     spelling, and the kinds kroless supports in that service (or the services it supports)."""

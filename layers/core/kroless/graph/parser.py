@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -238,7 +239,10 @@ def _field_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
     items = schema.get("items")
     if isinstance(items, dict):
         return _field_schema(items, name)
-    raise GraphError(f"schema not found for field {name}")
+    # Kro's text; kroless adds the nearest field names the schema has, as kubectl's "did you mean"
+    close = difflib.get_close_matches(name, sorted(properties), n=3, cutoff=0.6)
+    hint = " (did you mean " + " or ".join(f'"{c}"' for c in close) + "?)" if close else ""
+    raise GraphError(f"schema not found for field {name}{hint}")
 
 
 def _mismatch(expected: list[str], path: str, got: str) -> GraphError:

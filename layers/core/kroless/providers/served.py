@@ -29,3 +29,18 @@ def ack_kind_served(service: str, kind: str) -> bool:
 def served_ack_kinds(service: str | None = None) -> list[tuple[str, str]]:
     """(service, kind) of every ACK kind kroless serves (or of one service's), sorted."""
     return sorted(k for k in _served() if service is None or k[0] == service)
+
+
+@cache
+def ack_fields_served(service: str, kind: str) -> frozenset[str]:
+    """The top-level spec fields kroless's AWS provider takes for a served ACK kind (empty: not served).
+
+    The same answer the provider gives when it applies a template (``accepted_fields``), asked when an RGD is
+    compiled so that a field it would refuse is refused before anything is created. Reads botocore's model of
+    the kind's service (the only question here that imports the AWS SDK).
+    """
+    from kroless.providers.aws import catalog
+    from kroless.providers.aws.provider import accepted_fields
+
+    entry = catalog.lookup(service, kind)
+    return frozenset(accepted_fields(entry)) if entry is not None else frozenset()

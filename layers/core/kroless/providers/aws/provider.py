@@ -651,7 +651,8 @@ class _Operation:
             old = self._attribute_value(field, current)
             if old:
                 self.call(attribute.unset, old=old, current=current)
-        self.call(attribute.set, value=value, current=current or {})
+        call = attribute.off if attribute.off is not None and value is False else attribute.set
+        self.call(call, value=value, current=current or {})
 
     def _desired_members(self, field: str) -> list[Any]:
         members = self.kind.members[field]

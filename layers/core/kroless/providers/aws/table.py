@@ -77,6 +77,7 @@ class Attribute:
     set: Call
     get: Call | None = None
     unset: Call | None = None  # called with {old} before set when a value is replaced (detach IGW)
+    off: Call | None = None  # called instead of ``set`` for a false value (KMS DisableKeyRotation)
     member: str = ""  # the set operation's input member whose shape converts the value
     # the value is a list of items the API merges into its own (ELBv2 attributes: ModifyLoadBalancerAttributes
     # changes the keys given, DescribeLoadBalancerAttributes lists them all): compared as a subset

@@ -1,7 +1,8 @@
 """ECR Repository: listed by name (DescribeRepositories); settings changed by their own Put calls.
 
 ACK (ecr-controller generator.yaml) updates through custom code (customUpdateRepository); kroless does the
-image tag mutability, scanning configuration and lifecycle policy here.
+image tag mutability, scanning configuration, lifecycle policy and repository policy (``policy``, from
+SetRepositoryPolicy's PolicyText as generator.yaml says) here.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def adjust(kind: Kind, source: Source) -> Kind:
                 set=Call("PutLifecyclePolicy", {**_ON, "lifecyclePolicyText": "{value}"}),
                 get=Call("GetLifecyclePolicy", _ON, "lifecyclePolicyText"),
             ),
+            "policy": Attribute(
+                set=Call("SetRepositoryPolicy", {**_ON, "policyText": "{value}"}),
+                get=Call("GetRepositoryPolicy", _ON, "policyText"),
+            ),
         },
-        not_found=(*kind.not_found, "LifecyclePolicyNotFoundException"),
+        not_found=(*kind.not_found, "LifecyclePolicyNotFoundException", "RepositoryPolicyNotFoundException"),
     )

@@ -2,7 +2,8 @@
 
 ACK (cloudwatchlogs-controller generator.yaml): ``retentionDays`` comes from PutRetentionPolicy, and the status
 fields from DescribeLogGroups; ACK updates through custom code (customUpdateLogGroup), of which kroless does the
-retention here (kmsKeyID and subscriptionFilters changes are not done yet: they are refused as immutable).
+retention and the KMS key (AssociateKmsKey, which replaces the key) here; ``subscriptionFilters`` changes are not
+done yet (refused as immutable).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def adjust(kind: Kind, source: Source) -> Kind:
         set=Call("PutRetentionPolicy", {"logGroupName": "{name}", "retentionInDays": "{value}"}),
         unset=Call("DeleteRetentionPolicy", {"logGroupName": "{name}"}),
     )
+    key = Attribute(set=Call("AssociateKmsKey", {"logGroupName": "{name}", "kmsKeyId": "{value}"}))
     return dataclasses.replace(
-        kind, attributes={"retentionDays": retention}, observe={"retentionDays": "retentionInDays"}
+        kind,
+        attributes={"retentionDays": retention, "kmsKeyID": key},
+        observe={"retentionDays": "retentionInDays", "kmsKeyID": "kmsKeyId"},
     )

@@ -26,4 +26,7 @@ def adjust(kind: Kind, source: Source) -> Kind:
         delete=Call("DeleteSecret", {**_ON, "ForceDeleteWithoutRecovery": True}),
         updates=tuple(dataclasses.replace(u, params=_ON) for u in kind.updates),
         status_paths={"id": "ARN"},
+        # ACK's versionID is the VersionId of the create (or of the latest secret value written); DescribeSecret
+        # lists versions only as a map of stages
+        receipt={"versionID": "VersionId"},
     )
