@@ -104,11 +104,7 @@ SCENARIOS: dict[str, tuple[str, str | None]] = {
         "and the conditions InstanceManaged, GraphResolved, ResourcesReady, Ready (kro-reference 6.15, 5.x), as kroless's do",
     ),
     # its files name the default namespace (delete ref, ConfigMap asserts), as Kro's chainsaw run uses it
-    "check-deletion-policy": (
-        "default",
-        "kroless does not implement resources[].deletionPolicy (Delete/Detach): registering rgd.yaml fails with "
-        'spec.resources[0].deletionPolicy: unknown field "deletionPolicy"',
-    ),
+    "check-deletion-policy": ("default", None),
     "check-non-blocking-rgd": ("chainsaw-non-blocking", None),
     "check-required-default-interactions": ("chainsaw-required-default", None),
     "cel-random-namespaced-function": ("chainsaw-cel-random", None),
