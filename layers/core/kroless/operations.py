@@ -277,10 +277,12 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
         services.reconciler.refresh_observed(key, generation)
         result = finalize_instance(services.reconciler, key, generation)
         return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
-    if task.mode == "delete":
+    if task.mode == "delete" or instance.deletion_requested:
         if task.error is not None:
-            result = finalize_instance(services.reconciler, key, generation, deleting=True)
-            services.emit(INSTANCE_FAILED, {**summary, "error": cause})
+            # a deletion that stopped stays DELETING with Kro's "deletion blocked: <why>" (ResourcesReady and
+            # Ready Unknown); the resync starts it again (kroless.drift.redrive)
+            result = finalize_instance(services.reconciler, key, generation, deleting=True, failure=cause or None)
+            services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": cause})
             return {"state": result["state"]}
         state = services.reconciler.load(key)
         leftover = services.reconciler.prune_removed(state) if state else []  # resources the RGD dropped since
