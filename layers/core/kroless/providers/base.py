@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from kroless.errors import KrolessError, TerminalError
 
@@ -145,6 +145,7 @@ class Provider(Protocol):
         """
 
 
+@runtime_checkable
 class Releasing(Provider, Protocol):
     """A provider that can let go of an object it keeps in place (Kro's deletionPolicy Detach); one that
     cannot (AWS kinds: their ownership is in tags and the state table) leaves the object as it is."""

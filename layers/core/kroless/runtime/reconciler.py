@@ -28,6 +28,7 @@ from kroless.providers.base import (
     NotReadyError,
     ObjectRef,
     Ownership,
+    Releasing,
     deletion_policy,
 )
 from kroless.providers.identity import identifiers, physical_id
@@ -412,9 +413,8 @@ class Reconciler:
         policy = deletion_policy(manifest)
         if policy == DeletionPolicy.DELETE:
             return bool(provider.delete(manifest, owner))
-        release = getattr(provider, "release", None)  # kroless.providers.base.Releasing
-        if policy == DeletionPolicy.DETACH and release is not None:
-            release(manifest, owner)
+        if policy == DeletionPolicy.DETACH and isinstance(provider, Releasing):
+            provider.release(manifest, owner)
         return True
 
     def delete_node(self, key: InstanceKey, generation: int, node_id: str) -> NodeOutcome:
