@@ -103,6 +103,9 @@ class ExternalRef(_Strict):
 # Kro's resources[].deletionPolicy (api/v1alpha1 DeletionPolicy, test/e2e/chainsaw/check-deletion-policy @42814f8):
 # Delete (the default) or Detach (released: left in place with Kro's labels and annotations stripped)
 DELETION_POLICIES = ("Delete", "Detach")
+# Kro stamps a resource's Detach on the object, where its teardown and prune read it (pkg/metadata/release.go
+# DeletionPolicyOf @f93eb54); Delete is the annotation's absence.
+KRO_DELETION_POLICY_ANNOTATION = "kro.run/deletion-policy"
 
 
 class Resource(_Strict):

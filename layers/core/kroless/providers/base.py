@@ -14,12 +14,10 @@ from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from kroless.errors import KrolessError, TerminalError
+from kroless.model.rgd import KRO_DELETION_POLICY_ANNOTATION
 
 ADOPT_ANNOTATION = "kroless.dev/adopt"
 DELETION_POLICY_ANNOTATION = "kroless.dev/deletion-policy"
-# Kro stamps a resource's deletionPolicy on the object, where its teardown and prune read it
-# (pkg/metadata/release.go DeletionPolicyOf @f93eb54): only Detach is written, Delete is its absence.
-KRO_DELETION_POLICY_ANNOTATION = "kro.run/deletion-policy"
 INSTANCE_TAG = "kroless:instance"
 NODE_TAG = "kroless:node"
 

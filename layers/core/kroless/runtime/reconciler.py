@@ -23,7 +23,6 @@ from kroless.errors import KrolessError, is_retriable
 from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
-    KRO_DELETION_POLICY_ANNOTATION,
     DeletionPolicy,
     NotReadyError,
     ObjectRef,
@@ -219,9 +218,6 @@ class Reconciler:
         metadata = manifest.setdefault("metadata", {})
         if node.namespaced and not metadata.get("namespace") and not state.key.cluster_scoped:
             metadata["namespace"] = state.key.namespace
-        if node.deletion_policy == DeletionPolicy.DETACH and not node.is_external:
-            # on the object, where deleting and pruning read it (Kro stamps it so; Delete is its absence)
-            metadata["annotations"] = {**(metadata.get("annotations") or {}), KRO_DELETION_POLICY_ANNOTATION: node.deletion_policy}
         return manifest
 
     def _apply(self, state: InstancePass, manifest: dict[str, Any], owner: Ownership) -> dict[str, Any]:
