@@ -266,3 +266,39 @@ def wait_for_execution(cloud: LocalCloud, key: InstanceKey, timeout: float = 60)
                 return cloud.store.get_instance(key)
         time.sleep(0.1)
     raise AssertionError(f"no execution of {key} ended within {timeout} s")
+
+
+def test_an_instance_stuck_deleting_is_re_driven_by_the_resync(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delete task that dies leaves the instance DELETING with its delete execution FAILED; the resync starts a
+    new delete execution (a new generation, as a re-drive counted for the backoff) and the instance goes, with its
+    objects. Kro requeues a failed deletion like any failed reconcile."""
+    assert cloud.apply(instance("leaving"))["state"] == "ACTIVE"
+    crashed: list[str] = []
+    original = Reconciler.delete_node
+
+    def delete_node(self: Reconciler, key: InstanceKey, generation: int, node_id: str) -> Any:
+        if key.name == "leaving" and not crashed:
+            crashed.append(node_id)
+            raise RuntimeError("simulated crash of the delete task")
+        return original(self, key, generation, node_id)
+
+    monkeypatch.setattr(Reconciler, "delete_node", delete_node)
+    key = InstanceKey.from_manifest(instance("leaving"))
+    cloud.put("Instance Deleted", instance("leaving"))
+    cloud.settle()  # the deletion is requested and its execution started
+    record = wait_for_execution(cloud, key)
+    assert crashed and record.state == "DELETING" and record.deletion_requested, record
+    ready = next(c for c in record.conditions if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("Unknown", "UnderDeletion"), ready
+    assert ready["message"].startswith("deletion blocked: ") and "simulated crash of the delete task" in ready["message"]
+    assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "leaving-config", "default") is not None
+
+    [redrive] = redrives_of(cloud.resync(), "leaving")
+    assert redrive["redrive"] == "started" and redrive["state"] == "DELETING" and redrive["lastExecution"] == "FAILED", redrive
+    assert redrive["generation"] == record.generation + 1
+    deadline = time.monotonic() + 30
+    while cloud.store.get_instance(key) is not None:
+        assert time.monotonic() < deadline, cloud.store.get_instance(key)
+        time.sleep(0.05)
+    assert cloud.kubernetes.cluster.read("v1", "ConfigMap", "leaving-config", "default") is None
+    assert redrives_of(cloud.resync(), "leaving") == []  # gone: nothing to re-drive

@@ -28,7 +28,7 @@ from kroless.contract import (
     StatusPending,
 )
 from kroless.drift.heal import after_reconcile
-from kroless.errors import DocumentError, KrolessError, task_errors
+from kroless.errors import DocumentError, KrolessError, RetriableError, task_errors
 from kroless.graph import Graph
 from kroless.model.loader import shape_problem
 from kroless.runtime.reconciler import WAITING_FOR_OTHERS
@@ -277,11 +277,17 @@ def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
         services.reconciler.refresh_observed(key, generation)
         result = finalize_instance(services.reconciler, key, generation)
         return {"state": result["state"], "pendingStatus": result.get("pendingStatus")}
-    if task.mode == "delete":
+    if task.mode == "delete" or instance.deletion_requested:
         if task.error is not None:
-            result = finalize_instance(services.reconciler, key, generation, deleting=True)
-            services.emit(INSTANCE_FAILED, {**summary, "error": cause})
+            # a deletion that stopped stays DELETING with Kro's "deletion blocked: <why>" (ResourcesReady and
+            # Ready Unknown); the resync starts it again (kroless.drift.redrive)
+            result = finalize_instance(services.reconciler, key, generation, deleting=True, failure=cause or None)
+            services.emit(INSTANCE_FAILED, {**summary, "state": result["state"], "error": cause})
             return {"state": result["state"]}
+        state = services.reconciler.load(key)
+        leftover = services.reconciler.prune_removed(state) if state else []  # resources the RGD dropped since
+        if leftover:
+            raise RetriableError(f"waiting for the objects of {', '.join(leftover)} (no longer in the RGD) to be deleted")
         services.store.delete_instance(key)
         services.emit(INSTANCE_RECONCILED, {**summary, "state": "DELETED"})
         return {"state": "DELETED"}

@@ -143,10 +143,32 @@ def test_delete(provider: KubernetesProvider, emulator: KubernetesEmulator) -> N
     assert provider.delete(held) is False  # a finalizer holds it
     emulator.cluster.edit("v1", "ConfigMap", "held", "team", change=lambda o: o["metadata"].pop("finalizers"))
     assert provider.delete(held) is True
-    retained = configmap("kept", namespace="team", annotations={"kroless.dev/deletion-policy": "retain"})
-    provider.apply(retained, OWNER)
-    assert provider.delete(retained) is True
-    assert provider.read(retained) is not None
+
+
+def test_release_strips_kros_labels_and_annotations_only(provider: KubernetesProvider, emulator: KubernetesEmulator) -> None:
+    """Kro's deletionPolicy Detach (pkg/metadata/release.go): the object stays with its author's metadata."""
+    annotations = {"kro.run/deletion-policy": "Detach", "note": "mine", "kroless.dev/adopt": "true"}
+    manifest = configmap("kept", namespace="team", labels={"app": "web"}, annotations=annotations)
+    provider.apply(manifest, OWNER)
+
+    provider.release(manifest, OWNER)
+    released = provider.read(manifest)
+    assert released is not None and released["data"] == {"mode": "fast"}
+    assert released["metadata"]["labels"] == {"app": "web"}
+    assert released["metadata"]["annotations"] == {"note": "mine", "kroless.dev/adopt": "true"}
+    provider.release(manifest, OWNER)  # nothing of Kro's left: no change, no error
+    provider.release(configmap("missing", namespace="team"), OWNER)  # gone: nothing to do
+
+    # a managed-by another tool set is not kroless's to strip
+    labels = {"app.kubernetes.io/managed-by": "helm", "kro.run/owned": "true"}
+    emulator.cluster.add(configmap("other", namespace="team", labels=labels))
+    provider.release(configmap("other", namespace="team"))
+    assert provider.read(configmap("other", namespace="team"))["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "helm"}
+
+    # an object another instance adopted since is that instance's: left as it is
+    provider.apply(configmap("shared", namespace="team", annotations={"kroless.dev/adopt": "true"}), Ownership("team/other", "config"))
+    provider.release(configmap("shared", namespace="team"), OWNER)
+    assert provider.read(configmap("shared", namespace="team"))["metadata"]["labels"]["kro.run/instance-name"] == "other"
 
 
 def test_delete_leaves_an_object_another_instance_adopted(provider: KubernetesProvider) -> None:

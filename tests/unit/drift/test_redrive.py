@@ -53,6 +53,14 @@ def test_an_instance_admitted_moments_ago_is_starting_not_stuck(stuck: InstanceR
     assert redrive_if_stuck(services(), just_admitted, SETTINGS, now=NOW) is None
 
 
-def test_active_and_deleting_instances_are_not_stuck(stuck: InstanceRecord) -> None:
+def test_an_active_instance_is_not_stuck(stuck: InstanceRecord) -> None:
     assert redrive_if_stuck(services(), replace(stuck, state="ACTIVE"), SETTINGS, now=NOW) is None
-    assert redrive_if_stuck(services(), replace(stuck, deletion_requested=True), SETTINGS, now=NOW) is None
+
+
+def test_a_deletion_that_stopped_is_stuck_and_backs_off_the_same_way(stuck: InstanceRecord) -> None:
+    deleting = replace(stuck, state="DELETING", deletion_requested=True)
+    after_three = replace(deleting, redrives=3, last_redrive_at=iso(NOW - timedelta(hours=1, minutes=59)))
+    outcome = redrive_if_stuck(services(), after_three, SETTINGS, now=NOW)
+    assert outcome is not None and (outcome["redrive"], outcome["state"]) == ("backing off", "DELETING")
+    just_requested = replace(deleting, updated_at=iso(NOW - timedelta(seconds=10)))
+    assert redrive_if_stuck(services(), just_requested, SETTINGS, now=NOW) is None, "its execution is starting"

@@ -53,6 +53,11 @@ class FakeCluster:
         self.objects.pop(ref, None)
         return True
 
+    def release(self, manifest: dict[str, Any], owner: Ownership | None = None) -> None:
+        """The object stays; the call is recorded (what releasing strips is the Kubernetes provider's)."""
+        ref = ObjectRef.of(manifest)
+        self.calls.append(f"release {ref.kind}/{ref.name}")
+
     def _observed(self, ref: ObjectRef) -> dict[str, Any]:
         return {**copy.deepcopy(self.objects[ref]), "status": copy.deepcopy(self.status.get((ref.kind, ref.name), {}))}
 

@@ -5,6 +5,7 @@ test_include_when.py."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 import yaml
@@ -77,12 +78,6 @@ def test_a_retained_item_is_left_in_place_when_pruned() -> None:
     assert engine.cluster.touched("delete") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gap: a resource removed from the RGD keeps its objects (and its node record) for the life of the "
-    "instance; Kro prunes it through the ApplySet after the next apply (kro-reference 6.1). kroless only prunes "
-    "nodes still in the graph (includeWhen false, collection items).",
-)
 def test_a_resource_removed_from_the_rgd_is_deleted(engine: Engine) -> None:
     engine.cluster.set_status("Deployment", "shop", availableReplicas=1)
     key, first = engine.admit({"name": "shop", "monitoring": True})
@@ -91,9 +86,60 @@ def test_a_resource_removed_from_the_rgd_is_deleted(engine: Engine) -> None:
 
     rgd = yaml.safe_load(APP)
     rgd["spec"]["resources"] = [r for r in rgd["spec"]["resources"] if r["id"] != "dashboard"]
-    engine.registry.register(rgd)
+    engine.graph = engine.registry.register(rgd)  # the rollout runs the new version's machine
     second = engine.store.bump_generation(key, "RGD updated")
     assert second is not None
     engine.run(key, second)
     assert engine.finalize(key, second)["state"] == "ACTIVE"
     assert engine.cluster.names("ConfigMap") == ["shop-config", "shop-monitor"]
+
+
+def _with_policies(rgd: dict[str, Any]) -> dict[str, Any]:
+    """APP with ``workers`` declared deletionPolicy Detach and ``monitor`` annotated kroless's Retain."""
+    resources = {r["id"]: r for r in rgd["spec"]["resources"]}
+    resources["workers"]["deletionPolicy"] = "Detach"
+    resources["monitor"]["template"]["metadata"]["annotations"] = {"kroless.dev/deletion-policy": "Retain"}
+    return rgd
+
+
+def test_a_detach_item_is_released_when_pruned_and_carries_its_policy() -> None:
+    engine = Engine(_with_policies(yaml.safe_load(APP)))
+    reconcile(engine, ["orders", "emails"])
+    (emails,) = [o for ref, o in engine.cluster.objects.items() if ref.name == "shop-worker-emails"]
+    assert emails["metadata"]["annotations"] == {"kro.run/deletion-policy": "Detach"}, "stamped, as Kro does"
+
+    reconcile(engine, ["orders"])
+    assert engine.cluster.touched("release") == ["Deployment/shop-worker-emails"]
+    assert engine.cluster.touched("delete") == []
+
+
+def test_removed_resources_are_pruned_as_their_policies_say() -> None:
+    engine = Engine(_with_policies(yaml.safe_load(APP)))
+    engine.cluster.set_status("Deployment", "shop", availableReplicas=1)
+    key, first = engine.admit({"name": "shop", "monitoring": True, "queues": ["orders"]})
+    engine.run(key, first)
+    assert engine.finalize(key, first)["state"] == "ACTIVE"
+
+    rgd = _with_policies(yaml.safe_load(APP))
+    rgd["spec"]["resources"] = [r for r in rgd["spec"]["resources"] if r["id"] not in ("workers", "monitor", "dashboard")]
+    rgd["spec"]["schema"]["status"].pop("workers")
+    engine.graph = engine.registry.register(rgd)
+    second = engine.store.bump_generation(key, "RGD updated")
+    assert second is not None
+    engine.run(key, second)
+    assert engine.finalize(key, second)["state"] == "ACTIVE"
+
+    assert engine.cluster.touched("delete") == ["ConfigMap/shop-monitor-dashboard"]
+    assert engine.cluster.touched("release") == ["Deployment/shop-worker-orders"]
+    assert engine.cluster.names("ConfigMap") == ["shop-config", "shop-monitor"], "the Retain one is left as it is"
+    assert {n.node_id for n in engine.store.get_nodes(key)} == {"config", "web", "service"}
+
+
+def test_deleting_the_instance_releases_a_detach_resource() -> None:
+    engine = Engine(_with_policies(yaml.safe_load(APP)))
+    reconcile(engine, ["orders"])
+    key = engine.store.list_instances()[0].key
+    generation = engine.store.request_deletion(key)
+    assert engine.reconciler.delete_node(key, generation, "workers").state == "DELETED"
+    assert engine.cluster.touched("release") == ["Deployment/shop-worker-orders"]
+    assert engine.cluster.touched("delete") == []

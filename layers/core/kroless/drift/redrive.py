@@ -15,7 +15,9 @@ and later ones wait ``redrive_backoff`` × 2^(n-1), at most ``redrive_max_backof
 good costs about one reconcile a day, not one per resync. The count resets when the instance is ACTIVE.
 
 A re-drive is a heal (:func:`kroless.drift.heal.start_heal`): a new generation with the manifest unchanged,
-so its execution has a new name and the gates order it as an apply.
+so its execution has a new name and the gates order it as an apply. An instance stuck DELETING (its delete
+execution failed: a resource that would not go, a crashed task) is re-driven the same way, with the same
+backoff, by a new delete execution (Kro requeues a failed deletion like any failed reconcile).
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from typing import Any
 from kroless.drift.heal import start_heal
 from kroless.drift.settings import DriftSettings
 from kroless.services import Services
-from kroless.store import InstanceRecord, InstanceState
+from kroless.store import InstanceKey, InstanceRecord, InstanceState
 
-STUCK_STATES = (InstanceState.IN_PROGRESS, InstanceState.ERROR)
+STUCK_STATES = (InstanceState.IN_PROGRESS, InstanceState.ERROR, InstanceState.DELETING)
 
 
 def _parse(timestamp: str | None) -> datetime | None:
@@ -61,8 +63,8 @@ def redrive_if_stuck(
     services: Services, instance: InstanceRecord, settings: DriftSettings, now: datetime | None = None
 ) -> dict[str, Any] | None:
     """Re-drive ``instance`` when it is stuck and its backoff has passed; the outcome, or None when it is
-    not stuck (not IN_PROGRESS/ERROR, being deleted, or its execution still runs)."""
-    if instance.deletion_requested or instance.state not in STUCK_STATES:
+    not stuck (not IN_PROGRESS/ERROR/DELETING, or its execution still runs)."""
+    if instance.state not in STUCK_STATES:
         return None
     now = now or datetime.now(UTC)
     status = execution_status(services, instance, settings, now)
@@ -74,5 +76,17 @@ def redrive_if_stuck(
     if last is not None and now < last + wait:
         return {**summary, "redrive": "backing off", "next": (last + wait).isoformat()}
     reason = f"resync: {instance.state} and no execution running (last: {status}); re-drive {instance.redrives + 1}"
-    started = start_heal(services, instance.key, reason, redrive=True)
+    if instance.deletion_requested:
+        started = _redelete(services, instance.key, reason)
+    else:
+        started = start_heal(services, instance.key, reason, redrive=True)
     return {**summary, "redrive": "started", **started}
+
+
+def _redelete(services: Services, key: InstanceKey, reason: str) -> dict[str, Any]:
+    """A new delete execution for an instance whose deletion stopped: a new generation, still DELETING."""
+    generation = services.store.redrive_deletion(key, reason)
+    if generation is None:
+        return {"instance": key.ref, "skipped": "gone"}
+    execution = services.start_execution(key, generation, mode="delete")
+    return {"instance": key.ref, "generation": generation, "execution": execution}

@@ -5,7 +5,7 @@ An EventBridge Scheduler schedule (default every hour) invokes the resync functi
 page by page, re-reads every SYNCED node's resource through its provider (AWS: the fields the template
 sets; Kubernetes: the fields the applied manifest sets), paced to ``resync_reads_per_second`` with backoff
 on throttling, and heals each drifted instance through the same debounce as CloudTrail drift. An
-instance left IN_PROGRESS or ERROR with no execution running is re-driven instead (:mod:`kroless.drift.redrive`).
+instance left IN_PROGRESS, ERROR or DELETING with no execution running is re-driven instead (:mod:`kroless.drift.redrive`).
 It stops before its Lambda deadline; the next run starts again from the first instance.
 """
 
@@ -54,10 +54,8 @@ def resync(
         if remaining_ms is not None and remaining_ms() < settings.resync_reserve_seconds * 1000:
             stopped_early = True
             break
-        if instance.deletion_requested:
-            continue  # a deletion removes it
-        if instance.state in STUCK_STATES:
-            # a running reconcile converges it; one that stopped without converging is started again
+        if instance.state in STUCK_STATES or instance.deletion_requested:
+            # a running reconcile (or deletion) converges it; one that stopped without converging is started again
             outcome = redrive_if_stuck(services, instance, settings)
             if outcome is not None:
                 redriven.append(outcome)

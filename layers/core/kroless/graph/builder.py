@@ -154,6 +154,7 @@ def _build_node(
         include_when=conditions["includeWhen"],
         for_each=dimensions,
         nested_rgd=info.rgd_name,
+        deletion_policy=resource.deletion_policy or "Delete",
     )
     return node, info
 

@@ -41,6 +41,8 @@ class Node:
     dependencies: list[str] = field(default_factory=list)
     # name of the RGD whose API this template instantiates (a nested instance), if any
     nested_rgd: str | None = None
+    # Kro's resources[].deletionPolicy: "Delete" or "Detach" (kroless.model.rgd.DELETION_POLICIES)
+    deletion_policy: str = "Delete"
 
     @property
     def api_version(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from kroless.errors import DocumentError
@@ -100,6 +100,14 @@ class ExternalRef(_Strict):
         return data
 
 
+# Kro's resources[].deletionPolicy (api/v1alpha1 DeletionPolicy, test/e2e/chainsaw/check-deletion-policy @42814f8):
+# Delete (the default) or Detach (released: left in place with Kro's labels and annotations stripped)
+DELETION_POLICIES = ("Delete", "Detach")
+# Kro stamps a resource's Detach on the object, where its teardown and prune read it (pkg/metadata/release.go
+# DeletionPolicyOf @f93eb54); Delete is the annotation's absence.
+KRO_DELETION_POLICY_ANNOTATION = "kro.run/deletion-policy"
+
+
 class Resource(_Strict):
     id: str
     template: dict[str, Any] | None = None
@@ -107,12 +115,25 @@ class Resource(_Strict):
     ready_when: list[str] = Field(default_factory=list, alias="readyWhen")
     include_when: list[str] = Field(default_factory=list, alias="includeWhen")
     for_each: list[dict[str, str]] = Field(default_factory=list, alias="forEach")
+    deletion_policy: str | None = Field(default=None, alias="deletionPolicy")
+
+    @field_validator("deletion_policy")
+    @classmethod
+    def _known_policy(cls, value: str | None) -> str | None:
+        # the API server's enum message (the RGD CRD declares Enum=Delete;Detach)
+        if value is not None and value not in DELETION_POLICIES:
+            supported = ", ".join(f'"{p}"' for p in DELETION_POLICIES)
+            raise ValueError(f'Unsupported value: "{value}": supported values: {supported}')
+        return value
 
     @model_validator(mode="after")
     def _for_each_single_entry(self) -> Resource:
         for dimension in self.for_each:
             if len(dimension) != 1:
                 raise ValueError("forEach: each entry must have exactly one iterator")
+        if self.deletion_policy is not None and self.external_ref is not None:
+            # the RGD CRD's XValidation on a resource: kro never creates or deletes an externalRef
+            raise ValueError('Invalid value: "object": deletionPolicy is only supported on template resources')
         return self
 
     def external_ref_as_template(self) -> dict[str, Any]:

@@ -10,14 +10,37 @@ AWS identifier the spec names), so a retry after a crash adopts what the first a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
 
 from kroless.errors import KrolessError, TerminalError
+from kroless.model.rgd import KRO_DELETION_POLICY_ANNOTATION
 
 ADOPT_ANNOTATION = "kroless.dev/adopt"
 DELETION_POLICY_ANNOTATION = "kroless.dev/deletion-policy"
 INSTANCE_TAG = "kroless:instance"
 NODE_TAG = "kroless:node"
+
+
+class DeletionPolicy(StrEnum):
+    """What removing an object from its instance does: the instance is deleted, or the object's resource is
+    pruned (removed from the RGD, includeWhen false, a forEach item gone)."""
+
+    DELETE = "Delete"
+    DETACH = "Detach"  # Kro's: left in place and released (Kro's labels and annotations stripped)
+    RETAIN = "Retain"  # kroless's: left in place exactly as it is
+
+
+def deletion_policy(manifest: dict[str, Any]) -> DeletionPolicy:
+    """The policy an applied manifest carries: kroless's ``kroless.dev/deletion-policy: Retain`` (or
+    ``Orphan``) annotation, else Kro's ``kro.run/deletion-policy: Detach``; anything else, or nothing, is
+    Delete, as Kro reads an unknown value (a typo must not make an object undeletable)."""
+    annotations = (manifest.get("metadata") or {}).get("annotations") or {}
+    if str(annotations.get(DELETION_POLICY_ANNOTATION, "")).lower() in ("retain", "orphan"):
+        return DeletionPolicy.RETAIN
+    if annotations.get(KRO_DELETION_POLICY_ANNOTATION) == DeletionPolicy.DETACH:
+        return DeletionPolicy.DETACH
+    return DeletionPolicy.DELETE
 
 
 class ProviderError(KrolessError):
@@ -112,8 +135,19 @@ class Provider(Protocol):
         """The observed object, or None when it does not exist."""
 
     def delete(self, manifest: dict[str, Any], owner: Ownership | None = None) -> bool:
-        """Start or continue deletion; True once the object is gone.
+        """Start or continue deletion; True once the object is gone. (The manifest's
+        :func:`deletion_policy` is the caller's to honour: the reconciler deletes, releases or keeps.)
 
         With ``owner``, an object that now says it belongs to another instance (adopted since) is left alone
         and counts as gone for this one: deleting an instance never deletes what another instance manages.
         """
+
+
+@runtime_checkable
+class Releasing(Provider, Protocol):
+    """A provider that can let go of an object it keeps in place (Kro's deletionPolicy Detach); one that
+    cannot (AWS kinds: their ownership is in tags and the state table) leaves the object as it is."""
+
+    def release(self, manifest: dict[str, Any], owner: Ownership | None = None) -> None:
+        """Strip Kro's labels and annotations from the object, leaving everything else (Kro's
+        ``ReleaseKROMetadata``); nothing when it is gone or another instance's."""

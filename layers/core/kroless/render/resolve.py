@@ -19,6 +19,7 @@ from kroless.graph import fieldpath
 from kroless.graph.graph import Graph, Node
 from kroless.graph.inspect import environment
 from kroless.graph.parser import FieldExpression
+from kroless.model.rgd import KRO_DELETION_POLICY_ANNOTATION
 
 Context = dict[str, Any]
 
@@ -79,7 +80,13 @@ def render_fields(
 
 def render_node(graph: Graph, node: Node, context: Context, iterators: Context | None = None) -> Rendered:
     scope = ["schema", *graph.nodes, *(iterators or {})]
-    return render_fields(node.template, node.fields, {**context, **(iterators or {})}, scope, resource_id=node.id)
+    rendered = render_fields(node.template, node.fields, {**context, **(iterators or {})}, scope, resource_id=node.id)
+    if node.deletion_policy != "Delete" and not node.is_external:
+        # on the object, where deleting and pruning read it, as Kro stamps it (Delete is the annotation's absence)
+        metadata = rendered.manifest.setdefault("metadata", {})
+        annotations = metadata.get("annotations")
+        metadata["annotations"] = {**(annotations if isinstance(annotations, dict) else {}), KRO_DELETION_POLICY_ANNOTATION: node.deletion_policy}
+    return rendered
 
 
 def evaluate_condition(

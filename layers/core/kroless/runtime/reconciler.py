@@ -23,10 +23,12 @@ from kroless.errors import KrolessError, is_retriable
 from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
-    DELETION_POLICY_ANNOTATION,
+    DeletionPolicy,
     NotReadyError,
     ObjectRef,
     Ownership,
+    Releasing,
+    deletion_policy,
 )
 from kroless.providers.identity import identifiers, physical_id
 from kroless.render import evaluate_condition, expand_for_each, render_node, resolve_status
@@ -372,8 +374,18 @@ class Reconciler:
             return
         record = state.nodes.get(node.id)
         if record is not None and record.desired:
-            self._delete_manifest(record.desired, self._owner(state, node.id))
+            self._remove(record.desired, self._owner(state, node.id))
         self._prune_items(state, node, state.items_of(node.id), keep=0)
+
+    def prune_removed(self, state: InstancePass) -> list[str]:
+        """The objects of resources the RGD no longer declares go, as Kro prunes what its ApplySet holds
+        beyond the graph after a reconcile (``pkg/controller/instance``; deletionPolicy, Retain and adoption
+        honoured). Records go with their objects; answers the ids whose objects are still being deleted."""
+        removed = sorted({r.node_id for r in state.nodes.values() if r.node_id not in state.graph.nodes})
+        if not removed:
+            return []
+        with reconciling(state.key):
+            return [node_id for node_id in removed if not self._delete_objects(state, node_id, forget=True)]
 
     def _prune_items(
         self, state: InstancePass, node: Node, previous: list[NodeRecord], keep: int, wanted: list[ObjectRef] | None = None
@@ -383,17 +395,23 @@ class Reconciler:
         every other item moves down one index, and only the first queue's object is gone."""
         for record in previous:
             if record.desired and ObjectRef.of(record.desired) not in (wanted or []):
-                self._delete_manifest(record.desired, self._owner(state, node.id, record.index))
+                self._remove(record.desired, self._owner(state, node.id, record.index))
         for record in state.items_of(node.id):
             if record.index is not None and record.index >= keep:
                 self.store.delete_node(state.key, node.id, record.index)
                 state.nodes.pop(_item_id(record), None)
 
-    def _delete_manifest(self, manifest: dict[str, Any], owner: Ownership) -> bool:
-        if _annotation(manifest, DELETION_POLICY_ANNOTATION).lower() == "retain":
-            return True
+    def _remove(self, manifest: dict[str, Any], owner: Ownership) -> bool:
+        """Take an applied object away from its instance, as its :func:`~kroless.providers.base.deletion_policy`
+        says: delete it (True once gone), release it (Kro's Detach) or leave it (kroless's Retain). The one
+        path for deleting an instance and for pruning."""
         provider = self.providers.for_kind(manifest["apiVersion"], manifest["kind"])
-        return bool(provider.delete(manifest, owner))
+        policy = deletion_policy(manifest)
+        if policy == DeletionPolicy.DELETE:
+            return bool(provider.delete(manifest, owner))
+        if policy == DeletionPolicy.DETACH and isinstance(provider, Releasing):
+            provider.release(manifest, owner)
+        return True
 
     def delete_node(self, key: InstanceKey, generation: int, node_id: str) -> NodeOutcome:
         """Delete one node's objects; a deletion wave calls this until DELETED. externalRefs are untouched."""
@@ -420,16 +438,20 @@ class Reconciler:
         self._record(state, node_id, node_state)
         return NodeOutcome(node_id, node_state)
 
-    def _delete_objects(self, state: InstancePass, node_id: str) -> bool:
+    def _delete_objects(self, state: InstancePass, node_id: str, *, forget: bool = False) -> bool:
+        """Remove a node's objects (its collection items' records go with theirs; ``forget``: its own record
+        too, for a resource no longer in the graph); True once all are gone."""
         gone = True
         record = state.nodes.get(node_id)
-        if record is not None and record.desired and not self._delete_manifest(record.desired, self._owner(state, node_id)):
+        if record is not None and record.desired and not self._remove(record.desired, self._owner(state, node_id)):
             gone = False
         for item in state.items_of(node_id):
-            if item.desired and not self._delete_manifest(item.desired, self._owner(state, node_id, item.index)):
+            if item.desired and not self._remove(item.desired, self._owner(state, node_id, item.index)):
                 gone = False
             else:
                 self.store.delete_node(state.key, node_id, item.index)
+        if gone and forget and record is not None:
+            self.store.delete_node(state.key, node_id)
         return gone
 
 

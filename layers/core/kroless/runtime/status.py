@@ -189,6 +189,10 @@ def finalize(
     if running and instance_state == InstanceState.ACTIVE:
         # every node is done: the execution's finalize writes ACTIVE, with the generation observed
         return {"state": instance_state.value, "status": status, "pendingStatus": sorted(pending)}
+    if instance_state == InstanceState.ACTIVE:
+        # before ACTIVE is written (what `kroless apply` waits for): the objects of resources the RGD no longer
+        # declares go, as Kro prunes after an apply that went through; one still deleting is tried next time
+        reconciler.prune_removed(state)
     store = reconciler.store
     store.set_instance_status(key, generation, instance_state.value, status, conditions, observed=not running)
     return {"state": instance_state.value, "status": status, "pendingStatus": [] if deleting else sorted(pending)}

@@ -522,10 +522,21 @@ class TableStore:
         or None when the instance is gone or being deleted (nothing to heal). ``redrive``: the resync
         re-drives a stuck instance; counted (``redrives``, ``lastRedriveAt``) for its backoff until the
         instance is ACTIVE again."""
+        return self._new_epoch(key, InstanceState.IN_PROGRESS, NOT_DELETING, reason, redrive=redrive)
+
+    def redrive_deletion(self, key: InstanceKey, reason: str) -> int | None:
+        """A new epoch of a deletion whose execution ended without deleting the instance (still DELETING):
+        generation + 1, so a new delete execution has a name of its own; counted as a re-drive for its
+        backoff. None when the instance is gone or not being deleted."""
+        return self._new_epoch(key, InstanceState.DELETING, equals("deletionRequested", True), reason, redrive=True)
+
+    def _new_epoch(
+        self, key: InstanceKey, state: InstanceState, condition: Condition, reason: str, *, redrive: bool
+    ) -> int | None:
         now = self._now()
         update = (
             Update()
-            .set("state", InstanceState.IN_PROGRESS.value)
+            .set("state", state.value)
             .set("updatedAt", now)
             .set("lastHealAt", now)
             .set("lastHealReason", reason[:500])
@@ -535,7 +546,7 @@ class TableStore:
         if redrive:
             update = update.add("redrives", 1).set("lastRedriveAt", now)
         try:
-            new = self._update(key.pk, INSTANCE_SK, update, exists("pk") & NOT_DELETING, str(key))
+            new = self._update(key.pk, INSTANCE_SK, update, exists("pk") & condition, str(key))
         except ConditionFailed:
             return None
         return int(new["generation"])

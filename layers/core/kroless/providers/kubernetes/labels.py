@@ -27,6 +27,8 @@ NODE_ID = "kro.run/node-id"
 COLLECTION_INDEX = "kro.run/collection-index"
 COLLECTION_SIZE = "kro.run/collection-size"
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+APPLYSET_PART_OF = "applyset.kubernetes.io/part-of"
+KRO_PREFIXES = ("kro.run/", "internal.kro.run/")
 
 
 def instance_identity(owner: Ownership) -> tuple[str | None, str]:
@@ -74,3 +76,14 @@ def is_owned_by(labels: dict[str, Any], owner: Ownership) -> bool:
     expected = kro_labels(owner)
     # Two RGDs can have instances of the same name: when both sides know the kind, it must match.
     return all(labels.get(key) in (None, expected[key]) for key in (INSTANCE_KIND, INSTANCE_GROUP) if key in expected)
+
+
+def kro_keys(mapping: dict[str, Any]) -> list[str]:
+    """The labels (or annotations) releasing an object strips: every ``kro.run/`` and ``internal.kro.run/``
+    key, ApplySet membership, and ``app.kubernetes.io/managed-by`` when it names kroless (a key other tools
+    share). Kro's ``pkg/metadata/release.go#isKROKey`` and ``orphan.go``."""
+    return sorted(
+        key
+        for key, value in mapping.items()
+        if key.startswith(KRO_PREFIXES) or key == APPLYSET_PART_OF or (key == MANAGED_BY_LABEL and value == MANAGED_BY)
+    )

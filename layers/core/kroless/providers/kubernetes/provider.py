@@ -24,7 +24,6 @@ from typing import Any
 from kroless.errors import is_retriable
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
-    DELETION_POLICY_ANNOTATION,
     ConflictError,
     ImmutableFieldError,
     NotReadyError,
@@ -33,7 +32,7 @@ from kroless.providers.base import (
     ProviderError,
 )
 from kroless.providers.kubernetes import eks
-from kroless.providers.kubernetes.labels import instance_identity, is_owned_by, kro_labels, owner_of
+from kroless.providers.kubernetes.labels import instance_identity, is_owned_by, kro_keys, kro_labels, owner_of
 from kroless.settings import NAME
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,6 @@ TOKEN_REFRESH_SECONDS = 600
 # A throttled (429), conflicting (409) or failing (5xx) request is sent again after these pauses, as client-go's
 # callers retry on conflict; what still fails is left to the state machine's Retry of the whole step.
 TRANSIENT_RETRY_DELAYS = (0.1, 0.4, 1.0)
-_RETAIN_POLICIES = {"retain", "orphan"}
 
 
 class KubernetesProvider:
@@ -170,12 +168,8 @@ class KubernetesProvider:
         return sorted(items, key=lambda o: (o["metadata"].get("namespace") or "", o["metadata"]["name"]))
 
     def delete(self, manifest: dict[str, Any], owner: Ownership | None = None, *, namespace: str | None = None) -> bool:
-        """Start deletion (background propagation) and report whether the object is gone. With the
-        annotation ``kroless.dev/deletion-policy: retain`` the object is left in place and counts as gone,
-        and so does an object whose labels now name another instance than ``owner``."""
-        annotations = (manifest.get("metadata") or {}).get("annotations") or {}
-        if str(annotations.get(DELETION_POLICY_ANNOTATION, "")).lower() in _RETAIN_POLICIES:
-            return True
+        """Start deletion (background propagation) and report whether the object is gone. An object whose
+        labels now name another instance than ``owner`` is left alone and counts as gone."""
         ref = self._located(manifest, namespace)
         try:
             resource = self._resource(ref)
@@ -184,12 +178,8 @@ class KubernetesProvider:
                 return True  # the kind itself is gone (its CRD was deleted): so are its objects
             raise
         existing = self._get(resource, ref)
-        if existing is None:
+        if existing is None or _adopted_away(existing, owner):
             return True
-        if owner is not None:
-            labels = existing["metadata"].get("labels") or {}
-            if owner_of(labels) is not None and not is_owned_by(labels, owner):
-                return True
         if not existing["metadata"].get("deletionTimestamp"):
             from kubernetes.dynamic.exceptions import NotFoundError
 
@@ -201,6 +191,22 @@ class KubernetesProvider:
                     return True
                 raise
         return self._get(resource, ref) is None
+
+    def release(self, manifest: dict[str, Any], owner: Ownership | None = None, *, namespace: str | None = None) -> None:
+        """Strip Kro's labels and annotations (:func:`~kroless.providers.kubernetes.labels.kro_keys`) and
+        nothing else: the object stays, no longer any instance's, for a later one to adopt. A JSON merge
+        patch, as it removes keys without restating the object (Kro's ``ReleaseKROMetadata`` updates it)."""
+        ref = self._located(manifest, namespace)
+        resource = self._resource(ref)
+        existing = self._get(resource, ref)
+        if existing is None or _adopted_away(existing, owner):
+            return
+        metadata = existing["metadata"]
+        stripped = {field: dict.fromkeys(kro_keys(metadata.get(field) or {})) for field in ("labels", "annotations")}
+        patch = {"metadata": {field: keys for field, keys in stripped.items() if keys}}
+        if patch["metadata"]:
+            content_type = "application/merge-patch+json"
+            self._call(ref, lambda: self._client.patch(resource, body=patch, name=ref.name, namespace=ref.namespace, content_type=content_type))
 
     # ---- internals ---------------------------------------------------------------------------------------
 
@@ -312,6 +318,12 @@ class KubernetesProvider:
         if err.status == 409 and reason == "Conflict" and "Apply failed" in message:
             return ConflictError(text)
         return ProviderError(text)
+
+
+def _adopted_away(existing: dict[str, Any], owner: Ownership | None) -> bool:
+    """Whether the object's labels now name another instance than ``owner`` (it adopted the object since)."""
+    labels = existing["metadata"].get("labels") or {}
+    return owner is not None and owner_of(labels) is not None and not is_owned_by(labels, owner)
 
 
 def _ref(manifest: dict[str, Any]) -> ObjectRef:
