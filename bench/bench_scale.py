@@ -30,117 +30,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO / "layers" / "core"), str(REPO / "cli")]
 
-import yaml  # noqa: E402
-
-from kroless.settings import EVENT_SOURCE_REQUESTS  # noqa: E402
 from kroless_cli.localcloud.aws import history_events, state_transitions  # noqa: E402
 from kroless_cli.localcloud.cloud import LocalCloud  # noqa: E402
-
-RGD = yaml.safe_load(
-    """
-apiVersion: kro.run/v1alpha1
-kind: ResourceGraphDefinition
-metadata:
-  name: scale.bench.kro.run
-spec:
-  schema:
-    apiVersion: v1alpha1
-    kind: ScaleApp
-    spec:
-      name: string
-    status:
-      topicARN: ${topic.status.ackResourceMetadata.arn}
-      queueARN: ${queue.status.queueARN}
-  resources:
-    - id: topic
-      template:
-        apiVersion: sns.services.k8s.aws/v1alpha1
-        kind: Topic
-        metadata:
-          name: ${schema.spec.name}-topic
-        spec:
-          name: ${schema.spec.name}-events
-    - id: queue
-      template:
-        apiVersion: sqs.services.k8s.aws/v1alpha1
-        kind: Queue
-        metadata:
-          name: ${schema.spec.name}-queue
-        spec:
-          queueName: ${schema.spec.name}-work
-    - id: config
-      template:
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: ${schema.spec.name}-config
-        data:
-          topic: ${topic.status.ackResourceMetadata.arn}
-          queue: ${queue.status.queueARN}
-    - id: service
-      template:
-        apiVersion: v1
-        kind: Service
-        metadata:
-          name: ${schema.spec.name}-web
-          annotations:
-            config: ${config.metadata.name}
-        spec:
-          ports:
-            - port: 80
-    - id: summary
-      template:
-        apiVersion: v1
-        kind: ConfigMap
-        metadata:
-          name: ${schema.spec.name}-summary
-        data:
-          service: ${service.metadata.uid}
-          queue: ${queue.status.queueARN}
-"""
-)
-NAMESPACE = "default"
-BATCH = 10  # PutEvents takes at most 10 entries per call
-
-
-def manifest(name: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "kro.run/v1alpha1",
-        "kind": "ScaleApp",
-        "metadata": {"name": name, "namespace": NAMESPACE},
-        "spec": {"name": name},
-    }
-
-
-def put_all(cloud: LocalCloud, detail_type: str, names: list[str]) -> float:
-    """Every request on the bus in PutEvents batches of 10; seconds it took. A refused entry is an error."""
-    events = cloud.client("events")
-    started = time.monotonic()
-    for first in range(0, len(names), BATCH):
-        entries = [
-            {
-                "Source": EVENT_SOURCE_REQUESTS,
-                "DetailType": detail_type,
-                "Detail": json.dumps({"manifest": manifest(name)}),
-                "EventBusName": cloud.bus,
-            }
-            for name in names[first : first + BATCH]
-        ]
-        result = events.put_events(Entries=entries)
-        if result.get("FailedEntryCount"):
-            raise RuntimeError(f"PutEvents refused entries: {[e for e in result['Entries'] if 'ErrorCode' in e]}")
-    return time.monotonic() - started
-
-
-def instance_states(cloud: LocalCloud) -> Counter[str]:
-    """Instances by state (settled = the current generation observed)."""
-    states: Counter[str] = Counter()
-    for record in cloud.store.list_instances():
-        if record.key.kind != "ScaleApp":
-            continue
-        settled = record.observed_generation == record.generation
-        states[record.state if settled else f"{record.state} (unsettled)"] += 1
-    return states
+from kroless_cli.testing.scale_scenario import RGD, footprint, instance_states, put_all  # noqa: E402
 
 
 def wait_until(what: str, done: Callable[[], tuple[bool, str]], timeout: float, poll: float = 2.0) -> None:
@@ -155,34 +47,11 @@ def wait_until(what: str, done: Callable[[], tuple[bool, str]], timeout: float, 
         time.sleep(poll)
 
 
-def footprint(cloud: LocalCloud, names: list[str]) -> dict[str, Counter[str]]:
-    """How many topics, queues and Kubernetes objects each instance has, counted in moto and the emulator."""
-    wanted = set(names)
-    session = cloud.session
-    made: dict[str, Counter[str]] = {}
-
-    def count(kind: str, name: str, suffix: str) -> None:
-        if name.endswith(suffix) and name[: -len(suffix)] in wanted:
-            made.setdefault(kind, Counter())[name[: -len(suffix)]] += 1
-
-    for page in session.client("sns").get_paginator("list_topics").paginate():
-        for topic in page["Topics"]:
-            count("Topic", topic["TopicArn"].rsplit(":", 1)[1], "-events")
-    for page in session.client("sqs").get_paginator("list_queues").paginate(MaxResults=1000):
-        for url in page.get("QueueUrls", []):
-            count("Queue", url.rsplit("/", 1)[1], "-work")
-    for obj in cloud.kubernetes.cluster.objects():
-        name = obj["metadata"]["name"]
-        for suffix in ("-config", "-web", "-summary"):
-            count(f"{obj['kind']} {suffix[1:]}", name, suffix)
-    return made
-
-
 def execution_costs(cloud: LocalCloud) -> dict[str, Any]:
     """Per execution of the RGD's machine: billed transitions and Lambda task invocations, and task failures
     (each a retry or a caught error) by error name, from the execution histories."""
     sfn = cloud.client("stepfunctions")
-    machine = next(m for m in sfn.list_state_machines()["stateMachines"] if m["name"].endswith("scale-bench-kro-run") or "scale" in m["name"])
+    machine = next(m for m in sfn.list_state_machines()["stateMachines"] if "scale-bench" in m["name"])
     transitions: dict[str, list[int]] = {"apply": [], "delete": []}
     invocations: dict[str, list[int]] = {"apply": [], "delete": []}
     durations: dict[str, list[float]] = {"apply": [], "delete": []}
@@ -199,10 +68,31 @@ def execution_costs(cloud: LocalCloud) -> dict[str, Any]:
                 durations[mode].append((execution["stopDate"] - execution["startDate"]).total_seconds())
             for event in history:
                 if event["type"] in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed"):
-                    details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+                    details: dict[str, Any] = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
                     failures[str(details.get("error", event["type"]))] += 1
     return {"machine": machine["name"], "transitions": transitions, "invocations": invocations,
             "durations": durations, "task_failures": dict(failures), "statuses": dict(statuses)}
+
+
+def item_bytes(cloud: LocalCloud) -> dict[str, int]:
+    """The largest RGD item and instance item in the state table (every reconcile task reads the first and
+    writes the second), as DynamoDB sizes an item: attribute names plus values, approximated by its JSON."""
+    sizes: dict[str, int] = {}
+    for page in cloud.client("dynamodb").get_paginator("scan").paginate(TableName=cloud.table):
+        for item in page["Items"]:
+            kind = {"RGD": "rgd"}.get(item.get("listKey", {}).get("S", ""), "instance" if "listKey" in item else "")
+            if kind:
+                sizes[kind] = max(sizes.get(kind, 0), len(json.dumps(item)))
+    return sizes
+
+
+def state_items(cloud: LocalCloud) -> dict[str, int]:
+    """Items left in the state table by kind of key (the part of ``pk`` before its first '#')."""
+    left: Counter[str] = Counter()
+    for page in cloud.client("dynamodb").get_paginator("scan").paginate(TableName=cloud.table):
+        for item in page["Items"]:
+            left[item["pk"]["S"].split("#", 1)[0]] += 1
+    return dict(left)
 
 
 def spread(values: list[float] | list[int]) -> str:
@@ -213,7 +103,23 @@ def spread(values: list[float] | list[int]) -> str:
     return f"median {statistics.median(ordered):g}, p95 {p95:g}, max {ordered[-1]:g}"
 
 
-def run(count: int, timeout: float) -> dict[str, Any]:
+def one_resync(cloud: LocalCloud) -> dict[str, Any]:
+    """The hourly backstop over the unchanged instances, invoked as its schedule would: what it found, how
+    long it took (it paces its reads) and the DynamoDB requests it made."""
+    before = cloud.aws.requests("dynamodb")
+    started = time.monotonic()
+    result = cloud.resync()
+    after = cloud.aws.requests("dynamodb")
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "checked": result.get("instancesChecked"),
+        "reads": result.get("reads"),
+        "drifted": len(result.get("drifted", [])),
+        "dynamodb_requests": {op: n - before.get(op, 0) for op, n in after.items() if n != before.get(op, 0)},
+    }
+
+
+def run(count: int, timeout: float, with_resync: bool = False) -> dict[str, Any]:
     names = [f"s{i:05d}" for i in range(count)]
     with LocalCloud(kubernetes_ready_delay=0.0) as cloud:
         cloud.register(RGD)
@@ -226,6 +132,9 @@ def run(count: int, timeout: float) -> dict[str, Any]:
 
         wait_until("apply", all_active, timeout)
         apply_wall = time.monotonic() - started
+        apply_requests = cloud.aws.requests("dynamodb")
+        sizes = item_bytes(cloud)
+        resync = one_resync(cloud) if with_resync else {}
         made = footprint(cloud, names)
         costs = execution_costs(cloud)
 
@@ -238,6 +147,7 @@ def run(count: int, timeout: float) -> dict[str, Any]:
 
         wait_until("delete", all_gone, timeout)
         delete_wall = time.monotonic() - started
+        all_requests = cloud.aws.requests("dynamodb")
         left = footprint(cloud, names)
         costs = execution_costs(cloud)
         return {
@@ -249,7 +159,12 @@ def run(count: int, timeout: float) -> dict[str, Any]:
             "made": {kind: {"total": sum(c.values()), "instances": len(c), "max_per_instance": max(c.values())}
                      for kind, c in made.items()},
             "left": {kind: sum(c.values()) for kind, c in left.items()},
+            "item_bytes": sizes,
+            "resync": resync,
+            "dynamodb_requests_apply": apply_requests,
+            "dynamodb_requests_delete": {op: n - apply_requests.get(op, 0) for op, n in all_requests.items()},
             "dynamodb_errors": cloud.aws.request_errors("dynamodb"),
+            "state_items_left": state_items(cloud),
             "async_errors": len(cloud.aws.async_errors),
             **costs,
         }
@@ -259,9 +174,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="50 instances (a smoke run)")
+    parser.add_argument("--resync", action="store_true", help="invoke the resync once over the ACTIVE instances")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for all ACTIVE / all gone")
     args = parser.parse_args()
-    result = run(50 if args.quick else args.instances, args.timeout)
+    result = run(50 if args.quick else args.instances, args.timeout, args.resync)
     print(json.dumps(result, default=str))
 
 

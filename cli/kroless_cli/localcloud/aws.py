@@ -104,6 +104,7 @@ class _State:
         self.execution_name_key = execution_name_key
         self.threads: list[threading.Thread] = []
         self.async_errors: list[str] = []
+        self.requests: Counter[tuple[str, str]] = Counter()  # (service, operation) -> requests made
         self.request_errors: Counter[tuple[str, str]] = Counter()  # (service, error) -> requests that failed
         self.lock = threading.Lock()
 
@@ -502,12 +503,15 @@ def _atomic(name: str) -> Callable[..., Any]:
         # DynamoDB applies each request atomically (a write with its condition check; a read sees whole
         # items). moto's backend does not when Lambda handlers run in threads, as they do here.
         with _DYNAMODB_LOCK:
+            state = _state()
+            if state is not None:
+                state.requests[("dynamodb", name)] += 1
             try:
                 return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
             except Exception as exc:  # conditional-write conflicts and the like, counted for the benches
-                state = _state()
                 if state is not None:
-                    state.request_errors[("dynamodb", type(exc).__name__)] += 1
+                    table = args[0] if args and isinstance(args[0], str) else kwargs.get("table_name", "?")
+                    state.request_errors[("dynamodb", f"{type(exc).__name__} ({name} {table})")] += 1
                 raise
 
     return request
@@ -763,9 +767,15 @@ class LocalAws:
                 return
             pending[0].join(max(0.0, deadline - time.monotonic()))
 
+    def requests(self, service: str) -> dict[str, int]:
+        """How many requests of ``service`` reached its backend, by operation (DynamoDB only for now; a
+        BatchGetItem counts each item's get_item), since this LocalAws started."""
+        with self._state.lock:
+            return {operation: n for (name, operation), n in self._state.requests.items() if name == service}
+
     def request_errors(self, service: str) -> dict[str, int]:
-        """How many of ``service``'s requests failed, by error (DynamoDB only for now: conditional-write
-        conflicts, validation errors), since this LocalAws started."""
+        """How many of ``service``'s requests failed, by error, operation and table (DynamoDB only for now:
+        conditional-write conflicts, validation errors), since this LocalAws started."""
         with self._state.lock:
             return {error: n for (name, error), n in self._state.request_errors.items() if name == service}
 
