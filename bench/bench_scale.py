@@ -119,9 +119,9 @@ def one_resync(cloud: LocalCloud) -> dict[str, Any]:
     }
 
 
-def run(count: int, timeout: float, with_resync: bool = False) -> dict[str, Any]:
+def run(count: int, timeout: float, with_resync: bool = False, concurrency: int | None = None) -> dict[str, Any]:
     names = [f"s{i:05d}" for i in range(count)]
-    with LocalCloud(kubernetes_ready_delay=0.0) as cloud:
+    with LocalCloud(kubernetes_ready_delay=0.0, lambda_concurrency=concurrency) as cloud:
         cloud.register(RGD)
         started = time.monotonic()
         put_seconds = put_all(cloud, "Instance Applied", names)
@@ -174,10 +174,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="50 instances (a smoke run)")
+    parser.add_argument("--lambda-concurrency", type=int, default=8,
+                        help="handlers the local cloud runs at once, the others wait (0: no limit)")
     parser.add_argument("--resync", action="store_true", help="invoke the resync once over the ACTIVE instances")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for all ACTIVE / all gone")
     args = parser.parse_args()
-    result = run(50 if args.quick else args.instances, args.timeout, args.resync)
+    result = run(50 if args.quick else args.instances, args.timeout, args.resync, args.lambda_concurrency or None)
+    result["lambda_concurrency"] = args.lambda_concurrency
     print(json.dumps(result, default=str))
 
 

@@ -98,8 +98,13 @@ class _Function:
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
 
-    def __init__(self, execution_name_key: str, time_scale: float = 1.0) -> None:
+    def __init__(self, execution_name_key: str, time_scale: float = 1.0, lambda_concurrency: int | None = None) -> None:
         self.functions: dict[tuple[str, str, str], _Function] = {}
+        # At most this many handlers run at once (None: no limit); the others wait for a slot, as events wait
+        # in Lambda's asynchronous queue. Thousands of runnable handler threads in one interpreter spend their
+        # time handing the GIL around (and queueing on the DynamoDB lock) instead of working.
+        self.slots = threading.BoundedSemaphore(lambda_concurrency) if lambda_concurrency else None
+        self.in_handler = threading.local()
         self.time_scale = time_scale
         self.execution_name_key = execution_name_key
         self.threads: list[threading.Thread] = []
@@ -170,6 +175,26 @@ def _run_handler(fn: _Function, body: Any, limit: int) -> tuple[bytes, bool]:
         event = json.loads(raw) if raw else {}
     except ValueError as exc:
         raise _lambda_error("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from exc
+    with _handler_slot():
+        return _call_handler(fn, event, limit)
+
+
+@contextmanager
+def _handler_slot() -> Iterator[None]:
+    """A slot of the local Lambda concurrency for this handler call (a handler's own nested call keeps its slot)."""
+    state = _state()
+    if state is None or state.slots is None or getattr(state.in_handler, "held", False):
+        yield
+        return
+    with state.slots:
+        state.in_handler.held = True
+        try:
+            yield
+        finally:
+            state.in_handler.held = False
+
+
+def _call_handler(fn: _Function, event: Any, limit: int) -> tuple[bytes, bool]:
     context = LambdaContext(fn.name, fn.arn, fn.memory, fn.timeout)
     try:
         result = fn.handler(event, context)
@@ -640,6 +665,7 @@ class LocalAws:
         execution_name_key: str = "executionName",
         aws_managed_policies: bool = False,
         time_scale: float = 1.0,
+        lambda_concurrency: int | None = None,
     ) -> None:
         self.region = region
         self.account = account
@@ -647,7 +673,8 @@ class LocalAws:
         self.aws_managed_policies = aws_managed_policies
         # Wait states and Retry intervals of the state machines sleep time_scale of their seconds (tests run
         # the same machines faster; the demo keeps real time). Lambda-side clocks are not scaled.
-        self._state = _State(execution_name_key, time_scale)
+        # lambda_concurrency: at most that many handlers run at once, the others wait (None: no limit)
+        self._state = _State(execution_name_key, time_scale, lambda_concurrency)
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
 
