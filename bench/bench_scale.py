@@ -136,7 +136,6 @@ def run(count: int, timeout: float, with_resync: bool = False, concurrency: int 
         sizes = item_bytes(cloud)
         resync = one_resync(cloud) if with_resync else {}
         made = footprint(cloud, names)
-        costs = execution_costs(cloud)
 
         started = time.monotonic()
         delete_put_seconds = put_all(cloud, "Instance Deleted", names)
@@ -170,6 +169,30 @@ def run(count: int, timeout: float, with_resync: bool = False, concurrency: int 
         }
 
 
+def table(result: dict[str, Any]) -> str:
+    """The run as the Markdown rows of BENCHMARKS.md."""
+    n = result["instances"]
+    per = {op: round(count / n, 1) for op, count in result["dynamodb_requests_apply"].items()}
+    rows = [
+        ("PutEvents of all applies (batches of 10)", f"{result['put_seconds']} s"),
+        ("all ACTIVE, from the first PutEvents", f"{result['apply_wall']} s"),
+        ("made, counted in moto and the emulator (total / instances / most per instance)",
+         "; ".join(f"{kind} {m['total']} / {m['instances']} / {m['max_per_instance']}" for kind, m in result["made"].items())),
+        ("executions by status", str(result["statuses"])),
+        ("billed transitions per instance, apply", spread(result["transitions"]["apply"])),
+        ("Lambda task invocations per instance, apply (+ 1 admit)", spread(result["invocations"]["apply"])),
+        ("task failures in the histories (retries, caught errors)", str(result["task_failures"] or 0)),
+        ("execution time, apply", spread(result["durations"]["apply"])),
+        ("DynamoDB requests per instance, apply", str(per)),
+        ("DynamoDB request errors (apply + delete)", str(result["dynamodb_errors"] or 0)),
+        ("all deletes: PutEvents, then all gone", f"{result['delete_put_seconds']} s, {result['delete_wall']} s"),
+        ("billed transitions / invocations per instance, delete",
+         f"{spread(result['transitions']['delete'])} / {spread(result['invocations']['delete'])}"),
+        ("left after the deletes (resources / state table items by key)", f"{result['left'] or 'none'} / {result['state_items_left']}"),
+    ]
+    return f"| measure | {n} instances |\n|---|---|\n" + "\n".join(f"| {name} | {value} |" for name, value in rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=1000)
@@ -181,6 +204,7 @@ def main() -> None:
     args = parser.parse_args()
     result = run(50 if args.quick else args.instances, args.timeout, args.resync, args.lambda_concurrency or None)
     result["lambda_concurrency"] = args.lambda_concurrency
+    print(table(result))
     print(json.dumps(result, default=str))
 
 
