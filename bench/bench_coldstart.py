@@ -10,8 +10,9 @@ no bytecode written, as on Lambda, where /opt and /var/task are read-only).
 The layer is built as the CDK app builds it (``layers/core/build_layer.py``), for x86_64 so that this machine
 can import it (the deployed layer is arm64: the same Python files, other native libraries), unless ``--layer``
 names one already built. Each handler is measured twice, side by side: from the layer as built, and from the same
-layer with every module compiled ahead of time (``compileall --invalidation-mode unchecked-hash``, what
-``build_layer.py --compile`` does). Medians of ``--runs`` runs, then the slowest imports of one run
+layer with every module compiled ahead of time by the layer's Python (``compileall --invalidation-mode
+unchecked-hash``: the bytecode is used whatever the files' timestamps after unzipping; ``build_layer.py`` does
+not do this today). Medians of ``--runs`` runs, then the slowest imports of one run
 (``-X importtime``, cumulative).
 
 Goals (issue 14 and 11): reconcile_node <= 250 ms, admit and compile <= 350 ms, the reconcile function <= 300 ms.
@@ -67,7 +68,7 @@ def build_layer(out: Path, python_version: str) -> Path:
 
 
 def compiled_copy(site: Path, python: str, into: Path) -> Path:
-    """The layer's python/ with every module compiled by the layer's Python (as ``build_layer.py --compile``)."""
+    """The layer's python/ with every module compiled by the layer's Python."""
     target = into / "python"
     shutil.copytree(site, target, symlinks=True)
     subprocess.run(
