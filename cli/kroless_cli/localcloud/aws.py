@@ -38,6 +38,7 @@ import time
 import traceback
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,12 +98,19 @@ class _Function:
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
 
-    def __init__(self, execution_name_key: str, time_scale: float = 1.0) -> None:
+    def __init__(self, execution_name_key: str, time_scale: float = 1.0, lambda_concurrency: int | None = None) -> None:
         self.functions: dict[tuple[str, str, str], _Function] = {}
+        # At most this many handlers run at once (None: no limit); the others wait for a slot, as events wait
+        # in Lambda's asynchronous queue. Thousands of runnable handler threads in one interpreter spend their
+        # time handing the GIL around (and queueing on the DynamoDB lock) instead of working.
+        self.slots = threading.BoundedSemaphore(lambda_concurrency) if lambda_concurrency else None
+        self.in_handler = threading.local()
         self.time_scale = time_scale
         self.execution_name_key = execution_name_key
         self.threads: list[threading.Thread] = []
         self.async_errors: list[str] = []
+        self.requests: Counter[tuple[str, str]] = Counter()  # (service, operation) -> requests made
+        self.request_errors: Counter[tuple[str, str]] = Counter()  # (service, error) -> requests that failed
         self.lock = threading.Lock()
 
     def spawn(self, what: str, fn: Callable[[], None]) -> None:
@@ -167,6 +175,26 @@ def _run_handler(fn: _Function, body: Any, limit: int) -> tuple[bytes, bool]:
         event = json.loads(raw) if raw else {}
     except ValueError as exc:
         raise _lambda_error("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from exc
+    with _handler_slot():
+        return _call_handler(fn, event, limit)
+
+
+@contextmanager
+def _handler_slot() -> Iterator[None]:
+    """A slot of the local Lambda concurrency for this handler call (a handler's own nested call keeps its slot)."""
+    state = _state()
+    if state is None or state.slots is None or getattr(state.in_handler, "held", False):
+        yield
+        return
+    with state.slots:
+        state.in_handler.held = True
+        try:
+            yield
+        finally:
+            state.in_handler.held = False
+
+
+def _call_handler(fn: _Function, event: Any, limit: int) -> tuple[bytes, bool]:
     context = LambdaContext(fn.name, fn.arn, fn.memory, fn.timeout)
     try:
         result = fn.handler(event, context)
@@ -418,6 +446,40 @@ def _shared_loader(search_path_string: str | None = None) -> Any:
         return loader
 
 
+# ---------------------------------------------------------------- what moto redoes on every request
+
+# moto's interpreter parses a machine's definition with ANTLR (pure Python) at every execution start: about
+# 0.1-0.2 s of CPU for a kroless machine, a third of the local cloud's CPU with many instances starting at once.
+# The parse tree of a definition never changes and the preprocessor only reads it, so it is kept per
+# definition; each execution still gets its own evaluation components, built from the tree.
+_PARSE_TREES: dict[str, Any] = {}
+_PARSE_TREES_LOCK = threading.Lock()
+_PARSE_TREES_KEPT = 256
+
+
+def _cached_parse(definition: str) -> tuple[Any, Any]:
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    with _PARSE_TREES_LOCK:
+        tree = _PARSE_TREES.get(definition)
+    if tree is None:
+        _, tree = _ORIGINALS["sfn parse"].__func__(definition)  # raises ASLParserException for a bad one
+        with _PARSE_TREES_LOCK:
+            if len(_PARSE_TREES) >= _PARSE_TREES_KEPT:
+                _PARSE_TREES.pop(next(iter(_PARSE_TREES)))
+            _PARSE_TREES[definition] = tree
+    return Preprocessor().visit(tree), tree
+
+
+def _existing_account_backend(self: Any, account_id: str) -> Any:
+    # moto's BackendDict.__getitem__ takes a process-wide lock and scans its list of every service's
+    # backends on every request; with hundreds of handler threads that lock is where they queue. An account
+    # already created needs neither (moto's reset clears the dict, so a present key was registered).
+    if dict.__contains__(self, account_id):
+        return dict.__getitem__(self, account_id)
+    return _ORIGINALS["moto backend getitem"](self, account_id)
+
+
 # ---------------------------------------------------------------- the interpreter's clock
 
 
@@ -461,32 +523,79 @@ _DYNAMODB_REQUESTS = (
 )
 
 
-_DYNAMODB_READS = ("get_item", "query", "scan")
-
-
 def _atomic(name: str) -> Callable[..., Any]:
     def request(self: Any, *args: Any, **kwargs: Any) -> Any:
         # DynamoDB applies each request atomically (a write with its condition check; a read sees whole
         # items). moto's backend does not when Lambda handlers run in threads, as they do here.
         with _DYNAMODB_LOCK:
-            result = _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
-            # a read hands back moto's live items, which its response code serialises after the lock is
-            # released: a snapshot, or a concurrent write changes them mid-serialisation
-            return copy.deepcopy(result) if name in _DYNAMODB_READS else result
+            state = _state()
+            if state is not None:
+                state.requests[("dynamodb", name)] += 1
+            try:
+                return _ORIGINALS[f"dynamodb {name}"](self, *args, **kwargs)
+            except Exception as exc:  # conditional-write conflicts and the like, counted for the benches
+                if state is not None:
+                    table = args[0] if args and isinstance(args[0], str) else kwargs.get("table_name", "?")
+                    state.request_errors[("dynamodb", f"{type(exc).__name__} ({name} {table})")] += 1
+                raise
 
     return request
+
+
+def _atomic_request(self: Any) -> Any:
+    # The whole request under the same lock, its response included: a read hands back moto's live items,
+    # which its response code serialises after the backend call (a concurrent write would change them
+    # mid-serialisation). Holding the lock through the serialisation is cheaper than copying every read.
+    with _DYNAMODB_LOCK:
+        return _ORIGINALS["dynamodb request"](self)
+
+
+# moto's Table.query reads ``all_items()``, which lists and sorts every item of the table, even for a query of
+# one partition: with 1,000 instances (20,000 items) each reconcile task's queries cost tens of milliseconds
+# under the lock above, and the whole local cloud slows down as the table grows. Inside a query, all_items
+# serves just the queried partition (a table query) or every item unsorted (an index query): the query sorts
+# what it keeps itself. Queries run under _DYNAMODB_LOCK, so the scope set on the table is the running one's.
+_EVERY_ITEM = object()
+
+
+def _scoped_query(
+    self: Any, hash_key: Any, range_comparison: Any, range_objs: Any, limit: Any, exclusive_start_key: Any,
+    scan_index_forward: Any, projection_expressions: Any, index_name: str | None = None, *args: Any, **kwargs: Any,
+) -> Any:
+    self._kroless_scope = _EVERY_ITEM if index_name or hash_key is None else hash_key
+    try:
+        return _ORIGINALS["dynamodb table query"](
+            self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+            projection_expressions, index_name, *args, **kwargs,
+        )
+    finally:
+        self._kroless_scope = None
+
+
+def _scoped_items(self: Any) -> Any:
+    scope = getattr(self, "_kroless_scope", None)
+    if scope is None:
+        return _ORIGINALS["dynamodb table all_items"](self)
+    partitions = self.items.values() if scope is _EVERY_ITEM else [self.items.get(scope, {})]
+    if not self.range_key_attr:
+        return [item for item in partitions if not isinstance(item, dict)]  # a missing partition is {}
+    return [item for partition in partitions for item in partition.values()]
 
 
 def _targets() -> dict[str, tuple[Any, str, Any]]:
     import botocore.session
     from moto.awslambda_simple.models import LambdaSimpleBackend
+    from moto.core.base_backend import BackendDict
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
     from moto.events.models import Rule
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
     clients = {
         f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
@@ -503,6 +612,11 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         "sfn_wait": (WaitFunction, "_wait_interval", _scaled_wait),
         "sfn_retry_clock": (retrier_decl, "time", _ScaledTime()),
         "botocore create_loader": (botocore.session, "create_loader", _shared_loader),
+        "dynamodb request": (DynamoHandler, "call_action", _atomic_request),
+        "dynamodb table query": (Table, "query", _scoped_query),
+        "dynamodb table all_items": (Table, "all_items", _scoped_items),
+        "sfn parse": (AmazonStateLanguageParser, "parse", staticmethod(_cached_parse)),
+        "moto backend getitem": (BackendDict, "__getitem__", _existing_account_backend),
     }
 
 
@@ -523,6 +637,8 @@ def uninstall_patches() -> None:
     sfn_fixes.uninstall()
     with _CLIENTS_LOCK:  # built under this mock; never reuse them under another
         _CLIENTS.clear()
+    with _PARSE_TREES_LOCK:
+        _PARSE_TREES.clear()
     iam.forget_role_credentials()  # the clients' role sessions too
 
 
@@ -549,6 +665,7 @@ class LocalAws:
         execution_name_key: str = "executionName",
         aws_managed_policies: bool = False,
         time_scale: float = 1.0,
+        lambda_concurrency: int | None = None,
     ) -> None:
         self.region = region
         self.account = account
@@ -556,7 +673,8 @@ class LocalAws:
         self.aws_managed_policies = aws_managed_policies
         # Wait states and Retry intervals of the state machines sleep time_scale of their seconds (tests run
         # the same machines faster; the demo keeps real time). Lambda-side clocks are not scaled.
-        self._state = _State(execution_name_key, time_scale)
+        # lambda_concurrency: at most that many handlers run at once, the others wait (None: no limit)
+        self._state = _State(execution_name_key, time_scale, lambda_concurrency)
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -675,6 +793,18 @@ class LocalAws:
             if not pending or time.monotonic() > deadline:
                 return
             pending[0].join(max(0.0, deadline - time.monotonic()))
+
+    def requests(self, service: str) -> dict[str, int]:
+        """How many requests of ``service`` reached its backend, by operation (DynamoDB only for now; a
+        BatchGetItem counts each item's get_item), since this LocalAws started."""
+        with self._state.lock:
+            return {operation: n for (name, operation), n in self._state.requests.items() if name == service}
+
+    def request_errors(self, service: str) -> dict[str, int]:
+        """How many of ``service``'s requests failed, by error, operation and table (DynamoDB only for now:
+        conditional-write conflicts, validation errors), since this LocalAws started."""
+        with self._state.lock:
+            return {error: n for (name, error), n in self._state.request_errors.items() if name == service}
 
     @property
     def async_errors(self) -> list[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextvars
 import fnmatch
+import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -341,6 +342,7 @@ def _bus_policy_denies(request: Any, principal: str, region: str, account: str) 
 # ---------------------------------------------------------------- the patched authorization
 
 
+@functools.cache  # one subclass per moto request class, not one per request
 def _request_class(base: type) -> type:
     from moto.iam.access_control import AssumedRoleAccessKey
 
@@ -388,9 +390,20 @@ class _Request:
 
 
 def _document(policy: Any) -> dict[str, Any]:
-    from moto.iam.access_control import IAMPolicy
+    from moto.iam.models import Policy
 
-    return dict(IAMPolicy(policy)._policy_json)
+    # the policy document as moto's IAMPolicy finds it, parsed once per text (every request of a role checks
+    # the same few documents; the reconcile role's is large)
+    if isinstance(policy, Policy):
+        text = next(version.document for version in policy.versions if version.is_default)
+    else:
+        text = policy if isinstance(policy, str) else policy["policy_document"]
+    return _parsed(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(text: str) -> dict[str, Any]:
+    return dict(json.loads(text))  # read only, never changed by the checks
 
 
 def _denied(principal: str, action: str, resource: str, sid: str | None = None) -> Exception:
