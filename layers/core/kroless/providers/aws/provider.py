@@ -31,7 +31,7 @@ from kroless.providers.aws import catalog
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.shapes import from_api, member_for, to_api
 from kroless.providers.aws.shapes import shape_at as _shape_at
-from kroless.providers.aws.table import Call, Kind, Members, Update, untag_call
+from kroless.providers.aws.table import IDEMPOTENCY_TOKENS, Call, Kind, Members, Update, untag_call
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
     INSTANCE_TAG,
@@ -274,8 +274,8 @@ class _Operation:
             call = kind.lookups[missing[0]]
             raise ProviderError(f"{self.ref}: {call.op} {self.render(call.params)}: not found")
         self._add_tags(params, shape, owner)
-        for token in ("ClientToken", "clientRequestToken"):
-            if token in shape.members and token not in params:
+        for token in shape.members:
+            if fold(token) in IDEMPOTENCY_TOKENS and token not in params:
                 params[token] = self._client_token()
         if self._pending_tags and self.name:
             # the tags follow in a second call: a crash in between must not leave a bucket no retry may touch
@@ -498,9 +498,21 @@ class _Operation:
             "apiVersion": self.manifest["apiVersion"],
             "kind": self.manifest["kind"],
             "metadata": metadata,
-            "spec": self.manifest.get("spec") or {},  # as authored: secret refs, never secret values
+            "spec": self._late_initialized(current),  # as authored: secret refs, never secret values
             "status": status,
         }
+
+    def _late_initialized(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The spec as authored, plus AWS's value of each late-initialized field the template leaves out."""
+        spec = dict(self.manifest.get("spec") or {})
+        missing = [f for f in self.kind.late_initialize if f not in spec]
+        shape = _shape_at(self.model.operation_model(self.kind.read.op).output_shape, self.kind.read.result)
+        for field in missing if shape is not None else ():
+            member = member_for(shape, field)
+            value = _get(current, member) if member else None
+            if value is not None:
+                spec[field] = from_api(value, shape.members[member])
+        return spec
 
     # ---- calls -------------------------------------------------------------------------------------
 
