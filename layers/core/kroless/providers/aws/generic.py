@@ -33,7 +33,7 @@ from typing import Any
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.services import BOTOCORE_NAMES, GENERIC_KINDS
 from kroless.providers.aws.shapes import shape_at
-from kroless.providers.aws.table import IDEMPOTENCY_TOKENS, Call, Kind, Ref, Update
+from kroless.providers.aws.table import IDEMPOTENCY_TOKENS, TAG_MEMBERS, Call, Kind, Ref, Update
 from kroless.providers.compare import fold
 from kroless.schemas.ack import ack_schema
 from kroless.schemas.ack_generator import generator_resource, generator_service
@@ -51,7 +51,7 @@ _PREFIXES = {
 # generator.yaml spells a role in several ways (READ_ONE, ReadOne, Read_One, Get; List, ReadMany)
 _ROLE_NAMES = {"readone": "readone", "get": "readone", "readmany": "readmany", "list": "readmany"}
 # Members the provider fills itself: the ownership tags and the idempotency token
-_FILLED = ("tags", "taglist", "tagspecifications", *IDEMPOTENCY_TOKENS)
+_FILLED = (*TAG_MEMBERS, "tagspecifications", *IDEMPOTENCY_TOKENS)
 # Optimistic-locking tokens a change must send back (wafv2 LockToken, CloudFront IfMatch = the read's ETag)
 _LOCK_TOKENS = {"locktoken": "LockToken", "ifmatch": "ETag"}
 # A required page size of a list call (cognito-idp ListUserPools MaxResults): the largest most APIs take,
@@ -92,9 +92,11 @@ class Source:
         """
         renames = ((self.config.get("renames") or {}).get("operations") or {}).get(op) or {}
         members = {fold(m).removesuffix("s"): m for m in self.op(op).input_shape.members} if self.has(op) else {}
+        # a member botocore does not have (the Go SDK's newer or older model) is not renamed
         return {
-            members.get(fold(go_member).removesuffix("s"), go_member): ack_name(field)
+            members[fold(go_member).removesuffix("s")]: ack_name(field)
             for go_member, field in (renames.get("input_fields") or {}).items()
+            if fold(go_member).removesuffix("s") in members
         }
 
     def spec_field(self, op: str, member: str) -> str:
@@ -286,7 +288,7 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
         read=Call(read_op or many_op),
         delete=Call(delete_op),
         name=source.primary_key if source.primary_key in source.spec_fields else "",
-        renames={f: m for f, m in create_renames.items() if f in source.spec_fields},
+        renames={f: m for f, m in create_renames.items() if f in source.spec_fields} | _escaped(source, create_op),
         refs=_references(source),
         exclude=_excluded(source, create_op, create_renames),
         not_found=_not_found(source, (read_op or many_op, delete_op)),
@@ -310,21 +312,26 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
             entry = dataclasses.replace(entry, read=Call(many_op))
     else:
         entry = with_status(entry, source, _result_path(source, read_op))
+    if entry.recorded == "status.ackResourceMetadata.arn":  # the id is the ARN: where the read has it, or the id
+        described = shape_at(source.op(entry.read.op).output_shape, entry.read.result)
+        echoed = described is not None and bool(_member_path(described, entry.id, source.resource))
+        entry = dataclasses.replace(entry, arn=entry.id if echoed else "{id}")
     delete = _identify(source, delete_op, generated)
     if delete is None and not lenient:
         raise Unserved(f"{delete_op} needs {_unfillable(source, delete_op, generated)}, which the spec does not give")
     delete = delete or {}
     entry = dataclasses.replace(entry, delete=Call(delete_op, delete))
-    entry = _lock_token(entry, source)
     update = _update(source, generated, lenient)
     late = tuple(sorted(f for f in source.field_config("late_initialize") if f in source.spec_fields))
-    return dataclasses.replace(entry, updates=(update,) if update else (), late_initialize=late, **_tags(source, entry))
+    entry = dataclasses.replace(entry, updates=(update,) if update else (), late_initialize=late)
+    return _lock_token(dataclasses.replace(entry, **_tags(source, entry)), source)
 
 
 def _lock_token(entry: Kind, source: Source) -> Kind:
     """A kind whose update or delete must send the token of its latest read (wafv2 ``LockToken``, CloudFront
     ``IfMatch`` with the ``ETag``): ``{lock_token}`` is read by the kind's read call when a call needs it."""
-    wanted = [m for m in entry.delete.params if fold(m) in _LOCK_TOKENS]
+    calls = [entry.delete.params, *(u.params for u in entry.updates)]
+    wanted = [m for params in calls for m in params if fold(m) in _LOCK_TOKENS]
     if not wanted:
         return entry
     answer = _LOCK_TOKENS[fold(wanted[0])]
@@ -334,10 +341,17 @@ def _lock_token(entry: Kind, source: Source) -> Kind:
     return dataclasses.replace(entry, lookups={**entry.lookups, "lock_token": read})
 
 
+def _escaped(source: Source, create_op: str) -> dict[str, str]:
+    """Spec fields ACK suffixes with ``_`` because their name is a Go keyword (networkfirewall ``type_``)."""
+    members = {fold(m): m for m in source.op(create_op).input_shape.members}
+    return {f: members[fold(f[:-1])] for f in source.spec_fields if f.endswith("_") and fold(f[:-1]) in members}
+
+
 def _check_create(source: Source, op: str) -> None:
     """Every member the create requires must be a spec field (or one the provider fills)."""
+    escaped = {fold(m) for m in _escaped(source, op).values()}
     for member in source.op(op).input_shape.required_members:
-        if fold(member) not in _FILLED and not source.spec_field(op, member):
+        if fold(member) not in _FILLED and fold(member) not in escaped and not source.spec_field(op, member):
             raise Unserved(f"{op} requires {member}, which ACK's CRD has no spec field for (ACK's custom code sets it)")
 
 
@@ -352,6 +366,8 @@ def _aliases(member: str, resource: str) -> set[str]:
         found.add(name[len(noun) :])
     if name == noun:
         found |= {noun + "id", noun + "arn", noun + "name"}
+    if name == noun + "name":  # "The name or ARN" (sagemaker DescribeModelPackage ``ModelPackageName``)
+        found.add(noun + "arn")
     if name.endswith("identifier"):  # AWS's "identifier" takes the id or the ARN (GetInferenceProfile)
         stem = name.removesuffix("identifier")
         found |= {stem + "id", stem + "arn"}
@@ -418,10 +434,28 @@ def _with_generated_id(entry: Kind, source: Source, member: str) -> Kind:
         raise Unserved(f"AWS generates its {member}, and ACK's status has no field to record it in")
     read = source.op(entry.read.op).output_shape
     described = shape_at(read, _result_path(source, entry.read.op))
-    leaf = path.rsplit(".", 1)[-1]
-    if described is not None:  # the read may spell it otherwise (CreateRestApi ``id``, GetRestApi ``id``)
-        leaf = next((m for m in described.members if _same_id(m, member, source.resource)), leaf)
-    return dataclasses.replace(entry, create=Call(entry.create.op, result=path), id=leaf, recorded=recorded)
+    # where the read has it, spelled its way (CreateRestApi ``id``; DescribeBackup ``BackupDetails.BackupArn``)
+    leaf = _member_path(described, member, source.resource) if described is not None else ""
+    leaf = leaf or path.rsplit(".", 1)[-1]
+    paths = {recorded.removeprefix("status."): leaf} if recorded.count(".") == 1 else {}
+    return dataclasses.replace(
+        entry, create=Call(entry.create.op, result=path), id=leaf, recorded=recorded, status_paths=paths
+    )
+
+
+def _member_path(shape: Any, member: str, resource: str, depth: int = 0) -> str:
+    """The path of ``member`` (itself, else by its aliases) in a structure shape, at its top or inside a structure
+    member."""
+    strings = [name for name, inner in shape.members.items() if inner.type_name == "string"]
+    for name in sorted(strings, key=lambda n: fold(n) != fold(member)):  # the member itself first
+        if _same_id(name, member, resource):
+            return str(name)
+    for name, inner in shape.members.items():
+        if inner.type_name == "structure" and depth < 2:
+            found = _member_path(inner, member, resource, depth + 1)
+            if found:
+                return f"{name}.{found}"
+    return ""
 
 
 def _result_path(source: Source, op: str) -> str:
@@ -439,6 +473,10 @@ def _result_path(source: Source, op: str) -> str:
         inner = shape.member if shape.type_name == "list" else shape
         if inner.type_name == "structure" and score(inner) > best_score:
             best, best_score = name + ("[0]" if shape.type_name == "list" else ""), score(inner)
+    if not best and len(output.members) == 1:  # one wrapper (DescribeBackup ``BackupDescription``): look inside
+        [(name, shape)] = output.members.items()
+        if shape.type_name == "structure":
+            return name
     return best
 
 
@@ -512,10 +550,11 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
         spec_field = source.spec_field(op, member) or _singular_field(source, member)
         if generated and _same_id(member, generated, source.resource):
             value = "{id}"
-        elif spec_field and spec_field == key or (key and fold(member).removesuffix("s") == fold(source.resource)):
+        elif spec_field and spec_field == key or (key and _names_the_resource(member, shape, source.resource)):
             value = source.identifier
         elif spec_field:
-            value = f"{{spec.{spec_field}}}"
+            params[member] = f"{{spec.{spec_field}}}"  # already the member's shape (a list stays a list)
+            continue
         elif fold(member) in _LOCK_TOKENS:
             value = "{lock_token}"  # read just before: Kind.lookups (see _lock_token)
         elif fold(member) in _FIXED_INPUTS:
@@ -527,6 +566,13 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
             return None
         params[member] = [value] if shape.members[member].type_name == "list" else value
     return params
+
+
+def _names_the_resource(member: str, shape: Any, resource: str) -> bool:
+    """A string member named as the resource (ecs DescribeServices ``services``): takes its name or ARN."""
+    target = shape.members[member]
+    target = target.member if target.type_name == "list" else target
+    return target.type_name == "string" and fold(member).removesuffix("s") == fold(resource)
 
 
 def _singular_field(source: Source, member: str) -> str:
@@ -581,7 +627,9 @@ def _excluded(source: Source, create_op: str, renames: dict[str, str]) -> tuple[
         sorted(
             ack_name(m)
             for m in members
-            if m not in renamed and ack_name(m) not in source.spec_fields and fold(m) not in ("tags", "clienttoken")
+            if m not in renamed
+            and ack_name(m) not in source.spec_fields
+            and (fold(m) not in _FILLED or fold(m) in TAG_MEMBERS and "tags" not in source.spec_fields)
         )
     )
 
@@ -601,12 +649,15 @@ def _update(source: Source, generated: str, lenient: bool) -> Update | None:
     """``Update<Resource>`` for the spec fields it takes, unless ACK updates through custom code. Fields ACK
     marks ``is_immutable`` are left out, so a change to one is refused naming it."""
     op = _operation(source, "update")
-    if (source.config.get("update_operation") or {}).get("custom_method_name") or not op:
+    custom = (source.config.get("update_operation") or {}).get("custom_method_name")
+    if custom or not op or op == _operation(source, "create"):  # ecs RegisterTaskDefinition: a new revision
         return None
     identify = _identify(source, op, generated)
     if identify is None and not lenient:
         return None
-    identify = identify or {}
+    # a spec field the update requires besides the identifier (wafv2 UpdateIPSet ``Addresses``) is sent each time
+    spec_params = {m: v[len("{spec.") : -1] for m, v in (identify or {}).items() if str(v).startswith("{spec.")}
+    identify = {m: v for m, v in (identify or {}).items() if m not in spec_params}
     renames = source.input_renames(op)
     immutable = set(source.field_config("is_immutable"))
     fields = tuple(
@@ -614,11 +665,15 @@ def _update(source: Source, generated: str, lenient: bool) -> Update | None:
             renames.get(m, ack_name(m))
             for m in source.op(op).input_shape.members
             if m not in identify
+            and m not in spec_params
             and renames.get(m, ack_name(m)) in source.spec_fields
             and renames.get(m, ack_name(m)) not in immutable
         )
     )
-    return Update(op, fields, identify) if fields else None
+    if not fields:
+        return None
+    by_field = {field: member for member, field in renames.items() if field in source.spec_fields}
+    return Update(op, fields, identify, always=tuple(sorted(spec_params.values())), renames=by_field)
 
 
 def _tags(source: Source, entry: Kind) -> dict[str, Any]:
@@ -635,8 +690,8 @@ def _tags(source: Source, entry: Kind) -> dict[str, Any]:
     if not tag_op:
         return {}
     on = _tag_target(source, tag_op)
-    if on is None:
-        return {}
+    if on is None or ("{arn}" in str(on) and not entry.arn):
+        return {}  # the ARN is not in what the read describes (athena DataCatalog): no tag calls
     found: dict[str, Any] = {"tag": Call(tag_op, on)}
     for list_op in (
         "ListTagsForResource",
@@ -678,10 +733,18 @@ def _ec2_tags(source: Source, entry: Kind, create: Any) -> dict[str, Any]:
 def _tag_target(source: Source, op: str) -> dict[str, Any] | None:
     """The member naming the resource in a tag call: an ARN member gets the ARN, another the identifier."""
     shape = source.op(op).input_shape
+    target: dict[str, Any] = {}
     for member in shape.required_members:
-        if fold(member) not in ("tags", "taglist", "tagkeys", "addtags"):
-            folded = fold(member)
-            if "arn" in folded or folded in ("resource", "resourceid", "resourcename", "resourceidentifier"):
-                return {member: ["{arn}"] if shape.members[member].type_name == "list" else "{arn}"}
-            return {member: source.identifier}
-    return None
+        folded = fold(member)
+        if folded in (*TAG_MEMBERS, "tagkeys", "addtags"):
+            continue
+        if folded == "resourcetype":  # ssm ListTagsForResource: the resource type, then its id
+            types = [t for t in shape.members[member].enum if fold(t) == fold(source.resource)]
+            if not types:
+                return None
+            target[member] = types[0]
+        elif "arn" in folded or folded in ("resource", "resourcename", "resourceidentifier"):
+            target[member] = ["{arn}"] if shape.members[member].type_name == "list" else "{arn}"
+        else:
+            target[member] = source.identifier
+    return target or None

@@ -29,6 +29,8 @@ from typing import Any
 Params = dict[str, Any]
 
 # Create members that make a retried create idempotent; the provider fills them (``_Operation._client_token``)
+# Members that carry a resource's tags (S3 ``Tagging``, CloudTrail AddTags ``TagsList``)
+TAG_MEMBERS = ("tags", "taglist", "tagslist", "tagging")
 IDEMPOTENCY_TOKENS = ("clienttoken", "clientrequesttoken", "callerreference", "creatorrequestid", "creationtoken")
 
 

@@ -28,4 +28,5 @@ GENERIC_KINDS: dict[tuple[str, str], str] = {
     ("ecr", "Repository"): "ecr",
     ("secretsmanager", "Secret"): "secretsmanager",
     ("lambda", "EventSourceMapping"): "lambda_",  # (lambda is a keyword)
+    ("eks", "IdentityProviderConfig"): "eks",
 }
