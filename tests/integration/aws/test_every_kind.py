@@ -84,3 +84,16 @@ def test_moto_round_trip(key: str, provider: AwsProvider, refs: FakeReferences) 
 def test_moto_results_cover_the_kinds_moto_implements() -> None:
     """moto_results.json names only served generic kinds (regenerate it with tools/gen_ack_test_matrix.py)."""
     assert set(MOTO_RESULTS) <= set(GENERIC)
+
+
+def test_the_readme_table_and_the_moto_report_are_generated_from_these_results() -> None:
+    """README.md's "AWS kinds" table and docs/ack-tests.md: regenerate with tools/gen_ack_test_matrix.py."""
+    import importlib.util
+
+    repo = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location("gen_ack_test_matrix", repo / "tools/gen_ack_test_matrix.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.readme_block(MOTO_RESULTS) in (repo / "README.md").read_text()
+    assert tool.detail(MOTO_RESULTS) == (repo / "docs/ack-tests.md").read_text()

@@ -405,7 +405,8 @@ class _Operation:
                 continue
             shape = self._field_shape(field)
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
-            if not path:  # a field only an update takes (sagemaker ModelPackage approvalDescription): as described
+            if not path and not kind.spec_at and any(field in u.fields for u in kind.updates):
+                # a field only an update takes (sagemaker ModelPackage approvalDescription): as described
                 path = member_for(self._described_shape(), field) or ""
             observed = _get(current, path.removesuffix("[0]")) if path else None
             if _is_secret_ref(value) or (observed is None and not self._echoed(path)):
