@@ -21,6 +21,7 @@ from kroless.schemas.ack import ack_schema
 
 from .conftest import OWNER, REGION, FakeReferences, manifest
 from .model_fake import sample, sample_spec
+from .test_ack_crds import unknown_paths
 
 NAME = "kroless-sample"
 
@@ -104,17 +105,3 @@ def round_trip(
     assert provider.read(m) is None
     return Outcome(created, updated, change[1] if change else "", change[0] if change else None)
 
-
-def unknown_paths(value: Any, schema: dict[str, Any], path: str = "status") -> list[str]:
-    """Paths in ``value`` the OpenAPI ``schema`` does not declare."""
-    if isinstance(value, dict) and "properties" in schema:
-        out = []
-        for key, item in value.items():
-            if key not in schema["properties"]:
-                out.append(f"{path}.{key}")
-            else:
-                out.extend(unknown_paths(item, schema["properties"][key], f"{path}.{key}"))
-        return out
-    if isinstance(value, list) and "items" in schema:
-        return [p for item in value for p in unknown_paths(item, schema["items"], f"{path}[]")]
-    return []
