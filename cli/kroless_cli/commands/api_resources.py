@@ -21,7 +21,7 @@ from typing import Any
 
 from kroless.errors import KrolessError
 from kroless.model.rgd import RGD_API_VERSION, RGD_KIND
-from kroless.providers.served import ack_kind_served
+from kroless.providers.served import ack_kind_served, unserved_reason
 from kroless.schemas.ack import ack_kinds, is_ack_group
 from kroless.schemas.kubernetes import builtin_kinds, builtin_namespaced, builtin_plural
 from kroless.simpleschema.plural import pluralize
@@ -70,6 +70,7 @@ class APIResource:
     short_names: list[str] = field(default_factory=list)
     served: bool = True
     provider: str = ""  # kubernetes | aws | kroless (nested instance, rgd named) | kro
+    reason: str = ""  # why an ACK kind is not served (its AWS provider cannot make one of its calls)
 
     @property
     def api_version(self) -> str:
@@ -86,6 +87,7 @@ class APIResource:
             "namespaced": self.namespaced,
             "served": self.served,
             "provider": self.provider,
+            **({"reason": self.reason} if self.reason else {}),
         }
 
 
@@ -140,6 +142,7 @@ def ack_resources(*, include_unserved: bool) -> list[APIResource]:
                     short_names=list(ack.short_names),
                     served=served,
                     provider="aws" if served else "",
+                    reason="" if served else unserved_reason(ack.service, ack.kind),
                 )
             )
     return rows

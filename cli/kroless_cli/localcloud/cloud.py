@@ -108,7 +108,7 @@ class LocalCloud:
         # the execution history already has them, so keep the console for kroless's own output.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         logging.getLogger("moto.cloudformation").setLevel(logging.CRITICAL)
-        assembly = stack.synthesize(self.app_dir, stack.local_context(self.app_dir, known_services()))
+        assembly = stack.synthesize(self.app_dir, stack.local_context(self.app_dir, known_services(self.app_dir)))
         self.aws.__enter__()
         try:
             aws_gaps.install()
@@ -335,8 +335,14 @@ def _as_function(handler: Any, credentials: Any, function_services: Services) ->
     return run
 
 
-def known_services() -> list[str]:
-    """Every ACK service kroless has kinds for: the local cloud allows them all."""
-    from kroless.providers.served import served_ack_kinds
+def known_services(app_dir: Path) -> list[str]:
+    """Every ACK service the CDK stack can grant kinds of (``infra.kind_actions``, read from the CDK app's
+    directory): the local cloud allows them all. The generic engine's kinds whose IAM data infra lacks are not
+    granted (README, "AWS kinds")."""
+    import sys
 
-    return sorted({service for service, _ in served_ack_kinds()})
+    if str(app_dir) not in sys.path:
+        sys.path.append(str(app_dir))
+    from infra.kind_actions import known_services as grantable_services
+
+    return grantable_services()

@@ -141,7 +141,7 @@ KROLESS = str(Path(sys.executable).parent / "kroless")  # the console script pip
 def test_validate_exits_1_for_an_unsupported_kind_and_for_an_unknown_field(tmp_path: Path) -> None:
     """The installed `kroless` command, as a user runs it: exit code 1, the file, resource, field and alternatives."""
     cases = {
-        "kind.yaml": (rgd(BUCKET, stream()), 'failed to build resource "stream": ACK kind "Stream"'),
+        "kind.yaml": (rgd(BUCKET, platform_application()), 'failed to build resource "app": ACK kind "PlatformApplication"'),
         "field.yaml": (rgd(queue(visibilityTimeut="30")), 'schema not found for field visibilityTimeut (did you mean "visibilityTimeout"?)'),
     }
     for file, (document, expected) in cases.items():
@@ -179,42 +179,42 @@ def test_a_static_value_of_the_wrong_type_is_refused(tmp_path: Path, capsys: pyt
 
 
 def test_the_type_of_an_unserved_kinds_field_is_known_too() -> None:
-    """Stream is not served (below), but its CRD types its fields: ${stream.status.streamStatus} is a string."""
+    """Its CRD types an ACK kind's fields: ${stream.status.streamStatus} is a string."""
     stream = KindRegistry().lookup("kinesis.services.k8s.aws/v1alpha1", "Stream")
-    assert stream.namespaced and stream.unserved
+    assert stream.namespaced and not stream.unserved
     assert typecheck.infer("stream.status.streamStatus", "dyn", {"stream": stream.schema}) == {"type": "string"}
 
 
-def stream() -> dict[str, Any]:
-    return ack_resource("stream", "kinesis", "Stream", {"name": "${schema.spec.name}"})
+def platform_application() -> dict[str, Any]:
+    return ack_resource("app", "sns", "PlatformApplication", {"name": "${schema.spec.name}"})
 
 
 def test_an_ack_kind_kroless_does_not_serve_is_refused_with_the_alternatives(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    line = error_line(tmp_path, capsys, rgd(BUCKET, stream()))
-    assert 'store: kind: failed to build resource "stream": ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" ' \
-           "is not supported by kroless yet (its AWS provider cannot create or read it); kroless supports no kinesis " \
-           "kind; it supports kinds of acm, apigatewayv2, cloudwatchlogs, dynamodb, ec2, " in line  # fmt: skip
-    assert line.endswith(", sns, sqs (`kroless api-resources` lists them)")
+    line = error_line(tmp_path, capsys, rgd(BUCKET, platform_application()))
+    assert line.endswith(
+        'store: kind: failed to build resource "app": ACK kind "PlatformApplication" in version '
+        '"sns.services.k8s.aws/v1alpha1" is not supported by kroless yet (CreatePlatformApplication requires '
+        "Attributes, which ACK's CRD has no spec field for (ACK's custom code sets it)); the sns kinds kroless "
+        "supports: Subscription, Topic"
+    )
     # a service kroless serves other kinds of: those are named
     instance = {**vpc(), "id": "server"}
-    instance["template"] = {**instance["template"], "kind": "Instance", "spec": {"instanceType": "t3.micro"}}
+    instance["template"] = {**instance["template"], "kind": "FlowLog", "spec": {"resourceType": "VPC"}}
     line = error_line(tmp_path, capsys, rgd(instance))
-    assert line.endswith(
-        'ACK kind "Instance" in version "ec2.services.k8s.aws/v1alpha1" is not supported by kroless yet (its AWS '
-        "provider cannot create or read it); the ec2 kinds kroless supports: ElasticIPAddress, InternetGateway, NATGateway, "
-        "RouteTable, SecurityGroup, Subnet, VPC"
-    )
+    assert 'ACK kind "FlowLog" in version "ec2.services.k8s.aws/v1alpha1" is not supported by kroless yet ' \
+           "(CreateFlowLogs requires ResourceIds" in line  # fmt: skip
+    assert "the ec2 kinds kroless supports: CapacityReservation, DHCPOptions, " in line
 
 
 def test_an_external_ref_to_an_unserved_kind_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """kroless's provider cannot read it either."""
     external = {
-        "id": "stream",
-        "externalRef": {"apiVersion": "kinesis.services.k8s.aws/v1alpha1", "kind": "Stream", "metadata": {"name": "q"}},
+        "id": "app",
+        "externalRef": {"apiVersion": "sns.services.k8s.aws/v1alpha1", "kind": "PlatformApplication", "metadata": {"name": "q"}},
     }
-    assert 'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported' in error_line(
+    assert 'ACK kind "PlatformApplication" in version "sns.services.k8s.aws/v1alpha1" is not supported' in error_line(
         tmp_path, capsys, rgd(external)
     )
 
@@ -226,8 +226,8 @@ def test_an_external_ref_to_an_unserved_kind_is_refused(tmp_path: Path, capsys: 
             "eks.services.k8s.aws/v1alpha1",
             "EKSCluster",
             "schema not found for GVK: eks.services.k8s.aws/v1alpha1, Kind=EKSCluster (ACK's eks controller has no kind "
-            'EKSCluster; did you mean "Cluster"?; the eks kinds kroless supports: AccessEntry, Addon, Cluster, '
-            "Nodegroup, PodIdentityAssociation)",
+            'EKSCluster; did you mean "Cluster"?; the eks kinds kroless supports: AccessEntry, Addon, Capability, '
+            "Cluster, FargateProfile, IdentityProviderConfig, Nodegroup, PodIdentityAssociation)",
         ),
         (
             "s3.services.k8s.aws/v1beta1",
@@ -245,7 +245,7 @@ def test_an_external_ref_to_an_unserved_kind_is_refused(tmp_path: Path, capsys: 
             "sqqs.services.k8s.aws/v1alpha1",
             "Queue",
             "schema not found for GVK: sqqs.services.k8s.aws/v1alpha1, Kind=Queue (no ACK controller serves "
-            "sqqs.services.k8s.aws; kroless supports kinds of acm, apigatewayv2, ",
+            "sqqs.services.k8s.aws; kroless supports kinds of acm, acmpca, apigateway, apigatewayv2, ",
         ),
     ],
 )

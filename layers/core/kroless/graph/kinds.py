@@ -118,13 +118,14 @@ def _ack_kind_info(api_version: str, kind: str) -> KindInfo:
 
 
 def _unserved(found: AckKind) -> str | None:
-    from kroless.providers.served import ack_kind_served
+    from kroless.providers.served import ack_kind_served, unserved_reason
 
     if ack_kind_served(found.service, found.kind):
         return None
+    why = unserved_reason(found.service, found.kind) or "its AWS provider cannot create or read it"
     return (
-        f'ACK kind "{found.kind}" in version "{found.api_version}" is not supported by kroless yet (its AWS provider '
-        f"cannot create or read it); {_supported_in(found.service)}"
+        f'ACK kind "{found.kind}" in version "{found.api_version}" is not supported by kroless yet ({why}); '
+        f"{_supported_in(found.service)}"
     )
 
 

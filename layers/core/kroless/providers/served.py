@@ -26,6 +26,14 @@ def ack_kind_served(service: str, kind: str) -> bool:
     return (service, kind) in _served()
 
 
+def unserved_reason(service: str, kind: str) -> str:
+    """Why kroless does not serve an ACK kind ("" when it does): the call its AWS provider cannot make."""
+    from kroless.schemas.ack_served import kind_report
+
+    report = kind_report(service, kind)
+    return "" if report is None or report.served else report.reason
+
+
 def served_ack_kinds(service: str | None = None) -> list[tuple[str, str]]:
     """(service, kind) of every ACK kind kroless serves (or of one service's), sorted."""
     return sorted(k for k in _served() if service is None or k[0] == service)

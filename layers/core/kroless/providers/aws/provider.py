@@ -31,7 +31,7 @@ from kroless.providers.aws import catalog
 from kroless.providers.aws.naming import ack_name
 from kroless.providers.aws.shapes import from_api, member_for, to_api
 from kroless.providers.aws.shapes import shape_at as _shape_at
-from kroless.providers.aws.table import Call, Kind, Members, Update, untag_call
+from kroless.providers.aws.table import IDEMPOTENCY_TOKENS, TAG_MEMBERS, Call, Kind, Members, Update, untag_call
 from kroless.providers.base import (
     ADOPT_ANNOTATION,
     INSTANCE_TAG,
@@ -53,7 +53,7 @@ _KROLESS_TAGS = "kroless:"
 SYNCED = "ACK.ResourceSynced"
 _GROUP = ".services.k8s.aws/v1alpha1"
 _RUNTIME_GROUP = "services.k8s.aws/v1alpha1"  # ACK runtime kinds (IAMRoleSelector), no AWS resource behind them
-_HIDDEN_MEMBERS = {"dryrun", "clienttoken", "tagspecifications"}
+_HIDDEN_MEMBERS = {"dryrun", "tagspecifications", *IDEMPOTENCY_TOKENS}  # filled by kroless
 
 
 class ReferenceNotReadyError(NotReadyError):
@@ -257,8 +257,9 @@ class _Operation:
         described = self.call(kind.read)
         if described is None or self._gone(described):
             return None
-        if kind.id:
-            self.id = str(_get(described, kind.id))
+        described_id = _get(described, kind.id) if kind.id else None
+        if described_id is not None:  # a read that does not echo the id (IAM GetOpenIDConnectProvider) keeps it
+            self.id = str(described_id)
         return dict(described)
 
     # ---- create / update / delete ------------------------------------------------------------------
@@ -274,9 +275,9 @@ class _Operation:
             call = kind.lookups[missing[0]]
             raise ProviderError(f"{self.ref}: {call.op} {self.render(call.params)}: not found")
         self._add_tags(params, shape, owner)
-        for token in ("ClientToken", "clientRequestToken"):
-            if token in shape.members and token not in params:
-                params[token] = self._client_token()
+        for token, token_shape in shape.members.items():
+            if fold(token) in IDEMPOTENCY_TOKENS and token not in params:
+                params[token] = self._client_token(int(token_shape.metadata.get("min", 0)))
         if self._pending_tags and self.name:
             # the tags follow in a second call: a crash in between must not leave a bucket no retry may touch
             self.p.references.claim(owner, self.name)
@@ -290,8 +291,9 @@ class _Operation:
         created = _get(response, kind.create.result) if kind.create.result else None
         if kind.id and created is not None:
             self.id = str(created)
-        if self._pending_tags and kind.tag is not None:
-            self._write_tags(kind.tag, self._pending_tags, created if isinstance(created, dict) else {})
+        if self._pending_tags and kind.tag is not None:  # the tag call may need the ARN: the created object's
+            target = created if isinstance(created, dict) else (self.find() or {})
+            self._write_tags(kind.tag, self._pending_tags, target)
         create_members = self._plain_spec()
         for field in kind.attributes:
             if field in self.spec and field not in create_members:
@@ -403,6 +405,9 @@ class _Operation:
                 continue
             shape = self._field_shape(field)
             path = kind.observe.get(field, kind.renames.get(field, member_for(shape, field) or ""))
+            if not path and not kind.spec_at and any(field in u.fields for u in kind.updates):
+                # a field only an update takes (sagemaker ModelPackage approvalDescription): as described
+                path = member_for(self._described_shape(), field) or ""
             observed = _get(current, path.removesuffix("[0]")) if path else None
             if _is_secret_ref(value) or (observed is None and not self._echoed(path)):
                 continue  # AWS does not echo it (passwords): nothing to compare
@@ -429,6 +434,11 @@ class _Operation:
         if field in self.kind.renames or member_for(inner, field) is not None or member_for(shape, field) is None:
             return inner
         return shape
+
+    def _described_shape(self) -> Any:
+        read = self.model.operation_model(self.kind.read.op).output_shape
+        described = _shape_at(read, self.kind.read.result)
+        return described if described is not None and described.type_name == "structure" else read
 
     def _echoed(self, path: str) -> bool:
         """Is ``path`` a member of the described object's shape? Then its absence means "not set"."""
@@ -498,9 +508,21 @@ class _Operation:
             "apiVersion": self.manifest["apiVersion"],
             "kind": self.manifest["kind"],
             "metadata": metadata,
-            "spec": self.manifest.get("spec") or {},  # as authored: secret refs, never secret values
+            "spec": self._late_initialized(current),  # as authored: secret refs, never secret values
             "status": status,
         }
+
+    def _late_initialized(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The spec as authored, plus AWS's value of each late-initialized field the template leaves out."""
+        spec = dict(self.manifest.get("spec") or {})
+        missing = [f for f in self.kind.late_initialize if f not in spec]
+        shape = _shape_at(self.model.operation_model(self.kind.read.op).output_shape, self.kind.read.result)
+        for field in missing if shape is not None else ():
+            member = member_for(shape, field)
+            value = _get(current, member) if member else None
+            if value is not None:
+                spec[field] = from_api(value, shape.members[member])
+        return spec
 
     # ---- calls -------------------------------------------------------------------------------------
 
@@ -730,7 +752,7 @@ class _Operation:
             tag_shape = shape.members["TagSpecifications"].member.members["Tags"]
             params["TagSpecifications"] = [{"ResourceType": self.kind.tag_type, "Tags": _tags_for(tag_shape, tags)}]
             return
-        member = next((m for m in shape.members if fold(m) in ("tags", "taglist")), None)
+        member = next((m for m in shape.members if fold(m) in TAG_MEMBERS), None)
         if member is not None:
             params[member] = _tags_for(shape.members[member], tags)
         elif self.kind.tag is not None:
@@ -795,7 +817,7 @@ class _Operation:
 
     def _tag_member(self, call: Call) -> tuple[str, Any]:
         shape = self.model.operation_model(call.op).input_shape
-        member = next(m for m in shape.members if fold(m) in ("tags", "taglist", "tagging"))
+        member = next(m for m in shape.members if fold(m) in TAG_MEMBERS)
         return member, shape.members[member]
 
     def _write_tags(
@@ -803,9 +825,9 @@ class _Operation:
     ) -> None:
         member, target = self._tag_member(call)
         params = self.render(call.params, current=current, arn=self._arn(current))
-        if target.type_name == "structure":  # S3 Tagging: {TagSet: [...]}: the whole set
+        if target.type_name == "structure":  # S3 Tagging {TagSet: [...]}, CloudFront Tags {Items: [...]}: the whole set
             merged = {k: v for k, v in {**(self.tags_of(current) or {}), **tags}.items() if k not in drop}
-            params[member] = {"TagSet": _tags_for(target.members["TagSet"], merged)}
+            params[member] = _tags_for(target, merged)
         else:
             params[member] = _tags_for(target, tags)
         self.api(call.op, params)
@@ -816,6 +838,8 @@ class _Operation:
         template = self.kind.arn
         if not template:  # no ARN (Route 53 record sets): ACK leaves it empty too
             return ""
+        if template == "{id}":  # the ARN is the id AWS generated, and the read does not echo it
+            return self.id or ""
         if template.startswith("arn:"):  # {partition}, {region}, {account}, {id}, {name}, {spec.<field>}
             account = str(_get(current, "OwnerId") or self.p.account()) if "{account}" in template else ""
             rendered = _render(template, self.context(partition="aws", account=account))
@@ -835,11 +859,12 @@ class _Operation:
         namespace = str(ref.get("namespace") or self.ref.namespace or "default")
         return self.p.references.secret_value(namespace, str(ref["name"]), str(ref["key"]))
 
-    def _client_token(self) -> str:
-        # Same manifest, same token: a retried create returns the first attempt's resource.
+    def _client_token(self, minimum: int = 0) -> str:
+        # Same manifest, same token: a retried create returns the first attempt's resource. 32 characters, or
+        # the API's minimum (Bedrock AgentCore: 33); every API takes at least 64.
         body = json.dumps(self.manifest.get("spec") or {}, sort_keys=True, default=str)
         seed = f"{self.kind.api_version}/{self.kind.kind}/{self.ref.namespace}/{self.ref.name}/{body}"
-        return hashlib.sha256(seed.encode()).hexdigest()[:32]
+        return hashlib.sha256(seed.encode()).hexdigest()[: max(32, minimum)]
 
     def _resolve_refs(self, spec: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
         """Fill ``*Ref`` fields; not ``strict`` (delete): a ref that cannot be resolved is left out."""
@@ -999,8 +1024,9 @@ def _as_list(value: Any) -> list[Any]:
 
 def _tag_dict(tags: Any) -> dict[str, str]:
     if isinstance(tags, dict):
-        if "TagSet" in tags or "tagSet" in tags:
-            return _tag_dict(tags.get("TagSet", tags.get("tagSet")))
+        for listed in ("TagSet", "tagSet", "Items"):  # S3's, CloudFront's tag structures
+            if isinstance(tags.get(listed), list):
+                return _tag_dict(tags[listed])
         return {str(k): str(v) for k, v in tags.items()}
     out = {}
     for tag in tags or []:
@@ -1038,9 +1064,13 @@ def _ensure(params: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _tags_for(shape: Any, tags: dict[str, str]) -> Any:
-    """A tag dict in the API's shape: a map, or a list of {Key, Value} structures (names per model)."""
+    """A tag dict in the API's shape: a map, a list of {Key, Value} structures (names per model), or a structure
+    holding that list (S3 ``{TagSet: [...]}``, CloudFront ``{Items: [...]}``)."""
     if shape.type_name == "map":
         return dict(tags)
+    if shape.type_name == "structure":
+        listed = next(m for m, s in shape.members.items() if s.type_name == "list")
+        return {listed: _tags_for(shape.members[listed], tags)}
     item = shape.member
     key = next(m for m in item.members if fold(m) in ("key", "tagkey"))
     value = next(m for m in item.members if fold(m) in ("value", "tagvalue"))

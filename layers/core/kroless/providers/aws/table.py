@@ -28,6 +28,11 @@ from typing import Any
 
 Params = dict[str, Any]
 
+# Create members that make a retried create idempotent; the provider fills them (``_Operation._client_token``)
+# Members that carry a resource's tags (S3 ``Tagging``, CloudTrail AddTags ``TagsList``)
+TAG_MEMBERS = ("tags", "taglist", "tagslist", "tagging")
+IDEMPOTENCY_TOKENS = ("clienttoken", "clientrequesttoken", "callerreference", "creatorrequestid", "creationtoken")
+
 
 @dataclass(frozen=True)
 class Call:
@@ -172,6 +177,9 @@ class Kind:
     # ACK status field -> path in the response of the latest create/update call (Route 53 ChangeInfo.Id); later
     # reads keep the value kroless last recorded in the object's status
     receipt: dict[str, str] = field(default_factory=dict)
+    # spec fields AWS fills when the template leaves them out (ACK's ``late_initialize``): the observed object's
+    # spec carries AWS's value, as ACK writes it into the spec; never compared, so never an update loop
+    late_initialize: tuple[str, ...] = ()
 
     api: str = ""  # botocore's service name when it is not ACK's (eventbridge -> events, sfn -> stepfunctions)
 

@@ -4,11 +4,22 @@ Each module adjusts the entry derived from data where ACK's controller runs hand
 ``hooks`` / ``custom_method_name``): ``adjust(kind, source) -> Kind``, and ``API`` when botocore names the
 service otherwise. Imported only when one of its kinds is used.
 
-:data:`GENERIC_KINDS` is the list of kinds the engine serves, (ACK service, kind) -> hook module; importing it costs
-nothing, so :mod:`kroless.providers.served` can answer without botocore.
+:data:`GENERIC_KINDS` names the kinds that have such a hook, (ACK service, kind) -> hook module; every other ACK kind
+is derived from data alone (which kinds are served: :mod:`kroless.schemas.ack_served`). Importing this costs nothing.
 """
 
 from __future__ import annotations
+
+# ACK service -> botocore's service name, where neither ACK's name nor generator.yaml's ``sdk_names.model_name``
+# (the AWS SDK for Go v2's) is botocore's
+BOTOCORE_NAMES: dict[str, str] = {
+    "applicationautoscaling": "application-autoscaling",
+    "cloudwatchlogs": "logs",
+    "cognitoidentityprovider": "cognito-idp",
+    "elasticsearchservice": "es",
+    "eventbridge": "events",
+    "sfn": "stepfunctions",
+}
 
 GENERIC_KINDS: dict[tuple[str, str], str] = {
     ("sqs", "Queue"): "sqs",
@@ -17,4 +28,5 @@ GENERIC_KINDS: dict[tuple[str, str], str] = {
     ("ecr", "Repository"): "ecr",
     ("secretsmanager", "Secret"): "secretsmanager",
     ("lambda", "EventSourceMapping"): "lambda_",  # (lambda is a keyword)
+    ("eks", "IdentityProviderConfig"): "eks",
 }
