@@ -33,7 +33,7 @@ from tests.integration.statemachine.fake import FakeReconciler, state_transition
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 
 SCALE = 3.0  # seconds per delay unit: larger makes the 1 s poll granularity a smaller share
-OPTIONS = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1)
+OPTIONS = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1)
 DOGS_VS_CATS = {
     "postgres": [],
     "redis": [],

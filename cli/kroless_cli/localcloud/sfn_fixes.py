@@ -13,6 +13,9 @@ machines in a second interpreter (npm aws-local-stepfunctions, written to AWS's 
   the cause "ValueError(Custom Error Names MUST NOT begin with the prefix 'States.' ...)" whatever the branch
   reported, and a Map's Catch sees that instead of the branch's error. AWS: the Parallel (Map) state fails with
   the branch's error, which its Catch handles like any other. Here the branch's error keeps its name.
+* **SendTaskFailure lost its cause.** moto's response handler passes the token and the error on, not the
+  ``cause``; AWS hands both to the waiting task's Retry and Catch (``$.Cause``), where the generated machines
+  read the error document a node's answer carries (kroless.callbacks). Here the cause is passed on.
 
 :func:`install` and :func:`uninstall` are idempotent and only touch moto's classes and modules in this
 process; the local cloud installs them with its other moto patches (:mod:`kroless_cli.localcloud.aws`).
@@ -58,9 +61,22 @@ def _error_equals_eval_body(self: Any, env: Any) -> None:
     _ORIGINALS["error_equals"](self, env)
 
 
+def _send_task_failure(self: Any) -> Any:
+    from moto.core.responses import EmptyResult
+
+    token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
+    self.stepfunction_backend.send_task_failure(token, error=error, cause=cause)
+    return EmptyResult()
+
+
 def install() -> None:
     """Apply the fixes (idempotent)."""
     from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if "send_task_failure" not in _ORIGINALS:
+        _ORIGINALS["send_task_failure"] = StepFunctionResponse.__dict__["send_task_failure"]
+        StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
 
     if "error_equals" not in _ORIGINALS:
         _ORIGINALS["error_equals"] = ErrorEqualsDecl.__dict__["_eval_body"]
@@ -75,6 +91,10 @@ def install() -> None:
 def uninstall() -> None:
     """Restore moto's behaviour (idempotent)."""
     from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if "send_task_failure" in _ORIGINALS:
+        StepFunctionResponse.send_task_failure = _ORIGINALS.pop("send_task_failure")  # type: ignore[method-assign]
 
     if "error_equals" in _ORIGINALS:
         ErrorEqualsDecl._eval_body = _ORIGINALS.pop("error_equals")  # type: ignore[method-assign]

@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.contract import (
-    DependencyPending,
+    DependencyReady,
     ExecutionInput,
     ExecutionMode,
     FinalizeMode,
@@ -71,6 +71,10 @@ from kroless.statemachine.names import state_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, deletion_dependencies, plan_dag
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# a node task: the function gets the task token and the machine waits for SendTaskSuccess/Failure (kroless.callbacks)
+LAMBDA_INVOKE_CALLBACK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+TASK_TOKEN = "$$.Task.Token"
+TASK_TIMEOUT = "States.Timeout"  # a node task with no answer within answer_timeout_seconds
 # AWS's recommended retry list for lambda:invoke (CDK's default too), and Lambda's own throttling
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
@@ -84,7 +88,7 @@ LAMBDA_SERVICE_ERRORS = [
 TRANSIENT_ERRORS = [*LAMBDA_SERVICE_ERRORS, RETRIABLE_ERROR]
 # What the tasks raise instead of answering (kroless.contract.TaskOutcome): Lambda names an error by its class
 NOT_READY = NodeNotReady.__name__
-DEPENDENCY_PENDING = DependencyPending.__name__
+DEPENDENCY_READY = DependencyReady.__name__
 NODE_FAILED = NodeFailed.__name__
 NODE_SUPERSEDED = NodeSuperseded.__name__
 STATUS_PENDING = StatusPending.__name__
@@ -129,7 +133,9 @@ class StateMachineOptions:
     node_timeouts: Mapping[str, int] = field(default_factory=dict)  # per resource id (e.g. an RDS instance)
     first_wait_seconds: int = 2  # readiness polls back off 2, 4, 8, ... up to max_wait_seconds
     max_wait_seconds: int = 30
-    gate_wait_seconds: int = 5  # how often a node re-checks a dependency that runs on another branch
+    # A node task that parked its token waits for the task that finishes its dependency (or child) to answer;
+    # with no answer for this long (a lost token) it runs again and re-checks: a backstop, not a poll.
+    answer_timeout_seconds: int = 300
     # status fields waiting on data after ACTIVE: re-read after 5, 10, 20, ... s (at most 300 s apart), 7 times
     refresh_first_seconds: int = 5
     refresh_max_seconds: int = 300
@@ -161,9 +167,9 @@ class StateMachineOptions:
             count += 1
         return max(count, 1)
 
-    def dependency_polls(self, execution_timeout: int) -> int:
-        """Checks of a dependency before a node gives up: enough to outlast the run itself."""
-        return max(1, -(-execution_timeout // max(1, self.gate_wait_seconds)))
+    def answer_retries(self, execution_timeout: int) -> int:
+        """Re-runs of a node task left without an answer: enough to outlast the run itself."""
+        return max(1, -(-execution_timeout // max(1, self.answer_timeout_seconds)))
 
 
 def _duration(seconds: int) -> str:
@@ -202,21 +208,25 @@ class _Builder:
             }
         ]
 
-    def invoke(self, function_arn: str, model: type[Message], **fields: Any) -> dict[str, Any]:
+    def invoke(self, function_arn: str, model: type[Message], *, callback: bool = False, **fields: Any) -> dict[str, Any]:
         """A Lambda task whose payload is ``model``: the instance and generation from the state data, plus
-        ``fields`` (checked against the model: :func:`~kroless.contract.task_parameters`)."""
+        ``fields`` (checked against the model: :func:`~kroless.contract.task_parameters`). ``callback``: the
+        payload carries the task token and the state waits for SendTaskSuccess/Failure."""
+        if callback:
+            fields["token"] = Path(TASK_TOKEN)
         payload = task_parameters(
             model, instance=data(EXECUTION.instance), generation=data(EXECUTION.generation), **fields
         )
         return {
             "Type": "Task",
-            "Resource": LAMBDA_INVOKE,
+            "Resource": LAMBDA_INVOKE_CALLBACK if callback else LAMBDA_INVOKE,
             "Parameters": {"FunctionName": function_arn, "Payload": payload},
         }
 
     def node_retry(self, polls: int) -> list[dict[str, Any]]:
         """Transient failures; readiness polls (``polls`` of them, backing off up to ``max_wait_seconds``, one
-        state transition each); waits for a dependency on another branch (fixed interval, as long as a run)."""
+        state transition each); a node handed back by a function that may not run its step (at once); a node
+        left without an answer (the lost-token backstop, every ``answer_timeout_seconds``)."""
         options = self.options
         return [
             *self.retry(TRANSIENT_ERRORS),
@@ -229,10 +239,10 @@ class _Builder:
                 "JitterStrategy": "NONE",  # the timeout in the failure's text is the sum of these waits
             },
             {
-                "ErrorEquals": [DEPENDENCY_PENDING],
-                "IntervalSeconds": options.gate_wait_seconds,
+                "ErrorEquals": [DEPENDENCY_READY, TASK_TIMEOUT],
+                "IntervalSeconds": 1,
                 "BackoffRate": 1.0,
-                "MaxAttempts": options.dependency_polls(self.execution_timeout()),
+                "MaxAttempts": options.answer_retries(self.execution_timeout()),
             },
         ]
 
@@ -257,6 +267,7 @@ class _Builder:
         error_cause_state = self.name(f"{prefix} error cause")
         failed = self.name(f"{prefix} failed")
         superseded = self.name(f"{prefix} superseded")
+        no_answer = self.name(f"{prefix} no answer")
         node: str | Path = node_id if node_id else Path("$.id")
         if node_id:
             polls = self.options.polls(node_id)
@@ -264,11 +275,13 @@ class _Builder:
             polls = max((self.options.polls(v) for v in self.graph.nodes), default=1)
 
         states[task] = {
-            **self.invoke(self.reconcile_arn, ReconcileTask, node=node, mode=mode),
+            **self.invoke(self.reconcile_arn, ReconcileTask, callback=True, node=node, mode=mode),
+            "TimeoutSeconds": self.options.answer_timeout_seconds,
             "ResultPath": None,  # the answer is in the history; the state data stays the run's input
             "Retry": self.node_retry(polls),
             "Catch": [
-                {"ErrorEquals": [NOT_READY, DEPENDENCY_PENDING], "ResultPath": CAUGHT, "Next": timeout_cause_state},
+                {"ErrorEquals": [NOT_READY, DEPENDENCY_READY], "ResultPath": CAUGHT, "Next": timeout_cause_state},
+                {"ErrorEquals": [TASK_TIMEOUT], "ResultPath": CAUGHT, "Next": no_answer},
                 {"ErrorEquals": [NODE_FAILED], "ResultPath": CAUGHT, "Next": error_cause_state},
                 {"ErrorEquals": [NODE_SUPERSEDED], "ResultPath": CAUGHT, "Next": superseded},
             ],
@@ -297,6 +310,13 @@ class _Builder:
             }
             states[fail] = {"Type": "Fail", "Error": error, "CausePath": cause}
         states[superseded] = {"Type": "Fail", "Error": SUPERSEDED_ERROR, "Cause": "a newer generation is reconciling"}
+        # States.Timeout has no error document: give it one, and the timeout's Fail words it
+        states[no_answer] = {
+            "Type": "Pass",
+            "Parameters": {"document": {"errorMessage": "no answer from the task that finishes what it waits for"}},
+            "ResultPath": CAUGHT,
+            "Next": timed_out,
+        }
         return task
 
     # -- blocks
