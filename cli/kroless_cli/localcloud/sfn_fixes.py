@@ -62,11 +62,27 @@ def _error_equals_eval_body(self: Any, env: Any) -> None:
 
 
 def _send_task_failure(self: Any) -> Any:
+    """moto's SendTaskFailure with the cause passed on, and only running executions asked (moto's own asks the
+    ended ones too, whose interpreter is gone: AttributeError)."""
     from moto.core.responses import EmptyResult
+    from moto.stepfunctions.parser.api import ExecutionStatus, InvalidToken, TaskDoesNotExist, TaskTimedOut
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackConsumerTimeout,
+        CallbackNotifyConsumerError,
+        CallbackOutcomeFailure,
+    )
 
-    token, error, cause = self._get_param("taskToken"), self._get_param("error"), self._get_param("cause")
-    self.stepfunction_backend.send_task_failure(token, error=error, cause=cause)
-    return EmptyResult()
+    token = self._get_param("taskToken")
+    outcome = CallbackOutcomeFailure(callback_id=token, error=self._get_param("error"), cause=self._get_param("cause"))
+    for execution in self.stepfunction_backend._get_executions(ExecutionStatus.RUNNING):
+        try:
+            if execution.exec_worker.env.callback_pool_manager.notify(callback_id=token, outcome=outcome):
+                return EmptyResult()
+        except CallbackNotifyConsumerError as consumer_error:
+            if isinstance(consumer_error.callback_consumer_error, CallbackConsumerTimeout):
+                raise TaskTimedOut() from None
+            raise TaskDoesNotExist() from None
+    raise InvalidToken()
 
 
 def install() -> None:
