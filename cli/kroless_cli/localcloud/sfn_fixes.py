@@ -80,8 +80,8 @@ def _send_task_failure(self: Any) -> Any:
                 return EmptyResult()
         except CallbackNotifyConsumerError as consumer_error:
             if isinstance(consumer_error.callback_consumer_error, CallbackConsumerTimeout):
-                raise TaskTimedOut() from None
-            raise TaskDoesNotExist() from None
+                raise TaskTimedOut("the task timed out") from None
+            raise TaskDoesNotExist("the task is over") from None
     raise InvalidToken()
 
 
