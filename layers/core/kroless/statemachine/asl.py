@@ -11,9 +11,10 @@ built from it (:func:`~kroless.contract.task_parameters`, :func:`~kroless.contra
 * execution input, :class:`~kroless.contract.ExecutionInput`: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>",
   "generation": N, "mode": "reconcile" | "delete"}``;
 * the reconcile function, one node: :class:`~kroless.contract.ReconcileTask` ``{"instance", "generation", "node",
-  "mode": "apply" | "delete"}``. It answers a node that is done (:class:`~kroless.contract.NodeResult`) and
-  otherwise *raises* (:class:`~kroless.contract.TaskOutcome`): ``NodeNotReady`` (applied, not ready yet),
-  ``DependencyPending`` (a dependency on another branch is not done), ``NodeFailed``, ``NodeSuperseded``;
+  "mode": "apply" | "delete", "token"}``, a ``lambda:invoke.waitForTaskToken`` task: the answer comes back as
+  ``SendTaskSuccess`` with a node that is done (:class:`~kroless.contract.NodeResult`), or ``SendTaskFailure``
+  with an outcome (:class:`~kroless.contract.TaskOutcome`): ``NodeNotReady`` (applied, not ready yet),
+  ``NodeFailed``, ``NodeSuperseded``, ``DependencyReady`` (handed back by a function that may not run the step);
 * the finalize function: :class:`~kroless.contract.FinalizeTask` ``{"instance", "generation", "mode": "reconcile"
   | "delete" | "error" | "refresh"}`` (plus ``"error": {"Error", "Cause"}`` for mode ``error``), answering
   :class:`~kroless.contract.FinalizeResult`, or raising ``StatusPending`` when an ACTIVE instance's status
@@ -23,23 +24,26 @@ What a reconcile costs is what Standard workflows bill: state transitions, retri
 one Task state, and everything else happens in its ``Retry`` and ``Catch``: a readiness poll is one retry
 (``IntervalSeconds``/``BackoffRate``/``MaxDelaySeconds``, ``MaxAttempts`` from the node's timeout) — the
 task re-runs and re-reads, it does not apply again (:meth:`kroless.runtime.reconciler.Reconciler.reconcile_node`);
-a node gated on a dependency of another branch (:mod:`~kroless.statemachine.plan`) raises ``DependencyPending``
-and is retried at a fixed interval; an exhausted wait, a failed node and a superseded run leave through the
+a node gated on a dependency of another branch (:mod:`~kroless.statemachine.plan`), or whose nested child
+instance is still reconciling, parks its task token and is answered by the task that finishes what it waits for
+(:mod:`kroless.callbacks`): no poll, no timer; ``TimeoutSeconds`` (``answer_timeout_seconds``, 5 min) with a
+``States.Timeout`` retry is the backstop for a lost token. An exhausted wait, a failed node and a superseded run leave through the
 Catch as ``Kroless.NodeTimeout`` ("resource <id> not ready after <limit>: <last message>"),
 ``Kroless.NodeError`` ("resource <id>: <message>") and ``Kroless.Superseded``, which the top Parallel's Catch
 sends to ``Record failure`` (finalize mode ``error``) or ``Superseded``. A ready node costs one transition; an
 execution adds three (``Mode?``, the top Parallel, ``Finalize``); the status refresh adds ``Status wait`` and
 ``Refresh status``, whose Retry re-reads on ``StatusPending`` (5, 10, 20, ... s).
 
-A nested RGD instance node is no different here: its Lambda admits the child instance and starts the
-child's execution; its readiness polls wait until the child is ACTIVE and the node's readyWhen holds.
+A nested RGD instance node is no different here: its Lambda admits the child instance, starts the child's
+execution and parks its token on the child; the child's finalize (ACTIVE or ERROR) runs the node's step and
+answers it.
 
 Failures: a task that fails with :data:`~kroless.errors.RETRIABLE_ERROR` (every transient failure of the
 functions, :func:`kroless.errors.task_errors`) or with one of Lambda's own service errors is retried with
 backoff; any other error is not, and reaches the top Parallel's ``Catch`` (``Record failure``).
 
-Only states that run on AWS and in moto's interpreter: Task (lambda:invoke), Choice, Wait, Pass with intrinsic
-functions, Parallel, Map, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
+Only states that run on AWS and in moto's interpreter: Task (lambda:invoke, lambda:invoke.waitForTaskToken),
+Choice, Wait, Pass with intrinsic functions, Parallel, Map, Fail, Succeed. No ``states:startExecution``.
 """
 
 from __future__ import annotations
