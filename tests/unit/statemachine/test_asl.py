@@ -141,7 +141,7 @@ def test_a_graph_without_resources_has_no_unreachable_state() -> None:
 
 
 def gates(dependencies: dict[str, list[str]], order: list[str]) -> dict[str, set[str]]:
-    """The dependencies a node's task waits for itself (DependencyPending): those its place cannot imply."""
+    """The dependencies a node's task waits for itself (parking its task token): those its place cannot imply."""
     plan = plan_dag(dependencies, order)
     return {step.id: set(step.gates) for step in (steps(plan) if plan else [])}
 

@@ -327,7 +327,7 @@ class _Builder:
 
     def emit_block(self, states: dict[str, Any], block: Block, mode: str, next_name: str | None) -> str:
         if isinstance(block, Step):
-            # A gated step's task itself waits for its gates (DependencyPending): no state of its own.
+            # A gated step's task itself waits for its gates (it parks its task token): no state of its own.
             return self.emit_node(states, block.id, mode, next_name)
         if isinstance(block, Seq):
             entry_name = next_name
@@ -357,7 +357,7 @@ class _Builder:
 
     def generic_branch(self, order: list[str], mode: str) -> dict[str, Any]:
         """Resources as data (topological order) and one generic iteration for all; each iteration's task waits
-        for its dependencies itself (DependencyPending).
+        for its dependencies itself (it parks its task token, kroless.callbacks).
 
         Iterations start in item order and only wait for earlier items, so a full ``MaxConcurrency`` never
         deadlocks; the price is that at most that many resources progress at once.
