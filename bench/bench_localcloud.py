@@ -7,7 +7,8 @@ with a 1 s simulated Deployment readiness delay), exactly as `make demo` does:
 
 * wall time from PutEvents("Instance Applied") to the app (and its 5 nested instances) ACTIVE;
 * state transitions as Standard workflows bill them (states entered, plus every retry of a task) and Lambda
-  invocations (TaskScheduled events, retries included), all executions, per node;
+  invocations (TaskScheduled events, retries included), all executions, per node, and the failed task attempts
+  among them by error (readiness polls, status refreshes, nodes handed back);
 * then one resync (the hourly backstop) of the unchanged stack: what it starts;
 * cold import time of each Lambda handler module in a fresh interpreter (what a cold start pays).
 """
@@ -58,7 +59,7 @@ def one_run() -> dict[str, Any]:
         wall = time.monotonic() - started
         sfn = cloud.client("stepfunctions")
         _settle(sfn)  # the status refresh goes on after ACTIVE (the Ingresses' hostnames): count it all
-        executions, transitions, invocations = _totals(sfn)
+        executions, transitions, invocations, failed = _totals(sfn)
         nodes = sum(len([n for n in cloud.store.get_nodes(i.key) if n.index is None]) for i in cloud.store.list_instances())
         # the hourly resync of an unchanged stack: it reads every node and starts nothing
         resync = cloud.resync()
@@ -69,6 +70,7 @@ def one_run() -> dict[str, Any]:
             "executions": executions,
             "transitions": transitions,
             "invocations": invocations,
+            "failed_tasks": failed,  # TaskFailed by error: the polls and hand-backs among the invocations
             "nodes": nodes,
             "resync_drifted": len(resync.get("drifted", [])),
             "resync_executions": after[0] - executions,
@@ -92,16 +94,22 @@ def _settle(sfn: Any, timeout: float = 900) -> None:
     raise RuntimeError(f"executions still running after {timeout} s")
 
 
-def _totals(sfn: Any) -> tuple[int, int, int]:
-    """Executions, billed state transitions and Lambda task invocations (TaskScheduled) of every machine."""
+def _totals(sfn: Any) -> tuple[int, int, int, dict[str, int]]:
+    """Executions, billed state transitions, Lambda task invocations (TaskScheduled) of every machine, and the
+    failed task attempts by error (a readiness poll, a status refresh, a node handed back)."""
     executions = transitions = invocations = 0
+    failed: dict[str, int] = {}
     for machine in sfn.list_state_machines()["stateMachines"]:
         for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]:
             history = history_events(sfn, execution["executionArn"])
             executions += 1
             transitions += state_transitions(history)
             invocations += sum(1 for e in history if e["type"] == "TaskScheduled")
-    return executions, transitions, invocations
+            for event in history:
+                if event["type"] == "TaskFailed":
+                    error = event["taskFailedEventDetails"].get("error", "")
+                    failed[error] = failed.get(error, 0) + 1
+    return executions, transitions, invocations, failed
 
 
 def import_times(repeats: int = 5) -> dict[str, float]:
@@ -140,6 +148,8 @@ def main() -> None:
         f"| then one resync of the unchanged stack: drifted / executions started / state transitions | "
         f"{last['resync_drifted']} / {last['resync_executions']} / {last['resync_transitions']} |"
     )
+    waits = ", ".join(f"{error} {count}" for error, count in sorted(last["failed_tasks"].items())) or "none"
+    print(f"| failed task attempts (polls, refreshes, hand-backs), by error | {waits} |")
     for name, seconds in import_times().items():
         print(f"| cold import of functions/{name}/app.py (fresh interpreter) | median {seconds * 1000:.0f} ms |")
     print(json.dumps(runs), file=sys.stderr)

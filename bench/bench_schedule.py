@@ -4,10 +4,12 @@
 
 Runs the real generated definitions in moto's ASL interpreter (kroless_cli.localcloud.aws.LocalAws) with a
 fake reconcile function that makes each node ready a fixed delay after its apply (delay units of SCALE
-seconds; think of a unit as a minute). Readiness polls wait 1 s and a node waiting for a dependency on another
-branch (a gate) re-runs every 1 s, so each measured makespan includes up to ~1 s of discovery lag per node on
-the path plus the interpreter's own overhead. Transitions are billed ones: states entered plus task retries.
-The goal column is makespan / critical path = 1.00.
+seconds; think of a unit as a minute), under the real task-token plumbing (kroless.callbacks): a node waiting
+for a dependency on another branch (a gate) parks its token and the dependency's finish answers it, and a node
+not ready yet waits as a nested instance's node does (parked until its "child" is done) — nothing is polled,
+so the makespan has no discovery lag, only the interpreter's own overhead. (A resource whose readiness is
+polled instead pays up to its Retry's interval: the last table line measures one poll.) Transitions are billed
+ones: states entered plus task retries. The goal column is makespan / critical path = 1.00.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from kroless_cli.localcloud.aws import LocalAws  # noqa: E402
 from tests.integration.statemachine.fake import FakeReconciler, state_transitions  # noqa: E402
 from tests.unit.statemachine.asl_walk import compile_graph, random_dag, rgd_document  # noqa: E402
 
-SCALE = 3.0  # seconds per delay unit: larger makes the 1 s poll granularity a smaller share
-OPTIONS = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1)
+SCALE = 3.0  # seconds per delay unit
+OPTIONS = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1)
 DOGS_VS_CATS = {
     "postgres": [],
     "redis": [],
@@ -61,7 +63,7 @@ def run(
     cloud: LocalAws, order: list[str], deps: dict[str, list[str]], delays: dict[str, float], levels: bool
 ) -> dict[str, Any]:
     graph = compile_graph(rgd_document("bench", order, deps))
-    fake = FakeReconciler(cloud, {v: d * SCALE for v, d in delays.items()}, deps)
+    fake = FakeReconciler(cloud, {v: d * SCALE for v, d in delays.items()}, deps, pushed=True)
     plan = plan_levels(deps, graph.topological_order) if levels else None
     definition = compile_state_machine(
         graph,
@@ -146,7 +148,7 @@ def main() -> None:
             f"{dag['transitions']} | {lvl['makespan']:.1f} | {lvl['makespan'] / cp:.2f} | {ideal / cp:.2f} | "
             f"{lvl['transitions']} |"
         )
-    print(f"\nmoto 5.2.5 interpreter, wall clock, 1 unit = {SCALE:g} s; readiness polls and dependency waits every 1 s.")
+    print(f"\nmoto 5.2.5 interpreter, wall clock, 1 unit = {SCALE:g} s; dependency waits and readiness pushed (task tokens).")
     print(f"One readiness poll: {per_poll[0]:g} billed state transitions, {per_poll[1]:g} function calls.")
 
 

@@ -215,6 +215,14 @@ class KrolessStack(Stack):
                 finding("AwsSolutions-IAM5", self, resource=executions),
                 f"executions of the {prefix}* machines, named at run time after instance and generation",
             )
+        # node tasks wait for a callback: reconcile_node answers its own and the ones its finish wakes, finalize
+        # the parent node a nested instance's end wakes (kroless.callbacks); no heartbeats are sent
+        for name in ("reconcile_node", "finalize"):
+            roles[name].add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="AnswerNodeTasks", actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=[machines]
+                )
+            )
         # admit emits Instance Failed for a rejected instance; finalize emits Instance Reconciled/Failed;
         # compile emits the next batch of a rollout
         for name in ("compile", "admit", "finalize"):

@@ -27,6 +27,9 @@ def handler(task: ReconcileTask, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(instance=task.instance, node=task.node, mode=task.mode)
     started = time.perf_counter()
     try:
+        if task.token is not None:  # the machine waits for a callback: answers go through Step Functions
+            operations.run_node_task(services(), task)
+            return {}
         result = operations.reconcile_node(services(), task)
     except NodeFailed as failed:
         metrics.add_metric(name="NodeErrors", unit=MetricUnit.Count, value=1)

@@ -32,7 +32,8 @@ def app() -> Iterator[dict[str, Any]]:
 
 def test_status_fields_that_arrive_after_readiness_fill_in(app: dict[str, Any]) -> None:
     """voteURL/resultURL come from Ingress hostnames published after the Ingresses were ready: the
-    executions' status refresh (finalize → wait → re-read) fills them in, child first, then the app."""
+    executions fill them in, child first, then the app: in Finalize's in-process re-read, or their status
+    refresh (finalize → wait → re-read) when they come later."""
     cloud, key = app["cloud"], app["key"]
     deadline = time.monotonic() + 120
     status: dict[str, Any] = {}
@@ -55,7 +56,9 @@ def test_status_fields_that_arrive_after_readiness_fill_in(app: dict[str, Any]) 
         for e in sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)["events"]
         if "stateEnteredEventDetails" in e
     ]
-    assert entered[-1] == "Refresh status"  # the refresh that found the hostnames ended the run
+    # the hostnames were read where the data was at hand (Finalize's in-process re-read: the children's
+    # finalize had them when it answered the app's nodes) or, on a slow machine, by a refresh: either ends the run
+    assert entered[-1] in ("Finalize", "Refresh status")
 
 
 def _reports(cloud: Any) -> int:

@@ -4,13 +4,15 @@ runs are compared.
 The script (the same semantics as tools/asl/run.js, which runs it in node; keep the two alike):
 
 * ``nodes``: ``{"<node id>": {"polls": N, "pending": P, "error": "<message>", "superseded": True}}``. The
-  reconcile function, per node and phase (apply; delete apart), raises DependencyPending ("waiting for ...")
-  on its first P calls (a dependency on another branch not done), then NodeNotReady on the next N (not ready,
+  reconcile function, per node and phase (apply; delete apart), answers DependencyReady on its first P calls
+  (the node was handed back by a function that may not run its step), then NodeNotReady on the next N (not ready,
   not deleted), then answers SYNCED (DELETED); ``error`` raises NodeFailed; ``superseded`` NodeSuperseded;
   ``throttle``: T fails the node's first T calls as the real function fails a retriable call
   (kroless.errors.RetriableError; the run spec names it for node as ``retriableError``), not counted as calls;
   ``answer``: that answer as it is. An unscripted node is ready at once. A function error reaches the machine
-  as Lambda reports it: the exception's class name, and the error document as the cause.
+  as Lambda reports it: the exception's class name, and the error document as the cause. A node task waits
+  for a callback: moto's scripted function answers through SendTaskSuccess/SendTaskFailure (an outcome) or
+  fails (a retriable error), as the real one does; node's handler answers as the callback would.
 * ``refresh``: K: the finalize function (mode reconcile) raises StatusPending, and so do the first K-1 status
   refreshes; ``finalize``: ``{"<mode>": {...}}``, the finalize function's answer in that mode, as it is.
 
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from kroless.contract import DependencyPending, NodeFailed, NodeNotReady, NodeSuperseded, StatusPending
+from kroless.contract import DependencyReady, NodeFailed, NodeNotReady, NodeSuperseded, StatusPending, TaskOutcome
 from kroless.errors import RETRIABLE_ERROR, RetriableError
 
 ROLE = "arn:aws:iam::123456789012:role/kroless-sfn"
@@ -83,7 +85,7 @@ class Script:
             return dict(behaviour["answer"])  # as scripted, even if malformed
         pending = behaviour.get("pending", 0)
         if count < pending:
-            raise DependencyPending(f"waiting for a dependency ({count + 1})")
+            raise DependencyReady(f"what the node waited for is done ({count + 1})")
         if behaviour.get("superseded"):
             raise NodeSuperseded("generation superseded")
         if "error" in behaviour:
@@ -117,7 +119,18 @@ class MotoRunner:
         self.finalize_arn = cloud.register_function("kroless-finalize", self._finalize)
 
     def _reconcile(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return self.scripts[event["instance"]].reconcile(event)
+        script = self.scripts[event["instance"]]
+        if "token" not in event:
+            return script.reconcile(event)
+        try:  # a callback task: answered through Step Functions, as kroless.callbacks does
+            answer = script.reconcile(event)
+        except TaskOutcome as outcome:
+            error = type(outcome).__name__
+            cause = json.dumps({"errorMessage": outcome.message, "errorType": error})
+            self.sfn.send_task_failure(taskToken=event["token"], error=error, cause=cause)
+        else:
+            self.sfn.send_task_success(taskToken=event["token"], output=json.dumps(answer))
+        return {}
 
     def _finalize(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         return self.scripts[event["instance"]].finalize(event)

@@ -28,6 +28,22 @@ class Cloud:
         self.release = threading.Event()  # the blocked function returns only at the end of the test
         self.answer_arn = aws.register_function("answer", self._answer)
         self.blocked_arn = aws.register_function("blocked", self._blocked)
+        self.callback_arn = aws.register_function("callback", self._callback)
+        self.tokens: list[str] = []
+
+    def _callback(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Answers its task later, from another thread, as a task that finishes a dependency does."""
+        self.tokens.append(event["token"])
+
+        def answer() -> None:
+            if event["answer"] == "success":
+                self.sfn.send_task_success(taskToken=event["token"], output=json.dumps({"state": "SYNCED"}))
+            else:
+                cause = json.dumps({"errorMessage": "waiting for db", "errorType": "NodeNotReady"})
+                self.sfn.send_task_failure(taskToken=event["token"], error="NodeNotReady", cause=cause)
+
+        threading.Timer(0.3, answer).start()
+        return {"ignored": "the answer is the callback's"}
 
     def _answer(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.calls += 1
@@ -63,6 +79,41 @@ def cloud() -> Iterator[Cloud]:
             yield cloud
         finally:
             cloud.release.set()
+
+
+def callback_task(cloud: Cloud, answer: str) -> dict[str, Any]:
+    state = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {"FunctionName": cloud.callback_arn, "Payload": {"token.$": "$$.Task.Token", "answer": answer}},
+        "TimeoutSeconds": 20,
+        "Next": "Ok",
+        "Catch": [{"ErrorEquals": ["NodeNotReady"], "ResultPath": "$.error", "Next": "Caught"}],
+    }
+    return cloud.run({"T": state}, "T")
+
+
+def test_a_callback_task_gets_its_token_and_waits_for_the_answer(cloud: Cloud) -> None:
+    """moto 5.2.5 runs .waitForTaskToken with $$.Task.Token and SendTaskSuccess as AWS does (no fix needed)."""
+    result = callback_task(cloud, "success")
+    assert result["status"] == "SUCCEEDED", result
+    assert json.loads(result["output"]) == {"state": "SYNCED"}  # SendTaskSuccess's output, not the function's
+    assert len(cloud.tokens) == 1 and len(cloud.tokens[0]) > 10
+
+
+def test_a_task_failure_reaches_the_catch_with_its_cause(cloud: Cloud) -> None:
+    result = callback_task(cloud, "failure")
+    assert result["status"] == "SUCCEEDED", result
+    caught = json.loads(result["output"])["error"]
+    assert caught["Error"] == "NodeNotReady"
+    assert json.loads(caught["Cause"]) == {"errorMessage": "waiting for db", "errorType": "NodeNotReady"}
+
+
+def test_an_answer_to_an_ended_execution_is_refused(cloud: Cloud) -> None:
+    callback_task(cloud, "success")
+    for call, fields in (("send_task_success", {"output": "{}"}), ("send_task_failure", {"error": "X"})):
+        with pytest.raises(cloud.sfn.exceptions.InvalidToken):
+            getattr(cloud.sfn, call)(taskToken=cloud.tokens[0], **fields)
 
 
 def runtime_error_caught_by_all(cloud: Cloud) -> dict[str, Any]:
@@ -145,9 +196,12 @@ def test_moto_still_needs_the_fixes(cloud: Cloud) -> None:
     try:
         caught = runtime_error_caught_by_all(cloud)
         timeout = branch_timeout_caught(cloud)
+        failure = callback_task(cloud, "failure")
     finally:
         sfn_fixes.install()
     assert caught["status"] == "SUCCEEDED", "moto no longer catches States.Runtime with States.ALL: drop that fix"
     assert timeout["status"] == "FAILED" and "Custom Error Names" in timeout["cause"], (
         "moto now keeps a branch's States.* error: drop that fix"
     )
+    caught = json.loads(failure["output"])["error"]
+    assert caught.get("Cause") is None, "moto now passes SendTaskFailure's cause on: drop that fix"

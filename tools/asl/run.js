@@ -144,7 +144,7 @@ class Script {
     this.calls.set(key, count + 1);
     if (behaviour.answer !== undefined) return behaviour.answer; // as scripted, even if malformed
     const pending = behaviour.pending || 0;
-    if (count < pending) throw functionError("DependencyPending", `waiting for a dependency (${count + 1})`);
+    if (count < pending) throw functionError("DependencyReady", `what the node waited for is done (${count + 1})`);
     if (behaviour.superseded) throw functionError("NodeSuperseded", "generation superseded");
     if (behaviour.error !== undefined) throw functionError("NodeFailed", behaviour.error);
     if (count - pending < (behaviour.polls || 0)) {
@@ -172,7 +172,9 @@ function overrides(definition, script, input) {
     if (state.Type === "Wait") waits[name] = 0;
     if (state.Retry) retries[name] = 0;
     if (state.Type !== "Task") continue;
-    if (state.Resource === LAMBDA_INVOKE) {
+    // a callback task (.waitForTaskToken): the handler's answer is what SendTaskSuccess would send, its error
+    // what SendTaskFailure would (the error name, and the error document as the cause)
+    if (state.Resource === LAMBDA_INVOKE || state.Resource === `${LAMBDA_INVOKE}.waitForTaskToken`) {
       tasks[name] = async (params) => {
         const fn = params.FunctionName;
         const payload = params.Payload;
@@ -205,7 +207,9 @@ async function runOne(run) {
       setImmediate(() => execution.abort());
     }
   };
-  execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input), recordEntered });
+  // this interpreter has no task tokens of its own: a mocked context object gives $$.Task.Token a value
+  const context = { Task: { Token: "local-task-token" } };
+  execution = machine.run(run.input, { overrides: overrides(run.definition, script, run.input), recordEntered, context });
   const report = { entered };
   const counters = () => ({
     calls: Object.fromEntries(script.calls),

@@ -7,7 +7,11 @@ what it answers.
 * :class:`TaskOutcome`: what a task *raises* instead of answering when the machine must wait or stop, so that
   one Task state's ``Retry`` waits (one state transition a poll) and its ``Catch`` stops, with no Choice after
   every task: :class:`NodeNotReady`, :class:`DependencyPending`, :class:`NodeFailed`, :class:`NodeSuperseded`,
-  :class:`StatusPending`.
+  :class:`StatusPending`, :class:`DependencyReady`.
+
+A node task waits for a callback (``lambda:invoke.waitForTaskToken``): its payload carries the task token, and
+the answer comes as ``SendTaskSuccess``/``SendTaskFailure`` from whoever finished the node's step — the function
+itself, or the task that finished what the node waited for (:mod:`kroless.callbacks`).
 
 The generated machines (:mod:`kroless.statemachine.asl`) build every task's ``Payload`` with
 :func:`task_parameters` and read every answer through :func:`json_names`, so a field renamed here fails the
@@ -83,6 +87,7 @@ class ReconcileTask(_InstanceGeneration):
 
     node: str = Field(min_length=1, description="the resource id in the RGD")
     mode: NodeMode
+    token: str | None = Field(default=None, description="the task token the machine waits on ($$.Task.Token)")
 
 
 class NodeResult(Message):
@@ -131,6 +136,15 @@ class FinalizeResult(Message):
 # -- what a task raises instead of answering ------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WaitTarget:
+    """What a node waits for that another task will finish: node ``node`` of ``instance`` (a dependency on
+    another branch; for a delete, a dependent), or with ``node`` empty the instance itself (a nested child)."""
+
+    instance: InstanceKey
+    node: str = ""
+
+
 class TaskOutcome(Exception):  # noqa: N818 - the class name is the error name the machines match
     """An outcome the machine acts on through ``Retry``/``Catch`` rather than a Choice on the answer.
 
@@ -139,9 +153,10 @@ class TaskOutcome(Exception):  # noqa: N818 - the class name is the error name t
     the cause: the machines read ``errorMessage`` from it.
     """
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, wait_on: WaitTarget | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.wait_on = wait_on  # set when the node waits for another task to finish something: park, not poll
 
 
 class NodeNotReady(TaskOutcome):
@@ -152,7 +167,12 @@ class NodeNotReady(TaskOutcome):
 
 class DependencyPending(TaskOutcome):
     """A dependency on another branch is not done yet (for a delete: a dependent is not gone yet); the node did
-    nothing. Retried at a fixed interval, as long as the dependencies may take."""
+    nothing. Never reaches the machine: the task parks its token until the dependency's task wakes it."""
+
+
+class DependencyReady(TaskOutcome):
+    """What the node waited for is done, but the task that finished it may not run this node's step (finalize's
+    role applies no resource): the machine runs the node's task again after a second."""
 
 
 class NodeFailed(TaskOutcome):

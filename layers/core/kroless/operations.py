@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kroless.callbacks import GRACE_INTERVAL, Callbacks
 from kroless.compiler import validate_instance_document
 from kroless.contract import (
     DependencyPending,
@@ -248,9 +249,34 @@ def reconcile_node(services: Services, task: ReconcileTask) -> NodeResult:
     done = {NodeState.DELETED} if task.mode == "delete" else DONE
     if result.state not in done:
         if result.reason in WAITING_FOR_OTHERS:
-            raise DependencyPending(result.message)
-        raise NodeNotReady(result.message or result.reason or result.state.value)
+            raise DependencyPending(result.message, wait_on=outcome.wait_on)
+        raise NodeNotReady(result.message or result.reason or result.state.value, wait_on=outcome.wait_on)
     return result
+
+
+def run_node_task(services: Services, task: ReconcileTask) -> None:
+    """A node task that carries its task token: its answer (and the answers of the tasks its finish wakes) go
+    to Step Functions as SendTaskSuccess/SendTaskFailure (:mod:`kroless.callbacks`)."""
+    callbacks(services, grace_seconds=services.settings.ready_grace_seconds).run(task)
+
+
+def callbacks(services: Services, *, grace_seconds: float = 0.0, nested_only: bool = False) -> Callbacks:
+    """Token plumbing over this function's services. ``nested_only``: a function whose role applies nothing (finalize)
+    runs the woken steps of nested-instance nodes only (the store and the child's execution)."""
+
+    def nested(task: ReconcileTask) -> bool:
+        instance = services.store.get_instance(task.key)
+        node = services.registry.graph(instance.rgd).nodes.get(task.node) if instance is not None else None
+        if node is None:
+            return instance is None  # gone: the step answers superseded
+        template = node.template or {}
+        return services.providers.is_nested(str(template.get("apiVersion", "")), str(template.get("kind", "")))
+
+    def step(task: ReconcileTask) -> NodeResult:
+        return reconcile_node(services, task)
+
+    may_run = nested if nested_only else (lambda task: True)
+    return Callbacks(services.store, services.sfn, step, may_run=may_run, grace_seconds=grace_seconds)
 
 
 def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
@@ -260,10 +286,24 @@ def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
     instance is ACTIVE but status fields still wait on data: the machine refreshes them after a backoff."""
     with task_errors():
         result = _finalize(services, task)
+        # a status field that arrives just after readiness (a load balancer's hostname): re-read it here for a
+        # moment rather than through the machine's Status wait and Refresh status
+        deadline = time.monotonic() + services.settings.ready_grace_seconds
+        refresh = task.model_copy(update={"mode": "refresh"})
+        while _pending(result, task) and time.monotonic() + GRACE_INTERVAL < deadline:
+            time.sleep(GRACE_INTERVAL)
+            result = _finalize(services, refresh)
+        if task.mode in ("reconcile", "error", "refresh") and result["state"] in ("ACTIVE", "ERROR"):
+            # a parent's node parked on this instance (nested) goes on now
+            callbacks(services, nested_only=True).wake(task.key)
     pending = result.pop("pendingStatus", None) or []
     if result["state"] == "ACTIVE" and pending and task.mode in ("reconcile", "refresh"):
         raise StatusPending("status fields waiting on data: " + ", ".join(pending))
     return FinalizeResult.model_validate(result)
+
+
+def _pending(result: dict[str, Any], task: FinalizeTask) -> bool:
+    return bool(result.get("pendingStatus")) and result["state"] == "ACTIVE" and task.mode == "reconcile"
 
 
 def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:

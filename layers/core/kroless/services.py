@@ -47,6 +47,10 @@ class Settings:
     state_machine_log_group_arn: str | None = None
     state_machine_log_level: str = "ERROR"  # ALL, ERROR, FATAL or OFF
     state_machine_tracing: bool = False
+    # How long a task re-reads in process before leaving a wait to the machine's Retry (a resource ready within
+    # seconds, a status field arriving just after readiness): 2 s of a 1 GB function cost about what one more
+    # state transition and invocation cost, and the in-process re-read sees the change sooner.
+    ready_grace_seconds: float = 2.0
 
     def state_machine_configuration(self) -> dict[str, Any]:
         """The loggingConfiguration and tracingConfiguration arguments of Create/UpdateStateMachine."""
@@ -77,6 +81,7 @@ class Settings:
             state_machine_log_group_arn=env.get("KROLESS_STATE_MACHINE_LOG_GROUP_ARN") or None,
             state_machine_log_level=(env.get("KROLESS_STATE_MACHINE_LOG_LEVEL") or "ERROR").upper(),
             state_machine_tracing=env.get("KROLESS_STATE_MACHINE_TRACING", "").lower() in ("1", "true", "yes"),
+            ready_grace_seconds=float(env.get("KROLESS_READY_GRACE_SECONDS") or 2.0),
         )
 
 

@@ -69,8 +69,11 @@ def test_every_task_invokes_the_deployed_functions(aws: None) -> None:
     result = operations.apply_rgd(services, manifest)
     definition = created_definition(services, result["stateMachine"])
     tasks = [state for _, state in node_tasks(definition) if state["Type"] == "Task"]
-    # not series-parallel, yet no table read: a node waiting on another branch waits in its own task
-    assert {task["Resource"] for task in tasks} == {"arn:aws:states:::lambda:invoke"}
+    # not series-parallel, yet no table read: a node waiting on another branch waits in its own task, for a callback
+    assert {task["Resource"] for task in tasks} == {
+        "arn:aws:states:::lambda:invoke",  # finalize
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",  # the node tasks
+    }
     functions = {task["Parameters"]["FunctionName"] for task in tasks}
     assert functions == {settings.reconcile_function_arn, settings.finalize_function_arn}
 

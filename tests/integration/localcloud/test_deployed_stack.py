@@ -68,8 +68,12 @@ def test_every_task_of_every_machine_invokes_the_stack_functions(cloud: LocalClo
         definition = json.loads(sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])["definition"])
         tasks += list(_tasks(definition["States"]))
         assert machine["name"].startswith(cloud.outputs["StateMachinePrefix"])
-    # the machines read no table (a node waiting for a dependency on another branch waits in its own task)
-    assert {t["Resource"] for t in tasks} == {"arn:aws:states:::lambda:invoke"}
+    # the machines read no table (a node waiting for a dependency on another branch waits in its own task, for a
+    # callback): finalize tasks and node tasks
+    assert {t["Resource"] for t in tasks} == {
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    }
     functions = {t["Parameters"]["FunctionName"] for t in tasks}
     assert functions == {cloud.function_arns["reconcile_node"], cloud.function_arns["finalize"]}
 

@@ -25,7 +25,7 @@ DOGS_VS_CATS = {
     "resultapp": ["postgres"],
     "workerapp": ["redis", "postgres"],
 }
-FAST = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1)
+FAST = StateMachineOptions(first_wait_seconds=1, max_wait_seconds=1)
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_dogs_vs_cats_runs_on_the_dag(cloud: LocalAws, dogs_vs_cats: Graph, form
     delays = {"redis": 0.5, "voteapp": 0.5, "resultapp": 0.5, "workerapp": 0.5}
     fake = FakeReconciler(cloud, delays, DOGS_VS_CATS, done_after={"postgres": ("finished", "voteapp")})
     options = StateMachineOptions(
-        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, form=form, node_timeouts={"postgres": 30}
+        first_wait_seconds=1, max_wait_seconds=1, form=form, node_timeouts={"postgres": 30}
     )
     result = fake.run(machine(fake, dogs_vs_cats, options))
     assert result["status"] == "SUCCEEDED", result
@@ -69,7 +69,7 @@ def test_deletion_runs_in_reverse(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
     delays = {"postgres": 1.0, "redis": 0.5, "resultapp": 0.5, "workerapp": 0.5}
     fake = FakeReconciler(cloud, delays, DOGS_VS_CATS, done_after={"voteapp": ("started", "postgres")})
     options = StateMachineOptions(
-        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"voteapp": 30}
+        first_wait_seconds=1, max_wait_seconds=1, node_timeouts={"voteapp": 30}
     )
     result = fake.run(machine(fake, dogs_vs_cats, options), mode="delete")
     assert result["status"] == "SUCCEEDED", result
@@ -92,7 +92,7 @@ def test_node_error_fails_the_execution_and_records_it(cloud: LocalAws, dogs_vs_
 def test_readiness_timeout_names_the_resource_and_the_ready_when(cloud: LocalAws, dogs_vs_cats: Graph) -> None:
     fake = FakeReconciler(cloud, {}, DOGS_VS_CATS, never_ready={"redis"})
     options = StateMachineOptions(
-        first_wait_seconds=1, max_wait_seconds=1, gate_wait_seconds=1, node_timeouts={"redis": 2}
+        first_wait_seconds=1, max_wait_seconds=1, node_timeouts={"redis": 2}
     )
     result = fake.run(machine(fake, dogs_vs_cats, options))
     assert result["status"] == "FAILED"

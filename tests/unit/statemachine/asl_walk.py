@@ -3,7 +3,7 @@
 Independent of the planner: it follows the ASL itself. In a branch, the success path runs from state to
 state (a node's task succeeds only once its node is done: its Retry polls, its Catch stops); a Parallel
 guarantees, after it, every node of its branches. A dependency on another branch is not guaranteed by the
-ASL: the node's task waits for it itself (DependencyPending), which the tests check apart.
+ASL: the node's task waits for it itself (it parks its task token until the dependency is done), which the tests check apart.
 """
 
 from __future__ import annotations

@@ -141,7 +141,7 @@ def test_a_graph_without_resources_has_no_unreachable_state() -> None:
 
 
 def gates(dependencies: dict[str, list[str]], order: list[str]) -> dict[str, set[str]]:
-    """The dependencies a node's task waits for itself (DependencyPending): those its place cannot imply."""
+    """The dependencies a node's task waits for itself (parking its task token): those its place cannot imply."""
     plan = plan_dag(dependencies, order)
     return {step.id: set(step.gates) for step in (steps(plan) if plan else [])}
 
@@ -209,16 +209,21 @@ def test_dogs_vs_cats_shape() -> None:
             "generation.$": "$.generation",
             "node": node,
             "mode": "apply",
+            "token.$": "$$.Task.Token",  # the machine waits for the answer (SendTaskSuccess/Failure)
         }
+        assert names[node]["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
         assert names[node]["ResultPath"] is None  # the state data stays {instance, generation}
         assert names[f"{node} delete"]["Parameters"]["Payload"]["mode"] == "delete"
         assert [c["Next"] for c in names[node]["Catch"]] == [
             f"{node} timeout cause",
+            f"{node} no answer",
             f"{node} error cause",
             f"{node} superseded",
         ]
-    # no state reads the table: joins are the tasks' own waits
-    assert all(state.get("Resource") in (None, LAMBDA_INVOKE) for _, state in node_tasks(definition))
+    # no state reads the table and none waits on a timer: a join is a node task waiting for its callback
+    resources = {state.get("Resource") for _, state in node_tasks(definition)}
+    assert resources == {None, LAMBDA_INVOKE, "arn:aws:states:::lambda:invoke.waitForTaskToken"}
+    assert not [name for name, state in node_tasks(definition) if state["Type"] == "Wait" and name != "Status wait"]
 
 
 @pytest.mark.parametrize("form", ["named", "generic"])
@@ -242,7 +247,10 @@ def test_a_long_resource_id_gets_state_names_within_the_limit() -> None:
 
 def test_retry_and_catch() -> None:
     definition = compile_default(_dogs_vs_cats())
-    lambda_tasks = [state for _, state in node_tasks(definition) if state.get("Resource") == LAMBDA_INVOKE]
+    lambda_tasks = [
+        state for _, state in node_tasks(definition) if state.get("Resource", "").startswith(LAMBDA_INVOKE)
+    ]
+    assert len(lambda_tasks) > 2 * len(_dogs_vs_cats().nodes)  # node tasks (apply, delete) and finalize tasks
     # AWS's recommended list for lambda:invoke (and CDK's default), then the one name of every retriable failure
     # of kroless's functions: nothing else is retried as a failure (a terminal error goes straight to the Catch)
     aws_recommended = [
@@ -255,13 +263,19 @@ def test_retry_and_catch() -> None:
         assert task["Retry"][0]["ErrorEquals"] == [*aws_recommended, "Lambda.TooManyRequestsException", "RetriableError"]
         assert task["Retry"][0]["JitterStrategy"] == "FULL"
     states = dict(node_tasks(definition))
-    # a node's task: its waits are retries (one state transition each), its other outcomes its Catch
-    assert [r["ErrorEquals"] for r in states["workerapp"]["Retry"][1:]] == [["NodeNotReady"], ["DependencyPending"]]
+    # a node's task: a readiness poll is a retry (one state transition each); a node handed back by finalize and
+    # one left without an answer (the lost-token backstop) run again; its other outcomes are its Catch
+    assert [r["ErrorEquals"] for r in states["workerapp"]["Retry"][1:]] == [
+        ["NodeNotReady"],
+        ["DependencyReady", "States.Timeout"],
+    ]
     assert [c["ErrorEquals"] for c in states["workerapp"]["Catch"]] == [
-        ["NodeNotReady", "DependencyPending"],
+        ["NodeNotReady", "DependencyReady"],
+        ["States.Timeout"],
         ["NodeFailed"],
         ["NodeSuperseded"],
     ]
+    assert states["workerapp no answer"]["Next"] == "workerapp timed out"
     assert states["workerapp failed"] == {
         "Type": "Fail",
         "Error": "Kroless.NodeError",
@@ -301,9 +315,11 @@ def test_timeouts_and_backoff() -> None:
     assert states["redis"]["Retry"][1]["MaxAttempts"] == 63
     assert states["postgres timed out"]["Error"] == "Kroless.NodeTimeout"
     assert "resource postgres not ready after 1h: {}" in states["postgres timed out"]["CausePath"]
-    # a dependency is waited for as long as the run may last (the execution's timeout), every 5 s
-    dependency = states["workerapp"]["Retry"][2]
-    assert dependency["IntervalSeconds"] == 5 and dependency["MaxAttempts"] * 5 >= definition["TimeoutSeconds"]
+    # a node task parked on a dependency is answered by the dependency's task; with no answer in 5 minutes (a
+    # lost token) it runs again, as long as the run may last (the execution's timeout): a backstop, not a poll
+    assert states["workerapp"]["TimeoutSeconds"] == 300
+    backstop = states["workerapp"]["Retry"][2]
+    assert backstop["IntervalSeconds"] == 1 and backstop["MaxAttempts"] * 300 >= definition["TimeoutSeconds"]
 
 
 LONGEST_RGD_NAME = "r" * 200 + ".example.com"  # Kubernetes allows 253 characters

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.clock import now_iso
-from kroless.contract import NodeResult
+from kroless.contract import NodeResult, WaitTarget
 from kroless.errors import KrolessError, is_retriable
 from kroless.graph import Graph, Node, NodeType
 from kroless.providers.base import (
@@ -56,6 +56,7 @@ class NodeOutcome:
     reason: str = ""
     message: str = ""
     superseded: bool = False
+    wait_on: WaitTarget | None = None  # another task finishes what the node waits for (a dependency, a child)
 
     def to_result(self) -> NodeResult:
         return NodeResult(
@@ -174,7 +175,9 @@ class Reconciler:
             recorded = state.nodes.get(dependency)
             if recorded is None or recorded.generation != state.generation or recorded.state not in DONE:
                 # nothing recorded: the node has not started (the machine re-runs the task until it may)
-                return NodeOutcome(node.id, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, f"waiting for {dependency}")
+                message = f"waiting for {dependency}"
+                wait_on = WaitTarget(state.key, dependency)
+                return NodeOutcome(node.id, NodeState.IN_PROGRESS, DEPENDENCY_NOT_READY, message, wait_on=wait_on)
             if recorded.state == NodeState.SKIPPED:
                 self._prune(state, node)
                 self._record(state, node.id, NodeState.SKIPPED)
@@ -273,7 +276,20 @@ class Reconciler:
             error=_waiting(node, f'waiting for node "{node.id}"', waiting),
             **_identity(observed, manifest),
         )
-        return _readiness(node, node_state, waiting)
+        outcome = _readiness(node, node_state, waiting)
+        if waiting:
+            outcome.wait_on = self._unsettled_child(observed)
+        return outcome
+
+    def _unsettled_child(self, observed: Any) -> WaitTarget | None:
+        """A nested instance that is not ACTIVE (nor ERROR) yet: its finalize wakes the node (no polling)."""
+        if not isinstance(observed, dict) or not self.providers.is_nested(
+            observed.get("apiVersion", ""), observed.get("kind", "")
+        ):
+            return None
+        if (observed.get("status") or {}).get("state") in ("ACTIVE", "ERROR"):
+            return None  # settled: the node waits on its readyWhen (polled)
+        return WaitTarget(InstanceKey.from_manifest(observed))
 
     def _collection(self, state: InstancePass, node: Node) -> NodeOutcome:
         bindings = expand_for_each(state.graph, node, state.context)
@@ -426,7 +442,8 @@ class Reconciler:
             record = state.nodes.get(dependent)
             if record is not None and record.state != NodeState.DELETED:
                 message = f"waiting for {dependent} to be deleted"
-                return NodeOutcome(node_id, NodeState.DELETING, DEPENDENT_NOT_DELETED, message)
+                wait_on = WaitTarget(key, dependent)
+                return NodeOutcome(node_id, NodeState.DELETING, DEPENDENT_NOT_DELETED, message, wait_on=wait_on)
         gone = True
         try:
             with reconciling(key):

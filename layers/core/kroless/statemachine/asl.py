@@ -11,9 +11,10 @@ built from it (:func:`~kroless.contract.task_parameters`, :func:`~kroless.contra
 * execution input, :class:`~kroless.contract.ExecutionInput`: ``{"instance": "<g>/<v>/<kind>/<namespace>/<name>",
   "generation": N, "mode": "reconcile" | "delete"}``;
 * the reconcile function, one node: :class:`~kroless.contract.ReconcileTask` ``{"instance", "generation", "node",
-  "mode": "apply" | "delete"}``. It answers a node that is done (:class:`~kroless.contract.NodeResult`) and
-  otherwise *raises* (:class:`~kroless.contract.TaskOutcome`): ``NodeNotReady`` (applied, not ready yet),
-  ``DependencyPending`` (a dependency on another branch is not done), ``NodeFailed``, ``NodeSuperseded``;
+  "mode": "apply" | "delete", "token"}``, a ``lambda:invoke.waitForTaskToken`` task: the answer comes back as
+  ``SendTaskSuccess`` with a node that is done (:class:`~kroless.contract.NodeResult`), or ``SendTaskFailure``
+  with an outcome (:class:`~kroless.contract.TaskOutcome`): ``NodeNotReady`` (applied, not ready yet),
+  ``NodeFailed``, ``NodeSuperseded``, ``DependencyReady`` (handed back by a function that may not run the step);
 * the finalize function: :class:`~kroless.contract.FinalizeTask` ``{"instance", "generation", "mode": "reconcile"
   | "delete" | "error" | "refresh"}`` (plus ``"error": {"Error", "Cause"}`` for mode ``error``), answering
   :class:`~kroless.contract.FinalizeResult`, or raising ``StatusPending`` when an ACTIVE instance's status
@@ -23,23 +24,26 @@ What a reconcile costs is what Standard workflows bill: state transitions, retri
 one Task state, and everything else happens in its ``Retry`` and ``Catch``: a readiness poll is one retry
 (``IntervalSeconds``/``BackoffRate``/``MaxDelaySeconds``, ``MaxAttempts`` from the node's timeout) — the
 task re-runs and re-reads, it does not apply again (:meth:`kroless.runtime.reconciler.Reconciler.reconcile_node`);
-a node gated on a dependency of another branch (:mod:`~kroless.statemachine.plan`) raises ``DependencyPending``
-and is retried at a fixed interval; an exhausted wait, a failed node and a superseded run leave through the
+a node gated on a dependency of another branch (:mod:`~kroless.statemachine.plan`), or whose nested child
+instance is still reconciling, parks its task token and is answered by the task that finishes what it waits for
+(:mod:`kroless.callbacks`): no poll, no timer; ``TimeoutSeconds`` (``answer_timeout_seconds``, 5 min) with a
+``States.Timeout`` retry is the backstop for a lost token. An exhausted wait, a failed node and a superseded run leave through the
 Catch as ``Kroless.NodeTimeout`` ("resource <id> not ready after <limit>: <last message>"),
 ``Kroless.NodeError`` ("resource <id>: <message>") and ``Kroless.Superseded``, which the top Parallel's Catch
 sends to ``Record failure`` (finalize mode ``error``) or ``Superseded``. A ready node costs one transition; an
 execution adds three (``Mode?``, the top Parallel, ``Finalize``); the status refresh adds ``Status wait`` and
 ``Refresh status``, whose Retry re-reads on ``StatusPending`` (5, 10, 20, ... s).
 
-A nested RGD instance node is no different here: its Lambda admits the child instance and starts the
-child's execution; its readiness polls wait until the child is ACTIVE and the node's readyWhen holds.
+A nested RGD instance node is no different here: its Lambda admits the child instance, starts the child's
+execution and parks its token on the child; the child's finalize (ACTIVE or ERROR) runs the node's step and
+answers it.
 
 Failures: a task that fails with :data:`~kroless.errors.RETRIABLE_ERROR` (every transient failure of the
 functions, :func:`kroless.errors.task_errors`) or with one of Lambda's own service errors is retried with
 backoff; any other error is not, and reaches the top Parallel's ``Catch`` (``Record failure``).
 
-Only states that run on AWS and in moto's interpreter: Task (lambda:invoke), Choice, Wait, Pass with intrinsic
-functions, Parallel, Map, Fail, Succeed. No ``.waitForTaskToken``, no ``states:startExecution``.
+Only states that run on AWS and in moto's interpreter: Task (lambda:invoke, lambda:invoke.waitForTaskToken),
+Choice, Wait, Pass with intrinsic functions, Parallel, Map, Fail, Succeed. No ``states:startExecution``.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kroless.contract import (
-    DependencyPending,
+    DependencyReady,
     ExecutionInput,
     ExecutionMode,
     FinalizeMode,
@@ -71,6 +75,10 @@ from kroless.statemachine.names import state_name
 from kroless.statemachine.plan import Block, Par, Seq, Step, deletion_dependencies, plan_dag
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+# a node task: the function gets the task token and the machine waits for SendTaskSuccess/Failure (kroless.callbacks)
+LAMBDA_INVOKE_CALLBACK = "arn:aws:states:::lambda:invoke.waitForTaskToken"
+TASK_TOKEN = "$$.Task.Token"
+TASK_TIMEOUT = "States.Timeout"  # a node task with no answer within answer_timeout_seconds
 # AWS's recommended retry list for lambda:invoke (CDK's default too), and Lambda's own throttling
 LAMBDA_SERVICE_ERRORS = [
     "Lambda.ClientExecutionTimeoutException",
@@ -84,7 +92,7 @@ LAMBDA_SERVICE_ERRORS = [
 TRANSIENT_ERRORS = [*LAMBDA_SERVICE_ERRORS, RETRIABLE_ERROR]
 # What the tasks raise instead of answering (kroless.contract.TaskOutcome): Lambda names an error by its class
 NOT_READY = NodeNotReady.__name__
-DEPENDENCY_PENDING = DependencyPending.__name__
+DEPENDENCY_READY = DependencyReady.__name__
 NODE_FAILED = NodeFailed.__name__
 NODE_SUPERSEDED = NodeSuperseded.__name__
 STATUS_PENDING = StatusPending.__name__
@@ -129,7 +137,9 @@ class StateMachineOptions:
     node_timeouts: Mapping[str, int] = field(default_factory=dict)  # per resource id (e.g. an RDS instance)
     first_wait_seconds: int = 2  # readiness polls back off 2, 4, 8, ... up to max_wait_seconds
     max_wait_seconds: int = 30
-    gate_wait_seconds: int = 5  # how often a node re-checks a dependency that runs on another branch
+    # A node task that parked its token waits for the task that finishes its dependency (or child) to answer;
+    # with no answer for this long (a lost token) it runs again and re-checks: a backstop, not a poll.
+    answer_timeout_seconds: int = 300
     # status fields waiting on data after ACTIVE: re-read after 5, 10, 20, ... s (at most 300 s apart), 7 times
     refresh_first_seconds: int = 5
     refresh_max_seconds: int = 300
@@ -161,9 +171,9 @@ class StateMachineOptions:
             count += 1
         return max(count, 1)
 
-    def dependency_polls(self, execution_timeout: int) -> int:
-        """Checks of a dependency before a node gives up: enough to outlast the run itself."""
-        return max(1, -(-execution_timeout // max(1, self.gate_wait_seconds)))
+    def answer_retries(self, execution_timeout: int) -> int:
+        """Re-runs of a node task left without an answer: enough to outlast the run itself."""
+        return max(1, -(-execution_timeout // max(1, self.answer_timeout_seconds)))
 
 
 def _duration(seconds: int) -> str:
@@ -202,21 +212,25 @@ class _Builder:
             }
         ]
 
-    def invoke(self, function_arn: str, model: type[Message], **fields: Any) -> dict[str, Any]:
+    def invoke(self, function_arn: str, model: type[Message], *, callback: bool = False, **fields: Any) -> dict[str, Any]:
         """A Lambda task whose payload is ``model``: the instance and generation from the state data, plus
-        ``fields`` (checked against the model: :func:`~kroless.contract.task_parameters`)."""
+        ``fields`` (checked against the model: :func:`~kroless.contract.task_parameters`). ``callback``: the
+        payload carries the task token and the state waits for SendTaskSuccess/Failure."""
+        if callback:
+            fields["token"] = Path(TASK_TOKEN)
         payload = task_parameters(
             model, instance=data(EXECUTION.instance), generation=data(EXECUTION.generation), **fields
         )
         return {
             "Type": "Task",
-            "Resource": LAMBDA_INVOKE,
+            "Resource": LAMBDA_INVOKE_CALLBACK if callback else LAMBDA_INVOKE,
             "Parameters": {"FunctionName": function_arn, "Payload": payload},
         }
 
     def node_retry(self, polls: int) -> list[dict[str, Any]]:
         """Transient failures; readiness polls (``polls`` of them, backing off up to ``max_wait_seconds``, one
-        state transition each); waits for a dependency on another branch (fixed interval, as long as a run)."""
+        state transition each); a node handed back by a function that may not run its step (at once); a node
+        left without an answer (the lost-token backstop, every ``answer_timeout_seconds``)."""
         options = self.options
         return [
             *self.retry(TRANSIENT_ERRORS),
@@ -229,10 +243,10 @@ class _Builder:
                 "JitterStrategy": "NONE",  # the timeout in the failure's text is the sum of these waits
             },
             {
-                "ErrorEquals": [DEPENDENCY_PENDING],
-                "IntervalSeconds": options.gate_wait_seconds,
+                "ErrorEquals": [DEPENDENCY_READY, TASK_TIMEOUT],
+                "IntervalSeconds": 1,
                 "BackoffRate": 1.0,
-                "MaxAttempts": options.dependency_polls(self.execution_timeout()),
+                "MaxAttempts": options.answer_retries(self.execution_timeout()),
             },
         ]
 
@@ -257,6 +271,7 @@ class _Builder:
         error_cause_state = self.name(f"{prefix} error cause")
         failed = self.name(f"{prefix} failed")
         superseded = self.name(f"{prefix} superseded")
+        no_answer = self.name(f"{prefix} no answer")
         node: str | Path = node_id if node_id else Path("$.id")
         if node_id:
             polls = self.options.polls(node_id)
@@ -264,11 +279,13 @@ class _Builder:
             polls = max((self.options.polls(v) for v in self.graph.nodes), default=1)
 
         states[task] = {
-            **self.invoke(self.reconcile_arn, ReconcileTask, node=node, mode=mode),
+            **self.invoke(self.reconcile_arn, ReconcileTask, callback=True, node=node, mode=mode),
+            "TimeoutSeconds": self.options.answer_timeout_seconds,
             "ResultPath": None,  # the answer is in the history; the state data stays the run's input
             "Retry": self.node_retry(polls),
             "Catch": [
-                {"ErrorEquals": [NOT_READY, DEPENDENCY_PENDING], "ResultPath": CAUGHT, "Next": timeout_cause_state},
+                {"ErrorEquals": [NOT_READY, DEPENDENCY_READY], "ResultPath": CAUGHT, "Next": timeout_cause_state},
+                {"ErrorEquals": [TASK_TIMEOUT], "ResultPath": CAUGHT, "Next": no_answer},
                 {"ErrorEquals": [NODE_FAILED], "ResultPath": CAUGHT, "Next": error_cause_state},
                 {"ErrorEquals": [NODE_SUPERSEDED], "ResultPath": CAUGHT, "Next": superseded},
             ],
@@ -297,13 +314,20 @@ class _Builder:
             }
             states[fail] = {"Type": "Fail", "Error": error, "CausePath": cause}
         states[superseded] = {"Type": "Fail", "Error": SUPERSEDED_ERROR, "Cause": "a newer generation is reconciling"}
+        # States.Timeout has no error document: give it one, and the timeout's Fail words it
+        states[no_answer] = {
+            "Type": "Pass",
+            "Parameters": {"document": {"errorMessage": "no answer from the task that finishes what it waits for"}},
+            "ResultPath": CAUGHT,
+            "Next": timed_out,
+        }
         return task
 
     # -- blocks
 
     def emit_block(self, states: dict[str, Any], block: Block, mode: str, next_name: str | None) -> str:
         if isinstance(block, Step):
-            # A gated step's task itself waits for its gates (DependencyPending): no state of its own.
+            # A gated step's task itself waits for its gates (it parks its task token): no state of its own.
             return self.emit_node(states, block.id, mode, next_name)
         if isinstance(block, Seq):
             entry_name = next_name
@@ -333,7 +357,7 @@ class _Builder:
 
     def generic_branch(self, order: list[str], mode: str) -> dict[str, Any]:
         """Resources as data (topological order) and one generic iteration for all; each iteration's task waits
-        for its dependencies itself (DependencyPending).
+        for its dependencies itself (it parks its task token, kroless.callbacks).
 
         Iterations start in item order and only wait for earlier items, so a full ``MaxConcurrency`` never
         deadlocks; the price is that at most that many resources progress at once.

@@ -4,8 +4,8 @@ Step Functions has two ways to order work: states in sequence and the branches o
 dependency graph that is *series-parallel* (no "N" ``a→c, b→c, b→d`` without ``a→d``) nests exactly into
 those two, so the execution takes exactly the critical path. The rest of a graph cannot be expressed with
 them without adding edges (a level-by-level schedule adds them all), so those parts run as one Parallel
-with one branch per chain of nodes, and a node's task waits (a *gate*: the task re-runs until the dependency
-is done) for each dependency that is not its predecessor on its own chain.
+with one branch per chain of nodes, and a node's task waits (a *gate*: it parks its task token until the
+dependency's task answers it, kroless.callbacks) for each dependency that is not its predecessor on its own chain.
 
 The decomposition is the classic one for partial orders: a set of nodes is a parallel composition when its
 comparability graph is disconnected (the parts never wait for each other), a series composition when its

@@ -60,6 +60,7 @@ from kroless.store.records import (
     RgdRecord,
     RgdRejection,
     RgdState,
+    Waiter,
 )
 from kroless.store.redact import redact_secrets
 from kroless.store.store import StateStore, client_config, make_client
@@ -92,6 +93,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreThrottledError",
+    "Waiter",
     "canonical_hash",
     "canonical_json",
     "client_config",

@@ -47,6 +47,7 @@ from kroless.store.keys import (
     NODE_PREFIX,
     REJECTED_SK,
     RGD_SK,
+    WAIT_PREFIX,
     InstanceKey,
     alias_sk,
     node_sk,
@@ -66,12 +67,14 @@ from kroless.store.records import (
     RgdRecord,
     RgdRejection,
     RgdState,
+    Waiter,
 )
 from kroless.store.redact import redact_secrets
 from kroless.store.table import LISTING_INDEX, OWNERSHIP_INDEX
 
 RGD_LIST_KEY = "RGD"
 DRIFT_TTL = timedelta(days=14)
+WAITER_TTL = timedelta(days=2)  # longer than any execution waits; a parked token no one woke expires
 EXECUTION_TTL = timedelta(days=90)  # Step Functions keeps Standard execution history for 90 days
 # Metadata the API server (or a client) fills in: a change there is not a change of the desired state.
 VOLATILE_METADATA = ("resourceVersion", "generation", "uid", "creationTimestamp", "managedFields", "selfLink")
@@ -473,6 +476,42 @@ class TableStore:
     def delete_node(self, key: InstanceKey, node_id: str, index: int | None = None) -> bool:
         """Remove one node item; returns whether it existed."""
         return self._table.delete(key.pk, node_sk(node_id, index)) is not None
+
+    # ── parked task tokens (kroless.callbacks) ─────────────────────────────────────────────────────────
+
+    @staticmethod
+    def _waiter_sk(target: str, waiter: Waiter) -> str:
+        return f"{WAIT_PREFIX}{target}#{waiter.instance}#{waiter.node}"
+
+    def park_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> None:
+        """Record ``waiter``'s task token under instance ``on``: it waits for node ``target`` of it ("" for the
+        instance itself). One record per waiting node: a later token (a retried task) replaces the earlier."""
+        item = {
+            "pk": on.pk,
+            "sk": self._waiter_sk(target, waiter),
+            "instance": waiter.instance,
+            "generation": waiter.generation,
+            "node": waiter.node,
+            "mode": waiter.mode,
+            "token": waiter.token,
+            "expiresAt": int((self._clock() + WAITER_TTL).timestamp()),
+        }
+        self._put(item, f"{on} waiter {waiter.node}")
+
+    def waiters(self, on: InstanceKey, target: str) -> list[Waiter]:
+        """The tokens parked on node ``target`` of ``on`` ("" for the instance), read strongly: a waiter that
+        parked before the target was marked done is seen."""
+        items = self._table.query(on.pk, prefix=f"{WAIT_PREFIX}{target}#", consistent=True)
+        return [Waiter.from_item(i) for i in items]
+
+    def claim_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> bool:
+        """Remove the parked record if it still holds ``waiter``'s token: exactly one caller (the waiter
+        itself or the task that finished the target) gets True and wakes the waiter."""
+        try:
+            removed = self._table.delete(on.pk, self._waiter_sk(target, waiter), equals("token", waiter.token))
+        except ConditionFailed:
+            return False
+        return removed is not None
 
     # ── ownership ──────────────────────────────────────────────────────────────────────────────────────
 

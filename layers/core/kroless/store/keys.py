@@ -28,6 +28,7 @@ DRIFT_PREFIX = "DRIFT#"
 EXEC_PREFIX = "EXEC#"
 ALIAS_PREFIX = "ALIAS#"
 HEAL_SK = "HEAL"
+WAIT_PREFIX = "WAIT#"  # a task token parked until a node (or the instance) it waits for is done
 
 
 @dataclass(frozen=True, order=True)

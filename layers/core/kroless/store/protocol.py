@@ -35,6 +35,7 @@ from kroless.store.records import (
     RgdRecord,
     RgdRejection,
     RgdState,
+    Waiter,
 )
 
 
@@ -177,3 +178,10 @@ class Store(Protocol):
     def get_execution(self, key: InstanceKey, name: str) -> ExecutionRecord | None: ...
 
     def list_executions(self, key: InstanceKey) -> list[ExecutionRecord]: ...
+
+    # ── parked task tokens ──
+    def park_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> None: ...
+
+    def waiters(self, on: InstanceKey, target: str) -> list[Waiter]: ...
+
+    def claim_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> bool: ...

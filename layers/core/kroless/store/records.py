@@ -245,3 +245,19 @@ class ExecutionRecord:
             error=item.get("error"),
             expires_at=item["expiresAt"],
         )
+
+
+@dataclass(frozen=True)
+class Waiter:
+    """A node task of a running execution parked on something it waits for (a node of its own or another
+    instance, or a nested child instance), with the task token its machine waits on."""
+
+    instance: str  # the waiting node's instance (InstanceKey.ref)
+    generation: int
+    node: str
+    mode: str  # the node task's mode (apply, check, delete)
+    token: str
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Waiter:
+        return cls(item["instance"], int(item["generation"]), item["node"], item["mode"], item["token"])
