@@ -17,6 +17,7 @@ from kroless.compiler import is_rgd, validate_instance_document
 from kroless.errors import KrolessError
 from kroless.graph import Graph
 from kroless.model import Document, load_path
+from kroless.providers.base import DeletionPolicy, deletion_policy
 from kroless.schemas.kubernetes import builtin_schema
 from kroless.store import InstanceKey, NodeRecord
 from kroless_cli.commands.commands import no_matches
@@ -193,7 +194,26 @@ def _instance_changes(target: Target, item: Prepared) -> list[Change]:
         raise err.at(file=item.document.file, name=located_name(item.document)) from None
     for entry in rendered["resources"]:
         found += _node_changes(name, entry, nodes)
-    return found
+    return found + _dropped_resources(name, {entry["id"] for entry in rendered["resources"]}, nodes)
+
+
+def _dropped_resources(instance: str, declared: set[str], nodes: dict[tuple[str, int | None], NodeRecord]) -> list[Change]:
+    """Objects of resources the RGD no longer declares: the next reconcile prunes them, each by its policy."""
+    dropped = sorted(
+        ((node_id, index, n.desired) for (node_id, index), n in nodes.items() if node_id not in declared and n.state not in GONE and n.desired),
+        key=lambda item: (item[0], _order(item[1])),
+    )
+    return [
+        Change("Remove", f"{instance}/{node_id}{_at(index)}", str(desired.get("kind", "")), [_PRUNED[deletion_policy(desired)]])
+        for node_id, index, desired in dropped
+    ]
+
+
+_PRUNED = {
+    DeletionPolicy.DELETE: "no longer in the RGD",
+    DeletionPolicy.DETACH: "no longer in the RGD: released, not deleted (deletionPolicy Detach)",
+    DeletionPolicy.RETAIN: "no longer in the RGD: left as it is (kroless.dev/deletion-policy Retain)",
+}
 
 
 def _node_changes(instance: str, entry: dict[str, Any], nodes: dict[tuple[str, int | None], NodeRecord]) -> list[Change]:

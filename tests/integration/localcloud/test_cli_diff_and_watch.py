@@ -109,6 +109,20 @@ def test_an_excluded_resource_is_removed_and_a_new_instance_is_added(
     assert code == 1 and 'notes.kro.run "fresh" not found' in err
 
 
+def test_a_resource_dropped_from_the_rgd_is_removed_from_each_instance(
+    capsys: pytest.CaptureFixture[str], state: str, tmp_path: Path
+) -> None:
+    """The next reconcile prunes it (Kro deletes a resource its RGD no longer declares), so diff says so."""
+    without_extra = RGD[: RGD.index("  - id: extra")]
+    manifest = write(tmp_path, without_extra + "---\n" + note("shop", color="red"))
+    code, out, _ = kroless(capsys, state, "diff", "-f", manifest)
+    assert code == 1
+    assert rows(out) == [
+        ["Modify", "notes.kro.run", "ResourceGraphDefinition", "resource extra removed; 1 instance(s) reconcile again"],
+        ["Remove", "default/shop/extra", "ConfigMap", "no longer in the RGD"],
+    ]
+
+
 def test_a_bad_document_names_its_file_and_index_and_nothing_of_the_file_is_applied(
     capsys: pytest.CaptureFixture[str], state: str, tmp_path: Path
 ) -> None:
