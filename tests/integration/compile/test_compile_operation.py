@@ -155,23 +155,23 @@ def test_an_ack_kind_kroless_does_not_serve_is_refused_before_anything_is_create
         {
             "id": "stream",
             "template": {
-                "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
-                "kind": "Stream",
+                "apiVersion": "sns.services.k8s.aws/v1alpha1",
+                "kind": "PlatformApplication",
                 "metadata": {"name": "${schema.spec.name}"},
                 "spec": {"name": "${schema.spec.name}"},
             },
         }
     )
-    with pytest.raises(KrolessError, match=r'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported'):
+    with pytest.raises(KrolessError, match=r'ACK kind "PlatformApplication" in version "sns.services.k8s.aws/v1alpha1" is not supported'):
         operations.apply_rgd(services, manifest, event_id="event-5")
     assert services.sfn.list_state_machines()["stateMachines"] == []
     assert services.store.get_rgd("streams") is None
     with pytest.raises(KrolessError) as reported:
         wait_registered(services.store, manifest, "event-5", timeout=30)
     assert str(reported.value).startswith(
-        'resourcegraphdefinition "streams": kind: failed to build resource "stream": ACK kind "Stream" in version '
+        'resourcegraphdefinition "streams": kind: failed to build resource "stream": ACK kind "PlatformApplication" in version '
     )
-    assert "kroless supports no kinesis kind; it supports kinds of acm, apigatewayv2, cloudwatchlogs, dynamodb, ec2" in str(reported.value)
+    assert "the sns kinds kroless supports: Subscription, Topic" in str(reported.value)
 
 
 @pytest.mark.parametrize(
@@ -207,21 +207,21 @@ def test_an_ack_field_kroless_cannot_set_is_refused_before_anything_is_created(
 
 
 def test_an_rgd_registered_before_a_check_was_added_fails_alone(aws: None) -> None:
-    """An RGD stored before kroless checked ACK kinds (here one using kinesis Stream, which the provider does not serve)
+    """An RGD stored before kroless checked ACK kinds (here one using sns PlatformApplication, which the provider does not serve)
     no longer compiles: its own instances fail with the reason, every other RGD keeps working."""
     services = deployed(deployment_settings())
     old = rgd_document("legacy", ["a"], {"a": []}).body
     old["spec"]["schema"]["kind"] = "Legacy"
     old["spec"]["resources"][0]["template"] = {
-        "apiVersion": "kinesis.services.k8s.aws/v1alpha1",
-        "kind": "Stream",
+        "apiVersion": "sns.services.k8s.aws/v1alpha1",
+        "kind": "PlatformApplication",
         "metadata": {"name": "${schema.spec.name}"},
     }
     services.store.put_rgd("legacy", old, {"name": "legacy"})
     operations.apply_rgd(services, rgd_document("fresh", ["a"], {"a": []}).body)
     instance = {"apiVersion": "kro.run/v1alpha1", "kind": "Synthetic", "metadata": {"name": "shop"}, "spec": {"name": "shop"}}
     assert operations.apply_instance(services, instance)["execution"]
-    with pytest.raises(KrolessError, match=r'ACK kind "Stream" in version "kinesis.services.k8s.aws/v1alpha1" is not supported'):
+    with pytest.raises(KrolessError, match=r'ACK kind "PlatformApplication" in version "sns.services.k8s.aws/v1alpha1" is not supported'):
         services.registry.graph("legacy")
 
 

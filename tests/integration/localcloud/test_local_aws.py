@@ -494,10 +494,13 @@ def test_a_tasks_retriable_failure_has_the_name_the_machines_retry(aws: LocalAws
     assert desc["result"] == {"attempts": 2}
 
 
-def test_a_dynamodb_read_hands_back_a_snapshot(aws: LocalAws) -> None:
-    """moto serialises a read's items after its backend call returns: they must not be the live items a write in
-    another thread (a Lambda handler) changes meanwhile."""
-    from moto.dynamodb.models import dynamodb_backends
+def test_a_dynamodb_request_runs_whole_under_the_lock_writes_take(aws: LocalAws) -> None:
+    """moto serialises a read's items after its backend call returns, from the live items: a write in another
+    thread (a Lambda handler) must not change them meanwhile, so the whole request, response included, holds the
+    lock every DynamoDB call takes."""
+    import threading
+
+    from kroless_cli.localcloud.aws import _DYNAMODB_LOCK
 
     ddb = aws.client("dynamodb")
     ddb.create_table(
@@ -507,13 +510,11 @@ def test_a_dynamodb_read_hands_back_a_snapshot(aws: LocalAws) -> None:
         BillingMode="PAY_PER_REQUEST",
     )
     ddb.put_item(TableName="snap", Item={"pk": {"S": "a"}, "v": {"S": "before"}})
-    backend = dynamodb_backends[aws.account][aws.region]
-    read = backend.get_item("snap", {"pk": {"S": "a"}})
-    ddb.update_item(
-        TableName="snap",
-        Key={"pk": {"S": "a"}},
-        UpdateExpression="SET v = :v, w = :w",
-        ExpressionAttributeValues={":v": {"S": "after"}, ":w": {"S": "new"}},
-    )
-    assert read.attrs["v"].value == "before" and "w" not in read.attrs
-    assert backend.get_item("snap", {"pk": {"S": "a"}}).attrs["v"].value == "after"
+    answers: list[str] = []
+    reader = threading.Thread(target=lambda: answers.append(ddb.get_item(TableName="snap", Key={"pk": {"S": "a"}})["Item"]["v"]["S"]))
+    with _DYNAMODB_LOCK:  # a write in progress
+        reader.start()
+        reader.join(timeout=1)
+        assert reader.is_alive() and answers == []  # the read waits for it
+    reader.join(timeout=30)
+    assert answers == ["before"]
