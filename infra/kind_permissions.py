@@ -119,12 +119,14 @@ class KindPermissions(Construct):
         self.passed_to: list[str] = []
         self.actions = actions_for(props.kinds, read_only=props.read_only)
         self.grants: list[Grant] = [] if props.read_only else grants(props.kinds)
-        reads = actions_for(props.kinds, read_only=True)
+        # ARNs name the service by its IAM prefix (states, not stepfunctions), which some services share (docdb, rds)
+        reads: dict[str, set[str]] = {}
+        for service, actions in actions_for(props.kinds, read_only=True).items():
+            reads.setdefault(IAM_PREFIX.get(service, service), set()).update(actions)
         statements: list[iam.PolicyStatement] = []
         unscoped: list[str] = []
         wildcards: set[str] = set()
-        for service, actions in reads.items():
-            prefix = IAM_PREFIX.get(service, service)  # ARNs name the service by its IAM prefix (states, not stepfunctions)
+        for prefix, actions in sorted((prefix, sorted(actions)) for prefix, actions in reads.items()):
             scoped = [a for a in actions if not is_unscoped(a)]
             unscoped.extend(a for a in actions if is_unscoped(a))
             if scoped:
