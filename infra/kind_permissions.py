@@ -34,6 +34,7 @@ from kroless.providers.aws.table import Kind
 # IAM counts a policy's characters without whitespace: 6,144 for a managed policy. Leave room for the
 # document's frame and for values longer than the stand-ins of :func:`policy_size`.
 MANAGED_POLICY_SIZE = 5_600
+MANAGED_POLICIES_PER_ROLE = 10  # IAM's default quota of managed policies attached to one role
 # stand-ins for values known at deploy time, as long as they get (GovCloud's partition, the longest region)
 _LONGEST = {"AWS::Partition": "aws-us-gov", "AWS::Region": "ap-southeast-4", "AWS::AccountId": "123456789012"}
 _ATTRIBUTE = "arn:aws-us-gov:lambda:ap-southeast-4:123456789012:function:" + "x" * 64  # a GetAtt/Ref: an ARN
@@ -161,7 +162,14 @@ class KindPermissions(Construct):
             self.policy = iam.Policy(self, "Policy", statements=statements)
             props.role.attach_inline_policy(self.policy)
             return
-        for index, chunk in enumerate(_chunks(stack, statements)):
+        chunks = _chunks(stack, statements)
+        if len(chunks) > MANAGED_POLICIES_PER_ROLE:
+            raise ValueError(
+                f"allowedServices/allowedKinds: the {len(props.kinds)} allowed AWS kinds need {len(chunks)} managed "
+                f"policies of {MANAGED_POLICY_SIZE:,} characters on the reconcile role, over IAM's limit of "
+                f"{MANAGED_POLICIES_PER_ROLE} per role; allow fewer: name the kinds the RGDs use in allowedKinds"
+            )
+        for index, chunk in enumerate(chunks):
             self.managed_policies.append(
                 iam.ManagedPolicy(
                     self,

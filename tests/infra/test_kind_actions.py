@@ -136,3 +136,17 @@ def test_service_wide_grants_are_a_subset_of_the_described_kinds() -> None:
     described = {(k.service, k.kind) for k in grantable_kinds()}
     assert service_wide < described
     assert ("ec2", "LaunchTemplate") in described - service_wide  # named in allowedKinds, not by allowedServices
+
+
+def test_more_kinds_than_ten_managed_policies_hold_are_refused_at_synth() -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_iam as iam
+
+    from infra.kind_permissions import MANAGED_POLICIES_PER_ROLE, KindPermissions, KindPermissionsProps
+
+    stack = Stack(App(), "Everything")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValueError, match=f"over IAM's limit of {MANAGED_POLICIES_PER_ROLE} per role.*allowedKinds"):
+        KindPermissions(stack, "Kinds", KindPermissionsProps(role=role, kinds=list(grantable_kinds())))
+    fits = KindPermissions(stack, "Fits", KindPermissionsProps(role=role, kinds=list(all_kinds())))
+    assert 1 <= len(fits.managed_policies) <= MANAGED_POLICIES_PER_ROLE
