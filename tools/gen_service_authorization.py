@@ -19,6 +19,11 @@ For each action the file keeps:
   ``aws:RequestTag/${TagKey}`` only on the type an action creates) and ``type_keys`` (those of the resource
   types table, which apply to every action on that type: ``aws:ResourceTag/${TagKey}``).
 
+The actions of every served kind (``catalog.all_kinds()``) are looked up under their IAM prefix
+(``kroless.providers.aws.iam_actions``); those the copy lacks are written to ``missing`` (infra refuses their
+kinds, naming the action). ``service_wide`` (the actions ``allowedServices`` grants kinds of) is carried over
+from the file being replaced.
+
 An action naming every resource type of its service (``ec2:CreateTags``) keeps only the types some other
 action of the file names. Only ``aws:RequestTag/${TagKey}``, ``aws:ResourceTag/${TagKey}`` and ``aws:TagKeys`` are kept: the other keys
 are not what infra reads.
