@@ -55,7 +55,10 @@ def build_app(context: dict[str, object] | None = None, *, outdir: str | None = 
 
 
 def main() -> None:
-    app, _ = build_app()
+    try:
+        app, _ = build_app()
+    except ValueError as error:  # a context error (cdk.json): its message, not a traceback
+        raise SystemExit(f"cdk.json context: {error}") from None
     app.synth()
 
 

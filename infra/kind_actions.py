@@ -121,8 +121,15 @@ def create_carries_tags(kind: Kind) -> bool:
 
 @cache
 def all_kinds() -> tuple[Kind, ...]:
-    """The kinds infra can grant: the provider's (hand table and generic engine) whose mutating actions
-    infra/service_authorization.json describes; the generic engine's newer kinds wait for that data."""
+    """The kinds ``allowedServices`` grants (and the local cloud allows): the provider's whose mutating actions
+    are all in infra/service_authorization.json's ``service_wide`` list. Every served kind allowed at once would
+    need more than IAM's 10 managed policies per role; the other described kinds are granted by ``allowedKinds``."""
+    return tuple(k for k in grantable_kinds() if not ungrantable_action(k, "service_wide"))
+
+
+@cache
+def grantable_kinds() -> tuple[Kind, ...]:
+    """Every served kind whose mutating actions IAM's data describes: what ``allowedKinds`` can name."""
     return tuple(k for k in catalog.all_kinds() if not ungrantable_action(k))
 
 
@@ -130,14 +137,17 @@ def known_services() -> list[str]:
     return sorted({k.service for k in all_kinds()})
 
 
-def ungrantable_action(kind: Kind) -> str:
-    """A mutating action of ``kind`` that infra/service_authorization.json does not describe ("" if none): the
-    role's conditions cannot be written for it until tools/gen_service_authorization.py covers it."""
+def mutating_actions(kind: Kind) -> list[str]:
+    return [iam_action(kind.botocore, op) for op in sorted(called_operations(kind)) if not op.startswith(READ_VERBS)]
+
+
+def ungrantable_action(kind: Kind, section: str = "actions") -> str:
+    """A mutating action of ``kind`` that infra/service_authorization.json's ``section`` lacks ("" if none):
+    with ``actions``, the reference copy does not describe it (the role's conditions cannot be written)."""
     from infra.kind_conditions import service_authorization
 
-    known = service_authorization()["actions"]
-    actions = (iam_action(kind.botocore, op) for op in sorted(called_operations(kind)) if not op.startswith(READ_VERBS))
-    return next((action for action in actions if action not in known), "")
+    known = service_authorization()[section]
+    return next((action for action in mutating_actions(kind) if action not in known), "")
 
 
 def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> list[Kind]:
@@ -165,8 +175,9 @@ def select_kinds(services: Sequence[str] = (), kinds: Sequence[str] = ()) -> lis
         missing = ungrantable_action(kind)
         if missing:
             raise ValueError(
-                f"allowedKinds: {name}: {missing} is not in infra/service_authorization.json yet; "
-                "run tools/gen_service_authorization.py"
+                f"allowedKinds: {name}: {missing} is not in the AWS Service Authorization Reference copy "
+                "infra/service_authorization.json is generated from (tools/gen_service_authorization.py); "
+                "its IAM condition keys are unknown, so kroless does not grant it"
             )
         selected[(kind.service, kind.kind)] = kind
     return sorted(selected.values(), key=lambda k: (k.service, k.kind))

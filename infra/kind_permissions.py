@@ -34,6 +34,7 @@ from kroless.providers.aws.table import Kind
 # IAM counts a policy's characters without whitespace: 6,144 for a managed policy. Leave room for the
 # document's frame and for values longer than the stand-ins of :func:`policy_size`.
 MANAGED_POLICY_SIZE = 5_600
+MANAGED_POLICIES_PER_ROLE = 10  # IAM's default quota of managed policies attached to one role
 # stand-ins for values known at deploy time, as long as they get (GovCloud's partition, the longest region)
 _LONGEST = {"AWS::Partition": "aws-us-gov", "AWS::Region": "ap-southeast-4", "AWS::AccountId": "123456789012"}
 _ATTRIBUTE = "arn:aws-us-gov:lambda:ap-southeast-4:123456789012:function:" + "x" * 64  # a GetAtt/Ref: an ARN
@@ -119,12 +120,14 @@ class KindPermissions(Construct):
         self.passed_to: list[str] = []
         self.actions = actions_for(props.kinds, read_only=props.read_only)
         self.grants: list[Grant] = [] if props.read_only else grants(props.kinds)
-        reads = actions_for(props.kinds, read_only=True)
+        # ARNs name the service by its IAM prefix (states, not stepfunctions), which some services share (docdb, rds)
+        reads: dict[str, set[str]] = {}
+        for service, actions in actions_for(props.kinds, read_only=True).items():
+            reads.setdefault(IAM_PREFIX.get(service, service), set()).update(actions)
         statements: list[iam.PolicyStatement] = []
         unscoped: list[str] = []
         wildcards: set[str] = set()
-        for service, actions in reads.items():
-            prefix = IAM_PREFIX.get(service, service)  # ARNs name the service by its IAM prefix (states, not stepfunctions)
+        for prefix, actions in sorted((prefix, sorted(actions)) for prefix, actions in reads.items()):
             scoped = [a for a in actions if not is_unscoped(a)]
             unscoped.extend(a for a in actions if is_unscoped(a))
             if scoped:
@@ -159,7 +162,14 @@ class KindPermissions(Construct):
             self.policy = iam.Policy(self, "Policy", statements=statements)
             props.role.attach_inline_policy(self.policy)
             return
-        for index, chunk in enumerate(_chunks(stack, statements)):
+        chunks = _chunks(stack, statements)
+        if len(chunks) > MANAGED_POLICIES_PER_ROLE:
+            raise ValueError(
+                f"allowedServices/allowedKinds: the {len(props.kinds)} allowed AWS kinds need {len(chunks)} managed "
+                f"policies of {MANAGED_POLICY_SIZE:,} characters on the reconcile role, over IAM's limit of "
+                f"{MANAGED_POLICIES_PER_ROLE} per role; allow fewer: name the kinds the RGDs use in allowedKinds"
+            )
+        for index, chunk in enumerate(chunks):
             self.managed_policies.append(
                 iam.ManagedPolicy(
                     self,

