@@ -110,11 +110,17 @@ def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(cloud: d
     assert postgres["status"] == "FAILED" and "simulated crash" in postgres["cause"]
     assert security_groups(ec2).count("strays-postgres-sg") == 1  # created, but not recorded
 
-    # The child ended ERROR with no execution running; its parent's execution still waits on it. The resync
-    # (invoked as its schedule would) re-drives the child, not the parent, whose reconcile is still running,
-    # and the parent's readiness poll then sees the child ACTIVE: no re-apply needed (issue 13).
-    started = [r["instance"].rsplit("/", 2)[-2:] for r in control.resync()["redriven"] if r["redrive"] == "started"]
-    assert ["default", "strays-postgres"] in started and ["default", "strays"] not in started, started
+    # The child ended ERROR with no execution running. A failed child fails its parent's node at once (the
+    # parent's finalize names it) rather than leaving the parent to wait out its readiness timeout; once both
+    # runs have ended, the resync (invoked as its schedule would) re-drives each of them, once.
+    parent = wait_for_execution_end("dogsvscats-app.kro.run", "strays-")
+    assert parent["status"] != "RUNNING"
+    app_record = cloud["store"].get_instance(InstanceKey.from_manifest(app))
+    assert app_record.state == "ERROR" and "nested instance RDSPostgres default/strays-postgres failed" in str(app_record.conditions), app_record
+    redriven = [r["instance"].rsplit("/", 2)[-2:] for r in control.resync()["redriven"] if r["redrive"] == "started"]
+    assert sorted(redriven) == [["default", "strays"], ["default", "strays-postgres"]], redriven
+    again = control.resync()["redriven"]  # both re-drives run now: a running reconcile is never doubled
+    assert not [r for r in again if r["redrive"] == "started"], again
     result = control.apply(app)  # the unchanged manifest: admits nothing new, waits for the app to settle
     assert result["state"] == "ACTIVE", result
     groups = security_groups(ec2)
