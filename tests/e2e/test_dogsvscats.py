@@ -115,8 +115,9 @@ def test_a_retry_after_a_lost_store_write_adopts_instead_of_duplicating(cloud: d
     # runs have ended, the resync (invoked as its schedule would) re-drives each of them, once.
     parent = wait_for_execution_end("dogsvscats-app.kro.run", "strays-")
     assert parent["status"] != "RUNNING"
-    app_record = cloud["store"].get_instance(InstanceKey.from_manifest(app))
-    assert app_record.state == "ERROR" and "nested instance RDSPostgres default/strays-postgres failed" in str(app_record.conditions), app_record
+    record = cloud["store"].get_instance(InstanceKey.from_manifest(app))
+    assert record is not None and record.state == "ERROR", record
+    assert "nested instance RDSPostgres default/strays-postgres failed" in str(record.conditions), record.conditions
     redriven = [r["instance"].rsplit("/", 2)[-2:] for r in control.resync()["redriven"] if r["redrive"] == "started"]
     assert sorted(redriven) == [["default", "strays"], ["default", "strays-postgres"]], redriven
     again = control.resync()["redriven"]  # both re-drives run now: a running reconcile is never doubled

@@ -79,6 +79,27 @@ def test_status_write_is_guarded_by_generation(store: Store, key: InstanceKey, w
         store.set_instance_status(InstanceKey("g", "v1", "K", "ns", "none"), 1, "ACTIVE", {}, [])
 
 
+def test_a_running_status_after_the_outcome_is_dropped(store: Store, key: InstanceKey, webapp: Manifest) -> None:
+    """A run failed and its finalize recorded ERROR; a task still in flight from that run then writes its
+    progress: the ERROR stays (else the instance looks reconciling and nothing re-drives it)."""
+    store.admit_instance(key, "webapp", webapp())
+    waiting = [{"type": "Ready", "status": "False", "reason": "NotReady", "message": "awaiting resource readiness"}]
+    store.set_instance_status(key, 1, InstanceState.IN_PROGRESS, {}, waiting, observed=False)
+    record = store.get_instance(key)
+    assert record is not None and (record.state, record.observed_generation) == ("IN_PROGRESS", None)
+
+    failed = [{"type": "Ready", "status": "False", "reason": "NotReady", "message": "resource reconciliation failed"}]
+    store.set_instance_status(key, 1, InstanceState.ERROR, {}, failed)
+    store.set_instance_status(key, 1, InstanceState.IN_PROGRESS, {}, waiting, observed=False)
+    record = store.get_instance(key)
+    assert record is not None and (record.state, record.conditions, record.observed_generation) == ("ERROR", failed, 1)
+
+    assert store.admit_instance(key, "webapp", webapp(replicas=5)) == 2  # the next generation reports again
+    store.set_instance_status(key, 2, InstanceState.IN_PROGRESS, {}, waiting, observed=False)
+    record = store.get_instance(key)
+    assert record is not None and (record.state, record.conditions) == ("IN_PROGRESS", waiting)
+
+
 def test_request_deletion(store: Store, key: InstanceKey, webapp: Manifest) -> None:
     with pytest.raises(InstanceNotFoundError):
         store.request_deletion(key)

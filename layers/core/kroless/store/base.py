@@ -330,7 +330,9 @@ class TableStore:
         generation is not yet observed, so whoever waits for the outcome keeps waiting.
 
         Refused with :class:`StaleGenerationError` unless ``generation`` is still the instance's
-        generation: a superseded execution never overwrites what a newer one reports.
+        generation: a superseded execution never overwrites what a newer one reports. A running status arriving
+        after the generation's outcome is recorded is dropped: when a run fails, its Parallel stops but tasks
+        already in flight finish, and their progress must not turn the recorded ERROR back into IN_PROGRESS.
         """
         update = (
             Update()
@@ -343,12 +345,17 @@ class TableStore:
         )
         if state == InstanceState.ACTIVE:
             update = update.remove("redrives")  # converged: the resync's re-drive backoff starts again
+        condition: Condition = exists("pk") & equals("generation", generation)
+        if not observed:
+            condition = condition & (missing("observedGeneration") | differs("observedGeneration", generation))
         try:
-            self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
+            self._update(key.pk, INSTANCE_SK, update, condition, str(key))
         except ConditionFailed as failed:
             if not failed.item:
                 raise InstanceNotFoundError(f"{key} not found", name=key.name) from None
             stored = int(failed.item["generation"])
+            if stored == generation and not observed:
+                return  # the outcome of this generation is recorded already
             raise StaleGenerationError(
                 f"{key}: status of generation {generation} refused, the instance is at generation {stored}",
                 generation=generation,
