@@ -65,6 +65,15 @@ def test_dogs_vs_cats_reconciles_to_active_and_deletes_cleanly(cloud: dict[str, 
 
     assert control.delete(cloud["app"]) == {"state": "DELETED"}
     assert account_contents(cloud) == before  # everything the apply made is gone, nothing else was touched
+    # the app's delete tasks waited for their nested instances to be gone without polling: each child's delete
+    # woke its parent's task (no readiness retry in the app's delete execution)
+    sfn = services().sfn
+    runs = sfn.list_executions(stateMachineArn=services().state_machine_arn("dogsvscats-app.kro.run"))["executions"]
+    delete_run = max((e for e in runs if e["name"].startswith("pets-")), key=lambda e: e["startDate"])
+    events = sfn.get_execution_history(executionArn=delete_run["executionArn"], maxResults=1000)["events"]
+    assert [e["stateEnteredEventDetails"]["name"] for e in events if e["type"] == "ChoiceStateEntered"] == ["Mode?"]
+    polls = [e for e in events if e["type"] == "TaskFailed" and e["taskFailedEventDetails"]["error"] == "NodeNotReady"]
+    assert polls == [], polls
 
 
 def account_contents(cloud: dict[str, Any]) -> dict[str, list[str]]:

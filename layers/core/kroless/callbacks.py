@@ -6,9 +6,9 @@ the reconcile function gets the task token with the node, and the machine moves 
 ``NodeNotReady``, ``NodeFailed``, ``NodeSuperseded``, ...). Usually that is the function itself, at once.
 
 A node that must wait for something another task finishes (:class:`~kroless.contract.WaitTarget`: a dependency
-on another branch, a dependent not deleted yet, a nested child instance not settled) records its token in the
+on another branch, a dependent not deleted yet, a nested child instance not settled or not gone yet) records its token in the
 state table under that target (one item per waiting node) and returns; its state waits, costing nothing. The
-task that finishes the target — the dependency's own node task, or the child's finalize — claims every token
+task that finishes the target — the dependency's own node task, or the child's finalize (its delete's, too) — claims every token
 parked on it (a conditional delete: exactly one claimer wakes a waiter) and runs the waiter's step in its own
 process, then answers for it.
 

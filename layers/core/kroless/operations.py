@@ -293,8 +293,8 @@ def finalize(services: Services, task: FinalizeTask) -> FinalizeResult:
         while _pending(result, task) and time.monotonic() + GRACE_INTERVAL < deadline:
             time.sleep(GRACE_INTERVAL)
             result = _finalize(services, refresh)
-        if task.mode in ("reconcile", "error", "refresh") and result["state"] in ("ACTIVE", "ERROR"):
-            # a parent's node parked on this instance (nested) goes on now
+        if result["state"] in ("ACTIVE", "ERROR", "DELETED"):
+            # a parent's node parked on this instance (nested: settled, or deleted) goes on now
             callbacks(services, nested_only=True).wake(task.key)
     pending = result.pop("pendingStatus", None) or []
     if result["state"] == "ACTIVE" and pending and task.mode in ("reconcile", "refresh"):

@@ -44,3 +44,14 @@ def test_a_parked_token_expires_and_goes_with_its_instance(store: Store, now: da
     assert item is not None and item["expiresAt"] > now.timestamp()
     store.delete_instance(APP)
     assert store.waiters(APP, "db") == []
+
+
+def test_a_parent_waiting_for_a_child_to_be_gone_outlives_the_childs_items(store: Store) -> None:
+    """The child's delete removes its items, then wakes what is parked on the child itself (a parent's delete
+    task): that token must still be there to claim."""
+    store.park_waiter(CHILD, "", waiter("db", "t1"))
+    store.park_waiter(CHILD, "password", Waiter(CHILD.ref, 1, "db", "apply", "t2"))  # the child's own join
+    store.delete_instance(CHILD)
+    assert store.get_instance(CHILD) is None and store.waiters(CHILD, "password") == []
+    assert store.waiters(CHILD, "") == [waiter("db", "t1")]
+    assert store.claim_waiter(CHILD, "", waiter("db", "t1")) is True

@@ -453,7 +453,17 @@ class Reconciler:
             return self._failed(state, node_id, err, "DeletionError")
         node_state = NodeState.DELETED if gone else NodeState.DELETING
         self._record(state, node_id, node_state)
-        return NodeOutcome(node_id, node_state)
+        return NodeOutcome(node_id, node_state, wait_on=None if gone else self._child_being_deleted(state, node_id))
+
+    def _child_being_deleted(self, state: InstancePass, node_id: str) -> WaitTarget | None:
+        """A nested instance of the node still deleting: its delete's finalize wakes the node (no polling)."""
+        record = state.nodes.get(node_id)
+        for desired in [record.desired if record else None, *(item.desired for item in state.items_of(node_id))]:
+            if desired and self.providers.is_nested(desired.get("apiVersion", ""), desired.get("kind", "")):
+                child = InstanceKey.from_manifest(desired)
+                if self.store.get_instance(child) is not None:
+                    return WaitTarget(child)
+        return None
 
     def _delete_objects(self, state: InstancePass, node_id: str, *, forget: bool = False) -> bool:
         """Remove a node's objects (its collection items' records go with theirs; ``forget``: its own record

@@ -372,7 +372,9 @@ class TableStore:
             self._update(key.pk, INSTANCE_SK, update, exists("pk") & equals("generation", generation), str(key))
 
     def delete_instance(self, key: InstanceKey, *, generation: int | None = None) -> int:
-        """Remove the instance and every item under it (nodes, drift reports, executions).
+        """Remove the instance and every item under it (nodes, drift reports, executions, tokens parked on its
+        nodes), but the task tokens parked on the instance itself: a parent waiting for it to be gone is woken
+        after it is (:mod:`kroless.callbacks`), and a token nobody claims expires by TTL.
 
         With ``generation``, the instance item is removed only if it is still at that generation
         (:class:`StaleGenerationError` otherwise). Returns the number of items removed.
@@ -381,7 +383,11 @@ class TableStore:
             current = self.get_instance(key)
             if current is not None and current.generation != generation:
                 raise self._stale_delete(key, generation, current.generation)
-        children = [(i["pk"], i["sk"]) for i in self._table.query(key.pk, keys_only=True) if i["sk"] != INSTANCE_SK]
+        children = [
+            (i["pk"], i["sk"])
+            for i in self._table.query(key.pk, keys_only=True)
+            if i["sk"] != INSTANCE_SK and not i["sk"].startswith(self._waiter_prefix(""))
+        ]
         self._table.delete_many(children)
         # The instance item goes last: after a crash the instance is still visible and the delete retried.
         condition = None if generation is None else missing("pk") | equals("generation", generation)
@@ -487,8 +493,12 @@ class TableStore:
     # ── parked task tokens (kroless.callbacks) ─────────────────────────────────────────────────────────
 
     @staticmethod
-    def _waiter_sk(target: str, waiter: Waiter) -> str:
-        return f"{WAIT_PREFIX}{target}#{waiter.instance}#{waiter.node}"
+    def _waiter_prefix(target: str) -> str:
+        return f"{WAIT_PREFIX}{target}#"
+
+    @classmethod
+    def _waiter_sk(cls, target: str, waiter: Waiter) -> str:
+        return f"{cls._waiter_prefix(target)}{waiter.instance}#{waiter.node}"
 
     def park_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> None:
         """Record ``waiter``'s task token under instance ``on``: it waits for node ``target`` of it ("" for the
@@ -508,7 +518,7 @@ class TableStore:
     def waiters(self, on: InstanceKey, target: str) -> list[Waiter]:
         """The tokens parked on node ``target`` of ``on`` ("" for the instance), read strongly: a waiter that
         parked before the target was marked done is seen."""
-        items = self._table.query(on.pk, prefix=f"{WAIT_PREFIX}{target}#", consistent=True)
+        items = self._table.query(on.pk, prefix=self._waiter_prefix(target), consistent=True)
         return [Waiter.from_item(i) for i in items]
 
     def claim_waiter(self, on: InstanceKey, target: str, waiter: Waiter) -> bool:
