@@ -18,8 +18,15 @@ from kroless.providers.aws.table import Call, Kind, Members, Ref, Update
 if TYPE_CHECKING:
     from kroless.providers.aws.generic import Source
 
+_EKS: dict[str, Any] = {
+    "tag": Call("TagResource", {"resourceArn": "{arn}"}),
+    "not_found": ("ResourceNotFoundException",),
+}
+_CLUSTER = Ref("clusterName", "eks", "Cluster", "spec.name")
+_ON_CLUSTER: dict[str, Any] = {"clusterName": "{spec.clusterName}"}
+# IdentityProviderConfig's identity (see the module docstring)
 _ON = {
-    "clusterName": "{spec.clusterName}",
+    **_ON_CLUSTER,
     "identityProviderConfig": {"type": "oidc", "name": "{spec.oidc.identityProviderConfigName}"},
 }
 
@@ -33,14 +40,6 @@ def adjust(kind: Kind, source: Source) -> Kind:
         delete=Call("DisassociateIdentityProviderConfig", _ON),
     )
     return with_status(kind, source, "identityProviderConfig.oidc")
-
-
-_EKS: dict[str, Any] = {
-    "tag": Call("TagResource", {"resourceArn": "{arn}"}),
-    "not_found": ("ResourceNotFoundException",),
-}
-_CLUSTER = Ref("clusterName", "eks", "Cluster", "spec.name")
-_ON_CLUSTER: dict[str, Any] = {"clusterName": "{spec.clusterName}"}
 
 
 def access_policy_key(policy: dict[str, Any]) -> dict[str, Any]:
