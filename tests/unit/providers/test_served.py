@@ -3,6 +3,7 @@ without the AWS SDK."""
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 
@@ -28,6 +29,30 @@ def test_the_generic_engine_never_shadows_the_hand_table() -> None:
     assert catalog.lookup("s3", "Bucket") is kind_table.lookup("s3", "Bucket")
     assert catalog.lookup("sqs", "Queue") is not None and catalog.lookup("sqs", "Queue").create.op == "CreateQueue"
     assert catalog.lookup("eks", "Cluster") is kind_table.lookup("eks", "Cluster")
+
+
+def test_each_hand_kind_lives_in_its_service_module() -> None:
+    """The index names the module holding each hand-written entry, and lists every entry a module holds."""
+    for (service, kind), module in kind_table.HAND_KINDS.items():
+        assert module == {"lambda": "lambda_"}.get(service, service)
+        entries = importlib.import_module(f"kroless.providers.aws.services.{module}").KINDS
+        assert [(e.service, e.kind) for e in entries if e.kind == kind] == [(service, kind)], module
+        assert all(kind_table.HAND_KINDS.get((e.service, e.kind)) == module for e in entries), module
+
+
+def test_a_hand_kind_loads_only_its_service_module() -> None:
+    """The reconcile function's cold start: importing the provider loads no service module, and using an EC2
+    kind loads ec2's alone."""
+    code = (
+        "import sys\n"
+        "from kroless.providers.aws import AwsProvider, catalog\n"
+        "loaded = lambda: sorted(m for m in sys.modules if m.startswith('kroless.providers.aws.services.'))\n"
+        "before = loaded()\n"
+        "catalog.lookup('ec2', 'VPC')\n"
+        "print(before, loaded())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] ['kroless.providers.aws.services.ec2']"
 
 
 def test_every_served_kind_is_an_ack_kind() -> None:

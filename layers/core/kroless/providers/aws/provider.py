@@ -1,7 +1,7 @@
 """The AWS provider: ACK-shaped manifests in, AWS API calls out, ACK-shaped observed objects back.
 
 One generic engine drives every kind from botocore's service model plus the kind's table entry
-(:mod:`kroless.providers.aws.kinds`):
+(:mod:`kroless.providers.aws.catalog`: written by hand in its service's module, or derived from ACK's data):
 
 * identity: a named kind is found by its name; a kind whose id AWS generates is found by the identity
   tag ``kroless:object`` (``<namespace>/<name>``) written at create time in the same call, or by name+VPC

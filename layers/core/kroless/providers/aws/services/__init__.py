@@ -2,7 +2,8 @@
 
 Each module adjusts the entry derived from data where ACK's controller runs hand-written code (generator.yaml
 ``hooks`` / ``custom_method_name``): ``adjust(kind, source) -> Kind``, and ``API`` when botocore names the
-service otherwise. Imported only when one of its kinds is used.
+service otherwise. A service with hand-written kinds also holds their entries, ``KINDS`` (indexed by
+:mod:`kroless.providers.aws.kinds`). Imported only when one of its kinds is used.
 
 :data:`GENERIC_KINDS` names the kinds that have such a hook, (ACK service, kind) -> hook module; every other ACK kind
 is derived from data alone (which kinds are served: :mod:`kroless.schemas.ack_served`). Importing this costs nothing.
