@@ -153,6 +153,25 @@ def test_iam_policy_and_role(provider: AwsProvider, refs: FakeReferences) -> Non
     finish(provider, policy)
 
 
+def test_a_role_delete_racing_another_detach_still_deletes_the_role(provider: AwsProvider) -> None:
+    """A retried or concurrent delete: the managed policy is detached by someone else between kroless listing
+    the role's policies and detaching them. AWS answers NoSuchEntity; the policy is off either way, and the
+    role must still go (it made a delete fail in CI, leaving the role behind)."""
+    iam = boto3.client("iam", region_name=REGION)
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="nodes", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+    role = manifest("Role", "nodes", {"name": "nodes", "assumeRolePolicyDocument": json.dumps(TRUST), "policies": [arn]}, service="iam")
+    provider.apply(role, OWNER)
+    assert [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName="nodes")["AttachedPolicies"]] == [arn]
+
+    def the_other_delete_detaches_first(params: dict[str, Any], **_: Any) -> None:
+        iam.detach_role_policy(RoleName=params["RoleName"], PolicyArn=params["PolicyArn"])
+
+    provider.client("iam").meta.events.register("before-parameter-build.iam.DetachRolePolicy", the_other_delete_detaches_first)
+    finish(provider, role)
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"] == "nodes"] == []
+
+
 def test_dynamodb_table(provider: AwsProvider) -> None:
     table = manifest(
         "Table",

@@ -22,6 +22,7 @@ One generic engine drives every kind from botocore's service model plus the kind
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -342,7 +343,8 @@ class _Operation:
         for field, members in self.kind.members.items():
             if members.clear_on_delete:  # attachments block deletion (IAM role policies)
                 for item in self._observed_members(field, current):
-                    self._member_call(members, members.remove, item)
+                    with contextlib.suppress(_NotFound):  # detached meanwhile (a retried or racing delete)
+                        self._member_call(members, members.remove, item)
         for call in self.kind.before_delete:
             if set(self.render(call.params, current=current)) == set(call.params):  # else nothing to detach
                 self.call(call, current=current)
