@@ -307,6 +307,13 @@ def _pending(result: dict[str, Any], task: FinalizeTask) -> bool:
 
 
 def _finalize(services: Services, task: FinalizeTask) -> dict[str, Any]:
+    try:
+        return _record_outcome(services, task)
+    except StaleGenerationError:  # a newer generation was admitted between the read and the write
+        return {"state": "SUPERSEDED"}
+
+
+def _record_outcome(services: Services, task: FinalizeTask) -> dict[str, Any]:
     key, generation = task.key, task.generation
     instance = services.store.get_instance(key)
     if instance is None or instance.generation != generation:

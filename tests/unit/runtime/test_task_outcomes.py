@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from kroless.contract import DependencyPending, NodeFailed, NodeNotReady, NodeSuperseded, ReconcileTask
+from kroless.contract import DependencyPending, FinalizeTask, NodeFailed, NodeNotReady, NodeSuperseded, ReconcileTask
 from kroless.errors import KrolessError
-from kroless.operations import reconcile_node
+from kroless.operations import finalize, reconcile_node
 from tests.unit.runtime.engine import Engine
 
 
@@ -85,3 +85,22 @@ def test_a_delete_waits_for_its_dependents_to_be_deleted(engine: Engine) -> None
     assert task(engine, key, generation, "web", mode="delete").state == "DELETED"
     assert task(engine, key, generation, "config", mode="delete").state == "DELETED"
     assert engine.cluster.touched("delete") == ["Deployment/shop", "ConfigMap/shop-config"]
+
+
+def test_a_status_refresh_overtaken_by_a_newer_generation_answers_superseded(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refresh read generation 1, then an update admitted generation 2 before its write: the write is
+    refused, and the refresh answers SUPERSEDED (its run ends quietly) instead of failing the run."""
+    key, generation = engine.admit({"name": "shop"})
+    original = engine.store.set_instance_status
+
+    def updated_meanwhile(*args: Any, **kwargs: Any) -> None:
+        engine.store.bump_generation(key, "updated")
+        monkeypatch.setattr(engine.store, "set_instance_status", original)
+        original(*args, **kwargs)
+
+    monkeypatch.setattr(engine.store, "set_instance_status", updated_meanwhile)
+    services: Any = SimpleNamespace(reconciler=engine.reconciler, store=engine.store, settings=SimpleNamespace(ready_grace_seconds=0))
+    result = finalize(services, FinalizeTask(instance=key.ref, generation=generation, mode="refresh"))
+    assert result.state == "SUPERSEDED"
+    record = engine.store.get_instance(key)
+    assert record is not None and record.generation == generation + 1
