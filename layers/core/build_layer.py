@@ -15,10 +15,12 @@ client), test folders, ``__pycache__``. Lambda's limit is 250 MB unzipped; ours 
 Then it compiles every module with the runtime's own Python (``python3.12`` for the 3.12 runtime: bytecode is
 specific to a Python minor version, and pip's ``--python-version`` only picks wheels). Lambda cannot write
 bytecode (/opt is read-only), so without it every cold start compiles what it imports, about 2.5 times slower
-(BENCHMARKS.md, "Cold start"). The bytecode is ``unchecked-hash``: trusted without looking at the source. A
-timestamp pyc records the source's mtime, which the asset zip does not keep (the CDK zips with fixed dates), so
-Lambda would find every pyc stale; a checked-hash pyc makes each import read and hash the source too. A layer
-version never changes, so nothing can make its bytecode stale. The kubernetes client's generated API and models
+(BENCHMARKS.md, "Cold start"). The bytecode is ``checked-hash``: it records a hash of its source, which the
+import checks. A default (timestamp) pyc records the source's mtime, which the asset zip does not keep (the CDK
+zips every file dated 1980-01-01), so Lambda would find every pyc stale and compile from source again. An
+unchecked-hash pyc is never compared with its source: a source changed after the build (by hand, by a tool
+patching the layer) would be silently shadowed by the old bytecode. Reading and hashing the source costs
+nothing measurable (BENCHMARKS.md: the same medians within noise). The kubernetes client's generated API and models
 (``SOURCELESS``) ship as bytecode alone, without their 32 MB of source, to stay within the budget; their
 tracebacks show no source lines. Without that Python on the machine the layer ships no bytecode and the build
 says so (stderr, and a warning at ``cdk synth``); ``KROLESS_LAYER_PYTHON=/path/to/python3.12`` names one that is
@@ -116,7 +118,7 @@ def missing_interpreter_warning(python: str) -> str:
 
 
 def compile_bytecode(site: Path, interpreter: str) -> None:
-    """Compile every module with the runtime's interpreter (unchecked-hash, see the module docstring), then ship
+    """Compile every module with the runtime's interpreter (checked-hash, see the module docstring), then ship
     ``SOURCELESS`` packages as bytecode alone: ``x.py`` becomes ``x.pyc`` next to where it was."""
     subprocess.run(
         [
@@ -127,7 +129,7 @@ def compile_bytecode(site: Path, interpreter: str) -> None:
             "-j",
             "0",
             "--invalidation-mode",
-            "unchecked-hash",
+            "checked-hash",
             "-s",
             str(site),
             "-p",

@@ -144,10 +144,10 @@ def _runtime_python() -> str:
 
 
 def test_the_layer_ships_bytecode_that_lambda_uses_as_unzipped(tmp_path: Path) -> None:
-    """Every module is compiled for the runtime (cpython-312) as unchecked-hash bytecode: on Lambda the asset zip
-    has reset every file's date to 1980 and /opt is read-only, and the bytecode is still used, not recompiled
-    (here: the source edited after the build does not change what is imported). The kubernetes client ships as
-    bytecode alone, and its tracebacks name the file where Lambda unpacks it."""
+    """Every module is compiled for the runtime (cpython-312) as checked-hash bytecode: on Lambda the asset zip
+    has reset every file's date to 1980 and /opt is read-only, and the bytecode is still used, not recompiled;
+    a source changed after the build is not shadowed by its old bytecode. The kubernetes client ships as bytecode
+    alone, and its tracebacks name the file where Lambda unpacks it."""
     interpreter = _runtime_python()
     module = _module()
     site = _fake_site(tmp_path)
@@ -156,7 +156,7 @@ def test_the_layer_ships_bytecode_that_lambda_uses_as_unzipped(tmp_path: Path) -
     compiled = site / "kroless" / "__pycache__" / "value.cpython-312.pyc"
     assert compiled.exists()
     flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
-    assert flags == 0b01, "hash-based, source not checked (unchecked-hash)"
+    assert flags == 0b11, "hash-based, source checked (checked-hash)"
     client = site / "kubernetes" / "client"
     assert sorted(str(p.relative_to(client)) for p in client.rglob("*") if p.is_file()) == [
         "__init__.pyc",
@@ -165,15 +165,21 @@ def test_the_layer_ships_bytecode_that_lambda_uses_as_unzipped(tmp_path: Path) -
     ]
 
     source = site / "kroless" / "value.py"
-    source.write_text("VALUE = 'source'\n")
     os.utime(source, (315532800, 315532800))  # 1980-01-01, as the CDK's asset zip stores every file
     probe = (
         f"import sys; sys.path.insert(0, {str(site)!r}); import kroless.value, kubernetes.client as c\n"
         "print(kroless.value.VALUE)\n"
         "try:\n    c.core.fail()\nexcept ValueError as e:\n    print(e.__traceback__.tb_next.tb_frame.f_code.co_filename)"
     )
+    # -v: the import system says which bytecode it used ("<pyc> matches <source>")
+    result = subprocess.run([interpreter, "-v", "-S", "-I", "-B", "-c", probe], capture_output=True, text=True)
+    assert result.stdout.split() == ["bytecode", "/opt/python/kubernetes/client/api/core.py"], result.stderr[-500:]
+    assert f"{compiled} matches {source}" in result.stderr
+
+    source.write_text("VALUE = 'source'\n")
+    os.utime(source, (315532800, 315532800))
     result = subprocess.run([interpreter, "-S", "-I", "-B", "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["bytecode", "/opt/python/kubernetes/client/api/core.py"]
+    assert result.stdout.split()[0] == "source"
 
 
 @pytest.mark.skipif(
