@@ -20,8 +20,8 @@ import checks. A default (timestamp) pyc records the source's mtime, which the a
 zips every file dated 1980-01-01), so Lambda would find every pyc stale and compile from source again. An
 unchecked-hash pyc is never compared with its source: a source changed after the build (by hand, by a tool
 patching the layer) would be silently shadowed by the old bytecode. Reading and hashing the source costs
-nothing measurable (BENCHMARKS.md: the same medians within noise). The kubernetes client's generated API and models
-(``SOURCELESS``) ship as bytecode alone, without their 32 MB of source, to stay within the budget; their
+nothing measurable (BENCHMARKS.md: the same medians within noise). The kubernetes client's generated API and
+models (``SOURCELESS``) ship as bytecode alone, without their 32 MB of source, to stay within the budget; their
 tracebacks show no source lines. Without that Python on the machine the layer ships no bytecode and the build
 says so (stderr, and a warning at ``cdk synth``); ``KROLESS_LAYER_PYTHON=/path/to/python3.12`` names one that is
 not on PATH or in pyenv.
@@ -31,8 +31,9 @@ not on PATH or in pyenv.
     python layers/core/build_layer.py --dry-run             # print the pip command, build nothing
     python layers/core/build_layer.py --no-bytecode         # no compile step (for bench/bench_coldstart.py)
 
-A stamp file records the inputs (requirements, architecture, Python version, the compiling interpreter, the sources of ``layers/core/kroless``
-and nothing else, so editing the CLI or the local cloud in ``cli/kroless_cli`` rebuilds nothing); an unchanged
+A stamp file records the inputs (requirements, architecture, Python version, whether it compiles, the sources of
+``layers/core/kroless`` and nothing else, so editing the CLI or the local cloud in ``cli/kroless_cli`` rebuilds
+nothing; installing the runtime's Python does) and whether the layer holds bytecode; an unchanged
 build is skipped unless ``--force``. The package is copied from its folder, never pip-installed from the project
 (which would bring ``kroless_cli`` along).
 """

@@ -169,7 +169,8 @@ def test_the_layer_ships_bytecode_that_lambda_uses_as_unzipped(tmp_path: Path) -
     probe = (
         f"import sys; sys.path.insert(0, {str(site)!r}); import kroless.value, kubernetes.client as c\n"
         "print(kroless.value.VALUE)\n"
-        "try:\n    c.core.fail()\nexcept ValueError as e:\n    print(e.__traceback__.tb_next.tb_frame.f_code.co_filename)"
+        "try:\n    c.core.fail()\n"
+        "except ValueError as e:\n    print(e.__traceback__.tb_next.tb_frame.f_code.co_filename)"
     )
     # -v: the import system says which bytecode it used ("<pyc> matches <source>")
     result = subprocess.run([interpreter, "-v", "-S", "-I", "-B", "-c", probe], capture_output=True, text=True)
