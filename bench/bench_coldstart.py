@@ -1,19 +1,20 @@
 """Cold start of each Lambda handler from the built layer (plain script; prints Markdown tables).
 
-    .venv/bin/python bench/bench_coldstart.py [--runs 7] [--python PATH] [--layer DIR]
+    .venv/bin/python bench/bench_coldstart.py [--runs 7] [--python PATH] [--layer LABEL=DIR ...]
 
 What a cold start pays before the first event: importing the function's ``app.py`` with only what Lambda puts on
 ``sys.path`` — the function's own folder and the core layer's ``python/`` — in a fresh interpreter of the layer's
 Python (``-S -I``: no site-packages, no PYTHON* variables, so nothing of the development venv is visible; ``-B``:
-no bytecode written, as on Lambda, where /opt and /var/task are read-only).
+no bytecode written, as on Lambda, where /opt and /var/task are read-only). Then, in the same process, what the
+first event adds before its first AWS call: ``services().store``, the DynamoDB client (boto3 session and client)
+every handler builds on its first event; the idempotent handlers share it with their idempotency records.
 
-The layer is built as the CDK app builds it (``layers/core/build_layer.py``), for x86_64 so that this machine
-can import it (the deployed layer is arm64: the same Python files, other native libraries), unless ``--layer``
-names one already built. Each handler is measured twice, side by side: from the layer as built, and from the same
-layer with every module compiled ahead of time by the layer's Python (``compileall --invalidation-mode
-unchecked-hash``: the bytecode is used whatever the files' timestamps after unzipping; ``build_layer.py`` does
-not do this today). Medians of ``--runs`` runs, then the slowest imports of one run
-(``-X importtime``, cumulative).
+The layers are built as the CDK app builds them (``layers/core/build_layer.py``), for x86_64 so that this machine
+can import them (the deployed layer is arm64: the same Python files, other native libraries): side by side, the
+layer as built (bytecode compiled by the layer's Python) and the same build with ``--no-bytecode`` (what the
+layer was before it shipped bytecode). ``--layer LABEL=DIR`` (repeatable) measures built layer directories
+(holding python/) instead. The functions and layers alternate run by run, so a noisy moment hits all alike;
+medians of ``--runs`` runs, then the slowest imports of one run (``-X importtime``, cumulative).
 
 Goals (issue 14 and 11): reconcile_node <= 250 ms, admit and compile <= 350 ms, the reconcile function <= 300 ms.
 """
@@ -21,8 +22,8 @@ Goals (issue 14 and 11): reconcile_node <= 250 ms, admit and compile <= 350 ms, 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 FUNCTIONS = REPO / "functions"
+BUILD_SCRIPT = REPO / "layers" / "core" / "build_layer.py"
 GOALS_MS = {"reconcile_node": 250, "admit": 350, "compile": 350}
 # What the handlers read at import (the deployed functions have these; the values do not matter here).
 ENVIRONMENT = {
@@ -43,49 +45,54 @@ ENVIRONMENT = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
 }
 IMPORT = (
-    "import sys,time;sys.path[:0]=[{function!r},{layer!r}];t=time.perf_counter();"
-    "import app;print(round((time.perf_counter()-t)*1000,1))"
+    "import sys,time;sys.path[:0]=[{function!r},{layer!r}];w,c=time.perf_counter,time.process_time;t,u=w(),c();"
+    "import app;i,j=w(),c();from kroless.services import services;services().store;"
+    "print(*(round(x*1000,1) for x in (i-t,j-u,w()-t,c()-u)))"
 )
+# What the child prints: wall and CPU milliseconds of the import, then of the import and the first event's client.
+IMPORT_WALL, IMPORT_CPU, FIRST_WALL, FIRST_CPU = range(4)
 
 
-def find_python(version: str) -> str:
-    """An interpreter of the layer's Python version that runs: ``python3.12`` on PATH or one pyenv installed
-    (a pyenv shim on PATH may name a version that is not selected)."""
-    candidates = [shutil.which(f"python{version}"), *map(str, Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}"))]
-    for candidate in filter(None, candidates):
-        if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
-            return candidate
-    raise SystemExit(f"no python{version} found: pass --python PATH (the layer is built for Python {version})")
-
-
-def build_layer(out: Path, python_version: str) -> Path:
+def build_layer(out: Path, python_version: str, *, bytecode: bool) -> Path:
     subprocess.run(
-        [sys.executable, str(REPO / "layers" / "core" / "build_layer.py"), "--arch", "x86_64",
-         "--python", python_version, "--out", str(out)],
+        [
+            sys.executable,
+            str(BUILD_SCRIPT),
+            "--arch",
+            "x86_64",
+            "--python",
+            python_version,
+            "--out",
+            str(out),
+            *([] if bytecode else ["--no-bytecode"]),
+        ],
         check=True,
     )
     return out / "python"
 
 
-def compiled_copy(site: Path, python: str, into: Path) -> Path:
-    """The layer's python/ with every module compiled by the layer's Python."""
-    target = into / "python"
-    shutil.copytree(site, target, symlinks=True)
-    subprocess.run(
-        [python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)],
-        check=True,
-    )
-    return target
+def find_python(version: str) -> str:
+    """The layer build's own search (``build_layer.find_interpreter``): the interpreter that compiled the layer."""
+    spec = importlib.util.spec_from_file_location("build_layer", BUILD_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    found: str | None = module.find_interpreter(version)
+    if found is None:
+        raise SystemExit(f"no python{version} found: pass --python PATH (the layer is built for Python {version})")
+    return found
 
 
-def import_ms(python: str, site: Path, function: str, *, importtime: bool = False) -> tuple[float, str]:
+def import_ms(python: str, site: Path, function: str, *, importtime: bool = False) -> tuple[list[float], str]:
+    """The child's four numbers (``IMPORT_WALL`` ...) and -X importtime's report."""
     code = IMPORT.format(function=str(FUNCTIONS / function), layer=str(site))
     flags = ["-S", "-I", "-B", *(["-X", "importtime"] if importtime else [])]
-    result = subprocess.run([python, *flags, "-c", code], capture_output=True, text=True, env=ENVIRONMENT,
-                            cwd=tempfile.gettempdir())
+    result = subprocess.run(
+        [python, *flags, "-c", code], capture_output=True, text=True, env=ENVIRONMENT, cwd=tempfile.gettempdir()
+    )
     if result.returncode != 0:
         raise SystemExit(f"functions/{function}/app.py does not import from the layer:\n{result.stderr[-2000:]}")
-    return float(result.stdout.strip().splitlines()[-1]), result.stderr
+    return [float(x) for x in result.stdout.strip().splitlines()[-1].split()], result.stderr
 
 
 def slowest(importtime: str, count: int = 6) -> list[tuple[str, float]]:
@@ -105,38 +112,58 @@ def slowest(importtime: str, count: int = 6) -> list[tuple[str, float]]:
     return sorted(top, key=lambda row: -row[1])[:count]
 
 
+def cell(runs: list[list[float]], wall: int, cpu: int) -> str:
+    """Median wall time (min-max) and median CPU time: under load the wall time grows, the CPU time much less."""
+    walls = [run[wall] for run in runs]
+    cpus = [run[cpu] for run in runs]
+    return f"{statistics.median(walls):.0f} ms ({min(walls):.0f}-{max(walls):.0f}), CPU {statistics.median(cpus):.0f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--python-version", default="3.12", help="the layer's (Lambda runtime's) Python")
-    parser.add_argument("--python", help="an interpreter of that version (default: found on PATH or in pyenv)")
-    parser.add_argument("--layer", type=Path, help="a built layer directory (holding python/); default: build one")
+    parser.add_argument("--python", help="an interpreter of that version (default: the one the layer build uses)")
+    parser.add_argument(
+        "--layer",
+        action="append",
+        default=[],
+        metavar="LABEL=DIR",
+        help="a built layer directory (holding python/) to measure; repeatable; default: build two",
+    )
     args = parser.parse_args()
     python = args.python or find_python(args.python_version)
     functions = sorted(p.parent.name for p in FUNCTIONS.glob("*/app.py"))
     with tempfile.TemporaryDirectory(prefix="kroless-coldstart-") as scratch:
-        site = (args.layer / "python") if args.layer else build_layer(Path(scratch) / "layer", args.python_version)
-        compiled = compiled_copy(site, python, Path(scratch) / "compiled")
-        layers = {"layer as built": site, "layer with .pyc": compiled}
-        samples: dict[tuple[str, str], list[float]] = {}
+        if args.layer:
+            layers = {label: Path(path) / "python" for label, _, path in (item.partition("=") for item in args.layer)}
+        else:
+            layers = {
+                "without bytecode": build_layer(Path(scratch) / "plain", args.python_version, bytecode=False),
+                "layer as built": build_layer(Path(scratch) / "built", args.python_version, bytecode=True),
+            }
+        samples: dict[tuple[str, str], list[list[float]]] = {}
         offenders: dict[tuple[str, str], list[tuple[str, float]]] = {}
         for _ in range(args.runs):  # alternate the functions and layers, so a noisy moment hits all alike
             for function in functions:
                 for label, path in layers.items():
-                    ms, _ = import_ms(python, path, function)
-                    samples.setdefault((function, label), []).append(ms)
+                    samples.setdefault((function, label), []).append(import_ms(python, path, function)[0])
         for function in functions:
             for label, path in layers.items():
                 offenders[(function, label)] = slowest(import_ms(python, path, function, importtime=True)[1])
-    print(f"Python: {python}; {args.runs} runs each, medians (min-max)\n")
+    load = os.getloadavg()
+    print(f"Python: {python}; {args.runs} runs each, medians (min-max); load average {load[0]:.1f} {load[1]:.1f}\n")
+    print("Import of each handler module (wall, CPU):\n")
     print("| handler | " + " | ".join(layers) + " | goal |\n|---|" + "---|" * (len(layers) + 1))
     for function in functions:
-        cells = []
-        for label in layers:
-            runs = samples[(function, label)]
-            cells.append(f"{statistics.median(runs):.0f} ms ({min(runs):.0f}-{max(runs):.0f})")
         goal = GOALS_MS.get(function)
+        cells = [cell(samples[(function, label)], IMPORT_WALL, IMPORT_CPU) for label in layers]
         print(f"| functions/{function}/app.py | " + " | ".join(cells) + f" | {f'<= {goal} ms' if goal else '—'} |")
+    print("\nImport, then the first event's DynamoDB client (`services().store`), in the same process (wall, CPU):\n")
+    print("| handler | " + " | ".join(layers) + " |\n|---|" + "---|" * len(layers))
+    for function in functions:
+        cells = [cell(samples[(function, label)], FIRST_WALL, FIRST_CPU) for label in layers]
+        print(f"| functions/{function}/app.py | " + " | ".join(cells) + " |")
     print("\nSlowest imports (one run with -X importtime, cumulative ms):\n")
     print("| handler | " + " | ".join(layers) + " |\n|---|" + "---|" * len(layers))
     for function in functions:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-from aws_cdk import AssetHashType, RemovalPolicy
+from aws_cdk import Annotations, AssetHashType, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -26,20 +28,23 @@ class CoreLayerProps:
     asset_path: str | None = None
 
 
+def build_module() -> ModuleType:
+    """layers/core/build_layer.py, a script outside any package."""
+    spec = importlib.util.spec_from_file_location("build_layer", REPO / "layers" / "core" / "build_layer.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError("layers/core/build_layer.py not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def ensure_layer(props: CoreLayerProps) -> Path:
     if props.asset_path:
         path = Path(props.asset_path)
         if not (path / "python").is_dir():
             raise ValueError(f"layerAssetPath {path}: expected a directory holding python/")
         return path
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_layer", REPO / "layers" / "core" / "build_layer.py")
-    if spec is None or spec.loader is None:
-        raise RuntimeError("layers/core/build_layer.py not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.build(DEFAULT_LAYER_DIR, props.arch_name, props.python_version)
+    build_module().build(DEFAULT_LAYER_DIR, props.arch_name, props.python_version)
     return DEFAULT_LAYER_DIR
 
 
@@ -49,7 +54,11 @@ class CoreLayer(Construct):
         path = ensure_layer(props)
         stamp = path / STAMP
         # The build records a digest of its inputs: hashing it is much cheaper than hashing 140 MB.
-        digest = json.loads(stamp.read_text())["digest"] if stamp.exists() else None
+        recorded = json.loads(stamp.read_text()) if stamp.exists() else {}
+        digest = recorded.get("digest")
+        if recorded.get("bytecode") is False:  # built where the runtime's Python was missing: slow cold starts
+            warning = build_module().missing_interpreter_warning(recorded.get("python", props.python_version))
+            Annotations.of(self).add_warning_v2("kroless:CoreLayerWithoutBytecode", f"{path}: {warning}")
         code = lambda_.Code.from_asset(
             str(path),
             exclude=[STAMP],

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from infra.app import cdk_json_context
 from infra.config import ClusterConfig, DeploymentConfig
+from infra.core_layer import STAMP, CoreLayer, CoreLayerProps
 from infra.drift_rules import DriftRules, DriftRulesProps
 from infra.kind_actions import mutating_operations, select_kinds
 from infra.state_table import StateTable, StateTableProps
@@ -109,3 +113,22 @@ def test_cdk_json_runs_the_app_with_python3_and_holds_the_defaults() -> None:
     assert cdk_json["app"] == "python3 infra/app.py"
     assert cdk_json_context()["architecture"] == "arm64"
     _config(**cdk_json["context"])  # the defaults parse
+
+
+@pytest.mark.parametrize("bytecode", [False, True])
+def test_core_layer_without_bytecode_warns_at_synth(tmp_path: Path, bytecode: bool) -> None:
+    """A layer built where the runtime's Python was missing (its stamp says so) deploys, with a synth warning that
+    names the missing interpreter and the cost; a layer with bytecode synthesizes without one."""
+    layer = tmp_path / "layer"
+    (layer / "python" / "kroless").mkdir(parents=True)
+    (layer / "python" / "kroless" / "__init__.py").write_text("")
+    (layer / STAMP).write_text(json.dumps({"digest": "d" * 64, "python": "3.12", "bytecode": bytecode}))
+    stack = _stack()
+    props = CoreLayerProps(lambda_.Architecture.ARM_64, lambda_.Runtime.PYTHON_3_12, "arm64", "3.12", str(layer))
+    CoreLayer(stack, "Core", props)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("python3.12 not found"))
+    if bytecode:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and "slower" in str(warnings[0].entry.data)
+        assert str(layer) in str(warnings[0].entry.data)

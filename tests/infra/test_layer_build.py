@@ -1,12 +1,14 @@
-"""layers/core/build_layer.py: the pip command, the pruning, and (opt-in) the real build and its size.
+"""layers/core/build_layer.py: the pip command, the pruning, the bytecode, and (opt-in) the real build and its size.
 
 The real build downloads about 60 MB of wheels and takes seconds to a minute: it runs only with
-``KROLESS_BUILD_LAYER=1``.
+``KROLESS_BUILD_LAYER=1``. The bytecode tests compile a few files with the runtime's Python (python3.12), and
+are skipped where it is missing.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -89,7 +91,7 @@ def test_build_copies_only_the_kroless_package(tmp_path: Path, monkeypatch: pyte
     module = _module()
     calls: list[list[str]] = []
     monkeypatch.setattr(module, "subprocess", SimpleNamespace(run=lambda command, **_: calls.append(command)))
-    report = module.build(tmp_path / "layer", "arm64", "3.12")
+    report = module.build(tmp_path / "layer", "arm64", "3.12", bytecode=False)
     site = tmp_path / "layer" / "python"
     assert [c[c.index("-r") + 1] for c in calls] == [str(module.REQUIREMENTS)]
     assert sorted(p.name for p in site.iterdir()) == ["kroless"]
@@ -97,17 +99,108 @@ def test_build_copies_only_the_kroless_package(tmp_path: Path, monkeypatch: pyte
     source = {str(p.relative_to(module.PACKAGE)) for p in module.PACKAGE.rglob("*.py")}
     assert layer == source and "services.py" in layer
     assert not any(name.startswith(("cli/", "localcloud/")) or name == "demo.py" for name in layer)
-    assert report["digest"] == module.inputs_digest("arm64", "3.12")
+    assert report["digest"] == module.inputs_digest("arm64", "3.12", bytecode=False)
+
+
+def test_without_the_runtimes_python_the_build_warns_and_ships_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No python3.12 on the machine: the layer is still built (sources only), the build says what that costs,
+    and a later build with the interpreter does not take the stamp for its own (the digest differs)."""
+    module = _module()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(module, "find_interpreter", lambda python: None)
+    monkeypatch.setattr(module, "subprocess", SimpleNamespace(run=lambda command, **_: calls.append(command)))
+    report = module.build(tmp_path / "layer", "arm64", "3.12")
+    warning = capsys.readouterr().err
+    assert "WARNING: python3.12 not found" in warning and "without bytecode" in warning
+    assert "KROLESS_LAYER_PYTHON" in warning
+    assert report["bytecode"] is False and not any("compileall" in command for command in calls)
+    assert report["digest"] == module.inputs_digest("arm64", "3.12", bytecode=False)
+    assert report["digest"] != module.inputs_digest("arm64", "3.12", bytecode=True)
+
+
+def _fake_site(root: Path) -> Path:
+    site = root / "python"
+    files = {
+        "kroless/__init__.py": "",
+        "kroless/value.py": "VALUE = 'bytecode'\n",
+        "kubernetes/__init__.py": "",
+        "kubernetes/client/__init__.py": "from kubernetes.client.api import core\n",
+        "kubernetes/client/api/__init__.py": "",
+        "kubernetes/client/api/core.py": "def fail():\n    raise ValueError('from the client')\n",
+    }
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    return site
+
+
+def _runtime_python() -> str:
+    interpreter = _module().find_interpreter("3.12")
+    if interpreter is None:
+        pytest.skip("python3.12 (the runtime's Python) is not on this machine")
+    return str(interpreter)
+
+
+def test_the_layer_ships_bytecode_that_lambda_uses_as_unzipped(tmp_path: Path) -> None:
+    """Every module is compiled for the runtime (cpython-312) as checked-hash bytecode: on Lambda the asset zip
+    has reset every file's date to 1980 and /opt is read-only, and the bytecode is still used, not recompiled;
+    a source changed after the build is not shadowed by its old bytecode. The kubernetes client ships as bytecode
+    alone, and its tracebacks name the file where Lambda unpacks it."""
+    interpreter = _runtime_python()
+    module = _module()
+    site = _fake_site(tmp_path)
+    module.compile_bytecode(site, interpreter)
+
+    compiled = site / "kroless" / "__pycache__" / "value.cpython-312.pyc"
+    assert compiled.exists()
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == 0b11, "hash-based, source checked (checked-hash)"
+    client = site / "kubernetes" / "client"
+    assert sorted(str(p.relative_to(client)) for p in client.rglob("*") if p.is_file()) == [
+        "__init__.pyc",
+        "api/__init__.pyc",
+        "api/core.pyc",
+    ]
+
+    source = site / "kroless" / "value.py"
+    os.utime(source, (315532800, 315532800))  # 1980-01-01, as the CDK's asset zip stores every file
+    probe = (
+        f"import sys; sys.path.insert(0, {str(site)!r}); import kroless.value, kubernetes.client as c\n"
+        "print(kroless.value.VALUE)\n"
+        "try:\n    c.core.fail()\n"
+        "except ValueError as e:\n    print(e.__traceback__.tb_next.tb_frame.f_code.co_filename)"
+    )
+    # -v: the import system says which bytecode it used ("<pyc> matches <source>")
+    result = subprocess.run([interpreter, "-v", "-S", "-I", "-B", "-c", probe], capture_output=True, text=True)
+    assert result.stdout.split() == ["bytecode", "/opt/python/kubernetes/client/api/core.py"], result.stderr[-500:]
+    assert f"{compiled} matches {source}" in result.stderr
+
+    source.write_text("VALUE = 'source'\n")
+    os.utime(source, (315532800, 315532800))
+    result = subprocess.run([interpreter, "-S", "-I", "-B", "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.split()[0] == "source"
 
 
 @pytest.mark.skipif(
     os.environ.get("KROLESS_BUILD_LAYER") != "1", reason="set KROLESS_BUILD_LAYER=1 to build the real layer"
 )
 def test_real_layer_is_under_150_mb(tmp_path: Path) -> None:
-    report = _module().build(tmp_path / "layer", "arm64", "3.12")
+    module = _module()
+    report = module.build(tmp_path / "layer", "arm64", "3.12")
     site = tmp_path / "layer" / "python"
     assert report["bytes"] < 150 * 1_000_000
     assert (site / "kroless" / "services.py").exists()
     assert (site / "kubernetes" / "client").is_dir() and not (site / "kubernetes" / "aio").exists()
     assert list((site / "cel_expr_python").glob("cel.cpython-312-aarch64-linux-gnu.so"))
-    assert not list(site.rglob("__pycache__"))
+    # bytecode for the runtime's Python (when this machine has it): sources with __pycache__, the kubernetes
+    # client as bytecode alone
+    if report["bytecode"]:
+        assert (site / "kroless" / "__pycache__" / "services.cpython-312.pyc").exists()
+        assert (site / "boto3" / "__pycache__" / "session.cpython-312.pyc").exists()
+        assert (site / "kubernetes" / "client" / "api_client.pyc").exists()
+        assert not list((site / "kubernetes" / "client").rglob("*.py"))
+    else:
+        assert not list(site.rglob("*.pyc"))
+    assert json.loads((tmp_path / "layer" / module.STAMP).read_text())["bytecode"] == report["bytecode"]

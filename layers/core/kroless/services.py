@@ -117,10 +117,15 @@ class Services:
         return self.session.client(service, config=client_config())
 
     @cached_property
+    def dynamodb(self) -> Any:
+        """The DynamoDB client: the state store's, and the idempotency records' (kroless.idempotency)."""
+        return self.client("dynamodb")
+
+    @cached_property
     def store(self) -> Store:
         if self._store is not None:
             return self._store
-        return StateStore(self.settings.table_name, self.client("dynamodb"))
+        return StateStore(self.settings.table_name, self.dynamodb)
 
     @cached_property
     def registry(self) -> RGDRegistry:
