@@ -57,7 +57,7 @@ _LOCK_TOKENS = {"locktoken": "LockToken", "ifmatch": "ETag"}
 # A required page size of a list call (cognito-idp ListUserPools MaxResults): the largest most APIs take,
 # and fixed choices of a read (ram GetResourceShares ``resourceOwner``: the caller's own)
 _FIXED_INPUTS = {"maxresults": 60, "limit": 60, "resourceowner": "SELF"}
-# Not-found codes common across AWS APIs, for models that declare none on the read or delete
+# Not-found codes common across AWS APIs (some models declare none on the read or delete)
 _COMMON_NOT_FOUND = ("ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound")
 
 
@@ -490,10 +490,19 @@ def with_status(entry: Kind, source: Source, result: str) -> Kind:
 
 
 def _arn_member(shape: Any, resource: str) -> str:
-    """The ARN member of a shape: ``<Resource>Arn`` first (logGroupArn before arn, which ends ":*")."""
+    """The ARN member of a shape: ``<Resource>Arn`` first (logGroupArn before arn, which ends ":*"), else an ARN
+    named as the end of the resource's name (MetricAlarm ``AlarmArn``) or as no resource (``Arn``,
+    ``ResourceArn``); never another resource's (athena WorkGroup ``IdentityCenterApplicationArn``, a role's)."""
     if shape is None:
         return ""
-    arns = [m for m in shape.members if fold(m).endswith("arn") and shape.members[m].type_name == "string"]
+    noun = fold(resource)
+    arns = [
+        m
+        for m in shape.members
+        if fold(m).endswith("arn")
+        and shape.members[m].type_name == "string"
+        and (noun.endswith(fold(m).removesuffix("arn")) or fold(m) == "resourcearn")
+    ]
     return next((m for m in arns if fold(m) == fold(resource) + "arn"), arns[0] if arns else "")
 
 
@@ -521,7 +530,9 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
             value = source.identifier if entry.name else "{id}"
             params[member] = [value] if shape.members[member].type_name == "list" else value
     output = source.op(op).output_shape
-    listed = next((m for m, s in output.members.items() if s.type_name == "list"), "")
+    lists = [m for m, s in output.members.items() if s.type_name == "list"]
+    plurals = {fold(p) for p in _plurals(source.resource)}  # DescribeAlarms: MetricAlarms, not CompositeAlarms
+    listed = next((m for m in lists if fold(m) in plurals), lists[0] if lists else "")
     if not listed:
         raise Unserved(f"{op} returns no list")
     item = shape_at(output, f"{listed}[0]")
@@ -565,7 +576,33 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
         else:
             return None
         params[member] = [value] if shape.members[member].type_name == "list" else value
+    if not any(v in (source.identifier, "{id}", [source.identifier], ["{id}"]) for v in params.values()):
+        params.update(_optional_identifier(source, op, generated))
     return params
+
+
+def _optional_identifier(source: Source, op: str, generated: str) -> dict[str, Any]:
+    """An optional member naming the resource, where no required one does: networkfirewall DescribeFirewall
+    takes ``FirewallName`` or ``FirewallArn``, ec2 DeleteLaunchTemplate ``LaunchTemplateId`` or ``-Name``
+    (called without either, AWS refuses it, or describes something else)."""
+    shape = source.op(op).input_shape
+    create = _operation(source, "create")
+    key_member = next((m for m, f in source.input_renames(create).items() if f == source.primary_key), "") if create else ""
+    for member in shape.members:
+        if member in shape.required_members:
+            continue
+        if generated and _same_id(member, generated, source.resource):
+            value = "{id}"
+        elif source.primary_key and (
+            source.spec_field(op, member) == source.primary_key
+            or _names_the_resource(member, shape, source.resource)
+            or fold(member).removesuffix("s") == fold(key_member or "-").removesuffix("s")
+        ):
+            value = source.identifier
+        else:
+            continue
+        return {member: [value] if shape.members[member].type_name == "list" else value}
+    return {}
 
 
 def _names_the_resource(member: str, shape: Any, resource: str) -> bool:
@@ -635,14 +672,19 @@ def _excluded(source: Source, create_op: str, renames: dict[str, str]) -> tuple[
 
 
 def _not_found(source: Source, ops: tuple[str, ...]) -> tuple[str, ...]:
-    """ACK's 404 code (``exceptions.errors.404``), else the read's and delete's not-found errors in the model,
-    else the codes AWS APIs commonly use."""
+    """The codes of a missing resource: ACK's 404 code (``exceptions.errors.404``; AWS Backup answers
+    ``AccessDeniedException``), the read's and delete's not-found errors in the model (by their wire code:
+    ``DBParameterGroupNotFoundFault`` is sent as ``DBParameterGroupNotFound``; CloudFront's and Route 53's are
+    ``NoSuch<X>``), EC2's ``Invalid<X>ID.NotFound`` (its model declares no errors) and the common codes."""
     code = ((source.config.get("exceptions") or {}).get("errors") or {}).get("404", {}).get("code")
-    if code:
-        return (str(code),)
-    errors = {e.name for op in ops if source.has(op) for e in source.op(op).error_shapes}
-    found = tuple(sorted(e for e in errors if e.endswith(("NotFoundException", "NotFound", "NotFoundFault"))))
-    return found or _COMMON_NOT_FOUND
+    shapes = [e for op in ops if source.has(op) for e in source.op(op).error_shapes]
+    errors = {e.name for e in shapes} | {e.metadata["error"]["code"] for e in shapes if "code" in e.metadata.get("error", {})}
+    found = {str(code)} if code else set()
+    found |= {e for e in errors if e.endswith(("NotFoundException", "NotFound", "NotFoundFault")) or e.startswith("NoSuch")}
+    if source.model.metadata.get("protocol") == "ec2":  # DhcpOptions -> InvalidDhcpOptionID.NotFound
+        nouns = {source.resource, source.resource.removesuffix("s")}
+        found |= {f"Invalid{noun}{suffix}.NotFound" for noun in nouns for suffix in ("ID", "Id")}
+    return tuple(sorted(found | set(_COMMON_NOT_FOUND)))
 
 
 def _update(source: Source, generated: str, lenient: bool) -> Update | None:
