@@ -57,6 +57,10 @@ _LOCK_TOKENS = {"locktoken": "LockToken", "ifmatch": "ETag"}
 # A required page size of a list call (cognito-idp ListUserPools MaxResults): the largest most APIs take,
 # and fixed choices of a read (ram GetResourceShares ``resourceOwner``: the caller's own)
 _FIXED_INPUTS = {"maxresults": 60, "limit": 60, "resourceowner": "SELF"}
+# The state member of a described resource (``Status``, ``PrefixListState``, ec2 ``State.Name``) and the
+# values saying it is deleted though AWS still describes it
+_STATE_MEMBERS = ("status", "state", "statename", "lifecyclestate")
+_GONE_STATES = ("deleted", "deletecomplete", "terminated")
 # Not-found codes common across AWS APIs (some models declare none on the read or delete)
 _COMMON_NOT_FOUND = ("ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound")
 
@@ -316,6 +320,7 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
         described = shape_at(source.op(entry.read.op).output_shape, entry.read.result)
         echoed = described is not None and bool(_member_path(described, entry.id, source.resource))
         entry = dataclasses.replace(entry, arn=entry.id if echoed else "{id}")
+    entry = _with_gone(entry, source)
     delete = _identify(source, delete_op, generated)
     if delete is None and not lenient:
         raise Unserved(f"{delete_op} needs {_unfillable(source, delete_op, generated)}, which the spec does not give")
@@ -461,23 +466,24 @@ def _member_path(shape: Any, member: str, resource: str, depth: int = 0) -> str:
 def _result_path(source: Source, op: str) -> str:
     """Where the read's answer holds the resource: its top, or the member sharing most fields with the CRD."""
     output = source.op(op).output_shape
-    fields = {fold(f) for f in source.spec_fields | source.status_fields}
     if output is None:
         return ""
-
-    def score(shape: Any) -> int:
-        return sum(fold(ack_name(m)) in fields for m in shape.members)
-
-    best, best_score = "", score(output)
+    best, best_score = "", _score(source, output)
     for name, shape in output.members.items():
         inner = shape.member if shape.type_name == "list" else shape
-        if inner.type_name == "structure" and score(inner) > best_score:
-            best, best_score = name + ("[0]" if shape.type_name == "list" else ""), score(inner)
+        if inner.type_name == "structure" and _score(source, inner) > best_score:
+            best, best_score = name + ("[0]" if shape.type_name == "list" else ""), _score(source, inner)
     if not best and len(output.members) == 1:  # one wrapper (DescribeBackup ``BackupDescription``): look inside
         [(name, shape)] = output.members.items()
         if shape.type_name == "structure":
             return name
     return best
+
+
+def _score(source: Source, shape: Any) -> int:
+    """How many of a structure's members are fields of the kind's CRD."""
+    fields = {fold(f) for f in source.spec_fields | source.status_fields}
+    return sum(fold(ack_name(m)) in fields for m in shape.members)
 
 
 def with_status(entry: Kind, source: Source, result: str) -> Kind:
@@ -487,6 +493,31 @@ def with_status(entry: Kind, source: Source, result: str) -> Kind:
     arn = _arn_member(described, source.resource) if described is not None else ""
     status = tuple(sorted(f for f in source.status_fields if f in members))
     return dataclasses.replace(entry, read=dataclasses.replace(entry.read, result=result), arn=arn, status=status)
+
+
+def _with_gone(entry: Kind, source: Source) -> Kind:
+    """A deleted resource AWS still describes for a while (a prefix list ``delete-complete``, a private CA
+    ``DELETED`` during its restore period, an instance ``terminated``): the state member of the read and its
+    deleted values, so kroless sees it gone."""
+    described = shape_at(source.op(entry.read.op).output_shape, entry.read.result)
+    if described is None or described.type_name != "structure":
+        return entry
+    noun = fold(source.resource)
+    candidates = [(name, shape) for name, shape in described.members.items()]
+    candidates += [
+        (f"{name}.{leaf}", inner)  # ec2 Instance ``State.Name``
+        for name, shape in described.members.items()
+        if shape.type_name == "structure"
+        for leaf, inner in shape.members.items()
+    ]
+    for path, shape in candidates:
+        leaf = fold(path.replace(".", ""))
+        if shape.type_name != "string" or not shape.enum or leaf.removeprefix(noun) not in _STATE_MEMBERS:
+            continue
+        gone = tuple(v for v in shape.enum if fold(v.replace("-", "")) in _GONE_STATES)
+        if gone:
+            return dataclasses.replace(entry, gone=gone, gone_path=path)
+    return entry
 
 
 def _arn_member(shape: Any, resource: str) -> str:
@@ -524,11 +555,13 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
     params: dict[str, Any] = dict(required)
     for member in shape.members:
         named = renames.get(member) or ack_name(member)
-        if fold(named).removesuffix("s") == fold(key).removesuffix("s") or (
-            generated and _same_id(member, generated, source.resource)
-        ):
+        if fold(named).removesuffix("s") == fold(key).removesuffix("s"):
             value = source.identifier if entry.name else "{id}"
-            params[member] = [value] if shape.members[member].type_name == "list" else value
+        elif generated and not entry.name and _same_id(member, generated, source.resource):
+            value = "{id}"  # (a named kind is found by its name: ram GetResourceShares ``name``, not its ARNs)
+        else:
+            continue
+        params[member] = [value] if shape.members[member].type_name == "list" else value
     output = source.op(op).output_shape
     lists = [m for m, s in output.members.items() if s.type_name == "list"]
     plurals = {fold(p) for p in _plurals(source.resource)}  # DescribeAlarms: MetricAlarms, not CompositeAlarms
@@ -537,6 +570,10 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
         raise Unserved(f"{op} returns no list")
     item = shape_at(output, f"{listed}[0]")
     item_members = item.members if item is not None and item.type_name == "structure" else {}
+    for nested, inner in item_members.items():  # a wrapper of the items: ec2 ``Reservations[0].Instances``
+        if inner.type_name == "list" and inner.member.type_name == "structure" and _score(source, inner.member) > _score(source, item):
+            listed, item, item_members = f"{listed}[0].{nested}", inner.member, inner.member.members
+            break
     want = fold(name_member or entry.name) if entry.name else fold(generated)
     match = next((m for m in item_members if fold(m).removesuffix("s") == want.removesuffix("s")), "")
     if entry.name:
