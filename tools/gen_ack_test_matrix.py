@@ -76,7 +76,7 @@ def run_on_moto(key: str) -> str:
     with mock_aws():
         refs = FakeReferences()
         try:
-            round_trip(AwsProvider(refs, region=REGION), refs, service, kind)
+            round_trip(AwsProvider(refs, region=REGION), refs, service, kind, prerequisites=True)
         except Exception as error:  # recorded: moto's refusal or kroless's failure, told in the README
             return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
     return ""

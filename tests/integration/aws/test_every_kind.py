@@ -81,7 +81,7 @@ def moto_cases() -> list[Any]:
 @pytest.mark.parametrize("key", moto_cases())
 def test_moto_round_trip(key: str, provider: AwsProvider, refs: FakeReferences) -> None:
     service, kind = key.split("/")
-    round_trip(provider, refs, service, kind)
+    round_trip(provider, refs, service, kind, prerequisites=True)
 
 
 def test_moto_results_cover_the_kinds_moto_implements() -> None:

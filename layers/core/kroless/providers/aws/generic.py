@@ -59,7 +59,7 @@ _LOCK_TOKENS = {"locktoken": "LockToken", "ifmatch": "ETag"}
 _FIXED_INPUTS = {"maxresults": 60, "limit": 60, "resourceowner": "SELF"}
 # The state member of a described resource (``Status``, ``PrefixListState``, ec2 ``State.Name``) and the
 # values saying it is deleted though AWS still describes it
-_STATE_MEMBERS = ("status", "state", "statename", "lifecyclestate")
+_STATE_MEMBERS = ("status", "state", "statename", "statuscode", "lifecyclestate")
 _GONE_STATES = ("deleted", "deletecomplete", "terminated")
 # Not-found codes common across AWS APIs (some models declare none on the read or delete)
 _COMMON_NOT_FOUND = ("ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound")
@@ -303,7 +303,7 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
     if read_op and _result_path(source, read_op).endswith("[0]"):  # DescribeDhcpOptions: a list after all
         read_op, many_op = "", read_op
     if read_op and _identify(source, read_op, generated) is not None:
-        entry = dataclasses.replace(entry, read=Call(read_op, _identify(source, read_op, generated) or {}))
+        entry = dataclasses.replace(entry, read=Call(read_op, _scoped(source, read_op, _identify(source, read_op, generated) or {})))
         entry = with_status(entry, source, _result_path(source, read_op))
     elif many_op and not lenient:
         entry = _read_many(entry, source, many_op, create_renames.get(entry.name, ""), generated)
@@ -324,7 +324,7 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
     delete = _identify(source, delete_op, generated)
     if delete is None and not lenient:
         raise Unserved(f"{delete_op} needs {_unfillable(source, delete_op, generated)}, which the spec does not give")
-    delete = delete or {}
+    delete = _scoped(source, delete_op, delete or {})
     entry = dataclasses.replace(entry, delete=Call(delete_op, delete))
     update = _update(source, generated, lenient)
     late = tuple(sorted(f for f in source.field_config("late_initialize") if f in source.spec_fields))
@@ -552,7 +552,7 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
     required = _identify(source, op, generated)
     if required is None:
         raise Unserved(f"{op} needs {_unfillable(source, op, generated)}, which the spec does not give")
-    params: dict[str, Any] = dict(required)
+    params: dict[str, Any] = _scoped(source, op, required)
     for member in shape.members:
         named = renames.get(member) or ack_name(member)
         if fold(named).removesuffix("s") == fold(key).removesuffix("s"):
@@ -616,6 +616,29 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
     if not any(v in (source.identifier, "{id}", [source.identifier], ["{id}"]) for v in params.values()):
         params.update(_optional_identifier(source, op, generated))
     return params
+
+
+def _scoped(source: Source, op: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A read's or delete's parameters with the optional members the create was given too (ecs DescribeServices
+    and DeleteService ``cluster``, s3vectors GetIndex ``vectorBucketName``): where the resource lives, sent when
+    the spec sets it (else AWS looks in the default cluster). Not beside an id AWS generated (unique, and
+    efs DescribeMountTargets takes either), nor a version on a delete (ssm DeleteDocument ``VersionName`` deletes
+    that version only)."""
+    if any("{id}" in str(v) for v in params.values()):
+        return params
+    create = _operation(source, "create")
+    created = source.op(create).input_shape.members if create else {}
+    shape = source.op(op).input_shape
+    scope = {
+        member: f"{{spec.{source.spec_field(op, member)}}}"
+        for member in shape.members
+        if member not in params
+        and member in created
+        and source.spec_field(op, member) not in ("", source.primary_key)
+        and not _same_id(member, source.primary_key or "-", source.resource)
+        and not (op == _operation(source, "delete") and fold(member).endswith(("version", "versionname")))
+    }
+    return params | scope
 
 
 def _optional_identifier(source: Source, op: str, generated: str) -> dict[str, Any]:
@@ -737,6 +760,11 @@ def _update(source: Source, generated: str, lenient: bool) -> Update | None:
     # a spec field the update requires besides the identifier (wafv2 UpdateIPSet ``Addresses``) is sent each time
     spec_params = {m: v[len("{spec.") : -1] for m, v in (identify or {}).items() if str(v).startswith("{spec.")}
     identify = {m: v for m, v in (identify or {}).items() if m not in spec_params}
+    read = _operation(source, "readone") or _operation(source, "readmany")
+    # the other resource it lives in (ecs UpdateService ``cluster``, a reference): where to send it, not a change
+    parents = {f"{{spec.{ref.target}}}" for ref in _references(source).values()}
+    where = _scoped(source, read, {}) if read else {}
+    identify |= {m: v for m, v in where.items() if v in parents and m in source.op(op).input_shape.members}
     renames = source.input_renames(op)
     immutable = set(source.field_config("is_immutable"))
     fields = tuple(

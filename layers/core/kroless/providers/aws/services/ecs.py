@@ -1,8 +1,10 @@
-"""ECS Cluster: a deleted cluster stays described, ``INACTIVE``, for a while.
+"""ECS Cluster and TaskDefinition: deleted, they stay described, ``INACTIVE``, for a while.
 
 DescribeClusters answers a deleted cluster with status ``INACTIVE`` (AWS: "INACTIVE clusters may remain
-discoverable in your account for a period of time"); the model's status is a plain string, not an enum, so the
-engine cannot tell that state from the data.
+discoverable in your account for a period of time"), DescribeTaskDefinition a deregistered revision (its enum has
+no deleted value the engine knows); the cluster's status is a plain string, not an enum. A task definition is
+deregistered by its ARN (``family:revision``): DeregisterTaskDefinition refuses the family alone. A Service is
+deleted with ``force``: AWS refuses to delete one scaled above 0 otherwise, and the node is being deleted.
 """
 
 from __future__ import annotations
@@ -17,4 +19,9 @@ if TYPE_CHECKING:
 
 
 def adjust(kind: Kind, source: Source) -> Kind:
-    return dataclasses.replace(kind, gone=("INACTIVE",), gone_path="status")
+    kind = dataclasses.replace(kind, gone=("INACTIVE", "DELETE_IN_PROGRESS"), gone_path="status")
+    if kind.kind == "Service":
+        kind = dataclasses.replace(kind, delete=dataclasses.replace(kind.delete, params={**kind.delete.params, "force": True}))
+    if kind.kind == "TaskDefinition":
+        kind = dataclasses.replace(kind, delete=dataclasses.replace(kind.delete, params={"taskDefinition": "{current.taskDefinitionArn}"}))
+    return kind
