@@ -37,6 +37,10 @@ VALUES: dict[str, dict[str, Any]] = {
     "emrserverless/Application": {"type": "SPARK", "releaseLabel": "emr-7.0.0"},
     "iam/OpenIDConnectProvider": {"url": "https://oidc.example.com"},
     "kinesis/Stream": {"shardCount": 1},
+    "opensearchserverless/SecurityPolicy": {
+        "policy": json.dumps({"Rules": [{"ResourceType": "collection", "Resource": ["collection/sample"]}], "AWSOwnedKey": True})
+    },
+    "route53resolver/ResolverRule": {"ruleType": "SYSTEM", "domainName": "example.com"},
     "rds/DBCluster": {"engine": "aurora-postgresql", "masterUsername": "admin", "masterUserPassword": "password123"},
     "rds/GlobalCluster": {"engine": "aurora-postgresql"},
     "ssm/Document": {"content": '{"schemaVersion": "2.2", "mainSteps": []}', "documentType": "Command"},
@@ -107,6 +111,46 @@ def _ecs_service(client: Callable[[str], Any]) -> dict[str, Any]:
     return {"cluster": "sample", "taskDefinition": task["taskDefinition"]["taskDefinitionArn"], "desiredCount": 0, "launchType": "EC2"}
 
 
+def _rest_ids(client: Callable[[str], Any]) -> dict[str, str]:
+    ids = _rest_api(client)
+    return {"restAPIID": ids["restAPIID"], "resourceID": ids["root"]}
+
+
+def _method_with_integration(client: Callable[[str], Any]) -> str:
+    ids = _method(client)
+    client("apigateway").put_integration(restApiId=ids["restAPIID"], resourceId=ids["resourceID"], httpMethod="GET", type="MOCK")
+    return ids["restAPIID"]
+
+
+def _encryption_policy(client: Callable[[str], Any]) -> dict[str, Any]:
+    rules = {"Rules": [{"ResourceType": "collection", "Resource": ["collection/sample"]}], "AWSOwnedKey": True}
+    client("opensearchserverless").create_security_policy(name="sample", type="encryption", policy=json.dumps(rules))
+    return {"name": "sample"}
+
+
+def _organization_root(client: Callable[[str], Any]) -> dict[str, Any]:
+    organizations = client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    return {"parentID": organizations.list_roots()["Roots"][0]["Id"]}
+
+
+def _table_namespace(client: Callable[[str], Any]) -> dict[str, Any]:
+    s3tables = client("s3tables")
+    bucket = s3tables.create_table_bucket(name="sample")["arn"]
+    s3tables.create_namespace(tableBucketARN=bucket, namespace=["sample"])
+    return {"tableBucketARN": bucket, "namespace": "sample"}
+
+
+def _table(client: Callable[[str], Any]) -> str:
+    client("dynamodb").create_table(
+        TableName="sample",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return "sample"
+
+
 # Other resources a kind's sample names, created in moto first (cheap ones only): key -> spec values
 PREREQUISITES: dict[str, Callable[[Callable[[str], Any]], dict[str, Any]]] = {
     "apigateway/Authorizer": lambda c: {"restAPIID": _rest_api(c)["restAPIID"], "identitySource": "method.request.header.Authorization", "authorizerURI": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations"},
@@ -130,30 +174,12 @@ PREREQUISITES: dict[str, Callable[[Callable[[str], Any]], dict[str, Any]]] = {
     "lambda/Alias": lambda c: {"functionName": _function(c), "functionVersion": "$LATEST"},
     "lambda/FunctionURLConfig": lambda c: {"functionName": _function(c)},
     "memorydb/SubnetGroup": lambda c: {"subnetIDs": [_vpc(c)["subnet"]]},
+    "opensearchserverless/Collection": _encryption_policy,
+    "organizations/OrganizationalUnit": _organization_root,
+    "s3tables/Table": _table_namespace,
     "prometheusservice/LoggingConfiguration": lambda c: {"workspaceID": c("amp").create_workspace()["workspaceId"]},
     "s3vectors/Index": lambda c: {"vectorBucketName": c("s3vectors").create_vector_bucket(vectorBucketName="sample") and "sample"},
 }
-
-
-def _rest_ids(client: Callable[[str], Any]) -> dict[str, str]:
-    ids = _rest_api(client)
-    return {"restAPIID": ids["restAPIID"], "resourceID": ids["root"]}
-
-
-def _method_with_integration(client: Callable[[str], Any]) -> str:
-    ids = _method(client)
-    client("apigateway").put_integration(restApiId=ids["restAPIID"], resourceId=ids["resourceID"], httpMethod="GET", type="MOCK")
-    return ids["restAPIID"]
-
-
-def _table(client: Callable[[str], Any]) -> str:
-    client("dynamodb").create_table(
-        TableName="sample",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return "sample"
 
 
 @dataclass

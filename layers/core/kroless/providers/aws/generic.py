@@ -628,6 +628,10 @@ def _scoped(source: Source, op: str, params: dict[str, Any]) -> dict[str, Any]:
         return params
     create = _operation(source, "create")
     created = source.op(create).input_shape.members if create else {}
+    required = source.op(create).input_shape.required_members if create else []
+    # the parent: a field the create requires or a reference (a named kind is found by these too, so one the
+    # spec may leave out needs a default: ecs Service ``cluster``, see services/ecs.py)
+    parents = {ref.target for ref in _references(source).values()} | {source.spec_field(create, m) for m in required}
     shape = source.op(op).input_shape
     scope = {
         member: f"{{spec.{source.spec_field(op, member)}}}"
@@ -635,6 +639,7 @@ def _scoped(source: Source, op: str, params: dict[str, Any]) -> dict[str, Any]:
         if member not in params
         and member in created
         and source.spec_field(op, member) not in ("", source.primary_key)
+        and source.spec_field(op, member) in parents
         and not _same_id(member, source.primary_key or "-", source.resource)
         and not (op == _operation(source, "delete") and fold(member).endswith(("version", "versionname")))
     }

@@ -4,7 +4,8 @@ DescribeClusters answers a deleted cluster with status ``INACTIVE`` (AWS: "INACT
 discoverable in your account for a period of time"), DescribeTaskDefinition a deregistered revision (its enum has
 no deleted value the engine knows); the cluster's status is a plain string, not an enum. A task definition is
 deregistered by its ARN (``family:revision``): DeregisterTaskDefinition refuses the family alone. A Service is
-deleted with ``force``: AWS refuses to delete one scaled above 0 otherwise, and the node is being deleted.
+deleted with ``force``: AWS refuses to delete one scaled above 0 otherwise, and the node is being deleted; it is
+read in the cluster its spec names, else in AWS's ``default`` cluster.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 
 def adjust(kind: Kind, source: Source) -> Kind:
     kind = dataclasses.replace(kind, gone=("INACTIVE", "DELETE_IN_PROGRESS"), gone_path="status")
-    if kind.kind == "Service":
-        kind = dataclasses.replace(kind, delete=dataclasses.replace(kind.delete, params={**kind.delete.params, "force": True}))
+    if kind.kind == "Service":  # found in AWS's default cluster when the spec names none
+        delete = dataclasses.replace(kind.delete, params={**kind.delete.params, "force": True})
+        kind = dataclasses.replace(kind, delete=delete, defaults={"cluster": "default"})
     if kind.kind == "TaskDefinition":
         kind = dataclasses.replace(kind, delete=dataclasses.replace(kind.delete, params={"taskDefinition": "{current.taskDefinitionArn}"}))
     return kind
