@@ -552,7 +552,7 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
     required = _identify(source, op, generated)
     if required is None:
         raise Unserved(f"{op} needs {_unfillable(source, op, generated)}, which the spec does not give")
-    params: dict[str, Any] = _scoped(source, op, required)
+    params: dict[str, Any] = _scoped(source, op, required, listed=True)
     for member in shape.members:
         named = renames.get(member) or ack_name(member)
         if fold(named).removesuffix("s") == fold(key).removesuffix("s"):
@@ -618,10 +618,9 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
     return params
 
 
-def _scoped(source: Source, op: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A read's or delete's parameters with the optional members the create was given too (ecs DescribeServices
-    and DeleteService ``cluster``, s3vectors GetIndex ``vectorBucketName``): where the resource lives, sent when
-    the spec sets it (else AWS looks in the default cluster). Not beside an id AWS generated (unique, and
+def _scoped(source: Source, op: str, params: dict[str, Any], *, listed: bool = False) -> dict[str, Any]:
+    """A read's or delete's parameters with the optional members naming the parent the resource was created in
+    (s3vectors GetIndex and DeleteIndex ``vectorBucketName``): else AWS looks elsewhere. Not beside an id AWS generated (unique, and
     efs DescribeMountTargets takes either), nor a version on a delete (ssm DeleteDocument ``VersionName`` deletes
     that version only)."""
     if any("{id}" in str(v) for v in params.values()):
@@ -629,9 +628,12 @@ def _scoped(source: Source, op: str, params: dict[str, Any]) -> dict[str, Any]:
     create = _operation(source, "create")
     created = source.op(create).input_shape.members if create else {}
     required = source.op(create).input_shape.required_members if create else []
-    # the parent: a field the create requires or a reference (a named kind is found by these too, so one the
-    # spec may leave out needs a default: ecs Service ``cluster``, see services/ecs.py)
-    parents = {ref.target for ref in _references(source).values()} | {source.spec_field(create, m) for m in required}
+    # the parent: a field the create requires, or a reference; a list call (a named kind is found by it) only
+    # with the required ones, as the provider finds nothing while one of its parameters is unknown (elasticache
+    # Snapshot names a cluster or a group; an optional parent there is its hook's: ecs Service ``cluster``)
+    parents = {source.spec_field(create, m) for m in required}
+    if not listed:
+        parents |= {ref.target for ref in _references(source).values()}
     shape = source.op(op).input_shape
     scope = {
         member: f"{{spec.{source.spec_field(op, member)}}}"
@@ -765,11 +767,6 @@ def _update(source: Source, generated: str, lenient: bool) -> Update | None:
     # a spec field the update requires besides the identifier (wafv2 UpdateIPSet ``Addresses``) is sent each time
     spec_params = {m: v[len("{spec.") : -1] for m, v in (identify or {}).items() if str(v).startswith("{spec.")}
     identify = {m: v for m, v in (identify or {}).items() if m not in spec_params}
-    read = _operation(source, "readone") or _operation(source, "readmany")
-    # the other resource it lives in (ecs UpdateService ``cluster``, a reference): where to send it, not a change
-    parents = {f"{{spec.{ref.target}}}" for ref in _references(source).values()}
-    where = _scoped(source, read, {}) if read else {}
-    identify |= {m: v for m, v in where.items() if v in parents and m in source.op(op).input_shape.members}
     renames = source.input_renames(op)
     immutable = set(source.field_config("is_immutable"))
     fields = tuple(

@@ -21,9 +21,19 @@ if TYPE_CHECKING:
 
 def adjust(kind: Kind, source: Source) -> Kind:
     kind = dataclasses.replace(kind, gone=("INACTIVE", "DELETE_IN_PROGRESS"), gone_path="status")
-    if kind.kind == "Service":  # found in AWS's default cluster when the spec names none
-        delete = dataclasses.replace(kind.delete, params={**kind.delete.params, "force": True})
-        kind = dataclasses.replace(kind, delete=delete, defaults={"cluster": "default"})
+    if kind.kind == "Service":  # in its cluster, AWS's default one when the spec names none
+        cluster = {"cluster": "{spec.cluster}"}
+        kind = dataclasses.replace(
+            kind,
+            read=dataclasses.replace(kind.read, params={**kind.read.params, **cluster}),
+            find=dataclasses.replace(kind.find, params={**kind.find.params, **cluster}) if kind.find else None,
+            delete=dataclasses.replace(kind.delete, params={**kind.delete.params, **cluster, "force": True}),
+            updates=tuple(
+                dataclasses.replace(u, params={**u.params, **cluster}, fields=tuple(f for f in u.fields if f != "cluster"))
+                for u in kind.updates
+            ),
+            defaults={"cluster": "default"},
+        )
     if kind.kind == "TaskDefinition":
         kind = dataclasses.replace(kind, delete=dataclasses.replace(kind.delete, params={"taskDefinition": "{current.taskDefinitionArn}"}))
     return kind
