@@ -56,8 +56,9 @@ def moto_lacks(api: str, error: str) -> str:
     missing = re.search(r"The (\w+) action has not been implemented", error)
     if missing:
         model = botocore.session.get_session().get_service_model(api)
-        named = {xform_name(op): op for op in model.operation_names}
-        return f"moto lacks {named.get(missing.group(1), missing.group(1))}"
+        # moto's method names split initialisms their own way (describe_ac_ls: DescribeACLs)
+        named = {xform_name(op).replace("_", ""): op for op in model.operation_names}
+        return f"moto lacks {named.get(missing.group(1).replace('_', ''), missing.group(1))}"
     missing = re.search(r": (\w+): 404: Not (yet implemented|Found)", error)
     return f"moto lacks {missing.group(1)}" if missing else ""
 
