@@ -58,12 +58,10 @@ def test_a_read_or_delete_whose_model_requires_nothing_names_the_resource() -> N
 
 
 def test_the_read_and_delete_are_scoped_where_the_resource_was_created() -> None:
-    service = _entry("ecs", "Service")  # not the default cluster's service of the same name
-    assert service.read.params == {"services": ["{name}"], "cluster": "{spec.cluster}"}
-    assert service.delete.params == {"service": "{name}", "cluster": "{spec.cluster}", "force": True}
-    [update] = service.updates
-    assert update.params["cluster"] == "{spec.cluster}" and "cluster" not in update.fields
+    assert _entry("ecs", "Service").delete.params == {"service": "{name}", "cluster": "{spec.cluster}"}
     assert _entry("s3vectors", "Index").delete.params == {"indexName": "{name}", "vectorBucketName": "{spec.vectorBucketName}"}
+    # GetWebACL takes the ARN or Name + Scope + Id (none required in the model): what DeleteWebACL requires
+    assert _entry("wafv2", "WebACL").read.params == {"Name": "{name}", "Scope": "{spec.scope}", "Id": "{id}"}
     assert "VersionName" not in _entry("ssm", "Document").delete.params  # would delete that version only
     assert "versionName" in _entry("ssm", "Document").updates[0].fields
 

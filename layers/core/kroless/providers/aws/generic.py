@@ -326,6 +326,13 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
         raise Unserved(f"{delete_op} needs {_unfillable(source, delete_op, generated)}, which the spec does not give")
     delete = _scoped(source, delete_op, delete or {})
     entry = dataclasses.replace(entry, delete=Call(delete_op, delete))
+    if read_op and not source.op(read_op).input_shape.required_members:
+        # a read taking an ARN or the members the delete requires (wafv2 GetWebACL: ARN, or Name + Scope + Id;
+        # AWS refuses the name alone): those of the delete
+        members = source.op(read_op).input_shape.members
+        borrowed = {m: v for m, v in delete.items() if m in members and fold(m) not in _LOCK_TOKENS}
+        if len(borrowed) > len(entry.read.params):
+            entry = dataclasses.replace(entry, read=dataclasses.replace(entry.read, params=borrowed))
     update = _update(source, generated, lenient)
     late = tuple(sorted(f for f in source.field_config("late_initialize") if f in source.spec_fields))
     entry = dataclasses.replace(entry, updates=(update,) if update else (), late_initialize=late)

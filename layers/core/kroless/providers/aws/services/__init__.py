@@ -29,9 +29,4 @@ GENERIC_KINDS: dict[tuple[str, str], str] = {
     ("secretsmanager", "Secret"): "secretsmanager",
     ("lambda", "EventSourceMapping"): "lambda_",  # (lambda is a keyword)
     ("eks", "IdentityProviderConfig"): "eks",
-    ("ecs", "Cluster"): "ecs",
-    ("ecs", "TaskDefinition"): "ecs",
-    ("ecs", "Service"): "ecs",
-    ("wafv2", "WebACL"): "wafv2",
-    ("wafv2", "RuleGroup"): "wafv2",
 }
