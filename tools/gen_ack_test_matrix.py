@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Run every generic ACK kind's round trip on moto and record how each kind is tested.
 
-Writes ``tests/integration/aws/moto_results.json`` (kind -> "" when the moto round trip passes, else moto's or
-kroless's error, which tests/integration/aws/test_every_kind.py then expects as a strict xfail) and the table of
-README.md's "AWS kinds" section between ``<!-- ack-tests:begin -->`` and ``<!-- ack-tests:end -->``: per service,
-the kinds proven on moto, those that fail there (with the error, in docs/ack-kinds.md's companion
-docs/ack-tests.md), those tested only against botocore's Stubber, and those not served.
+Writes ``tests/integration/aws/moto_results.json`` (kind -> ``{"error": "", "reason": ""}`` when the moto round
+trip passes, else the error's first line and why it fails, which tests/integration/aws/test_every_kind.py then
+expects as a strict xfail) and the table of README.md's "AWS kinds" section between ``<!-- ack-tests:begin -->``
+and ``<!-- ack-tests:end -->``: per service, the kinds proven on moto, those that fail there (with the error and
+the reason, in docs/ack-kinds.md's companion docs/ack-tests.md), those tested only against botocore's Stubber, and
+those not served.
+
+The reason is one of :data:`REASONS`. ``moto lacks <Operation>`` is read from the error (moto's
+NotImplementedError, its "404: Not yet implemented"); the others are written by hand into moto_results.json
+after looking at the failure, and kept when the tool runs again (a test fails on a failure without one).
 
     .venv/bin/python tools/gen_ack_test_matrix.py [--only SERVICE/KIND ...]
 """
@@ -23,6 +28,13 @@ RESULTS = REPO / "tests/integration/aws/moto_results.json"
 DETAIL = REPO / "docs/ack-tests.md"
 README = REPO / "README.md"
 BEGIN, END = "<!-- ack-tests:begin -->", "<!-- ack-tests:end -->"
+# Why a kind fails on moto: the categories, as regular expressions over the reason
+REASONS = {
+    "moto lacks": r"moto lacks [A-Z]\w+",  # the operation, botocore's name
+    "needs a prerequisite": r"needs a real prerequisite \(.+\)",  # the sample names one moto does not have
+    "moto differs": r"moto differs from AWS \(.+\)",  # moto refuses or answers what AWS would not
+    "kroless gap": r"kroless gap \(.+\)",  # kroless's own failure, not fixed yet
+}
 
 
 def moto_backend(api: str) -> bool:
@@ -32,6 +44,23 @@ def moto_backend(api: str) -> bool:
     names = {name for name, _ in backend_url_patterns}
     module = {"lambda": "awslambda"}.get(api, api.replace("-", ""))
     return module in names
+
+
+def moto_lacks(api: str, error: str) -> str:
+    """``moto lacks <Operation>`` when the error is moto's unimplemented operation, else ""."""
+    import re
+
+    import botocore.session
+    from botocore import xform_name
+
+    missing = re.search(r"The (\w+) action has not been implemented", error)
+    if missing:
+        model = botocore.session.get_session().get_service_model(api)
+        # moto's method names split initialisms their own way (describe_ac_ls: DescribeACLs)
+        named = {xform_name(op).replace("_", ""): op for op in model.operation_names}
+        return f"moto lacks {named.get(missing.group(1).replace('_', ''), missing.group(1))}"
+    missing = re.search(r": (\w+): 404: Not (yet implemented|Found)", error)
+    return f"moto lacks {missing.group(1)}" if missing else ""
 
 
 def run_on_moto(key: str) -> str:
@@ -48,13 +77,19 @@ def run_on_moto(key: str) -> str:
     with mock_aws():
         refs = FakeReferences()
         try:
-            round_trip(AwsProvider(refs, region=REGION), refs, service, kind)
+            round_trip(AwsProvider(refs, region=REGION), refs, service, kind, prerequisites=True)
         except Exception as error:  # recorded: moto's refusal or kroless's failure, told in the README
             return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
     return ""
 
 
-def readme_block(results: dict[str, str]) -> str:
+def category(reason: str) -> str:
+    import re
+
+    return next((name for name, pattern in REASONS.items() if re.fullmatch(pattern, reason)), "")
+
+
+def readme_block(results: dict[str, dict[str, str]]) -> str:
     from kroless.schemas.ack_served import GENERIC, HAND, kind_reports
 
     rows = {}
@@ -64,7 +99,7 @@ def readme_block(results: dict[str, str]) -> str:
         if report.provider == HAND:
             row["hand"].append(report.kind)
         elif report.provider == GENERIC and key in results:
-            row["fails" if results[key] else "moto"].append(report.kind)
+            row["fails" if results[key]["error"] else "moto"].append(report.kind)
         elif report.provider == GENERIC:
             row["stub"].append(report.kind)
         else:
@@ -81,10 +116,12 @@ def readme_block(results: dict[str, str]) -> str:
         cells = [", ".join(row[k]) for k in ("hand", "moto", "fails", "stub", "no")]
         lines.append(f"| {service} | " + " | ".join(cells) + " |")
     total = {k: sum(len(r[k]) for r in rows.values()) for k in ("hand", "moto", "fails", "stub", "no")}
+    why = [category(r["reason"]) for r in results.values() if r["error"]]
+    counts = ", ".join(f"{why.count(name)} {name}" for name in REASONS if why.count(name))
     lines += [
         "",
         f"Totals: {total['hand']} hand-table kinds (moto tests), {total['moto']} generic kinds pass a moto round trip, "
-        f"{total['fails']} fail on moto (expected failures, error recorded), {total['stub']} are tested against "
+        f"{total['fails']} fail on moto (expected failures, error and reason recorded: {counts}), {total['stub']} are tested against "
         f"botocore's Stubber only (moto lacks the service); every generic kind also passes the Stubber round trip. "
         f"{total['no']} kinds are not served.",
         END,
@@ -92,19 +129,24 @@ def readme_block(results: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def detail(results: dict[str, str]) -> str:
+def detail(results: dict[str, dict[str, str]]) -> str:
     lines = [
         "# ACK kinds on moto",
         "",
         "Generated by `tools/gen_ack_test_matrix.py`; do not edit. The moto round trip of each generic kind whose "
-        "service moto implements (tests/integration/aws/test_every_kind.py): passes, or the error it fails with "
-        "(not yet told apart: a moto gap, the sample spec moto refuses, or a kroless bug).",
+        "service moto implements (tests/integration/aws/test_every_kind.py): passes, or why it fails and the error: "
+        "`moto lacks <Operation>`; `needs a real prerequisite (...)`: the sample names another resource (a VPC, a "
+        "cluster) the test does not create in moto; `moto differs from AWS (...)`: moto refuses a valid request or "
+        "answers otherwise than AWS; `kroless gap (...)`: kroless's own failure, not fixed yet.",
         "",
-        "| kind | moto round trip |",
-        "|---|---|",
+        "| kind | moto round trip | error |",
+        "|---|---|---|",
     ]
-    for key, error in sorted(results.items()):
-        lines.append(f"| {key} | {('fails: ' + error.replace('|', '/')) if error else 'passes'} |")
+    for key, result in sorted(results.items()):
+        if result["error"]:
+            lines.append(f"| {key} | {result['reason']} | {result['error'].replace('|', '/')} |")
+        else:
+            lines.append(f"| {key} | passes | |")
     return "\n".join(lines) + "\n"
 
 
@@ -117,13 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[key] = value
     from kroless.schemas.ack_served import GENERIC, kind_reports
 
-    results: dict[str, str] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results: dict[str, dict[str, str]] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for report in kind_reports():
         key = f"{report.service}/{report.kind}"
         if report.provider != GENERIC or not moto_backend(report.api) or (args.only and key not in args.only):
             continue
-        results[key] = run_on_moto(key)
-        print(f"{key}: {results[key] or 'passes'}", flush=True)
+        error = run_on_moto(key)
+        # moto's missing operation is read from the error; another reason, written by hand, is kept
+        kept = results.get(key, {}).get("reason", "")
+        reason = (moto_lacks(report.api, error) or ("" if kept.startswith("moto lacks") else kept)) if error else ""
+        results[key] = {"error": error, "reason": reason}
+        print(f"{key}: {reason or '(no reason yet)'} {error}" if error else f"{key}: passes", flush=True)
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     DETAIL.write_text(detail(results))
     text = README.read_text()

@@ -27,6 +27,7 @@ ACCOUNT = "123456789012"
 _FILLED = {"tags", "taglist", "tagspecifications", *IDEMPOTENCY_TOKENS}
 _READ_VERBS = ("Describe", "Get", "List", "BatchGet")
 _TAGS = ("tags", "taglist", "tagslist", "resourcetags")
+_GONE = ("deleted", "deletecomplete", "terminated")
 
 
 def _tag_map(value: Any) -> dict[str, str]:
@@ -56,8 +57,8 @@ def sample(shape: Any, name: str, service: str, depth: int = 0) -> Any:
     if kind == "map":
         return {"k": sample(shape.value, name, service, depth + 1)}
     if kind == "string":
-        if shape.enum:
-            return shape.enum[0]
+        if shape.enum:  # not a deleted state (sagemaker App status "Deleted" first): the resource would be gone
+            return next((v for v in shape.enum if fold(v.replace("-", "")) not in _GONE), shape.enum[0])
         minimum = int(shape.metadata.get("min", 0))
         if fold(name).endswith("arn"):  # the resource type is the member's name: StreamARN -> stream/...
             kind_name = name[: -len("arn")].lower() or "resource"

@@ -57,7 +57,11 @@ _LOCK_TOKENS = {"locktoken": "LockToken", "ifmatch": "ETag"}
 # A required page size of a list call (cognito-idp ListUserPools MaxResults): the largest most APIs take,
 # and fixed choices of a read (ram GetResourceShares ``resourceOwner``: the caller's own)
 _FIXED_INPUTS = {"maxresults": 60, "limit": 60, "resourceowner": "SELF"}
-# Not-found codes common across AWS APIs, for models that declare none on the read or delete
+# The state member of a described resource (``Status``, ``PrefixListState``, ec2 ``State.Name``) and the
+# values saying it is deleted though AWS still describes it
+_STATE_MEMBERS = ("status", "state", "statename", "statuscode", "lifecyclestate")
+_GONE_STATES = ("deleted", "deletecomplete", "terminated")
+# Not-found codes common across AWS APIs (some models declare none on the read or delete)
 _COMMON_NOT_FOUND = ("ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound")
 
 
@@ -299,7 +303,7 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
     if read_op and _result_path(source, read_op).endswith("[0]"):  # DescribeDhcpOptions: a list after all
         read_op, many_op = "", read_op
     if read_op and _identify(source, read_op, generated) is not None:
-        entry = dataclasses.replace(entry, read=Call(read_op, _identify(source, read_op, generated) or {}))
+        entry = dataclasses.replace(entry, read=Call(read_op, _scoped(source, read_op, _identify(source, read_op, generated) or {})))
         entry = with_status(entry, source, _result_path(source, read_op))
     elif many_op and not lenient:
         entry = _read_many(entry, source, many_op, create_renames.get(entry.name, ""), generated)
@@ -316,11 +320,19 @@ def _entry(source: Source, api: str, *, lenient: bool = False) -> Kind:
         described = shape_at(source.op(entry.read.op).output_shape, entry.read.result)
         echoed = described is not None and bool(_member_path(described, entry.id, source.resource))
         entry = dataclasses.replace(entry, arn=entry.id if echoed else "{id}")
+    entry = _with_gone(entry, source)
     delete = _identify(source, delete_op, generated)
     if delete is None and not lenient:
         raise Unserved(f"{delete_op} needs {_unfillable(source, delete_op, generated)}, which the spec does not give")
-    delete = delete or {}
+    delete = _scoped(source, delete_op, delete or {})
     entry = dataclasses.replace(entry, delete=Call(delete_op, delete))
+    if read_op and not source.op(read_op).input_shape.required_members:
+        # a read taking an ARN or the members the delete requires (wafv2 GetWebACL: ARN, or Name + Scope + Id;
+        # AWS refuses the name alone): those of the delete
+        members = source.op(read_op).input_shape.members
+        borrowed = {m: v for m, v in delete.items() if m in members and fold(m) not in _LOCK_TOKENS}
+        if len(borrowed) > len(entry.read.params):
+            entry = dataclasses.replace(entry, read=dataclasses.replace(entry.read, params=borrowed))
     update = _update(source, generated, lenient)
     late = tuple(sorted(f for f in source.field_config("late_initialize") if f in source.spec_fields))
     entry = dataclasses.replace(entry, updates=(update,) if update else (), late_initialize=late)
@@ -461,23 +473,24 @@ def _member_path(shape: Any, member: str, resource: str, depth: int = 0) -> str:
 def _result_path(source: Source, op: str) -> str:
     """Where the read's answer holds the resource: its top, or the member sharing most fields with the CRD."""
     output = source.op(op).output_shape
-    fields = {fold(f) for f in source.spec_fields | source.status_fields}
     if output is None:
         return ""
-
-    def score(shape: Any) -> int:
-        return sum(fold(ack_name(m)) in fields for m in shape.members)
-
-    best, best_score = "", score(output)
+    best, best_score = "", _score(source, output)
     for name, shape in output.members.items():
         inner = shape.member if shape.type_name == "list" else shape
-        if inner.type_name == "structure" and score(inner) > best_score:
-            best, best_score = name + ("[0]" if shape.type_name == "list" else ""), score(inner)
+        if inner.type_name == "structure" and _score(source, inner) > best_score:
+            best, best_score = name + ("[0]" if shape.type_name == "list" else ""), _score(source, inner)
     if not best and len(output.members) == 1:  # one wrapper (DescribeBackup ``BackupDescription``): look inside
         [(name, shape)] = output.members.items()
         if shape.type_name == "structure":
             return name
     return best
+
+
+def _score(source: Source, shape: Any) -> int:
+    """How many of a structure's members are fields of the kind's CRD."""
+    fields = {fold(f) for f in source.spec_fields | source.status_fields}
+    return sum(fold(ack_name(m)) in fields for m in shape.members)
 
 
 def with_status(entry: Kind, source: Source, result: str) -> Kind:
@@ -489,11 +502,45 @@ def with_status(entry: Kind, source: Source, result: str) -> Kind:
     return dataclasses.replace(entry, read=dataclasses.replace(entry.read, result=result), arn=arn, status=status)
 
 
+def _with_gone(entry: Kind, source: Source) -> Kind:
+    """A deleted resource AWS still describes for a while (a prefix list ``delete-complete``, a private CA
+    ``DELETED`` during its restore period, an instance ``terminated``): the state member of the read and its
+    deleted values, so kroless sees it gone."""
+    described = shape_at(source.op(entry.read.op).output_shape, entry.read.result)
+    if described is None or described.type_name != "structure":
+        return entry
+    noun = fold(source.resource)
+    candidates = [(name, shape) for name, shape in described.members.items()]
+    candidates += [
+        (f"{name}.{leaf}", inner)  # ec2 Instance ``State.Name``
+        for name, shape in described.members.items()
+        if shape.type_name == "structure"
+        for leaf, inner in shape.members.items()
+    ]
+    for path, shape in candidates:
+        leaf = fold(path.replace(".", ""))
+        if shape.type_name != "string" or not shape.enum or leaf.removeprefix(noun) not in _STATE_MEMBERS:
+            continue
+        gone = tuple(v for v in shape.enum if fold(v.replace("-", "")) in _GONE_STATES)
+        if gone:
+            return dataclasses.replace(entry, gone=gone, gone_path=path)
+    return entry
+
+
 def _arn_member(shape: Any, resource: str) -> str:
-    """The ARN member of a shape: ``<Resource>Arn`` first (logGroupArn before arn, which ends ":*")."""
+    """The ARN member of a shape: ``<Resource>Arn`` first (logGroupArn before arn, which ends ":*"), else an ARN
+    named as the end of the resource's name (MetricAlarm ``AlarmArn``) or as no resource (``Arn``,
+    ``ResourceArn``); never another resource's (athena WorkGroup ``IdentityCenterApplicationArn``, a role's)."""
     if shape is None:
         return ""
-    arns = [m for m in shape.members if fold(m).endswith("arn") and shape.members[m].type_name == "string"]
+    noun = fold(resource)
+    arns = [
+        m
+        for m in shape.members
+        if fold(m).endswith("arn")
+        and shape.members[m].type_name == "string"
+        and (noun.endswith(fold(m).removesuffix("arn")) or fold(m) == "resourcearn")
+    ]
     return next((m for m in arns if fold(m) == fold(resource) + "arn"), arns[0] if arns else "")
 
 
@@ -512,20 +559,28 @@ def _read_many(entry: Kind, source: Source, op: str, name_member: str, generated
     required = _identify(source, op, generated)
     if required is None:
         raise Unserved(f"{op} needs {_unfillable(source, op, generated)}, which the spec does not give")
-    params: dict[str, Any] = dict(required)
+    params: dict[str, Any] = _scoped(source, op, required, listed=True)
     for member in shape.members:
         named = renames.get(member) or ack_name(member)
-        if fold(named).removesuffix("s") == fold(key).removesuffix("s") or (
-            generated and _same_id(member, generated, source.resource)
-        ):
+        if fold(named).removesuffix("s") == fold(key).removesuffix("s"):
             value = source.identifier if entry.name else "{id}"
-            params[member] = [value] if shape.members[member].type_name == "list" else value
+        elif generated and not entry.name and _same_id(member, generated, source.resource):
+            value = "{id}"  # (a named kind is found by its name: ram GetResourceShares ``name``, not its ARNs)
+        else:
+            continue
+        params[member] = [value] if shape.members[member].type_name == "list" else value
     output = source.op(op).output_shape
-    listed = next((m for m, s in output.members.items() if s.type_name == "list"), "")
+    lists = [m for m, s in output.members.items() if s.type_name == "list"]
+    plurals = {fold(p) for p in _plurals(source.resource)}  # DescribeAlarms: MetricAlarms, not CompositeAlarms
+    listed = next((m for m in lists if fold(m) in plurals), lists[0] if lists else "")
     if not listed:
         raise Unserved(f"{op} returns no list")
     item = shape_at(output, f"{listed}[0]")
     item_members = item.members if item is not None and item.type_name == "structure" else {}
+    for nested, inner in item_members.items():  # a wrapper of the items: ec2 ``Reservations[0].Instances``
+        if inner.type_name == "list" and inner.member.type_name == "structure" and _score(source, inner.member) > _score(source, item):
+            listed, item, item_members = f"{listed}[0].{nested}", inner.member, inner.member.members
+            break
     want = fold(name_member or entry.name) if entry.name else fold(generated)
     match = next((m for m in item_members if fold(m).removesuffix("s") == want.removesuffix("s")), "")
     if entry.name:
@@ -565,7 +620,63 @@ def _identify(source: Source, op: str, generated: str) -> dict[str, Any] | None:
         else:
             return None
         params[member] = [value] if shape.members[member].type_name == "list" else value
+    if not any(v in (source.identifier, "{id}", [source.identifier], ["{id}"]) for v in params.values()):
+        params.update(_optional_identifier(source, op, generated))
     return params
+
+
+def _scoped(source: Source, op: str, params: dict[str, Any], *, listed: bool = False) -> dict[str, Any]:
+    """A read's or delete's parameters with the optional members naming the parent the resource was created in
+    (s3vectors GetIndex and DeleteIndex ``vectorBucketName``): else AWS looks elsewhere. Not beside an id AWS generated (unique, and
+    efs DescribeMountTargets takes either), nor a version on a delete (ssm DeleteDocument ``VersionName`` deletes
+    that version only)."""
+    if any("{id}" in str(v) for v in params.values()):
+        return params
+    create = _operation(source, "create")
+    created = source.op(create).input_shape.members if create else {}
+    required = source.op(create).input_shape.required_members if create else []
+    # the parent: a field the create requires, or a reference; a list call (a named kind is found by it) only
+    # with the required ones, as the provider finds nothing while one of its parameters is unknown (elasticache
+    # Snapshot names a cluster or a group; an optional parent there is its hook's: ecs Service ``cluster``)
+    parents = {source.spec_field(create, m) for m in required}
+    if not listed:
+        parents |= {ref.target for ref in _references(source).values()}
+    shape = source.op(op).input_shape
+    scope = {
+        member: f"{{spec.{source.spec_field(op, member)}}}"
+        for member in shape.members
+        if member not in params
+        and member in created
+        and source.spec_field(op, member) not in ("", source.primary_key)
+        and source.spec_field(op, member) in parents
+        and not _same_id(member, source.primary_key or "-", source.resource)
+        and not (op == _operation(source, "delete") and fold(member).endswith(("version", "versionname")))
+    }
+    return params | scope
+
+
+def _optional_identifier(source: Source, op: str, generated: str) -> dict[str, Any]:
+    """An optional member naming the resource, where no required one does: networkfirewall DescribeFirewall
+    takes ``FirewallName`` or ``FirewallArn``, ec2 DeleteLaunchTemplate ``LaunchTemplateId`` or ``-Name``
+    (called without either, AWS refuses it, or describes something else)."""
+    shape = source.op(op).input_shape
+    create = _operation(source, "create")
+    key_member = next((m for m, f in source.input_renames(create).items() if f == source.primary_key), "") if create else ""
+    for member in shape.members:
+        if member in shape.required_members:
+            continue
+        if generated and _same_id(member, generated, source.resource):
+            value = "{id}"
+        elif source.primary_key and (
+            source.spec_field(op, member) == source.primary_key
+            or _names_the_resource(member, shape, source.resource)
+            or fold(member).removesuffix("s") == fold(key_member or "-").removesuffix("s")
+        ):
+            value = source.identifier
+        else:
+            continue
+        return {member: [value] if shape.members[member].type_name == "list" else value}
+    return {}
 
 
 def _names_the_resource(member: str, shape: Any, resource: str) -> bool:
@@ -635,14 +746,19 @@ def _excluded(source: Source, create_op: str, renames: dict[str, str]) -> tuple[
 
 
 def _not_found(source: Source, ops: tuple[str, ...]) -> tuple[str, ...]:
-    """ACK's 404 code (``exceptions.errors.404``), else the read's and delete's not-found errors in the model,
-    else the codes AWS APIs commonly use."""
+    """The codes of a missing resource: ACK's 404 code (``exceptions.errors.404``; AWS Backup answers
+    ``AccessDeniedException``), the read's and delete's not-found errors in the model (by their wire code:
+    ``DBParameterGroupNotFoundFault`` is sent as ``DBParameterGroupNotFound``; CloudFront's and Route 53's are
+    ``NoSuch<X>``), EC2's ``Invalid<X>ID.NotFound`` (its model declares no errors) and the common codes."""
     code = ((source.config.get("exceptions") or {}).get("errors") or {}).get("404", {}).get("code")
-    if code:
-        return (str(code),)
-    errors = {e.name for op in ops if source.has(op) for e in source.op(op).error_shapes}
-    found = tuple(sorted(e for e in errors if e.endswith(("NotFoundException", "NotFound", "NotFoundFault"))))
-    return found or _COMMON_NOT_FOUND
+    shapes = [e for op in ops if source.has(op) for e in source.op(op).error_shapes]
+    errors = {e.name for e in shapes} | {e.metadata["error"]["code"] for e in shapes if "code" in e.metadata.get("error", {})}
+    found = {str(code)} if code else set()
+    found |= {e for e in errors if e.endswith(("NotFoundException", "NotFound", "NotFoundFault")) or e.startswith("NoSuch")}
+    if source.model.metadata.get("protocol") == "ec2":  # DhcpOptions -> InvalidDhcpOptionID.NotFound
+        nouns = {source.resource, source.resource.removesuffix("s")}
+        found |= {f"Invalid{noun}{suffix}.NotFound" for noun in nouns for suffix in ("ID", "Id")}
+    return tuple(sorted(found | set(_COMMON_NOT_FOUND)))
 
 
 def _update(source: Source, generated: str, lenient: bool) -> Update | None:
