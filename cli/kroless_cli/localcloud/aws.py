@@ -122,10 +122,6 @@ class _ExecutionQueue:
             start = self.waiting.popleft()
         start()
 
-    def queued(self) -> int:
-        with self.lock:
-            return len(self.waiting)
-
 
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
