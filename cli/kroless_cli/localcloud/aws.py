@@ -122,6 +122,11 @@ class _ExecutionQueue:
             start = self.waiting.popleft()
         start()
 
+    def abandon(self) -> None:
+        """The executions still waiting never start (the LocalAws is exiting: they would run after its mock)."""
+        with self.lock:
+            self.waiting.clear()
+
 
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
@@ -812,6 +817,8 @@ class LocalAws:
     def __exit__(self, *exc: object) -> None:
         try:
             self.drain(timeout=5)
+            if self._state.executions is not None:
+                self._state.executions.abandon()
             _abort_running_executions()
         finally:
             _ACTIVE["state"] = None
@@ -935,7 +942,8 @@ def _abort_running_executions() -> None:
                     LOG.warning("local cloud: could not stop %s: %s", execution.execution_arn, exc)
     # Stopping only signals the worker; give it a moment to wind down while the mock is still on.
     deadline = time.monotonic() + 5.0
-    while any(e.exec_status == ExecutionStatus.RUNNING for e in stopped) and time.monotonic() < deadline:
+    evaluating = [e for e in stopped if e.exec_worker is not None and e.exec_worker.env is not None]  # not queued
+    while any(e.exec_status == ExecutionStatus.RUNNING for e in evaluating) and time.monotonic() < deadline:
         time.sleep(0.01)
     _join_interpreter_threads(timeout=10.0)
 
