@@ -13,6 +13,8 @@ Lambda task invocations per instance (median, p95, from the histories). Then N `
 nothing may be left (topics, queues, objects, instance records).
 
 Everything is read from outside: execution histories, moto's APIs, the emulator's objects, the state table.
+The local cloud runs at most 8 handlers and 32 executions at once (``--lambda-concurrency``,
+``--execution-concurrency``; the others wait their turn): emulation choices for one Python process (README).
 """
 
 from __future__ import annotations
