@@ -13,6 +13,8 @@ Lambda task invocations per instance (median, p95, from the histories). Then N `
 nothing may be left (topics, queues, objects, instance records).
 
 Everything is read from outside: execution histories, moto's APIs, the emulator's objects, the state table.
+The local cloud runs at most 8 handlers and 32 executions at once (``--lambda-concurrency``,
+``--execution-concurrency``; the others wait their turn): emulation choices for one Python process (README).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -36,15 +40,44 @@ from kroless_cli.testing.scale_scenario import RGD, footprint, instance_states, 
 
 
 def wait_until(what: str, done: Callable[[], tuple[bool, str]], timeout: float, poll: float = 2.0) -> None:
+    """Poll ``done`` until it says so. A poll lists every instance through the state table (moto serialises the
+    answer under the DynamoDB lock every handler needs), so it waits at least 10 times as long as the last poll
+    took: with 1,000 instances, polling every 2 s was most of the process's work (py-spy, --gil)."""
     deadline = time.monotonic() + timeout
     while True:
+        polled = time.monotonic()
         finished, progress = done()
-        print(f"  {what}: {progress}", file=sys.stderr, flush=True)
+        took = time.monotonic() - polled
+        print(f"  {what}: {progress} (poll {took:.1f} s)", file=sys.stderr, flush=True)
         if finished:
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"{what}: not done after {timeout:.0f} s ({progress})")
-        time.sleep(poll)
+        time.sleep(max(poll, 10 * took))
+
+
+def thread_stacks(top: int = 12, depth: int = 3) -> str:
+    """The process's threads grouped by where they are: the innermost frame, then the innermost ``depth`` frames
+    of kroless or moto code (what a thread of the local cloud waits in or runs), most common first."""
+    places: Counter[str] = Counter()
+    for frame in sys._current_frames().values():
+        stack = traceback.extract_stack(frame)
+        ours = [f for f in stack if "kroless" in f.filename or "/moto/" in f.filename][-depth:]
+        where = [stack[-1], *reversed(ours)] if stack else []
+        places[" < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in where)] += 1
+    lines = [f"  {n:5d}  {place}" for place, n in places.most_common(top)]
+    return f"threads: {sum(places.values())}\n" + "\n".join(lines)
+
+
+def watch_threads(every: float) -> None:
+    """Print :func:`thread_stacks` every ``every`` seconds (py-spy could not attach to a 1,000-instance run)."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            print(thread_stacks(), file=sys.stderr, flush=True)
+
+    threading.Thread(target=loop, name="bench thread stacks", daemon=True).start()
 
 
 def execution_costs(cloud: LocalCloud) -> dict[str, Any]:
@@ -119,9 +152,15 @@ def one_resync(cloud: LocalCloud) -> dict[str, Any]:
     }
 
 
-def run(count: int, timeout: float, with_resync: bool = False, concurrency: int | None = None) -> dict[str, Any]:
+def run(
+    count: int,
+    timeout: float,
+    with_resync: bool = False,
+    concurrency: int | None = None,
+    executions: int | None = None,
+) -> dict[str, Any]:
     names = [f"s{i:05d}" for i in range(count)]
-    with LocalCloud(kubernetes_ready_delay=0.0, lambda_concurrency=concurrency) as cloud:
+    with LocalCloud(kubernetes_ready_delay=0.0, lambda_concurrency=concurrency, execution_concurrency=executions) as cloud:
         cloud.register(RGD)
         started = time.monotonic()
         put_seconds = put_all(cloud, "Instance Applied", names)
@@ -199,11 +238,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="50 instances (a smoke run)")
     parser.add_argument("--lambda-concurrency", type=int, default=8,
                         help="handlers the local cloud runs at once, the others wait (0: no limit)")
+    parser.add_argument("--execution-concurrency", type=int, default=32,
+                        help="executions the local cloud evaluates at once, the others wait their turn (0: no limit)")
     parser.add_argument("--resync", action="store_true", help="invoke the resync once over the ACTIVE instances")
+    parser.add_argument("--stacks", type=float, default=60.0,
+                        help="print the threads grouped by where they are every this many seconds (0: never)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for all ACTIVE / all gone")
     args = parser.parse_args()
-    result = run(50 if args.quick else args.instances, args.timeout, args.resync, args.lambda_concurrency or None)
+    if args.stacks:
+        watch_threads(args.stacks)
+    result = run(
+        50 if args.quick else args.instances,
+        args.timeout,
+        args.resync,
+        args.lambda_concurrency or None,
+        args.execution_concurrency or None,
+    )
     result["lambda_concurrency"] = args.lambda_concurrency
+    result["execution_concurrency"] = args.execution_concurrency
     print(table(result))
     print(json.dumps(result, default=str))
 

@@ -38,7 +38,7 @@ import time
 import traceback
 import uuid
 import zipfile
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -95,15 +95,56 @@ class _Function:
     timeout: int
 
 
+class _ExecutionQueue:
+    """At most ``limit`` executions evaluate at once; the others wait, in the order they were started, without a
+    thread of their own until their turn comes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.running = 0
+        self.waiting: deque[Callable[[], None]] = deque()
+        self.lock = threading.Lock()
+
+    def submit(self, start: Callable[[], None]) -> None:
+        with self.lock:
+            if self.running >= self.limit:
+                self.waiting.append(start)
+                return
+            self.running += 1
+        start()
+
+    def done(self) -> None:
+        """An execution ended: the next one waiting takes its place."""
+        with self.lock:
+            if not self.waiting:
+                self.running -= 1
+                return
+            start = self.waiting.popleft()
+        start()
+
+    def abandon(self) -> None:
+        """The executions still waiting never start (the LocalAws is exiting: they would run after its mock)."""
+        with self.lock:
+            self.waiting.clear()
+
+
 class _State:
     """What the patched moto methods consult: the one active LocalAws's functions and async work."""
 
-    def __init__(self, execution_name_key: str, time_scale: float = 1.0, lambda_concurrency: int | None = None) -> None:
+    def __init__(
+        self,
+        execution_name_key: str,
+        time_scale: float = 1.0,
+        lambda_concurrency: int | None = None,
+        execution_concurrency: int | None = None,
+    ) -> None:
         self.functions: dict[tuple[str, str, str], _Function] = {}
         # At most this many handlers run at once (None: no limit); the others wait for a slot, as events wait
         # in Lambda's asynchronous queue. Thousands of runnable handler threads in one interpreter spend their
         # time handing the GIL around (and queueing on the DynamoDB lock) instead of working.
         self.slots = threading.BoundedSemaphore(lambda_concurrency) if lambda_concurrency else None
+        # At most this many executions evaluate at once (None: no limit), see _queued_execution_start.
+        self.executions = _ExecutionQueue(execution_concurrency) if execution_concurrency else None
         self.in_handler = threading.local()
         self.time_scale = time_scale
         self.execution_name_key = execution_name_key
@@ -505,6 +546,67 @@ class _ScaledTime:
         time.sleep(_scaled(seconds))
 
 
+# ---------------------------------------------------------------- executions evaluated at once
+
+# moto evaluates every started execution at once, each in its own threads (the execution, each Parallel branch,
+# each Task's timeout guard): a thousand executions started together are thousands of threads taking turns at one
+# GIL and at the handler slots, every execution a step further at each turn, so none ends until nearly all have
+# done nearly everything. With ``execution_concurrency`` an execution started beyond the bound is RUNNING as on
+# AWS (DescribeExecution, ListExecutions, StopExecution) but waits for one to end before its first state.
+_STOP_LOCK = threading.Lock()
+
+
+def _queued_execution_start(self: Any) -> None:
+    state = _state()
+    queue = state.executions if state is not None else None
+    if queue is None:
+        _ORIGINALS["sfn execution start"](self)
+        return
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    def evaluate() -> None:
+        try:
+            self._execution_logic()
+        finally:
+            queue.done()
+
+    def start() -> None:
+        thread = threading.Thread(target=evaluate, name="localaws execution", daemon=True)
+        TMP_THREADS.append(thread)  # joined on exit like moto's own (_join_interpreter_threads)
+        thread.start()
+
+    queue.submit(start)
+
+
+def _stoppable_environment(self: Any) -> Any:
+    # An execution stopped while it waited for its turn is stopped before its first state (_stopped_program_body).
+    env = _ORIGINALS["sfn execution environment"](self)
+    with _STOP_LOCK:
+        self._kroless_env = env
+        env._kroless_stop = getattr(self, "_kroless_stop", None)
+    return env
+
+
+def _stopped_program_body(self: Any, env: Any) -> None:
+    # An environment can only be stopped once its program runs (moto's set_stop ignores one not running yet):
+    # here, after the program set its first state and before it evaluates it. Moto then records ExecutionAborted.
+    stop = getattr(env, "_kroless_stop", None)
+    if stop is not None:
+        env.set_stop(*stop)
+    _ORIGINALS["sfn program body"](self, env)
+
+
+def _queued_execution_stop(self: Any, stop_date: Any, error: str | None, cause: str | None) -> None:
+    stop = (stop_date, cause, error)
+    with _STOP_LOCK:
+        env = getattr(self, "_kroless_env", None) or self.env
+        if env is None:  # still waiting for its turn (moto's own stop fails here with AttributeError)
+            self._kroless_stop = stop
+            return
+        env._kroless_stop = stop  # in case its program has not started yet
+    env.set_stop(*stop)
+
+
 # ---------------------------------------------------------------- patch bookkeeping
 
 _ORIGINALS: dict[str, Any] = {}
@@ -591,11 +693,13 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
     from moto.dynamodb.responses import DynamoHandler
     from moto.events.models import Rule
     from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+    from moto.stepfunctions.parser.asl.component.program.program import Program
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     clients = {
         f"boto_client_for {name}": (importlib.import_module(name), "boto_client_for", _cached_boto_client_for)
@@ -617,6 +721,10 @@ def _targets() -> dict[str, tuple[Any, str, Any]]:
         "dynamodb table all_items": (Table, "all_items", _scoped_items),
         "sfn parse": (AmazonStateLanguageParser, "parse", staticmethod(_cached_parse)),
         "moto backend getitem": (BackendDict, "__getitem__", _existing_account_backend),
+        "sfn execution start": (ExecutionWorker, "start", _queued_execution_start),
+        "sfn execution stop": (ExecutionWorker, "stop", _queued_execution_stop),
+        "sfn execution environment": (ExecutionWorker, "_get_evaluation_environment", _stoppable_environment),
+        "sfn program body": (Program, "_eval_body", _stopped_program_body),
     }
 
 
@@ -666,6 +774,7 @@ class LocalAws:
         aws_managed_policies: bool = False,
         time_scale: float = 1.0,
         lambda_concurrency: int | None = None,
+        execution_concurrency: int | None = None,
     ) -> None:
         self.region = region
         self.account = account
@@ -673,8 +782,9 @@ class LocalAws:
         self.aws_managed_policies = aws_managed_policies
         # Wait states and Retry intervals of the state machines sleep time_scale of their seconds (tests run
         # the same machines faster; the demo keeps real time). Lambda-side clocks are not scaled.
-        # lambda_concurrency: at most that many handlers run at once, the others wait (None: no limit)
-        self._state = _State(execution_name_key, time_scale, lambda_concurrency)
+        # lambda_concurrency: at most that many handlers run at once, the others wait (None: no limit);
+        # execution_concurrency: at most that many executions evaluate at once, the others wait their turn
+        self._state = _State(execution_name_key, time_scale, lambda_concurrency, execution_concurrency)
         self._mock: Any = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -707,6 +817,8 @@ class LocalAws:
     def __exit__(self, *exc: object) -> None:
         try:
             self.drain(timeout=5)
+            if self._state.executions is not None:
+                self._state.executions.abandon()
             _abort_running_executions()
         finally:
             _ACTIVE["state"] = None
@@ -830,7 +942,8 @@ def _abort_running_executions() -> None:
                     LOG.warning("local cloud: could not stop %s: %s", execution.execution_arn, exc)
     # Stopping only signals the worker; give it a moment to wind down while the mock is still on.
     deadline = time.monotonic() + 5.0
-    while any(e.exec_status == ExecutionStatus.RUNNING for e in stopped) and time.monotonic() < deadline:
+    evaluating = [e for e in stopped if e.exec_worker is not None and e.exec_worker.env is not None]  # not queued
+    while any(e.exec_status == ExecutionStatus.RUNNING for e in evaluating) and time.monotonic() < deadline:
         time.sleep(0.01)
     _join_interpreter_threads(timeout=10.0)
 

@@ -86,12 +86,18 @@ class LocalCloud:
         app_dir: Path | None = None,
         time_scale: float = 1.0,
         lambda_concurrency: int | None = None,
+        execution_concurrency: int | None = None,
     ) -> None:
         self.region = region
         # time_scale < 1 runs the state machines' Wait states and Retry intervals faster (tests);
-        # lambda_concurrency bounds the handlers running at once (many instances at once: bench/bench_scale.py)
+        # lambda_concurrency bounds the handlers running at once, execution_concurrency the executions
+        # evaluating at once (many instances at once: bench/bench_scale.py)
         self.aws = LocalAws(
-            region, aws_managed_policies=True, time_scale=time_scale, lambda_concurrency=lambda_concurrency
+            region,
+            aws_managed_policies=True,
+            time_scale=time_scale,
+            lambda_concurrency=lambda_concurrency,
+            execution_concurrency=execution_concurrency,
         )
         self.kubernetes = KubernetesEmulator(ready_delay=kubernetes_ready_delay, state_path=kubernetes_state)
         self.log_level = log_level

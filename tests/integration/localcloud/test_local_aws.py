@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -440,6 +441,67 @@ def test_running_executions_are_aborted_on_exit() -> None:
         backend = stepfunctions_parser_backends["123456789012"]["us-west-2"]
         (execution,) = [e for e in backend._get_executions() if e.execution_arn == ex]
     assert execution.status == "ABORTED"
+
+
+def test_executions_beyond_the_bound_wait_their_turn_in_start_order() -> None:
+    # execution_concurrency=1: the second and third executions are RUNNING (as AWS reports them) but start
+    # their first state only when the one before them ends.
+    release = {name: threading.Event() for name in ("first", "second", "third")}
+    calls: list[str] = []
+
+    def hold(event: dict[str, Any], context: Any) -> str:
+        calls.append(event["name"])
+        assert release[event["name"]].wait(10), f"{event['name']} never released"
+        return str(event["name"])
+
+    with LocalAws(execution_concurrency=1) as aws:
+        runner = Runner(aws)
+        arn = runner.create({"StartAt": "hold", "States": {"hold": invoke_task(aws.register_function("hold", hold), End=True)}})
+        started = [
+            runner.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"name": name}))["executionArn"]
+            for name in release
+        ]
+        statuses = [runner.sfn.describe_execution(executionArn=ex)["status"] for ex in started]
+        assert statuses == ["RUNNING", "RUNNING", "RUNNING"]
+        wait_until(lambda: calls == ["first"])
+        release["first"].set()
+        assert wait_for_execution(runner.sfn, started[0])["status"] == "SUCCEEDED"
+        wait_until(lambda: calls == ["first", "second"])  # the third still waits for the second
+        release["second"].set()
+        release["third"].set()
+        assert [wait_for_execution(runner.sfn, ex)["status"] for ex in started] == ["SUCCEEDED"] * 3
+        assert calls == ["first", "second", "third"]
+
+
+def test_an_execution_stopped_while_waiting_its_turn_is_aborted_before_its_first_state() -> None:
+    release = threading.Event()
+    calls: list[str] = []
+
+    def hold(event: dict[str, Any], context: Any) -> None:
+        calls.append(event["name"])
+        assert release.wait(10)
+
+    with LocalAws(execution_concurrency=1) as aws:
+        runner = Runner(aws)
+        arn = runner.create({"StartAt": "hold", "States": {"hold": invoke_task(aws.register_function("hold", hold), End=True)}})
+        first, waiting = (
+            runner.sfn.start_execution(stateMachineArn=arn, name=name, input=json.dumps({"name": name}))["executionArn"]
+            for name in ("first", "waiting")
+        )
+        runner.sfn.stop_execution(executionArn=waiting, error="Stopped", cause="by the test")
+        release.set()
+        assert wait_for_execution(runner.sfn, first)["status"] == "SUCCEEDED"
+        assert wait_for_execution(runner.sfn, waiting)["status"] == "ABORTED"
+        events = [e["type"] for e in runner.sfn.get_execution_history(executionArn=waiting)["events"]]
+        assert events == ["ExecutionStarted", "ExecutionAborted"]
+        assert calls == ["first"]
+
+
+def wait_until(done: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.01)
 
 
 def test_handler_calls_other_services_during_execution(aws: LocalAws, runner: Runner) -> None:
