@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/python -m kroless_cli.demo
 
 test: $(STAMP) $(NODE_STAMP) lint typecheck
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check layers cli functions infra tests bench tools

@@ -37,12 +37,3 @@ def ack_crds() -> Path:
         missing(f"ACK CRDs not found at {ACK_CRDS} (set ACK_CRDS)")
     return ACK_CRDS
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`make test` runs the suite on a worker per core (pytest-xdist, ``--dist loadgroup``): a module's tests stay
-    on one worker, so its module-scoped local cloud starts once, and tests/infra's stay together, so the stack is
-    synthesized once per session."""
-    for item in items:
-        path = item.path.relative_to(REPO)
-        group = "tests/infra" if path.parts[:2] == ("tests", "infra") else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
